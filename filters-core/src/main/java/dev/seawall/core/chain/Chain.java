@@ -1,0 +1,85 @@
+package dev.seawall.core.chain;
+
+import dev.seawall.core.http.RequestView;
+import dev.seawall.core.http.Rejection;
+
+import java.util.List;
+
+/**
+ * An ordered, immutable list of stages, outer to inner, built by {@link ChainBuilder}.
+ *
+ * <p>Thread-safe: one chain serves every request of its policy. {@link #admit} allocates one
+ * {@link Exchange} and one permit array per request and takes no lock of its own.
+ */
+public final class Chain {
+
+    private final Stage[] stages;
+    private final List<String> warnings;
+
+    Chain(Stage[] stages, List<String> warnings) {
+        this.stages = stages;
+        this.warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * Walks the stages outer to inner. The first rejection stops the walk, and the permits already
+     * taken are released, inner to outer, before this method returns.
+     *
+     * @param nowNanos the clock reading for this request, read once by the adapter
+     */
+    public Exchange admit(RequestView request, long nowNanos) {
+        Permit[] permits = new Permit[stages.length];
+        int count = 0;
+        for (Stage stage : stages) {
+            Admission admission = stage.admit(request, nowNanos);
+            Rejection rejection = admission.rejection();
+            if (rejection != null) {
+                releaseAll(permits, count);
+                return new Exchange(permits, 0, rejection, nowNanos);
+            }
+            permits[count++] = admission.permit();
+        }
+        return new Exchange(permits, count, null, nowNanos);
+    }
+
+    static void releaseAll(Permit[] permits, int count) {
+        RuntimeException first = null;
+        for (int i = count - 1; i >= 0; i--) {
+            try {
+                permits[i].release();
+            } catch (RuntimeException e) {
+                // keep releasing the outer permits: one faulty stage must not leak the others
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** @return the stages, outer to inner */
+    public List<Stage> stages() {
+        return List.of(stages);
+    }
+
+    /** @return the builder's warnings about this chain's order (empty when the order is sound) */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Chain[");
+        for (int i = 0; i < stages.length; i++) {
+            if (i > 0) {
+                sb.append(" -> ");
+            }
+            sb.append(stages[i].kind().configName()).append(':').append(stages[i].name());
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.seawall.core.ratelimit;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One bandwidth of a token bucket: {@code tokens} per {@code period}, e.g. 100 per minute
+ * ({@code 100/1m} in the YAML). Immutable and thread-safe.
+ */
+public record Rate(long tokens, Duration period) {
+
+    public Rate {
+        Objects.requireNonNull(period, "period");
+        if (tokens <= 0) {
+            throw new IllegalArgumentException("tokens: " + tokens + " must be positive");
+        }
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("period: " + period + " must be positive");
+        }
+    }
+
+    /** @return the window in whole seconds, rounded up (the {@code w} of {@code RateLimit-Policy}) */
+    public long windowSeconds() {
+        long s = period.getSeconds();
+        return period.getNano() > 0 ? s + 1 : Math.max(1, s);
+    }
+
+    @Override
+    public String toString() {
+        return tokens + "/" + period;
+    }
+}
