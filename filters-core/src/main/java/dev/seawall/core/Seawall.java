@@ -1,0 +1,114 @@
+package dev.seawall.core;
+
+import dev.seawall.core.policy.PathPolicyTable;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The engine an adapter talks to: the compiled policy table and the clock.
+ *
+ * <p>Immutable and thread-safe; one instance serves every request. A configuration reload builds a new
+ * instance and swaps it in atomically (the adapter holds it in a volatile field).
+ */
+public final class Seawall {
+
+    private final PathPolicyTable<Policy> table;
+    private final List<Policy> policies;
+    private final NanoClock clock;
+    private final String source;
+
+    private Seawall(List<Policy> policies, NanoClock clock, String source) {
+        PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
+        Set<String> names = new HashSet<>();
+        for (Policy p : policies) {
+            if (!names.add(p.name())) {
+                throw new IllegalArgumentException("two policies are named " + p.name());
+            }
+            for (String path : p.paths()) {
+                b.add(path, p.methods(), p, p.name());
+            }
+        }
+        this.table = b.build();
+        this.policies = List.copyOf(policies);
+        this.clock = clock;
+        this.source = source;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @return the policy for the request, or null when none applies (the request passes untouched);
+     *         allocation-free
+     */
+    public Policy match(String method, String path) {
+        return table.match(method, path);
+    }
+
+    /** @return the clock adapters read {@code nowNanos} from */
+    public NanoClock clock() {
+        return clock;
+    }
+
+    /** @return every policy, in configuration order */
+    public List<Policy> policies() {
+        return policies;
+    }
+
+    /** @return where the policies came from (a file name, or {@code programmatic}) */
+    public String source() {
+        return source;
+    }
+
+    /** Collects policies. Not thread-safe; the engine it builds is. */
+    public static final class Builder {
+        private final List<Policy> policies = new ArrayList<>();
+        private NanoClock clock = NanoClock.system();
+        private String source = "programmatic";
+        private MeterRegistry meterRegistry = Metrics.globalRegistry;
+
+        private Builder() {
+        }
+
+        public Builder clock(NanoClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where meters are registered; default Micrometer's global registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        MeterRegistry meterRegistry() {
+            return meterRegistry;
+        }
+
+        public Builder source(String source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        public Builder policy(Policy policy) {
+            policies.add(Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException for duplicate policy names or pattern ties
+         */
+        public Seawall build() {
+            return new Seawall(policies, clock, source);
+        }
+    }
+}
