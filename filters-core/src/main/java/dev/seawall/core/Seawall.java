@@ -75,6 +75,8 @@ public final class Seawall {
         private NanoClock clock = NanoClock.system();
         private String source = "programmatic";
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
+        private String yamlSource;
+        private String yamlText;
 
         private Builder() {
         }
@@ -99,6 +101,17 @@ public final class Seawall {
             return this;
         }
 
+        /**
+         * Adds the policies of a YAML configuration (CONFIG.md). Parsed and validated in {@link #build()}.
+         *
+         * @param sourceName the file name cited in error messages, e.g. {@code seawall.yaml}
+         */
+        public Builder yaml(String sourceName, String text) {
+            this.yamlSource = Objects.requireNonNull(sourceName, "sourceName");
+            this.yamlText = Objects.requireNonNull(text, "text");
+            return this;
+        }
+
         public Builder policy(Policy policy) {
             policies.add(Objects.requireNonNull(policy, "policy"));
             return this;
@@ -108,6 +121,9 @@ public final class Seawall {
          * @throws IllegalArgumentException for duplicate policy names or pattern ties
          */
         public Seawall build() {
+            if (yamlText != null) {
+                throw new IllegalStateException("YAML assembly lands with the config merge");
+            }
             return new Seawall(policies, clock, source);
         }
     }
