@@ -1,0 +1,80 @@
+package dev.seawall.core.problem;
+
+import dev.seawall.core.http.Rejection;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Renders a {@link Rejection} as an RFC 9457 {@code application/problem+json} document. The one
+ * renderer every adapter uses, so the servlet and JAX-RS sides cannot drift apart.
+ *
+ * <p>Stateless and thread-safe. Allocates one builder and the result per call.
+ */
+public final class ProblemRenderer {
+
+    /** The media type of every Seawall error body. */
+    public static final String CONTENT_TYPE = "application/problem+json";
+
+    private ProblemRenderer() {
+    }
+
+    /** @return UTF-8 JSON: type, title, status, detail (when present), then the extension members */
+    public static byte[] render(Rejection rejection) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"type\":");
+        string(sb, rejection.type());
+        sb.append(",\"title\":");
+        string(sb, rejection.title());
+        sb.append(",\"status\":").append(rejection.status());
+        if (rejection.detail() != null) {
+            sb.append(",\"detail\":");
+            string(sb, rejection.detail());
+        }
+        for (Map.Entry<String, Object> e : rejection.extensions().entrySet()) {
+            sb.append(',');
+            string(sb, e.getKey());
+            sb.append(':');
+            Object v = e.getValue();
+            if (v instanceof Number || v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                string(sb, String.valueOf(v));
+            }
+        }
+        sb.append('}');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** JSON string with every character a parser or an HTML sniffer could trip over escaped. */
+    static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '<' || c == '>'
+                            || Character.isSurrogate(c) && !validSurrogate(s, i)) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private static boolean validSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+}

@@ -1,0 +1,549 @@
+package dev.seawall.core.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.seawall.core.chain.Admission;
+import dev.seawall.core.chain.Permit;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.http.HeaderSink;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.http.RequestView;
+import dev.seawall.core.http.RetryAfter;
+import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.SipHash;
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.KeyResolver;
+import dev.seawall.core.key.OnMissing;
+import dev.seawall.core.problem.ProblemTypes;
+import dev.seawall.core.time.NanoClock;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketListener;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.MathType;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.local.LockFreeBucket;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * All rate limits of one policy, consumed together.
+ *
+ * <h2>Design note for the next maintainer</h2>
+ * <ul>
+ *   <li><b>Buckets.</b> Each (limit, plan) has a Caffeine cache from key to a Bucket4j {@link LockFreeBucket}
+ *       (compare-and-set on an immutable state: no lock, and contention is per key, never shared by all
+ *       requests). All buckets of one (limit, plan) share one {@link BucketConfiguration}, so a bucket costs
+ *       only its state. Time comes from the injected {@link NanoClock} through a {@link TimeMeter}.</li>
+ *   <li><b>Consumed together.</b> {@link #admit} takes one token from each applicable limit in order. When a
+ *       later limit rejects, the tokens already taken are given back with {@code addTokens}, which caps at
+ *       capacity, so a refund can never overfill a bucket even if it refilled in the meantime. The permit's
+ *       {@link Permit#release()} refunds the same way when a later stage refuses the request.</li>
+ *   <li><b>Bounded, and eviction loses nothing.</b> Each cache holds at most {@code maxKeys} entries and
+ *       expires an entry after {@code longest period} without access. Greedy refill restores a whole bandwidth
+ *       in one period, so an entry idle that long is full, and recreating it full changes nothing. When the
+ *       size bound is hit first (a flood of one-shot keys), Caffeine's W-TinyLFU evicts the rarely seen keys
+ *       and keeps the frequent ones, so legitimate clients keep their state. Cache maintenance runs on the
+ *       calling thread (no background executor), which keeps behaviour deterministic under a fake clock.</li>
+ *   <li><b>No identity stored in clear.</b> API keys, user names and tenant ids are hashed with a keyed
+ *       64-bit SipHash (random per process) and the cache key is the boxed hash. IP addresses are keys as
+ *       text: they are not secrets, and an operator debugging a flood needs them. A 64-bit collision merges
+ *       two clients' buckets; with a secret key an attacker cannot aim for one.</li>
+ *   <li><b>Headers.</b> The {@code RateLimit-Policy} member of each (limit, plan) is serialized once at build
+ *       time; {@code RateLimit} is serialized per response from the consumption probe.</li>
+ * </ul>
+ * Thread-safe. Cost per admitted request: per limit one resolver call, one cache lookup, one CAS on the
+ * bucket, one {@link ConsumptionProbe}; plus one permit and two small arrays.
+ */
+public final class RateLimitStage implements Stage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitStage.class);
+    private static final String SHARED_KEY = "\u0000shared";
+    private static final String TITLE = "Too Many Requests";
+
+    private final String policy;
+    private final Limit[] limits;
+    private final RateLimitHeaders headers;
+
+    private RateLimitStage(Builder b) {
+        this.policy = b.policy;
+        this.headers = b.headers;
+        SipHash hasher = b.hasher != null ? b.hasher : SipHash.random();
+        TimeMeter meter = new ClockTimeMeter(b.clock);
+        this.limits = new Limit[b.limits.size()];
+        for (int i = 0; i < limits.length; i++) {
+            limits[i] = new Limit(policy, b.limits.get(i), hasher, meter, b.clock, b.registry);
+        }
+    }
+
+    /** @param policyName the policy's name, cited in problem bodies, headers and metric tags */
+    public static Builder builder(String policyName) {
+        return new Builder(policyName);
+    }
+
+    @Override
+    public StageKind kind() {
+        return StageKind.RATE_LIMIT;
+    }
+
+    @Override
+    public String name() {
+        return policy;
+    }
+
+    @Override
+    public Admission admit(RequestView request, long nowNanos) {
+        int n = limits.length;
+        LockFreeBucket[] taken = new LockFreeBucket[n];
+        ConsumptionProbe[] probes = new ConsumptionProbe[n];
+        Tier[] tiers = new Tier[n];
+        for (int i = 0; i < n; i++) {
+            Limit limit = limits[i];
+            String identity = limit.resolver.resolve(request);
+            Object key;
+            Tier tier = limit.defaultTier;
+            if (identity == null) {
+                switch (limit.onMissing) {
+                    case SKIP -> {
+                        limit.skipped.increment();
+                        continue;
+                    }
+                    case SHARED -> key = SHARED_KEY;
+                    default -> {
+                        refund(taken, i);
+                        limit.missing.increment();
+                        return limit.missingRejection;
+                    }
+                }
+            } else if (identity == KeyResolver.INVALID) {
+                refund(taken, i);
+                limit.invalid.increment();
+                return limit.invalidRejection;
+            } else {
+                tier = limit.tierFor(identity);
+                key = limit.hashIdentity ? (Object) limit.hasher.hash(identity) : identity;
+            }
+            LockFreeBucket bucket = tier.cache.get(key, tier.factory);
+            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+            if (!probe.isConsumed()) {
+                refund(taken, i);
+                limit.rejected.increment();
+                return rejection(i, probe, tier, probes, tiers);
+            }
+            taken[i] = bucket;
+            probes[i] = probe;
+            tiers[i] = tier;
+        }
+        // counted only now: a limit whose token was refunded because a later one rejected did not admit
+        for (int i = 0; i < n; i++) {
+            if (taken[i] != null) {
+                limits[i].admitted.increment();
+            }
+        }
+        return new RateLimitPermit(taken, probes, tiers);
+    }
+
+    private static void refund(LockFreeBucket[] taken, int upTo) {
+        for (int j = upTo - 1; j >= 0; j--) {
+            if (taken[j] != null) {
+                taken[j].addTokens(1);
+            }
+        }
+    }
+
+    private Rejection rejection(int rejecting, ConsumptionProbe probe, Tier tier, ConsumptionProbe[] probes,
+                                Tier[] tiers) {
+        Limit limit = limits[rejecting];
+        long retryAfter = RetryAfter.seconds(probe.getNanosToWaitForRefill());
+        Rejection.Builder r = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, TITLE)
+                .detail("The rate limit '" + limit.name + "' of policy '" + policy + "' is exhausted; retry after "
+                        + retryAfter + (retryAfter == 1 ? " second." : " seconds."))
+                .extension("policy", policy)
+                .extension("limit", limit.name)
+                .header("Retry-After", Long.toString(retryAfter));
+        probes[rejecting] = probe;
+        tiers[rejecting] = tier;
+        writeRateLimitHeaders(r::header, probes, tiers, rejecting + 1);
+        return r.build();
+    }
+
+    /** Writes the headers of the limits applied to this request (those with a probe), per mode. */
+    private void writeRateLimitHeaders(HeaderSink sink, ConsumptionProbe[] probes, Tier[] tiers, int upTo) {
+        if (headers == RateLimitHeaders.NONE) {
+            return;
+        }
+        if (headers.ietf()) {
+            StringBuilder policyValue = new StringBuilder(64);
+            StructuredFields.ListBuilder state = new StructuredFields.ListBuilder();
+            for (int i = 0; i < upTo; i++) {
+                if (probes[i] == null) {
+                    continue;
+                }
+                if (policyValue.length() > 0) {
+                    policyValue.append(", ");
+                }
+                policyValue.append(tiers[i].policyItems);
+                state.string(limits[i].name)
+                        .param("r", Math.max(0, probes[i].getRemainingTokens()))
+                        .param("t", RetryAfter.secondsOrZero(probes[i].getNanosToWaitForReset()));
+            }
+            if (policyValue.length() > 0) {
+                sink.set("RateLimit-Policy", policyValue.toString());
+                sink.set("RateLimit", state.build());
+            }
+        }
+        if (headers.legacy()) {
+            int most = -1;
+            for (int i = 0; i < upTo; i++) {
+                if (probes[i] != null && (most < 0
+                        || probes[i].getRemainingTokens() < probes[most].getRemainingTokens())) {
+                    most = i;
+                }
+            }
+            if (most >= 0) {
+                sink.set("X-RateLimit-Limit", Long.toString(tiers[most].smallestQuota));
+                sink.set("X-RateLimit-Remaining", Long.toString(Math.max(0, probes[most].getRemainingTokens())));
+                sink.set("X-RateLimit-Reset",
+                        Long.toString(RetryAfter.secondsOrZero(probes[most].getNanosToWaitForReset())));
+            }
+        }
+    }
+
+    /** @return a read-only view of each limit for status pages and tests */
+    public List<LimitView> limits() {
+        List<LimitView> views = new ArrayList<>(limits.length);
+        for (Limit l : limits) {
+            views.add(new LimitView(l));
+        }
+        return views;
+    }
+
+    /** @return the header mode */
+    public RateLimitHeaders headers() {
+        return headers;
+    }
+
+    /** Removes expired entries now; for tests and status pages (the caches also clean up as they are used). */
+    public void cleanUp() {
+        for (Limit l : limits) {
+            for (Tier t : l.allTiers) {
+                t.cache.cleanUp();
+            }
+        }
+    }
+
+    private final class RateLimitPermit implements Permit {
+        private final LockFreeBucket[] taken;
+        private final ConsumptionProbe[] probes;
+        private final Tier[] tiers;
+
+        RateLimitPermit(LockFreeBucket[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
+            this.taken = taken;
+            this.probes = probes;
+            this.tiers = tiers;
+        }
+
+        @Override
+        public void writeHeaders(HeaderSink sink) {
+            writeRateLimitHeaders(sink, probes, tiers, probes.length);
+        }
+
+        @Override
+        public void complete(Outcome outcome) {
+            // tokens stay spent: the request was served
+        }
+
+        @Override
+        public void release() {
+            refund(taken, taken.length);
+        }
+    }
+
+    /** A read-only view of one limit. Thread-safe; counts are live. */
+    public static final class LimitView {
+        private final Limit limit;
+
+        private LimitView(Limit limit) {
+            this.limit = limit;
+        }
+
+        public String name() {
+            return limit.name;
+        }
+
+        public KeyKind kind() {
+            return limit.resolver.kind();
+        }
+
+        public List<Rate> rates() {
+            return limit.defaultTier.rates;
+        }
+
+        /** @return keys currently tracked across the limit's plans (an estimate, as Caffeine reports it) */
+        public long trackedKeys() {
+            return limit.trackedKeys();
+        }
+
+        public long admitted() {
+            return (long) limit.admitted.count();
+        }
+
+        public long rejected() {
+            return (long) limit.rejected.count();
+        }
+
+        public long skipped() {
+            return (long) limit.skipped.count();
+        }
+
+        public long missing() {
+            return (long) limit.missing.count();
+        }
+
+        public long invalid() {
+            return (long) limit.invalid.count();
+        }
+    }
+
+    /** One limit and its plans. */
+    private static final class Limit {
+        final String name;
+        final KeyResolver resolver;
+        final OnMissing onMissing;
+        final boolean hashIdentity;
+        final SipHash hasher;
+        final PlanResolver planResolver;
+        final Tier defaultTier;
+        final Map<String, Tier> tiers;
+        final List<Tier> allTiers;
+        final Rejection missingRejection;
+        final Rejection invalidRejection;
+        final DecisionCounter admitted;
+        final DecisionCounter rejected;
+        final DecisionCounter skipped;
+        final DecisionCounter missing;
+        final DecisionCounter invalid;
+        final AtomicBoolean unknownPlanLogged = new AtomicBoolean();
+
+        Limit(String policy, LimitSpec spec, SipHash hasher, TimeMeter meter, NanoClock clock, MeterRegistry registry) {
+            this.name = spec.name();
+            this.resolver = spec.resolver();
+            this.onMissing = spec.onMissing();
+            this.hashIdentity = resolver.kind() != KeyKind.IP;
+            this.hasher = hasher;
+            this.planResolver = spec.planResolver();
+            this.defaultTier = new Tier(name, spec.rates(), spec.maxKeys(), meter, clock);
+            Map<String, Tier> t = new LinkedHashMap<>();
+            List<Tier> all = new ArrayList<>();
+            all.add(defaultTier);
+            for (Map.Entry<String, List<Rate>> e : spec.plans().entrySet()) {
+                Tier tier = new Tier(name, e.getValue(), spec.maxKeys(), meter, clock);
+                t.put(e.getKey(), tier);
+                all.add(tier);
+            }
+            this.tiers = Map.copyOf(t);
+            this.allTiers = List.copyOf(all);
+            KeyKind kind = resolver.kind();
+            Rejection.Builder missingB = kind == KeyKind.TENANT
+                    ? Rejection.builder(400, ProblemTypes.IDENTITY_REQUIRED, "Tenant Required")
+                    .detail("This resource needs a tenant id.")
+                    : Rejection.builder(401, ProblemTypes.IDENTITY_REQUIRED,
+                    kind == KeyKind.API_KEY ? "API Key Required" : "Authentication Required")
+                    .detail(kind == KeyKind.API_KEY ? "This resource needs an API key."
+                            : "This resource needs an authenticated user.");
+            if (kind == KeyKind.API_KEY && spec.resolver() instanceof dev.seawall.core.key.ApiKeyResolver a) {
+                missingB.header("WWW-Authenticate", "ApiKey header=\"" + a.header() + "\"");
+            }
+            this.missingRejection = missingB.extension("policy", policy).extension("limit", name).build();
+            this.invalidRejection = Rejection.builder(400, ProblemTypes.INVALID_IDENTITY, "Invalid Identity")
+                    .detail("The request's " + kind.configName() + " is malformed.")
+                    .extension("policy", policy).extension("limit", name).build();
+            MeterRegistry r = registry;
+            this.admitted = new DecisionCounter(r, policy, name, "admitted");
+            this.rejected = new DecisionCounter(r, policy, name, "rejected");
+            this.skipped = new DecisionCounter(r, policy, name, "skipped");
+            this.missing = new DecisionCounter(r, policy, name, "missing");
+            this.invalid = new DecisionCounter(r, policy, name, "invalid");
+            Gauge.builder("seawall.ratelimit.tracked.keys", this, Limit::trackedKeys)
+                    .description("Keys with a bucket in memory")
+                    .tag("policy", policy).tag("limit", name)
+                    .register(r);
+        }
+
+        Tier tierFor(String identity) {
+            if (planResolver == null) {
+                return defaultTier;
+            }
+            String plan = planResolver.planFor(resolver.kind(), identity);
+            if (plan == null) {
+                return defaultTier;
+            }
+            Tier t = tiers.get(plan);
+            if (t == null) {
+                if (unknownPlanLogged.compareAndSet(false, true)) {
+                    LOG.warn("limit {}: the plan resolver named a plan \"{}\" that the limit does not declare;"
+                            + " using the default rates (logged once)", name, plan.length() > 40 ? plan.substring(0, 40) : plan);
+                }
+                return defaultTier;
+            }
+            return t;
+        }
+
+        long trackedKeys() {
+            long sum = 0;
+            for (Tier t : allTiers) {
+                sum += t.cache.estimatedSize();
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * A counter that is both a Micrometer meter and a cheap local count (a {@code LongAdder}) for status
+     * pages, because a registry may be a no-op.
+     */
+    private static final class DecisionCounter {
+        private final Counter counter;
+        private final java.util.concurrent.atomic.LongAdder local = new java.util.concurrent.atomic.LongAdder();
+
+        DecisionCounter(MeterRegistry registry, String policy, String limit, String outcome) {
+            this.counter = Counter.builder("seawall.ratelimit.decisions")
+                    .description("Rate-limit decisions by policy, limit and outcome")
+                    .tag("policy", policy).tag("limit", limit).tag("outcome", outcome)
+                    .register(registry);
+        }
+
+        void increment() {
+            counter.increment();
+            local.increment();
+        }
+
+        double count() {
+            return local.sum();
+        }
+    }
+
+    /** The buckets of one (limit, plan): shared configuration, bounded cache, pre-serialized policy items. */
+    private static final class Tier {
+        final List<Rate> rates;
+        final Cache<Object, LockFreeBucket> cache;
+        final Function<Object, LockFreeBucket> factory;
+        final String policyItems;
+        final long smallestQuota;
+
+        Tier(String limitName, List<Rate> rates, long maxKeys, TimeMeter meter, NanoClock clock) {
+            this.rates = List.copyOf(rates);
+            List<Bandwidth> bandwidths = new ArrayList<>();
+            Duration longest = Duration.ZERO;
+            long smallest = Long.MAX_VALUE;
+            StructuredFields.ListBuilder items = new StructuredFields.ListBuilder();
+            for (int i = 0; i < rates.size(); i++) {
+                Rate r = rates.get(i);
+                bandwidths.add(Bandwidth.builder().capacity(r.tokens()).refillGreedy(r.tokens(), r.period()).build());
+                if (r.period().compareTo(longest) > 0) {
+                    longest = r.period();
+                }
+                smallest = Math.min(smallest, r.tokens());
+                items.string(i == 0 ? limitName : limitName + "-" + (i + 1))
+                        .param("q", r.tokens()).param("w", r.windowSeconds());
+            }
+            this.policyItems = items.build();
+            this.smallestQuota = smallest;
+            BucketConfiguration configuration = new BucketConfiguration(bandwidths);
+            this.factory = k -> new LockFreeBucket(configuration, MathType.INTEGER_64_BITS, meter, BucketListener.NOPE);
+            this.cache = Caffeine.newBuilder()
+                    .maximumSize(maxKeys)
+                    .expireAfterAccess(longest)
+                    .ticker(clock::nanoTime)
+                    .executor(Runnable::run)
+                    .build();
+        }
+    }
+
+    /** Bucket4j's time SPI over our clock. */
+    private record ClockTimeMeter(NanoClock clock) implements TimeMeter {
+        @Override
+        public long currentTimeNanos() {
+            return clock.nanoTime();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+    }
+
+    /** Collects a stage. Not thread-safe; the stage is. */
+    public static final class Builder {
+        private final String policy;
+        private final List<LimitSpec> limits = new ArrayList<>();
+        private RateLimitHeaders headers = RateLimitHeaders.IETF;
+        private MeterRegistry registry = Metrics.globalRegistry;
+        private NanoClock clock = NanoClock.system();
+        private SipHash hasher;
+
+        private Builder(String policy) {
+            Objects.requireNonNull(policy, "policyName");
+            if (!LimitSpec.safeName(policy) || !StructuredFields.isValidString(policy)) {
+                throw new IllegalArgumentException("policyName: \"" + policy
+                        + "\" must be 1-64 chars of [a-z0-9._-] starting with a letter or digit");
+            }
+            this.policy = policy;
+        }
+
+        public Builder headers(RateLimitHeaders mode) {
+            this.headers = Objects.requireNonNull(mode, "headers");
+            return this;
+        }
+
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        public Builder clock(NanoClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The keyed hash for identities; default a random key per stage. */
+        public Builder hasher(SipHash hasher) {
+            this.hasher = Objects.requireNonNull(hasher, "hasher");
+            return this;
+        }
+
+        public Builder limit(LimitSpec spec) {
+            Objects.requireNonNull(spec, "limit");
+            for (LimitSpec l : limits) {
+                if (l.name().equals(spec.name())) {
+                    throw new IllegalArgumentException("limit: two limits are named " + spec.name()
+                            + " in policy " + policy);
+                }
+            }
+            limits.add(spec);
+            return this;
+        }
+
+        public RateLimitStage build() {
+            if (limits.isEmpty()) {
+                throw new IllegalArgumentException("policy " + policy + ": a rate-limit stage needs at least one limit");
+            }
+            return new RateLimitStage(this);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.http.HeaderSink;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.ProblemRenderer;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Copies engine output onto a servlet response. Stateless and thread-safe.
+ *
+ * <p>{@code RateLimit} and {@code RateLimit-Policy} are Structured Field <em>lists</em>: when several
+ * stacked Seawall filters each add their limits, the values are joined with {@code ", "} exactly as
+ * RFC 9651 combines repeated field lines, so stacked filters produce the same header as one
+ * {@link SeawallFilter} holding all limits.
+ */
+final class ResponseHeaders implements HeaderSink {
+
+    private final HttpServletResponse response;
+
+    ResponseHeaders(HttpServletResponse response) {
+        this.response = response;
+    }
+
+    @Override
+    public void set(String name, String value) {
+        put(response, name, value);
+    }
+
+    static void put(HttpServletResponse response, String name, String value) {
+        if (isListHeader(name)) {
+            String existing = response.getHeader(name);
+            if (existing != null && !existing.isEmpty()) {
+                response.setHeader(name, existing + ", " + value);
+                return;
+            }
+        }
+        response.setHeader(name, value);
+    }
+
+    private static boolean isListHeader(String name) {
+        return name.equalsIgnoreCase("RateLimit") || name.equalsIgnoreCase("RateLimit-Policy");
+    }
+
+    /**
+     * Writes a rejection as {@code application/problem+json} with {@code Cache-Control: no-store}.
+     * Headers set earlier by outer Seawall filters are kept (no {@code reset()}), so their rate-limit
+     * headers still reach the client.
+     *
+     * @return false when the response was already committed and nothing could be written
+     */
+    static boolean writeRejection(HttpServletResponse response, Rejection rejection) throws IOException {
+        if (response.isCommitted()) {
+            return false;
+        }
+        byte[] body = ProblemRenderer.render(rejection);
+        response.setStatus(rejection.status());
+        for (Rejection.Header h : rejection.headers()) {
+            put(response, h.name(), h.value());
+        }
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType(ProblemRenderer.CONTENT_TYPE);
+        response.setContentLength(body.length);
+        OutputStream out = response.getOutputStream();
+        out.write(body);
+        out.flush();
+        return true;
+    }
+}

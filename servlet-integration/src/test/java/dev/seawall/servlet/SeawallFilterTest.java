@@ -1,0 +1,255 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Admission;
+import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Permit;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.http.HeaderSink;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.http.RequestView;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.problem.ProblemTypes;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The adapter through a real Jetty: admission, rejection rendering, settlement (sync, async, error). */
+class SeawallFilterTest {
+
+    private Server server;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** A stage whose permits record how they were settled. */
+    static final class ProbeStage implements Stage {
+        final StageKind kind;
+        final boolean reject;
+        final AtomicInteger admitted = new AtomicInteger();
+        final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        final AtomicInteger releases = new AtomicInteger();
+
+        ProbeStage(StageKind kind, boolean reject) {
+            this.kind = kind;
+            this.reject = reject;
+        }
+
+        @Override
+        public StageKind kind() {
+            return kind;
+        }
+
+        @Override
+        public String name() {
+            return "probe";
+        }
+
+        @Override
+        public Admission admit(RequestView request, long nowNanos) {
+            if (reject) {
+                return Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests")
+                        .detail("slow down").extension("policy", "p")
+                        .header("Retry-After", "7").header("RateLimit", "\"inner\";r=0;t=7").build();
+            }
+            admitted.incrementAndGet();
+            return new Permit() {
+                @Override
+                public void writeHeaders(HeaderSink headers) {
+                    headers.set("RateLimit", "\"" + kind.configName() + "\";r=1;t=1");
+                }
+
+                @Override
+                public void complete(Outcome outcome) {
+                    outcomes.add(outcome);
+                }
+
+                @Override
+                public void release() {
+                    releases.incrementAndGet();
+                }
+            };
+        }
+
+        int settled() {
+            return outcomes.size() + releases.get();
+        }
+    }
+
+    static Policy policy(String name, List<String> paths, Stage stage) {
+        return new Policy(name, paths, Set.of(), ChainBuilder.create().add(stage).build());
+    }
+
+    private String start(Filter... filters) throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        for (Filter f : filters) {
+            FilterHolder holder = new FilterHolder(f);
+            holder.setAsyncSupported(true);
+            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+        }
+        ServletHolder app = new ServletHolder(new HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                String p = req.getRequestURI();
+                if (p.endsWith("/boom")) {
+                    throw new IllegalStateException("secret internal detail");
+                }
+                if (p.endsWith("/fail")) {
+                    resp.sendError(502);
+                    return;
+                }
+                if (p.endsWith("/async")) {
+                    AsyncContext async = req.startAsync();
+                    async.start(() -> {
+                        try {
+                            async.getResponse().getWriter().write("later");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        async.complete();
+                    });
+                    return;
+                }
+                resp.setContentType("text/plain");
+                resp.getWriter().write("ok");
+            }
+        });
+        app.setAsyncSupported(true);
+        context.addServlet(app, "/*");
+        server.setHandler(context);
+        server.start();
+        return "http://127.0.0.1:" + connector.getLocalPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void passesRequestsWithoutAPolicyUntouched() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = get(base + "/hello");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("RateLimit")).isEmpty();
+        assertThat(stage.admitted.get()).isZero();
+    }
+
+    @Test
+    void admittedRequestCarriesPermitHeadersAndIsCompletedWithItsStatus() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = get(base + "/api/x");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ok");
+        assertThat(r.headers().firstValue("RateLimit")).hasValue("\"rate-limits\";r=1;t=1");
+        assertThat(stage.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.status()).isEqualTo(200);
+            assertThat(o.failed()).isFalse();
+        });
+        get(base + "/api/fail");
+        assertThat(stage.outcomes).extracting(Outcome::status).containsExactly(200, 502);
+    }
+
+    @Test
+    void rejectionIsProblemJsonWithNoStoreAndTheApplicationIsNotCalled() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, true);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = get(base + "/api/boom");
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                ct -> assertThat(ct).startsWith("application/problem+json"));
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("7");
+        assertThat(r.body()).contains("\"status\":429").contains("quota-exceeded").doesNotContain("secret");
+    }
+
+    @Test
+    void applicationExceptionIsRecordedAsA500FailureWithoutLeakingIt() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = get(base + "/api/boom");
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(stage.outcomes).singleElement().satisfies(o -> {
+            assertThat(o.status()).isEqualTo(500);
+            assertThat(o.failure()).isInstanceOf(IllegalStateException.class);
+        });
+    }
+
+    @Test
+    void asyncRequestIsSettledWhenItCompletesNotWhenDoFilterReturns() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = get(base + "/api/async");
+        assertThat(r.body()).isEqualTo("later");
+        await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 1);
+        assertThat(stage.outcomes).singleElement().satisfies(o -> assertThat(o.status()).isEqualTo(200));
+    }
+
+    @Test
+    void stackedFiltersReleaseTheOuterPermitWhenAnInnerFilterRejects() throws Exception {
+        ProbeStage outer = new ProbeStage(StageKind.RATE_LIMIT, false);
+        ProbeStage inner = new ProbeStage(StageKind.CIRCUIT_BREAKER, true);
+        String base = start(
+                new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"), outer)).build()),
+                new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), inner)).build()));
+        HttpResponse<String> r = get(base + "/api/x");
+        assertThat(r.statusCode()).isEqualTo(429);
+        // both filters' list members reach the client, in chain order, as one Structured Field list
+        assertThat(r.headers().allValues("RateLimit")).containsExactly("\"rate-limits\";r=1;t=1, \"inner\";r=0;t=7");
+        assertThat(outer.releases.get()).isEqualTo(1);
+        assertThat(outer.outcomes).isEmpty();
+    }
+
+    @Test
+    void everyPermitIsSettledAfterManyMixedRequests() throws Exception {
+        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        String[] paths = {"/api/x", "/api/boom", "/api/fail", "/api/async"};
+        for (int i = 0; i < 200; i++) {
+            get(base + paths[i % paths.length]);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> stage.settled() == 200);
+        assertThat(stage.admitted.get()).isEqualTo(200);
+        assertThat(stage.releases.get()).isZero();
+    }
+}

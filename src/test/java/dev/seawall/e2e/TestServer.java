@@ -1,0 +1,101 @@
+package dev.seawall.e2e;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.security.Password;
+
+import java.util.EnumSet;
+
+/** A real Jetty 12 on 127.0.0.1 and a free port, for the end-to-end suite. */
+final class TestServer implements AutoCloseable {
+
+    static final String REALM = "seawall-e2e";
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private TestServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /** Demo users of the BASIC realm: alice/alice-pw, bob/bob-pw, role {@code user}. */
+    static HashLoginService loginService() {
+        HashLoginService login = new HashLoginService(REALM);
+        UserStore users = new UserStore();
+        users.addUser("alice", new Password("alice-pw"), new String[] {"user"});
+        users.addUser("bob", new Password("bob-pw"), new String[] {"user"});
+        login.setUserStore(users);
+        return login;
+    }
+
+    /** Deploys a webapp from a class-path directory holding a real {@code WEB-INF/web.xml}. */
+    static TestServer webapp(String classpathDir) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = connector(server);
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        webapp.setBaseResource(ResourceFactory.of(webapp).newClassLoaderResource(classpathDir));
+        // classes come from the test class path, like an exploded war run from an IDE
+        webapp.setParentLoaderPriority(true);
+        webapp.getSecurityHandler().setLoginService(loginService());
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.start();
+        return new TestServer(server, connector);
+    }
+
+    /** Registers a filter programmatically in front of {@link EchoServlet}, with BASIC auth on /user/*. */
+    static TestServer programmatic(Filter filter) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = connector(server);
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);
+        context.setContextPath("/");
+        org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler security =
+                (org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler) context.getSecurityHandler();
+        security.setLoginService(loginService());
+        security.setAuthenticator(new org.eclipse.jetty.security.authentication.BasicAuthenticator());
+        org.eclipse.jetty.ee10.servlet.security.ConstraintMapping mapping =
+                new org.eclipse.jetty.ee10.servlet.security.ConstraintMapping();
+        mapping.setPathSpec("/user/*");
+        mapping.setConstraint(org.eclipse.jetty.security.Constraint.from("user"));
+        security.addConstraintMapping(mapping);
+        FilterHolder holder = new FilterHolder(filter);
+        holder.setAsyncSupported(true);
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new EchoServlet()), "/*");
+        server.setHandler(context);
+        server.start();
+        return new TestServer(server, connector);
+    }
+
+    private static ServerConnector connector(Server server) {
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        return connector;
+    }
+
+    int port() {
+        return connector.getLocalPort();
+    }
+
+    String uri() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
