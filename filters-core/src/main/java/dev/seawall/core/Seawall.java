@@ -1,7 +1,11 @@
 package dev.seawall.core;
 
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -24,8 +28,9 @@ public final class Seawall {
     private final List<Policy> policies;
     private final NanoClock clock;
     private final String source;
+    private final SeawallConfig config;
 
-    private Seawall(List<Policy> policies, NanoClock clock, String source) {
+    private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -40,6 +45,7 @@ public final class Seawall {
         this.policies = List.copyOf(policies);
         this.clock = clock;
         this.source = source;
+        this.config = config;
     }
 
     public static Builder builder() {
@@ -69,6 +75,11 @@ public final class Seawall {
         return source;
     }
 
+    /** @return the YAML configuration the policies came from, or null for a programmatic engine */
+    public SeawallConfig config() {
+        return config;
+    }
+
     /** Collects policies. Not thread-safe; the engine it builds is. */
     public static final class Builder {
         private final List<Policy> policies = new ArrayList<>();
@@ -77,6 +88,7 @@ public final class Seawall {
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
         private String yamlSource;
         private String yamlText;
+        private PlanResolver planResolver;
 
         private Builder() {
         }
@@ -92,8 +104,10 @@ public final class Seawall {
             return this;
         }
 
-        MeterRegistry meterRegistry() {
-            return meterRegistry;
+        /** An application's plan directory for limits with {@code plans}; consulted before {@code plan-of}. */
+        public Builder planResolver(PlanResolver resolver) {
+            this.planResolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
         }
 
         public Builder source(String source) {
@@ -118,13 +132,18 @@ public final class Seawall {
         }
 
         /**
+         * @throws dev.seawall.core.config.ConfigException for an invalid YAML configuration
          * @throws IllegalArgumentException for duplicate policy names or pattern ties
          */
         public Seawall build() {
-            if (yamlText != null) {
-                throw new IllegalStateException("YAML assembly lands with the config merge");
+            if (yamlText == null) {
+                return new Seawall(policies, clock, source, null);
             }
-            return new Seawall(policies, clock, source);
+            SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
+            List<Policy> all = new ArrayList<>(PolicyFactory.policies(config,
+                    new PolicyFactory.Context(clock, meterRegistry, planResolver)));
+            all.addAll(policies);
+            return new Seawall(all, clock, yamlSource, config);
         }
     }
 }

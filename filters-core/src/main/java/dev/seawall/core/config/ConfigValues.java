@@ -1,0 +1,132 @@
+package dev.seawall.core.config;
+
+import dev.seawall.core.ratelimit.Rate;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parsers for the value syntax of CONFIG.md, shared by the YAML loader and the servlet init-params.
+ * Each throws {@link IllegalArgumentException} whose message quotes the value and says what was expected.
+ * Stateless and thread-safe; used at configuration time only.
+ */
+public final class ConfigValues {
+
+    /** Longest duration accepted anywhere: beyond it a value is a typo, and arithmetic may overflow. */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+    /** Most tokens a rate may grant: the Structured Field integer limit. */
+    public static final long MAX_TOKENS = 999_999_999_999_999L;
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,15})(ms|s|m|h|d)");
+    private static final Pattern RATE = Pattern.compile("(\\d{1,18})\\s*/\\s*(\\d{0,15})(ms|s|m|h|d)");
+    private static final Pattern STATUS_RANGE = Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?");
+
+    private ConfigValues() {
+    }
+
+    /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; positive, at most 365 days. */
+    public static Duration parseDuration(String text) {
+        String t = text == null ? "" : text.trim();
+        Matcher m = DURATION.matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(quote(t) + " is not a duration (expected a whole number and a unit"
+                    + " ms, s, m, h or d, like 250ms or 30s)");
+        }
+        Duration d = duration(Long.parseLong(m.group(1)), m.group(2), t);
+        if (d.isZero()) {
+            throw new IllegalArgumentException(quote(t) + " must be longer than zero");
+        }
+        return d;
+    }
+
+    private static Duration duration(long n, String unit, String text) {
+        long max = switch (unit) {
+            case "ms" -> MAX_DURATION.toMillis();
+            case "s" -> MAX_DURATION.toSeconds();
+            case "m" -> MAX_DURATION.toMinutes();
+            case "h" -> MAX_DURATION.toHours();
+            default -> MAX_DURATION.toDays();
+        };
+        if (n > max) {
+            throw new IllegalArgumentException(quote(text) + " is too long (at most 365d)");
+        }
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    /** Parses {@code N/duration} ({@code 100/1m}, {@code 5/10s}) or {@code N/unit} ({@code 10/s}). */
+    public static Rate parseRate(String text) {
+        String t = text == null ? "" : text.trim();
+        Matcher m = RATE.matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(quote(t) + " is not a rate (expected N/duration, like 100/1m)");
+        }
+        long tokens;
+        try {
+            tokens = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            tokens = Long.MAX_VALUE;
+        }
+        if (tokens < 1) {
+            throw new IllegalArgumentException(quote(t) + " grants no tokens (N must be at least 1)");
+        }
+        if (tokens > MAX_TOKENS) {
+            throw new IllegalArgumentException(quote(t) + " grants too many tokens (at most " + MAX_TOKENS + ")");
+        }
+        long count = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
+        Duration period = duration(count, m.group(3), t);
+        if (period.isZero()) {
+            throw new IllegalArgumentException(quote(t) + " has a zero period");
+        }
+        return new Rate(tokens, period);
+    }
+
+    /** Parses a comma-separated list of rates, as init-params write {@code [10/1s, 300/1m]}. */
+    public static List<Rate> parseRates(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.startsWith("[") && t.endsWith("]")) {
+            t = t.substring(1, t.length() - 1);
+        }
+        List<Rate> rates = new ArrayList<>();
+        for (String part : t.split(",", -1)) {
+            rates.add(parseRate(part));
+        }
+        return rates;
+    }
+
+    /** Parses {@code 500} or {@code 500-599} (100-599, from &lt;= to). */
+    public static StatusRange parseStatusRange(String text) {
+        String t = text == null ? "" : text.trim();
+        Matcher m = STATUS_RANGE.matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(quote(t) + " is not a status or status range (expected 500 or 500-599)");
+        }
+        int from = Integer.parseInt(m.group(1));
+        int to = m.group(2) == null ? from : Integer.parseInt(m.group(2));
+        if (from < 100 || to > 599 || from > to) {
+            throw new IllegalArgumentException(quote(t) + " is not a status range within 100-599 with from <= to");
+        }
+        return new StatusRange(from, to);
+    }
+
+    /** Quotes a value for a message, cut and with control characters replaced, so a log line stays one line. */
+    public static String quote(String value) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < value.length() && i < 60; i++) {
+            char c = value.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        if (value.length() > 60) {
+            sb.append("...");
+        }
+        return sb.append('"').toString();
+    }
+}

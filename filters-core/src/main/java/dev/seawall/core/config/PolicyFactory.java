@@ -1,0 +1,133 @@
+package dev.seawall.core.config;
+
+import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.KeyResolver;
+import dev.seawall.core.key.KeyResolvers;
+import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.LimitSpec;
+import dev.seawall.core.ratelimit.MapPlanResolver;
+import dev.seawall.core.ratelimit.PlanResolver;
+import dev.seawall.core.ratelimit.RateLimitHeaders;
+import dev.seawall.core.ratelimit.RateLimitStage;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
+ * and on reload, never per request.
+ */
+public final class PolicyFactory {
+
+    /**
+     * What stages need from their surroundings.
+     *
+     * @param planResolver an application's plan directory (SPI), consulted before the YAML's {@code plan-of};
+     *                     null when none
+     */
+    public record Context(NanoClock clock, MeterRegistry meterRegistry, PlanResolver planResolver) {
+        public Context {
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(meterRegistry, "meterRegistry");
+        }
+    }
+
+    private PolicyFactory() {
+    }
+
+    /** @return every policy of the file, each with its chain */
+    public static List<Policy> policies(SeawallConfig config, Context context) {
+        TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
+        List<Policy> out = new ArrayList<>();
+        for (PolicyConfig p : config.policies()) {
+            out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context));
+        }
+        return out;
+    }
+
+    static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
+                         RateLimitHeaders headers, Context context) {
+        List<Stage> stages = new ArrayList<>();
+        if (!p.rateLimits().isEmpty()) {
+            stages.add(rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted, ipv6Prefix, headers,
+                    context));
+        }
+        ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
+        if (p.order() != null) {
+            chain.keepOrder();
+            for (StageKind k : p.order()) {
+                for (Stage s : stages) {
+                    if (s.kind() == k) {
+                        chain.add(s);
+                    }
+                }
+            }
+        } else {
+            stages.forEach(chain::add);
+        }
+        return new Policy(p.name(), p.paths(), p.methods(), chain.build());
+    }
+
+    /**
+     * Builds the rate-limit stage of one policy (also used by the standalone {@code RateLimitFilter}).
+     *
+     * @throws ConfigException when a limit cannot be built, citing the limit's line
+     */
+    public static RateLimitStage rateLimitStage(String source, String policyName, int line,
+                                                List<RateLimitConfig> limits, TrustedProxies trusted,
+                                                int ipv6Prefix, RateLimitHeaders headers, Context context) {
+        RateLimitStage.Builder b = RateLimitStage.builder(policyName)
+                .headers(headers)
+                .clock(context.clock())
+                .meterRegistry(context.meterRegistry());
+        for (RateLimitConfig l : limits) {
+            try {
+                LimitSpec.Builder spec = LimitSpec.builder(l.name(), resolver(l, trusted, ipv6Prefix))
+                        .rates(l.rates())
+                        .onMissing(l.onMissing())
+                        .maxKeys(l.maxKeys());
+                if (!l.plans().isEmpty()) {
+                    l.plans().forEach(spec::plan);
+                    spec.planResolver(planResolver(l, context.planResolver()));
+                }
+                b.limit(spec.build());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source, l.line(), "policy " + policyName + ", limit " + l.name(),
+                        e.getMessage());
+            }
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, line, "policy " + policyName, e.getMessage());
+        }
+    }
+
+    private static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {
+        MapPlanResolver fromYaml = new MapPlanResolver(l.planOf());
+        if (spi == null) {
+            return fromYaml;
+        }
+        return (kind, identity) -> {
+            String plan = spi.planFor(kind, identity);
+            return plan != null ? plan : fromYaml.planFor(kind, identity);
+        };
+    }
+
+    static KeyResolver resolver(RateLimitConfig l, TrustedProxies trusted, int ipv6Prefix) {
+        KeyKind by = l.by();
+        return switch (by) {
+            case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
+            case API_KEY -> KeyResolvers.apiKey(l.header());
+            case USER -> KeyResolvers.user(l.attribute());
+            case TENANT -> KeyResolvers.tenant(l.source(), l.header(), l.segment());
+        };
+    }
+}
