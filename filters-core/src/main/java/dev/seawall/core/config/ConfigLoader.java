@@ -153,6 +153,8 @@ public final class ConfigLoader {
     private static final class Parser {
         private final String source;
         private final Set<StageKind> available;
+        /** value node to its key node, so that errors about a whole block cite the key's line */
+        private final Map<Node, Node> keyOf = new java.util.IdentityHashMap<>();
 
         Parser(String source, Set<StageKind> available) {
             this.source = source;
@@ -350,7 +352,8 @@ public final class ConfigLoader {
             }
             for (StageKind k : present) {
                 if (!available.contains(k)) {
-                    throw error(m.get(k.configName()), path + "." + k.configName(), "the " + k.configName()
+                    Node v = m.get(k.configName());
+                    throw error(keyOf.getOrDefault(v, v), path + "." + k.configName(), "the " + k.configName()
                             + " stage is not available in this version of Seawall (available: "
                             + available.stream().map(StageKind::configName).sorted().toList() + ")");
                 }
@@ -647,6 +650,7 @@ public final class ConfigLoader {
                     String hint = suggestion(key, allowed);
                     throw error(k, kp, "unknown key" + (hint == null ? "" : " (did you mean " + hint + "?)"));
                 }
+                keyOf.put(t.getValueNode(), k);
                 if (out.put(key, t.getValueNode()) != null) {
                     throw error(k, kp, "duplicate key");
                 }
