@@ -102,8 +102,27 @@ public final class ConfigLoader {
      * @throws ConfigException for any problem, naming file, line and key path
      */
     public static SeawallConfig load(String sourceName, Reader reader, Set<StageKind> available) {
-        Node root = compose(sourceName, reader);
+        Node root = compose(sourceName, new StringReader(readBounded(sourceName, reader)));
         return new Parser(sourceName, available).root(root);
+    }
+
+    /** Reads at most {@value #MAX_CODE_POINTS} chars: SnakeYAML's own limit does not count comments. */
+    private static String readBounded(String source, Reader reader) {
+        StringBuilder sb = new StringBuilder(4096);
+        char[] buf = new char[8192];
+        try {
+            int n;
+            while ((n = reader.read(buf)) > 0) {
+                sb.append(buf, 0, n);
+                if (sb.length() > MAX_CODE_POINTS) {
+                    throw new ConfigException(source, 0, "", "the file is too large (at most " + MAX_CODE_POINTS
+                            + " characters)");
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigException(source, 0, "", "cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+        return sb.toString();
     }
 
     private static Node compose(String source, Reader reader) {
@@ -159,6 +178,11 @@ public final class ConfigLoader {
         Parser(String source, Set<StageKind> available) {
             this.source = source;
             this.available = available;
+        }
+
+        /** The line of a block's key (a mapping value starts on the line after its key). */
+        int lineOf(Node value) {
+            return keyOf.getOrDefault(value, value).getStartMark().getLine() + 1;
         }
 
         ConfigException error(Node node, String path, String problem) {
@@ -524,7 +548,7 @@ public final class ConfigLoader {
             int queue = m.containsKey("queue") ? integer(m.get("queue"), path + ".queue", 0, 1_000_000) : 0;
             Duration maxWait = m.containsKey("max-wait") ? duration(m.get("max-wait"), path + ".max-wait")
                     : Duration.ofSeconds(1);
-            return new ThrottleConfig(node.getStartMark().getLine() + 1, maxConcurrent, queue, maxWait);
+            return new ThrottleConfig(lineOf(node), maxConcurrent, queue, maxWait);
         }
 
         CircuitBreakerConfig breaker(Node node, String path) {
@@ -581,12 +605,12 @@ public final class ConfigLoader {
                             + " is not a mode (expected enforce or shadow)");
                 }
             }
-            return new CircuitBreakerConfig(node.getStartMark().getLine() + 1, name, failureRate, minimumCalls,
+            return new CircuitBreakerConfig(lineOf(node), name, failureRate, minimumCalls,
                     windowCalls, windowTime, openFor, halfOpen, slowCall, statuses, mode);
         }
 
         TimeoutConfig timeout(Node node, String path) {
-            int line = node.getStartMark().getLine() + 1;
+            int line = lineOf(node);
             if (node instanceof ScalarNode) {
                 return new TimeoutConfig(line, duration(node, path), 503);
             }
@@ -619,7 +643,7 @@ public final class ConfigLoader {
                 throw error(m.get("body"), path + ".body", "is longer than 65536 characters");
             }
             Duration stale = m.containsKey("stale-cache") ? duration(m.get("stale-cache"), path + ".stale-cache") : null;
-            return new FallbackConfig(node.getStartMark().getLine() + 1, status, contentType, body, stale);
+            return new FallbackConfig(lineOf(node), status, contentType, body, stale);
         }
 
         // ---- typed access with errors that cite line and path ----
