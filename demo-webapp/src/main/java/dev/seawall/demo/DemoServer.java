@@ -1,0 +1,137 @@
+package dev.seawall.demo;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.security.Password;
+
+/**
+ * The Seawall demo: an embedded Jetty 12 serving a web application whose real {@code WEB-INF/web.xml}
+ * registers {@code SeawallFilter} with {@code WEB-INF/seawall.yaml}. Binds 127.0.0.1 only.
+ *
+ * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N]} (or {@code SEAWALL_DEMO_PORT});
+ * port 0 picks a free one.
+ */
+public final class DemoServer implements AutoCloseable {
+
+    static final String REALM = "seawall-demo";
+    private static final int DEFAULT_PORT = 8080;
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private DemoServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /** Starts the demo on 127.0.0.1 and the given port (0 = any free port). */
+    public static DemoServer start(int port) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        // the webapp lives inside the jar (or the class path in an IDE); its classes are ours
+        webapp.setBaseResource(ResourceFactory.of(webapp).newClassLoaderResource("webapp"));
+        webapp.setParentLoaderPriority(true);
+        webapp.setThrowUnavailableOnStartupException(true);
+        webapp.getSecurityHandler().setLoginService(users());
+        server.setHandler(webapp);
+        server.start();
+        return new DemoServer(server, connector);
+    }
+
+    /** Demo users of the BASIC realm; passwords are printed at start because this is a demo. */
+    static HashLoginService users() {
+        HashLoginService login = new HashLoginService(REALM);
+        UserStore store = new UserStore();
+        store.addUser("alice", new Password("alice-pw"), new String[] {"customer"});
+        store.addUser("bob", new Password("bob-pw"), new String[] {"customer"});
+        login.setUserStore(store);
+        return login;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public String uri() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+        try {
+            server.stop();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new java.io.IOException("stopping the demo failed", e);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = port(args);
+        DemoServer demo = start(port);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                demo.close();
+            } catch (Exception e) {
+                System.err.println("Seawall demo: shutdown failed: " + e);
+            }
+        }, "seawall-demo-shutdown"));
+        String u = demo.uri();
+        System.out.println();
+        System.out.println("Seawall demo is running on " + u + "  (Ctrl-C to stop)");
+        System.out.println();
+        System.out.println("  " + u + "/hello                 no policy: passes untouched");
+        System.out.println("  " + u + "/api/catalog           per-API-key plans (free / pro) + per-IP limit");
+        System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw)");
+        System.out.println("  " + u + "/login  (POST)         strict per-IP limit: 5 per minute");
+        System.out.println("  " + u + "/api/anything          default per-IP limit");
+        System.out.println();
+        System.out.println("Try:");
+        System.out.println("  for i in 1 2 3 4 5 6; do curl -si -X POST " + u + "/login | head -1; done");
+        System.out.println("  curl -si " + u + "/api/catalog                                  # 401: needs an API key");
+        System.out.println("  curl -si -H 'X-API-Key: demo-free-key' " + u + "/api/catalog     # free plan: 3/min");
+        System.out.println("  curl -si -H 'X-API-Key: demo-pro-key' " + u + "/api/catalog      # pro plan: 100/min");
+        System.out.println("  curl -si -u alice:alice-pw -H 'X-Tenant-ID: acme' " + u + "/api/orders");
+        System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
+        System.out.println();
+        demo.join();
+    }
+
+    static int port(String[] args) {
+        String value = System.getenv("SEAWALL_DEMO_PORT");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--port") && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (args[i].startsWith("--port=")) {
+                value = args[i].substring("--port=".length());
+            }
+        }
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PORT;
+        }
+        try {
+            int p = Integer.parseInt(value.trim());
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--port / SEAWALL_DEMO_PORT: \"" + value + "\" is not a port (0-65535)");
+        }
+    }
+}

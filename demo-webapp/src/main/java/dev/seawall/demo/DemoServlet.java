@@ -1,0 +1,54 @@
+package dev.seawall.demo;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+/**
+ * The demo's application: small JSON answers per endpoint. No Seawall logic here — every limit comes from
+ * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}.
+ */
+public class DemoServlet extends HttpServlet {
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        String body;
+        if (path.equals("/hello")) {
+            body = "{\"message\":\"hello, no policy applies here\"}";
+        } else if (path.equals("/login")) {
+            if (!"POST".equals(req.getMethod())) {
+                resp.setHeader("Allow", "POST");
+                resp.sendError(405);
+                return;
+            }
+            body = "{\"login\":\"accepted (demo: no credentials are checked)\"}";
+        } else if (path.startsWith("/api/catalog")) {
+            body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
+        } else if (path.startsWith("/api/orders")) {
+            String user = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName();
+            body = "{\"user\":\"" + json(user) + "\",\"orders\":[{\"id\":1,\"total\":42.0}]}";
+        } else {
+            body = "{\"path\":\"" + json(path) + "\"}";
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(body);
+    }
+
+    private static String json(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c == '<' || c == '>') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

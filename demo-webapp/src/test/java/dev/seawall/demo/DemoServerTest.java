@@ -1,0 +1,86 @@
+package dev.seawall.demo;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The demo as a newcomer meets it: started for real, its web.xml and seawall.yaml in force. */
+class DemoServerTest {
+
+    private static DemoServer demo;
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = DemoServer.start(0);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        demo.close();
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return CLIENT.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder at(String path) {
+        return HttpRequest.newBuilder(URI.create(demo.uri() + path));
+    }
+
+    @Test
+    void helloPassesWithoutRateLimitHeaders() throws Exception {
+        HttpResponse<String> r = send(at("/hello"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("RateLimit")).isEmpty();
+    }
+
+    @Test
+    void loginIsLimitedToFivePerMinutePerIp() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertThat(send(at("/login").POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> r = send(at("/login").POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void catalogNeedsAKeyAndHonoursPlans() throws Exception {
+        assertThat(send(at("/api/catalog")).statusCode()).isEqualTo(401);
+        HttpResponse<String> pro = send(at("/api/catalog").header("X-API-Key", "demo-pro-key"));
+        assertThat(pro.statusCode()).isEqualTo(200);
+        assertThat(pro.headers().firstValue("RateLimit-Policy")).hasValue(
+                "\"ip\";q=120;w=60, \"api-key\";q=100;w=60, \"api-key-2\";q=20;w=1");
+    }
+
+    @Test
+    void ordersNeedAUserAndAValidTenant() throws Exception {
+        String alice = "Basic " + Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));
+        assertThat(send(at("/api/orders").header("X-Tenant-ID", "acme")).statusCode()).isEqualTo(401);
+        assertThat(send(at("/api/orders").header("Authorization", alice).header("X-Tenant-ID", "acme")).statusCode())
+                .isEqualTo(200);
+        assertThat(send(at("/api/orders").header("Authorization", alice).header("X-Tenant-ID", "../etc")).statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void portComesFromTheFlagOrTheEnvironmentAndIsValidated() {
+        assertThat(DemoServer.port(new String[] {"--port", "9090"})).isEqualTo(9090);
+        assertThat(DemoServer.port(new String[] {"--port=0"})).isZero();
+        assertThatThrownBy(() -> DemoServer.port(new String[] {"--port", "http"}))
+                .hasMessageContaining("is not a port");
+    }
+}
