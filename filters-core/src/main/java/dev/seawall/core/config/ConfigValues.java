@@ -86,6 +86,9 @@ public final class ConfigValues {
         if (period.isZero()) {
             throw new IllegalArgumentException(quote(t) + " has a zero period");
         }
+        if (tokens > period.toNanos()) {
+            throw new IllegalArgumentException(quote(t) + " refills faster than one token per nanosecond");
+        }
         return new Rate(tokens, period);
     }
 

@@ -17,6 +17,11 @@ public record Rate(long tokens, Duration period) {
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("period: " + period + " must be positive");
         }
+        if (period.compareTo(java.time.Duration.ofDays(3650)) <= 0 && tokens > period.toNanos()) {
+            // Bucket4j's refill arithmetic supports at most one token per nanosecond
+            throw new IllegalArgumentException(tokens + " per " + period + " refills faster than one token per"
+                    + " nanosecond");
+        }
     }
 
     /** @return the window in whole seconds, rounded up (the {@code w} of {@code RateLimit-Policy}) */

@@ -20,11 +20,7 @@ import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.BucketListener;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.MathType;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.local.LockFreeBucket;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,10 +42,12 @@ import java.util.function.Function;
  *
  * <h2>Design note for the next maintainer</h2>
  * <ul>
- *   <li><b>Buckets.</b> Each (limit, plan) has a Caffeine cache from key to a Bucket4j {@link LockFreeBucket}
- *       (compare-and-set on an immutable state: no lock, and contention is per key, never shared by all
- *       requests). All buckets of one (limit, plan) share one {@link BucketConfiguration}, so a bucket costs
- *       only its state. Time comes from the injected {@link NanoClock} through a {@link TimeMeter}.</li>
+ *   <li><b>Buckets.</b> Each (limit, plan) has a Caffeine cache from key to a token bucket
+ *       (compare-and-set on a copied state: no lock, and contention is per key, never shared by all
+ *       requests). We hold Bucket4j's {@code BucketState} in our own {@link CompactBucket} rather than a
+ *       {@code LockFreeBucket}, which allocates five unused view objects per bucket. All buckets of one
+ *       (limit, plan) share one {@link BucketConfiguration}, so a bucket costs only its state. Time comes
+ *       from the injected {@link NanoClock}.</li>
  *   <li><b>Consumed together.</b> {@link #admit} takes one token from each applicable limit in order. When a
  *       later limit rejects, the tokens already taken are given back with {@code addTokens}, which caps at
  *       capacity, so a refund can never overfill a bucket even if it refilled in the meantime. The permit's
@@ -79,15 +77,16 @@ public final class RateLimitStage implements Stage {
     private final String policy;
     private final Limit[] limits;
     private final RateLimitHeaders headers;
+    private final NanoClock clock;
 
     private RateLimitStage(Builder b) {
         this.policy = b.policy;
         this.headers = b.headers;
         SipHash hasher = b.hasher != null ? b.hasher : SipHash.random();
-        TimeMeter meter = new ClockTimeMeter(b.clock);
+        this.clock = b.clock;
         this.limits = new Limit[b.limits.size()];
         for (int i = 0; i < limits.length; i++) {
-            limits[i] = new Limit(policy, b.limits.get(i), hasher, meter, b.clock, b.registry);
+            limits[i] = new Limit(policy, b.limits.get(i), hasher, b.clock, b.registry);
         }
     }
 
@@ -109,7 +108,7 @@ public final class RateLimitStage implements Stage {
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         int n = limits.length;
-        LockFreeBucket[] taken = new LockFreeBucket[n];
+        CompactBucket[] taken = new CompactBucket[n];
         ConsumptionProbe[] probes = new ConsumptionProbe[n];
         Tier[] tiers = new Tier[n];
         for (int i = 0; i < n; i++) {
@@ -138,8 +137,8 @@ public final class RateLimitStage implements Stage {
                 tier = limit.tierFor(identity);
                 key = limit.hashIdentity ? (Object) limit.hasher.hash(identity) : identity;
             }
-            LockFreeBucket bucket = tier.cache.get(key, tier.factory);
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+            CompactBucket bucket = tier.cache.get(key, tier.factory);
+            ConsumptionProbe probe = bucket.tryConsumeOne(clock);
             if (!probe.isConsumed()) {
                 refund(taken, i);
                 limit.rejected.increment();
@@ -158,10 +157,10 @@ public final class RateLimitStage implements Stage {
         return new RateLimitPermit(taken, probes, tiers);
     }
 
-    private static void refund(LockFreeBucket[] taken, int upTo) {
+    private void refund(CompactBucket[] taken, int upTo) {
         for (int j = upTo - 1; j >= 0; j--) {
             if (taken[j] != null) {
-                taken[j].addTokens(1);
+                taken[j].addTokens(1, clock);
             }
         }
     }
@@ -248,11 +247,11 @@ public final class RateLimitStage implements Stage {
     }
 
     private final class RateLimitPermit implements Permit {
-        private final LockFreeBucket[] taken;
+        private final CompactBucket[] taken;
         private final ConsumptionProbe[] probes;
         private final Tier[] tiers;
 
-        RateLimitPermit(LockFreeBucket[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
+        RateLimitPermit(CompactBucket[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
             this.taken = taken;
             this.probes = probes;
             this.tiers = tiers;
@@ -340,19 +339,19 @@ public final class RateLimitStage implements Stage {
         final DecisionCounter invalid;
         final AtomicBoolean unknownPlanLogged = new AtomicBoolean();
 
-        Limit(String policy, LimitSpec spec, SipHash hasher, TimeMeter meter, NanoClock clock, MeterRegistry registry) {
+        Limit(String policy, LimitSpec spec, SipHash hasher, NanoClock clock, MeterRegistry registry) {
             this.name = spec.name();
             this.resolver = spec.resolver();
             this.onMissing = spec.onMissing();
             this.hashIdentity = resolver.kind() != KeyKind.IP;
             this.hasher = hasher;
             this.planResolver = spec.planResolver();
-            this.defaultTier = new Tier(name, spec.rates(), spec.maxKeys(), meter, clock);
+            this.defaultTier = new Tier(name, spec.rates(), spec.maxKeys(), clock);
             Map<String, Tier> t = new LinkedHashMap<>();
             List<Tier> all = new ArrayList<>();
             all.add(defaultTier);
             for (Map.Entry<String, List<Rate>> e : spec.plans().entrySet()) {
-                Tier tier = new Tier(name, e.getValue(), spec.maxKeys(), meter, clock);
+                Tier tier = new Tier(name, e.getValue(), spec.maxKeys(), clock);
                 t.put(e.getKey(), tier);
                 all.add(tier);
             }
@@ -441,12 +440,12 @@ public final class RateLimitStage implements Stage {
     /** The buckets of one (limit, plan): shared configuration, bounded cache, pre-serialized policy items. */
     private static final class Tier {
         final List<Rate> rates;
-        final Cache<Object, LockFreeBucket> cache;
-        final Function<Object, LockFreeBucket> factory;
+        final Cache<Object, CompactBucket> cache;
+        final Function<Object, CompactBucket> factory;
         final String policyItems;
         final long smallestQuota;
 
-        Tier(String limitName, List<Rate> rates, long maxKeys, TimeMeter meter, NanoClock clock) {
+        Tier(String limitName, List<Rate> rates, long maxKeys, NanoClock clock) {
             this.rates = List.copyOf(rates);
             List<Bandwidth> bandwidths = new ArrayList<>();
             Duration longest = Duration.ZERO;
@@ -465,7 +464,7 @@ public final class RateLimitStage implements Stage {
             this.policyItems = items.build();
             this.smallestQuota = smallest;
             BucketConfiguration configuration = new BucketConfiguration(bandwidths);
-            this.factory = k -> new LockFreeBucket(configuration, MathType.INTEGER_64_BITS, meter, BucketListener.NOPE);
+            this.factory = k -> new CompactBucket(configuration, clock.nanoTime());
             this.cache = Caffeine.newBuilder()
                     .maximumSize(maxKeys)
                     .expireAfterAccess(longest)
@@ -475,18 +474,6 @@ public final class RateLimitStage implements Stage {
         }
     }
 
-    /** Bucket4j's time SPI over our clock. */
-    private record ClockTimeMeter(NanoClock clock) implements TimeMeter {
-        @Override
-        public long currentTimeNanos() {
-            return clock.nanoTime();
-        }
-
-        @Override
-        public boolean isWallClockBased() {
-            return false;
-        }
-    }
 
     /** Collects a stage. Not thread-safe; the stage is. */
     public static final class Builder {

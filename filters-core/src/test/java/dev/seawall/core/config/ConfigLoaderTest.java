@@ -166,6 +166,7 @@ class ConfigLoaderTest {
         fails(rl + "        limit: 0/1m\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"0/1m\" grants no tokens (N must be at least 1)");
         fails(rl + "        limit: 10/0s\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"10/0s\" has a zero period");
         fails(rl + "        limit: 99999999999999999/1m\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"99999999999999999/1m\" grants too many tokens (at most 999999999999999)");
+        fails(rl + "        limit: 2000000/1ms\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"2000000/1ms\" refills faster than one token per nanosecond");
         fails(rl + "        limit: 10/400d\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"10/400d\" is too long (at most 365d)");
         fails(rl + "        limit: -5/1m\n", "seawall.yaml:6: policies[0].rate-limits[0].limit: \"-5/1m\" is not a rate (expected N/duration, like 100/1m)");
         fails(rl + "        limit: [10/1s, oops]\n", "seawall.yaml:6: policies[0].rate-limits[0].limit[1]: \"oops\" is not a rate (expected N/duration, like 100/1m)");

@@ -1,0 +1,76 @@
+package dev.seawall.core.ratelimit;
+
+import dev.seawall.core.time.NanoClock;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketState;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.MathType;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One key's token bucket: Bucket4j's {@link BucketState} (all the refill arithmetic) in a single volatile
+ * field updated by compare-and-set — the algorithm of Bucket4j's {@code LockFreeBucket}, without its five
+ * per-bucket view objects (verbose, blocking, scheduling...) that we never use. That cuts ~100 bytes from
+ * every tracked key, which matters at a million keys.
+ *
+ * <p>Thread-safe and lock-free: each update copies the state, applies refill and consumption, and CASes it
+ * in; contention is per key. Allocates one state copy per attempt.
+ */
+final class CompactBucket {
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(CompactBucket.class, "state", BucketState.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile BucketState state;
+
+    CompactBucket(BucketConfiguration configuration, long nowNanos) {
+        this.state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNanos);
+    }
+
+    /** Takes one token if available; the probe says what remains and how long to wait otherwise. */
+    ConsumptionProbe tryConsumeOne(NanoClock clock) {
+        BucketState previous = state;
+        BucketState next = previous.copy();
+        long now = clock.nanoTime();
+        while (true) {
+            next.refillAllBandwidth(now);
+            long available = next.getAvailableTokens();
+            if (available < 1) {
+                return ConsumptionProbe.rejected(available,
+                        next.calculateDelayNanosAfterWillBePossibleToConsume(1, now, true),
+                        next.calculateFullRefillingTime(now));
+            }
+            next.consume(1);
+            if (STATE.compareAndSet(this, previous, next)) {
+                return ConsumptionProbe.consumed(available - 1, next.calculateFullRefillingTime(now));
+            }
+            previous = state;
+            next.copyStateFrom(previous);
+        }
+    }
+
+    /** Gives tokens back; Bucket4j caps at capacity, so a refund never overfills. */
+    void addTokens(long tokens, NanoClock clock) {
+        BucketState previous = state;
+        BucketState next = previous.copy();
+        long now = clock.nanoTime();
+        while (true) {
+            next.refillAllBandwidth(now);
+            next.addTokens(tokens);
+            if (STATE.compareAndSet(this, previous, next)) {
+                return;
+            }
+            previous = state;
+            next.copyStateFrom(previous);
+        }
+    }
+}
