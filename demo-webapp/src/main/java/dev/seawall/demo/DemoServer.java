@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.security.Password;
  * registers {@code SeawallFilter} with {@code WEB-INF/seawall.yaml}. Binds 127.0.0.1 only.
  *
  * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N]} (or {@code SEAWALL_DEMO_PORT});
- * port 0 picks a free one.
+ * port 0 picks a free one. Thread-safe: {@link #close()} may be called from a shutdown hook.
  */
 public final class DemoServer implements AutoCloseable {
 

@@ -8,7 +8,7 @@ import java.io.IOException;
 
 /**
  * The demo's application: small JSON answers per endpoint. No Seawall logic here — every limit comes from
- * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}.
+ * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}. Stateless and thread-safe.
  */
 public class DemoServlet extends HttpServlet {
 

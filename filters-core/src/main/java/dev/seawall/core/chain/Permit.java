@@ -9,7 +9,7 @@ import dev.seawall.core.http.Rejection;
  * {@link #complete(Outcome)} after the application ran, or {@link #release()} when the request never
  * reached what the stage guards (an inner stage rejected it, the client went away before dispatch).
  *
- * <p>Implementations must tolerate being settled from a thread other than the one that acquired them
+ * <p>Thread safety: implementations must tolerate being settled from a thread other than the one that acquired them
  * (async requests); the chain's {@link Exchange} guarantees a single settlement, so a permit itself
  * need not guard against a second call.
  */

@@ -2,7 +2,7 @@ package dev.seawall.core.chain;
 
 /**
  * The five kinds of stage, declared in the default order, outer to inner (see the README's design
- * section for why this order).
+ * section for why this order). Immutable.
  */
 public enum StageKind {
     /** Cheapest rejections first: an IP flood is stopped before any other work. */

@@ -2,7 +2,7 @@ package dev.seawall.core.key;
 
 import java.util.Locale;
 
-/** What a rate limit is keyed by. The config name is {@link #configName()}. */
+/** What a rate limit is keyed by. The config name is {@link #configName()}. Immutable. */
 public enum KeyKind {
     IP("ip"),
     API_KEY("api-key"),

@@ -2,7 +2,7 @@ package dev.seawall.core.key;
 
 import java.util.Locale;
 
-/** What a limit does with a request that carries no key (no API key header, no principal, ...). */
+/** What a limit does with a request that carries no key (no API key header, no principal, ...). Immutable. */
 public enum OnMissing {
     /** The limit does not apply to the request (default). */
     SKIP("skip"),

@@ -2,7 +2,7 @@ package dev.seawall.core.key;
 
 import java.util.Locale;
 
-/** Where a tenant id is read from ({@code source:} of a {@code by: tenant} limit). */
+/** Where a tenant id is read from ({@code source:} of a {@code by: tenant} limit). Immutable. */
 public enum TenantSource {
     /** A request header, {@code X-Tenant-ID} unless {@code header:} says otherwise (default). */
     HEADER("header"),

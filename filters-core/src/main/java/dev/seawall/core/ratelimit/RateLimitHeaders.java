@@ -2,7 +2,7 @@ package dev.seawall.core.ratelimit;
 
 import java.util.Locale;
 
-/** Which rate-limit headers responses carry ({@code headers.rate-limit} in the YAML). */
+/** Which rate-limit headers responses carry ({@code headers.rate-limit} in the YAML). Immutable. */
 public enum RateLimitHeaders {
     /** {@code RateLimit} and {@code RateLimit-Policy} per draft-ietf-httpapi-ratelimit-headers-11 (default). */
     IETF("ietf"),
