@@ -2,6 +2,7 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.Filter;
@@ -14,8 +15,6 @@ import jakarta.servlet.ServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -79,24 +78,12 @@ public class SeawallFilter implements Filter {
     }
 
     static Seawall load(Builder settings, String location, ServletContext context) throws ServletException {
-        Seawall.Builder b = Seawall.builder();
-        if (settings.clock != null) {
-            b.clock(settings.clock);
-        }
-        MeterRegistry registry = settings.registry;
-        if (registry == null && context != null
+        Seawall.Builder b = settings.engine;
+        if (!settings.registrySet && context != null
                 && context.getAttribute(METER_REGISTRY_ATTRIBUTE) instanceof MeterRegistry r) {
-            registry = r;
+            b.meterRegistry(r);
         }
-        if (registry != null) {
-            b.meterRegistry(registry);
-        }
-        for (Policy p : settings.policies) {
-            b.policy(p);
-        }
-        if (settings.yamlText != null) {
-            b.yaml(settings.yamlSource, settings.yamlText);
-        } else if (settings.policies.isEmpty() || location != null) {
+        if (location != null || (!settings.yamlSet && !settings.policiesSet)) {
             ConfigLocator.Located located = ConfigLocator.locate(location, context);
             b.yaml(located.sourceName(), located.text());
         }
@@ -125,16 +112,16 @@ public class SeawallFilter implements Filter {
     }
 
     /**
-     * Collects a programmatic configuration. Not thread-safe; the filter it builds is. Sources combine:
-     * a YAML location or text plus any number of programmatic policies.
+     * Collects a programmatic configuration; a thin layer over {@link Seawall.Builder} that adds a config
+     * <em>location</em>, resolved in {@code init} where the servlet context is known. Sources combine: a
+     * YAML location or text plus any number of programmatic policies. Not thread-safe; the filter is.
      */
     public static final class Builder {
+        private final Seawall.Builder engine = Seawall.builder();
         private String location;
-        private String yamlSource;
-        private String yamlText;
-        private final List<Policy> policies = new ArrayList<>();
-        private MeterRegistry registry;
-        private NanoClock clock;
+        private boolean yamlSet;
+        private boolean policiesSet;
+        private boolean registrySet;
 
         private Builder() {
         }
@@ -147,25 +134,33 @@ public class SeawallFilter implements Filter {
 
         /** Configuration given as YAML text; {@code sourceName} is cited in error messages. */
         public Builder yaml(String sourceName, String text) {
-            this.yamlSource = Objects.requireNonNull(sourceName, "sourceName");
-            this.yamlText = Objects.requireNonNull(text, "text");
+            engine.yaml(sourceName, text);
+            yamlSet = true;
             return this;
         }
 
         /** A policy built in code (see {@code ChainBuilder} and the stage builders). */
         public Builder policy(Policy policy) {
-            policies.add(Objects.requireNonNull(policy, "policy"));
+            engine.policy(policy);
+            policiesSet = true;
             return this;
         }
 
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
+            engine.meterRegistry(registry);
+            registrySet = true;
             return this;
         }
 
         /** The monotonic clock (tests inject a {@code ManualClock}). */
         public Builder clock(NanoClock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            engine.clock(clock);
+            return this;
+        }
+
+        /** An application's plan directory for limits with {@code plans}; consulted before {@code plan-of}. */
+        public Builder planResolver(PlanResolver resolver) {
+            engine.planResolver(resolver);
             return this;
         }
 

@@ -1,17 +1,14 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
-import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.ChainBuilder;
-import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
-import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
-import dev.seawall.core.http.RequestView;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.problem.ProblemTypes;
+import dev.seawall.core.testing.RecordingStage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -35,8 +32,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,58 +42,14 @@ class SeawallFilterTest {
     private Server server;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** A stage whose permits record how they were settled. */
-    static final class ProbeStage implements Stage {
-        final StageKind kind;
-        final boolean reject;
-        final AtomicInteger admitted = new AtomicInteger();
-        final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
-        final AtomicInteger releases = new AtomicInteger();
+    private static final Rejection TOO_MANY = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests")
+            .detail("slow down").extension("policy", "p")
+            .header("Retry-After", "7").header("RateLimit", "\"inner\";r=0;t=7").build();
 
-        ProbeStage(StageKind kind, boolean reject) {
-            this.kind = kind;
-            this.reject = reject;
-        }
-
-        @Override
-        public StageKind kind() {
-            return kind;
-        }
-
-        @Override
-        public String name() {
-            return "probe";
-        }
-
-        @Override
-        public Admission admit(RequestView request, long nowNanos) {
-            if (reject) {
-                return Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests")
-                        .detail("slow down").extension("policy", "p")
-                        .header("Retry-After", "7").header("RateLimit", "\"inner\";r=0;t=7").build();
-            }
-            admitted.incrementAndGet();
-            return new Permit() {
-                @Override
-                public void writeHeaders(HeaderSink headers) {
-                    headers.set("RateLimit", "\"" + kind.configName() + "\";r=1;t=1");
-                }
-
-                @Override
-                public void complete(Outcome outcome) {
-                    outcomes.add(outcome);
-                }
-
-                @Override
-                public void release() {
-                    releases.incrementAndGet();
-                }
-            };
-        }
-
-        int settled() {
-            return outcomes.size() + releases.get();
-        }
+    /** A recording stage whose permits write {@code RateLimit: "<kind>";r=1;t=1}, or that always rejects. */
+    static RecordingStage probe(StageKind kind, boolean reject) {
+        RecordingStage s = new RecordingStage(kind).header("RateLimit", "\"" + kind.configName() + "\";r=1;t=1");
+        return reject ? s.rejectWith(TOO_MANY) : s;
     }
 
     static Policy policy(String name, List<String> paths, Stage stage) {
@@ -166,7 +117,7 @@ class SeawallFilterTest {
 
     @Test
     void passesRequestsWithoutAPolicyUntouched() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/hello");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -176,7 +127,7 @@ class SeawallFilterTest {
 
     @Test
     void admittedRequestCarriesPermitHeadersAndIsCompletedWithItsStatus() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/api/x");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -192,7 +143,7 @@ class SeawallFilterTest {
 
     @Test
     void rejectionIsProblemJsonWithNoStoreAndTheApplicationIsNotCalled() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, true);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, true);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/api/boom");
         assertThat(r.statusCode()).isEqualTo(429);
@@ -205,7 +156,7 @@ class SeawallFilterTest {
 
     @Test
     void applicationExceptionIsRecordedAsA500FailureWithoutLeakingIt() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/api/boom");
         assertThat(r.statusCode()).isEqualTo(500);
@@ -217,7 +168,7 @@ class SeawallFilterTest {
 
     @Test
     void asyncRequestIsSettledWhenItCompletesNotWhenDoFilterReturns() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/api/async");
         assertThat(r.body()).isEqualTo("later");
@@ -227,8 +178,8 @@ class SeawallFilterTest {
 
     @Test
     void stackedFiltersReleaseTheOuterPermitWhenAnInnerFilterRejects() throws Exception {
-        ProbeStage outer = new ProbeStage(StageKind.RATE_LIMIT, false);
-        ProbeStage inner = new ProbeStage(StageKind.CIRCUIT_BREAKER, true);
+        RecordingStage outer = probe(StageKind.RATE_LIMIT, false);
+        RecordingStage inner = probe(StageKind.CIRCUIT_BREAKER, true);
         String base = start(
                 new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"), outer)).build()),
                 new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), inner)).build()));
@@ -242,7 +193,7 @@ class SeawallFilterTest {
 
     @Test
     void everyPermitIsSettledAfterManyMixedRequests() throws Exception {
-        ProbeStage stage = new ProbeStage(StageKind.RATE_LIMIT, false);
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         String[] paths = {"/api/x", "/api/boom", "/api/fail", "/api/async"};
         for (int i = 0; i < 200; i++) {

@@ -4,6 +4,7 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.problem.ProblemTypes;
+import dev.seawall.core.testing.RecordingStage;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -12,66 +13,26 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ChainTest {
 
-    /** Records the order of events across stages. */
-    private static final class Recording implements Stage {
-        final StageKind kind;
-        final List<String> log;
-        final boolean reject;
-        final AtomicInteger completes = new AtomicInteger();
-        final AtomicInteger releases = new AtomicInteger();
+    private static final Rejection NO = Rejection.builder(503, ProblemTypes.TEMPORARY_REDUCED_CAPACITY, "no").build();
 
-        Recording(StageKind kind, List<String> log, boolean reject) {
-            this.kind = kind;
-            this.log = log;
-            this.reject = reject;
-        }
-
-        @Override
-        public StageKind kind() {
-            return kind;
-        }
-
-        @Override
-        public String name() {
-            return kind.configName();
-        }
-
-        @Override
-        public Admission admit(RequestView request, long nowNanos) {
-            log.add("admit " + name());
-            if (reject) {
-                return Rejection.builder(503, ProblemTypes.TEMPORARY_REDUCED_CAPACITY, "no").build();
-            }
-            return new Permit() {
-                @Override
-                public void complete(Outcome outcome) {
-                    completes.incrementAndGet();
-                    log.add("complete " + name());
-                }
-
-                @Override
-                public void release() {
-                    releases.incrementAndGet();
-                    log.add("release " + name());
-                }
-            };
-        }
+    private static RecordingStage recording(StageKind kind, List<String> log, boolean reject) {
+        RecordingStage s = new RecordingStage(kind).log(log);
+        return reject ? s.rejectWith(NO) : s;
     }
 
     @Test
     void sortsStagesIntoTheDefaultOrderByDefault() {
         List<String> log = new ArrayList<>();
         Chain chain = ChainBuilder.create()
-                .add(new Recording(StageKind.TIMEOUT, log, false))
-                .add(new Recording(StageKind.RATE_LIMIT, log, false))
-                .add(new Recording(StageKind.CIRCUIT_BREAKER, log, false))
+                .add(recording(StageKind.TIMEOUT, log, false))
+                .add(recording(StageKind.RATE_LIMIT, log, false))
+                .add(recording(StageKind.CIRCUIT_BREAKER, log, false))
                 .build();
         assertThat(chain.stages()).extracting(Stage::kind)
                 .containsExactly(StageKind.RATE_LIMIT, StageKind.CIRCUIT_BREAKER, StageKind.TIMEOUT);
@@ -82,10 +43,10 @@ class ChainTest {
     void warnsAboutATimeoutOutsideTheBreakerAndAThrottleOutsideTheRateLimits() {
         List<String> log = new ArrayList<>();
         Chain chain = ChainBuilder.create().label("p").keepOrder()
-                .add(new Recording(StageKind.THROTTLE, log, false))
-                .add(new Recording(StageKind.RATE_LIMIT, log, false))
-                .add(new Recording(StageKind.TIMEOUT, log, false))
-                .add(new Recording(StageKind.CIRCUIT_BREAKER, log, false))
+                .add(recording(StageKind.THROTTLE, log, false))
+                .add(recording(StageKind.RATE_LIMIT, log, false))
+                .add(recording(StageKind.TIMEOUT, log, false))
+                .add(recording(StageKind.CIRCUIT_BREAKER, log, false))
                 .build();
         assertThat(chain.warnings()).anySatisfy(w -> assertThat(w).contains("timeout is outside circuit-breaker"));
         assertThat(chain.warnings()).anySatisfy(w -> assertThat(w).contains("throttle is outside rate-limits"));
@@ -96,18 +57,18 @@ class ChainTest {
         assertThatThrownBy(() -> ChainBuilder.create().build()).isInstanceOf(IllegalStateException.class);
         List<String> log = new ArrayList<>();
         assertThatThrownBy(() -> ChainBuilder.create()
-                .add(new Recording(StageKind.RATE_LIMIT, log, false))
-                .add(new Recording(StageKind.RATE_LIMIT, log, false)).build())
+                .add(recording(StageKind.RATE_LIMIT, log, false))
+                .add(recording(StageKind.RATE_LIMIT, log, false)).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("one of each kind");
     }
 
     @Test
     void aRejectionReleasesThePermitsAlreadyTakenInnerToOuter() {
         List<String> log = new ArrayList<>();
-        Recording rl = new Recording(StageKind.RATE_LIMIT, log, false);
-        Recording cb = new Recording(StageKind.CIRCUIT_BREAKER, log, false);
-        Recording th = new Recording(StageKind.THROTTLE, log, true);
-        Recording to = new Recording(StageKind.TIMEOUT, log, false);
+        RecordingStage rl = recording(StageKind.RATE_LIMIT, log, false);
+        RecordingStage cb = recording(StageKind.CIRCUIT_BREAKER, log, false);
+        RecordingStage th = recording(StageKind.THROTTLE, log, true);
+        RecordingStage to = recording(StageKind.TIMEOUT, log, false);
         Chain chain = ChainBuilder.create().add(rl).add(cb).add(th).add(to).build();
 
         Exchange ex = chain.admit(null, 0);
@@ -117,14 +78,14 @@ class ChainTest {
         assertThat(log).containsExactly("admit rate-limits", "admit circuit-breaker", "admit throttle",
                 "release circuit-breaker", "release rate-limits");
         assertThat(ex.complete(new Outcome(200, null, 0, 1, false))).isFalse();
-        assertThat(rl.completes.get() + cb.completes.get()).isZero();
+        assertThat(rl.outcomes.size() + cb.outcomes.size()).isZero();
     }
 
     @Test
     void completesEveryPermitInnerToOuterExactlyOnce() {
         List<String> log = new ArrayList<>();
-        Recording rl = new Recording(StageKind.RATE_LIMIT, log, false);
-        Recording to = new Recording(StageKind.TIMEOUT, log, false);
+        RecordingStage rl = recording(StageKind.RATE_LIMIT, log, false);
+        RecordingStage to = recording(StageKind.TIMEOUT, log, false);
         Exchange ex = ChainBuilder.create().add(rl).add(to).build().admit(null, 0);
         assertThat(ex.complete(new Outcome(200, null, 0, 1, false))).isTrue();
         assertThat(ex.complete(new Outcome(200, null, 0, 1, false))).isFalse();
@@ -136,7 +97,7 @@ class ChainTest {
     @Test
     void racingCompleteAndReleaseSettleExactlyOnce() throws Exception {
         List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
-        Recording rl = new Recording(StageKind.RATE_LIMIT, log, false);
+        RecordingStage rl = recording(StageKind.RATE_LIMIT, log, false);
         Chain chain = ChainBuilder.create().add(rl).build();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -150,7 +111,7 @@ class ChainTest {
             }
             pool.shutdown();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(rl.completes.get() + rl.releases.get()).isEqualTo(rounds);
+            assertThat(rl.settled()).isEqualTo(rounds);
         } finally {
             pool.shutdownNow();
         }
@@ -159,7 +120,7 @@ class ChainTest {
     @Test
     void aFaultyReleaseDoesNotLeakTheOuterPermits() {
         List<String> log = new ArrayList<>();
-        Recording rl = new Recording(StageKind.RATE_LIMIT, log, false);
+        RecordingStage rl = recording(StageKind.RATE_LIMIT, log, false);
         Stage faulty = new Stage() {
             @Override
             public StageKind kind() {
