@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The part every Seawall servlet filter shares: match, admit, run, settle. Thread-safe; one instance per
@@ -30,11 +31,14 @@ final class PolicyRunner {
     /** Set on a request by whichever Seawall filter wrote a rejection for it. */
     static final String REJECTED_ATTRIBUTE = "dev.seawall.rejected";
 
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
     private final String seenAttribute;
 
     PolicyRunner(Object owner) {
-        // per filter instance, so two stacked filters do not mistake each other for a re-entry
-        this.seenAttribute = "dev.seawall.seen." + Integer.toHexString(System.identityHashCode(owner));
+        // unique per filter instance (identity hash codes can collide), so two stacked filters never
+        // mistake each other for a re-entry
+        this.seenAttribute = "dev.seawall.seen." + owner.getClass().getSimpleName() + "." + INSTANCES.incrementAndGet();
     }
 
     void doFilter(Seawall engine, ServletRequest req, ServletResponse res, FilterChain chain)
