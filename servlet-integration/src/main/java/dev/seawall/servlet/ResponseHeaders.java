@@ -64,8 +64,9 @@ final class ResponseHeaders implements HeaderSink {
         response.setContentType(ProblemRenderer.CONTENT_TYPE);
         response.setContentLength(body.length);
         OutputStream out = response.getOutputStream();
+        // no flush: the container commits when the filter chain returns, after outer Seawall filters have
+        // settled their permits, so a client never sees the answer before the accounting is done
         out.write(body);
-        out.flush();
         return true;
     }
 }

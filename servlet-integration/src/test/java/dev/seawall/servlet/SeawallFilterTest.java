@@ -133,11 +133,13 @@ class SeawallFilterTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("ok");
         assertThat(r.headers().firstValue("RateLimit")).hasValue("\"rate-limits\";r=1;t=1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 1);
         assertThat(stage.outcomes).singleElement().satisfies(o -> {
             assertThat(o.status()).isEqualTo(200);
             assertThat(o.failed()).isFalse();
         });
         get(base + "/api/fail");
+        await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
         assertThat(stage.outcomes).extracting(Outcome::status).containsExactly(200, 502);
     }
 
@@ -160,6 +162,7 @@ class SeawallFilterTest {
         String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         HttpResponse<String> r = get(base + "/api/boom");
         assertThat(r.statusCode()).isEqualTo(500);
+        await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 1);
         assertThat(stage.outcomes).singleElement().satisfies(o -> {
             assertThat(o.status()).isEqualTo(500);
             assertThat(o.failure()).isInstanceOf(IllegalStateException.class);
@@ -187,6 +190,7 @@ class SeawallFilterTest {
         assertThat(r.statusCode()).isEqualTo(429);
         // both filters' list members reach the client, in chain order, as one Structured Field list
         assertThat(r.headers().allValues("RateLimit")).containsExactly("\"rate-limits\";r=1;t=1, \"inner\";r=0;t=7");
+        await().atMost(Duration.ofSeconds(5)).until(() -> outer.settled() == 1);
         assertThat(outer.releases.get()).isEqualTo(1);
         assertThat(outer.outcomes).isEmpty();
     }
