@@ -3,11 +3,10 @@ package dev.seawall.core.chain;
 import dev.seawall.core.http.Rejection;
 
 /**
- * A stage's answer to a request: either an admitted {@link Permit} or a {@link Rejection}.
- * Both implement this interface so that a stage can answer without allocating a wrapper.
- *
- * <p>(The throttle issue adds a third answer, a deferral that resumes the walk later.) Implementations
- * are immutable or, for permits, safe to settle from another thread (see {@link Permit}).
+ * A stage's answer to a request: an admitted {@link Permit}, a {@link Rejection}, or a {@link Deferral}
+ * (the throttle's "wait in the queue", decided later). All three implement this interface so that a stage
+ * can answer without allocating a wrapper. Implementations are immutable, or safe to use from another
+ * thread as each subtype documents.
  */
 public interface Admission {
 
@@ -17,8 +16,13 @@ public interface Admission {
     /** @return the permit to settle; {@link Permit#NONE} for a rejection */
     Permit permit();
 
+    /** @return true when the answer is not known yet ({@link Deferral}) */
+    default boolean deferred() {
+        return false;
+    }
+
     /** @return true when the request may go on to the next stage */
     default boolean admitted() {
-        return rejection() == null;
+        return rejection() == null && !deferred();
     }
 }

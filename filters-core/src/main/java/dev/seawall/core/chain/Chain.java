@@ -1,7 +1,6 @@
 package dev.seawall.core.chain;
 
 import dev.seawall.core.http.RequestView;
-import dev.seawall.core.http.Rejection;
 
 import java.util.List;
 
@@ -23,23 +22,15 @@ public final class Chain {
 
     /**
      * Walks the stages outer to inner. The first rejection stops the walk, and the permits already
-     * taken are released, inner to outer, before this method returns.
+     * taken are released, inner to outer, before this method returns. A deferral pauses the walk: the
+     * exchange is {@linkplain Exchange#pending() pending} until the adapter {@linkplain Exchange#resume resumes} it.
      *
      * @param nowNanos the clock reading for this request, read once by the adapter
      */
     public Exchange admit(RequestView request, long nowNanos) {
-        Permit[] permits = new Permit[stages.length];
-        int count = 0;
-        for (Stage stage : stages) {
-            Admission admission = stage.admit(request, nowNanos);
-            Rejection rejection = admission.rejection();
-            if (rejection != null) {
-                releaseAll(permits, count);
-                return new Exchange(permits, 0, rejection, nowNanos);
-            }
-            permits[count++] = admission.permit();
-        }
-        return new Exchange(permits, count, null, nowNanos);
+        Exchange exchange = new Exchange(stages, nowNanos);
+        exchange.walk(request, nowNanos, 0);
+        return exchange;
     }
 
     static void releaseAll(Permit[] permits, int count) {

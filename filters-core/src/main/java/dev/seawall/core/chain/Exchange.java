@@ -3,45 +3,114 @@ package dev.seawall.core.chain;
 import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.http.RequestView;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * One request's passage through a {@link Chain}: the permits it holds, or the rejection that stopped it.
+ * One request's passage through a {@link Chain}: the permits it holds, the rejection that stopped it, or
+ * the {@link Deferral} it waits on.
  *
- * <p>Thread-safe for settlement: {@link #complete(Outcome)} and {@link #release()} may race (the request
- * thread finishing while an async listener reports a disconnect); a compare-and-set lets exactly one of
- * them settle the permits, inner to outer, and makes every later call a no-op.
+ * <p>Thread-safety: the walk ({@link Chain#admit}, then {@link #resume} after a deferral is decided) is
+ * driven by one thread at a time — the adapter hands the request from thread to thread through its
+ * container, which orders the hand-over. Settlement may race (the request thread finishing while an async
+ * listener reports a disconnect); a compare-and-set lets exactly one of {@link #complete(Outcome)} and
+ * {@link #release()} settle the permits, inner to outer, and makes every later call a no-op.
  */
 public final class Exchange {
 
     private static final AtomicIntegerFieldUpdater<Exchange> SETTLED =
             AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "settled");
 
+    private final Stage[] stages;
     private final Permit[] permits;
-    private final int count;
-    private final Rejection rejection;
     private final long startNanos;
+    private int count;
+    private int next;
+    private volatile Rejection rejection;
+    private volatile Deferral deferral;
     @SuppressWarnings("unused") // written through SETTLED
     private volatile int settled;
 
-    Exchange(Permit[] permits, int count, Rejection rejection, long startNanos) {
-        this.permits = permits;
-        this.count = count;
-        this.rejection = rejection;
+    Exchange(Stage[] stages, long startNanos) {
+        this.stages = stages;
+        this.permits = new Permit[stages.length];
         this.startNanos = startNanos;
-        // a rejected exchange has already released what it took inside Chain.admit
-        this.settled = rejection == null ? 0 : 1;
+    }
+
+    /** Walks from stage {@code from} until admitted, rejected or deferred. */
+    void walk(RequestView request, long nowNanos, int from) {
+        for (int i = from; i < stages.length; i++) {
+            Admission admission = stages[i].admit(request, nowNanos);
+            if (admission.deferred()) {
+                next = i + 1;
+                deferral = (Deferral) admission;
+                return;
+            }
+            Rejection r = admission.rejection();
+            if (r != null) {
+                reject(r);
+                return;
+            }
+            permits[count++] = admission.permit();
+        }
+    }
+
+    private void reject(Rejection r) {
+        rejection = r;
+        if (SETTLED.compareAndSet(this, 0, 1)) {
+            Chain.releaseAll(permits, count);
+        }
     }
 
     /** @return true when every stage admitted the request */
     public boolean admitted() {
-        return rejection == null;
+        return rejection == null && deferral == null;
     }
 
-    /** @return the rejection to send, or null when admitted */
+    /** @return the rejection to send, or null */
     public Rejection rejection() {
         return rejection;
+    }
+
+    /** @return true while the request waits on a {@link Deferral} */
+    public boolean pending() {
+        return deferral != null;
+    }
+
+    /** @return the deferral the request waits on, or null */
+    public Deferral deferral() {
+        return deferral;
+    }
+
+    /**
+     * Continues the walk once the deferral has been decided: a granted permit joins the others and the
+     * inner stages are asked; a refusal releases what was taken.
+     *
+     * @throws IllegalStateException when nothing is pending or the deferral is not decided yet
+     */
+    public void resume(RequestView request, long nowNanos) {
+        Deferral d = deferral;
+        if (d == null) {
+            throw new IllegalStateException("nothing to resume");
+        }
+        Admission outcome = d.outcome();
+        if (outcome == null) {
+            throw new IllegalStateException("the deferral is not decided yet");
+        }
+        deferral = null;
+        if (settled != 0) {
+            // released while waiting (client gone): the granted permit, if any, goes back at once
+            outcome.permit().release();
+            return;
+        }
+        Rejection r = outcome.rejection();
+        if (r != null) {
+            reject(r);
+            return;
+        }
+        permits[count++] = outcome.permit();
+        walk(request, nowNanos, next);
     }
 
     /** @return the clock reading at admission, the start of {@link Outcome#elapsedNanos()} */
@@ -57,8 +126,7 @@ public final class Exchange {
     }
 
     /**
-     * Reports the application's outcome to every permit, inner to outer. Only the first settlement
-     * counts.
+     * Reports the application's outcome to every permit, inner to outer. Only the first settlement counts.
      *
      * @return true when this call settled the exchange
      */
@@ -73,14 +141,18 @@ public final class Exchange {
     }
 
     /**
-     * Gives every permit back, inner to outer: the request never reached the application. Only the
-     * first settlement counts.
+     * Gives every permit back, inner to outer, and abandons a pending wait: the request never reached the
+     * application. Only the first settlement counts.
      *
      * @return true when this call settled the exchange
      */
     public boolean release() {
         if (!SETTLED.compareAndSet(this, 0, 1)) {
             return false;
+        }
+        Deferral d = deferral;
+        if (d != null) {
+            d.cancel();
         }
         Chain.releaseAll(permits, count);
         return true;
