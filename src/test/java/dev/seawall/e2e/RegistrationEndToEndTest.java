@@ -160,12 +160,12 @@ class RegistrationEndToEndTest {
                 policies:
                   - name: reports
                     paths: [/reports/*]
-                    throttle:
-                      max-concurrent: 4
+                    circuit-breaker:
+                      failure-rate: 40
                 """;
         assertThatThrownBy(() -> SeawallFilter.builder().yaml("seawall.yaml", yaml).build().init(null))
                 .isInstanceOf(ServletException.class)
-                .hasMessageStartingWith("seawall.yaml:4: policies[0].throttle: the throttle stage is not available");
+                .hasMessageStartingWith("seawall.yaml:4: policies[0].circuit-breaker: the circuit-breaker stage is not available");
     }
 
     @Test

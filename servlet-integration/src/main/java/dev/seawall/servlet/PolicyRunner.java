@@ -1,9 +1,11 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.policy.Policy;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
@@ -13,27 +15,44 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The part every Seawall servlet filter shares: match, admit, run, settle. Thread-safe; one instance per
- * filter.
+ * The part every Seawall servlet filter shares: match, admit, wait, run, settle. Thread-safe; one instance
+ * per filter.
  *
  * <p>Settlement rules (ARCHITECTURE.md, steps 4-5): every admitted exchange is settled exactly once —
  * completed with an {@link Outcome} when the application ran (on return, on exception, or for an async
  * request when its {@link AsyncListener} fires), or released when an inner Seawall filter rejected the
  * request, so that stacked standalone filters refund tokens exactly as one {@link SeawallFilter} does.
+ *
+ * <p>Waiting (throttle queue): the request is suspended with {@code startAsync()} and holds no container
+ * thread. When its turn comes (or its wait expires) the deciding thread calls {@code AsyncContext.dispatch()},
+ * and the walk resumes in the ASYNC dispatch — so the filter must be mapped for the {@code ASYNC}
+ * dispatcher as well as {@code REQUEST}. The container's async timeout, set just past the wait's deadline,
+ * expires a wait nobody decided. Where async is unavailable (a filter or servlet in the chain is not
+ * async-supported), the request thread waits, bounded by max-wait, and a WARN says why, once.
  */
 final class PolicyRunner {
 
     /** Set on a request by whichever Seawall filter wrote a rejection for it. */
     static final String REJECTED_ATTRIBUTE = "dev.seawall.rejected";
 
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** The container's async timeout fires this long after the wait's deadline, so the queue decides first. */
+    private static final long TIMEOUT_MARGIN_MS = 250;
 
     private final String seenAttribute;
+    private final AtomicBoolean warnedBlocking = new AtomicBoolean();
+    private final AtomicBoolean warnedAsyncMapping = new AtomicBoolean();
 
     PolicyRunner(Object owner) {
         // unique per filter instance (identity hash codes can collide), so two stacked filters never
@@ -46,10 +65,18 @@ final class PolicyRunner {
         if (engine == null) {
             throw new ServletException("Seawall filter used before init() completed");
         }
-        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
-                || request.getDispatcherType() != DispatcherType.REQUEST
-                || request.getAttribute(seenAttribute) != null) {
-            // forwards, includes, error and async dispatches were admitted (or not) on their REQUEST pass
+        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        Object mine = request.getAttribute(seenAttribute);
+        if (request.getDispatcherType() == DispatcherType.ASYNC && mine instanceof Exchange waiting
+                && waiting.pending()) {
+            resume(engine, request, response, chain, waiting);
+            return;
+        }
+        if (request.getDispatcherType() != DispatcherType.REQUEST || mine != null) {
+            // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
             return;
         }
@@ -59,24 +86,97 @@ final class PolicyRunner {
             chain.doFilter(req, res);
             return;
         }
-        request.setAttribute(seenAttribute, Boolean.TRUE);
         long start = engine.clock().nanoTime();
         Exchange exchange = policy.chain().admit(new ServletRequestView(request, path), start);
+        request.setAttribute(seenAttribute, exchange);
+        if (exchange.pending()) {
+            await(engine, request, response, chain, exchange);
+            return;
+        }
+        proceed(engine, request, response, chain, exchange);
+    }
+
+    /** Runs the application for an admitted exchange, or writes its rejection. */
+    private void proceed(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                         Exchange exchange) throws IOException, ServletException {
+        if (exchange.abandoned()) {
+            return;
+        }
         if (!exchange.admitted()) {
-            request.setAttribute(REJECTED_ATTRIBUTE, policy.name());
+            request.setAttribute(REJECTED_ATTRIBUTE, Boolean.TRUE);
             ResponseHeaders.writeRejection(response, exchange.rejection());
             return;
         }
         exchange.writeHeaders(new ResponseHeaders(response));
-
         Throwable failure = null;
         try {
-            chain.doFilter(req, res);
+            chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
             throw e;
         } finally {
             settle(engine, request, response, exchange, failure);
+        }
+    }
+
+    /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
+    private void resume(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                        Exchange exchange) throws IOException, ServletException {
+        exchange.resume(new ServletRequestView(request, ServletRequestView.pathOf(request)), engine.clock().nanoTime());
+        if (exchange.pending()) {
+            await(engine, request, response, chain, exchange);
+            return;
+        }
+        proceed(engine, request, response, chain, exchange);
+    }
+
+    private void await(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                       Exchange exchange) throws IOException, ServletException {
+        Deferral deferral = exchange.deferral();
+        long remainingNanos = deferral.deadlineNanos() - engine.clock().nanoTime();
+        if (request.isAsyncSupported()) {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)) + TIMEOUT_MARGIN_MS);
+            async.addListener(new WaitListener(engine, exchange));
+            deferral.onDecided(() -> {
+                if (exchange.abandoned()) {
+                    complete(async);
+                } else {
+                    async.dispatch();
+                }
+            });
+            return;
+        }
+        if (warnedBlocking.compareAndSet(false, true)) {
+            LOG.warn("Seawall: a request to {} waits for a throttle slot on its own thread because a filter or"
+                    + " servlet in its chain is not async-supported; mark them <async-supported>true</async-supported>"
+                    + " so that queued requests hold no container thread (logged once)", request.getRequestURI());
+        }
+        CountDownLatch decided = new CountDownLatch(1);
+        deferral.onDecided(decided::countDown);
+        boolean inTime;
+        try {
+            inTime = decided.await(Math.max(0, remainingNanos) + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MARGIN_MS),
+                    TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.release();
+            throw new ServletException("interrupted while waiting for a throttle slot", e);
+        }
+        if (!inTime) {
+            deferral.expire(engine.clock().nanoTime());
+            if (deferral.outcome() == null) {
+                deferral.cancel();
+            }
+        }
+        resume(engine, request, response, chain, exchange);
+    }
+
+    private static void complete(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // the container finished the cycle first (error dispatch); nothing left to do
         }
     }
 
@@ -101,6 +201,54 @@ final class PolicyRunner {
             return 500;
         }
         return response.getStatus();
+    }
+
+    /** Watches a suspended wait: expiry by the container's timer, client errors, cycles that never resumed. */
+    private final class WaitListener implements AsyncListener {
+        private final Seawall engine;
+        private final Exchange exchange;
+
+        WaitListener(Seawall engine, Exchange exchange) {
+            this.engine = engine;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            Deferral d = exchange.deferral();
+            if (d != null) {
+                d.expire(engine.clock().nanoTime());
+                if (d.outcome() == null) {
+                    d.cancel();
+                }
+            }
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // the client went away (or the container failed) while the request waited: leave the queue
+            if (exchange.pending()) {
+                exchange.release();
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            if (exchange.pending()) {
+                // the cycle ended without our ASYNC dispatch: the filter is probably not mapped for ASYNC
+                exchange.release();
+                if (warnedAsyncMapping.compareAndSet(false, true)) {
+                    LOG.warn("Seawall: a throttled request finished without resuming through the filter; map the"
+                            + " Seawall filter with <dispatcher>REQUEST</dispatcher> and <dispatcher>ASYNC</dispatcher>"
+                            + " (logged once)");
+                }
+            }
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // the ASYNC dispatch may start another cycle; this wait is over by then
+        }
     }
 
     /** Settles an async request when it really ends; the exchange makes repeated events harmless. */

@@ -87,6 +87,11 @@ final class ServletRequestView implements RequestView {
     }
 
     @Override
+    public boolean userInRole(String role) {
+        return request.getUserPrincipal() != null && request.isUserInRole(role);
+    }
+
+    @Override
     public Object attribute(String name) {
         return request.getAttribute(name);
     }

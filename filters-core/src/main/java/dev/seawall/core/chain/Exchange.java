@@ -29,6 +29,7 @@ public final class Exchange {
     private int next;
     private volatile Rejection rejection;
     private volatile Deferral deferral;
+    private volatile boolean abandoned;
     @SuppressWarnings("unused") // written through SETTLED
     private volatile int settled;
 
@@ -65,7 +66,12 @@ public final class Exchange {
 
     /** @return true when every stage admitted the request */
     public boolean admitted() {
-        return rejection == null && deferral == null;
+        return rejection == null && deferral == null && !abandoned;
+    }
+
+    /** @return true when the exchange was released while it waited: nothing more may run for it */
+    public boolean abandoned() {
+        return abandoned;
     }
 
     /** @return the rejection to send, or null */
@@ -152,6 +158,7 @@ public final class Exchange {
         }
         Deferral d = deferral;
         if (d != null) {
+            abandoned = true;
             d.cancel();
         }
         Chain.releaseAll(permits, count);

@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     /** The stages this version implements; keys of the others fail start-up. */
-    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.of(StageKind.RATE_LIMIT));
+    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.of(StageKind.RATE_LIMIT, StageKind.THROTTLE));
 
     static final int MAX_CODE_POINTS = 1_000_000;
     static final int MAX_NESTING = 20;
@@ -70,7 +70,10 @@ public final class ConfigLoader {
             "circuit-breaker", "timeout", "fallback", "order");
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
             "attribute", "source", "segment", "plans", "plan-of");
-    private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait");
+    private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
+            "max-concurrent-per-key", "per-key");
+    private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
+    private static final Set<String> CLASSES = Set.of("high", "normal", "low");
     private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
     private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status");
@@ -548,7 +551,72 @@ public final class ConfigLoader {
             int queue = m.containsKey("queue") ? integer(m.get("queue"), path + ".queue", 0, 1_000_000) : 0;
             Duration maxWait = m.containsKey("max-wait") ? duration(m.get("max-wait"), path + ".max-wait")
                     : Duration.ofSeconds(1);
-            return new ThrottleConfig(lineOf(node), maxConcurrent, queue, maxWait);
+            ThrottleConfig.Priority priority = m.containsKey("priority")
+                    ? priority(m.get("priority"), path + ".priority") : null;
+            int maxPerKey = 0;
+            if (m.containsKey("max-concurrent-per-key")) {
+                maxPerKey = integer(m.get("max-concurrent-per-key"), path + ".max-concurrent-per-key", 1, maxConcurrent);
+            }
+            KeyKind perKey = KeyKind.IP;
+            if (m.containsKey("per-key")) {
+                if (maxPerKey == 0) {
+                    throw error(m.get("per-key"), path + ".per-key", "applies only with max-concurrent-per-key");
+                }
+                String v = scalar(m.get("per-key"), path + ".per-key");
+                perKey = KeyKind.fromConfigName(v);
+                if (perKey == null) {
+                    throw error(m.get("per-key"), path + ".per-key", ConfigValues.quote(v)
+                            + " is not a key kind (expected ip, user, api-key or tenant)");
+                }
+            }
+            return new ThrottleConfig(lineOf(node), maxConcurrent, queue, maxWait, priority, maxPerKey, perKey);
+        }
+
+        ThrottleConfig.Priority priority(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, PRIORITY_KEYS);
+            String header = null;
+            if (m.containsKey("header")) {
+                header = scalar(m.get("header"), path + ".header").trim();
+                if (!TOKEN.matcher(header).matches()) {
+                    throw error(m.get("header"), path + ".header", ConfigValues.quote(header) + " is not a valid header name");
+                }
+            }
+            Map<String, List<String>> roles = classes(m.get("roles"), path + ".roles", false);
+            Map<String, List<String>> paths = classes(m.get("paths"), path + ".paths", true);
+            if (header == null && roles.isEmpty() && paths.isEmpty()) {
+                throw error(node, path, "needs at least one of header, roles or paths");
+            }
+            return new ThrottleConfig.Priority(header, roles, paths);
+        }
+
+        /** {high: [...], low: [...]}: class names to roles or path patterns. */
+        Map<String, List<String>> classes(Node node, String path, boolean patterns) {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            if (node == null) {
+                return out;
+            }
+            Map<String, Node> m = mapping(node, path, CLASSES);
+            for (Map.Entry<String, Node> e : m.entrySet()) {
+                List<Node> items = list(e.getValue(), path + "." + e.getKey());
+                List<String> values = new ArrayList<>();
+                for (int i = 0; i < items.size(); i++) {
+                    String pp = path + "." + e.getKey() + "[" + i + "]";
+                    String v = scalar(items.get(i), pp).trim();
+                    if (v.isEmpty()) {
+                        throw error(items.get(i), pp, "must not be empty");
+                    }
+                    if (patterns) {
+                        try {
+                            PathPattern.parse(v);
+                        } catch (IllegalArgumentException ex) {
+                            throw error(items.get(i), pp, ex.getMessage());
+                        }
+                    }
+                    values.add(v);
+                }
+                out.put(e.getKey(), values);
+            }
+            return out;
         }
 
         CircuitBreakerConfig breaker(Node node, String path) {

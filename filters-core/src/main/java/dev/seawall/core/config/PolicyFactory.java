@@ -6,19 +6,24 @@ import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
+import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.MapPlanResolver;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
+import dev.seawall.core.throttle.PriorityClassifier;
+import dev.seawall.core.throttle.ThrottleStage;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
@@ -58,6 +63,9 @@ public final class PolicyFactory {
         if (!p.rateLimits().isEmpty()) {
             stages.add(rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted, ipv6Prefix, headers,
                     context));
+        }
+        if (p.throttle() != null) {
+            stages.add(throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix, context));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
         if (p.order() != null) {
@@ -108,6 +116,71 @@ public final class PolicyFactory {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source, line, "policy " + policyName, e.getMessage());
         }
+    }
+
+    /**
+     * Builds the throttle stage of one policy (also used by the standalone {@code ThrottleFilter}).
+     *
+     * @throws ConfigException when the stage cannot be built, citing the throttle's line
+     */
+    public static ThrottleStage throttleStage(String source, String policyName, ThrottleConfig t,
+                                              TrustedProxies trusted, int ipv6Prefix, Context context) {
+        try {
+            ThrottleStage.Builder b = ThrottleStage.builder(policyName)
+                    .maxConcurrent(t.maxConcurrent())
+                    .queue(t.queue())
+                    .maxWait(t.maxWait())
+                    .clock(context.clock())
+                    .meterRegistry(context.meterRegistry());
+            if (t.priority() != null) {
+                b.classifier(classifier(t.priority()));
+            }
+            if (t.maxPerKey() > 0) {
+                KeyResolver key = switch (t.perKey()) {
+                    case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
+                    case API_KEY -> KeyResolvers.apiKey(null);
+                    case USER -> KeyResolvers.user(null);
+                    case TENANT -> KeyResolvers.tenant(TenantSource.HEADER, null, -1);
+                };
+                b.fairShare(key, t.maxPerKey());
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, t.line(), "policy " + policyName + ", throttle", e.getMessage());
+        }
+    }
+
+    /** Paths first, then roles, then the header: the first rule that matches decides. */
+    static PriorityClassifier classifier(ThrottleConfig.Priority p) {
+        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
+        p.paths().forEach((cls, patterns) -> patterns.forEach(
+                pattern -> table.add(pattern, Set.of(), PriorityClassifier.parse(cls), "priority " + cls)));
+        PathPolicyTable<Integer> paths = table.build();
+        List<String[]> roles = new ArrayList<>();
+        for (String cls : List.of("high", "low", "normal")) {
+            for (String role : p.roles().getOrDefault(cls, List.of())) {
+                roles.add(new String[] {role, cls});
+            }
+        }
+        String header = p.header();
+        return request -> {
+            Integer byPath = paths.match(request.method(), request.path());
+            if (byPath != null) {
+                return byPath;
+            }
+            for (String[] r : roles) {
+                if (request.userInRole(r[0])) {
+                    return PriorityClassifier.parse(r[1]);
+                }
+            }
+            if (header != null) {
+                int c = PriorityClassifier.parse(request.header(header));
+                if (c >= 0) {
+                    return c;
+                }
+            }
+            return PriorityClassifier.NORMAL;
+        };
     }
 
     private static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {

@@ -37,6 +37,11 @@ public interface RequestView {
     /** The name of the authenticated principal established by the container or an auth filter, or null. */
     String principalName();
 
+    /** @return true when the authenticated user has this role (container security); false when unauthenticated */
+    default boolean userInRole(String role) {
+        return false;
+    }
+
     /** A request attribute set by an earlier filter, or null. */
     Object attribute(String name);
 }

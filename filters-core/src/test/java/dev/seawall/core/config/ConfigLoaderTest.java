@@ -118,7 +118,7 @@ class ConfigLoaderTest {
         assertThat(tenant.name()).isEqualTo("per-tenant");
         assertThat(tenant.source()).isEqualTo(TenantSource.PATH_SEGMENT);
         assertThat(tenant.segment()).isEqualTo(1);
-        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(30, 20, 100, Duration.ofSeconds(2)));
+        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(30, 20, 100, Duration.ofSeconds(2), null, 0, KeyKind.IP));
         CircuitBreakerConfig cb = p.circuitBreaker();
         assertThat(cb.name()).isEqualTo("payments");
         assertThat(cb.windowCalls()).isNull();
@@ -234,12 +234,48 @@ class ConfigLoaderTest {
 
     @Test
     void stagesThatAreNotAvailableFailAfterTheirKeysAreValidated() {
-        fails(HEAD + "    throttle:\n      max-concurrent: 4\n",
-                "seawall.yaml:4: policies[0].throttle: the throttle stage is not available in this version of Seawall (available: [rate-limits])");
+        fails(HEAD + "    circuit-breaker:\n      failure-rate: 40\n",
+                "seawall.yaml:4: policies[0].circuit-breaker: the circuit-breaker stage is not available in this version of Seawall (available: [rate-limits, throttle])");
         fails(HEAD + "    timeout: 5s\n",
-                "seawall.yaml:4: policies[0].timeout: the timeout stage is not available in this version of Seawall (available: [rate-limits])");
+                "seawall.yaml:4: policies[0].timeout: the timeout stage is not available in this version of Seawall (available: [rate-limits, throttle])");
         // a bad value in an unavailable stage is reported as the bad value
         fails(HEAD + "    throttle:\n      max-concurrent: -1\n", "seawall.yaml:5: policies[0].throttle.max-concurrent: -1 is outside 1-100000");
+    }
+
+    @Test
+    void throttleKeysIncludingPriorityAndFairShare() {
+        SeawallConfig c = parse(HEAD + """
+                    throttle:
+                      max-concurrent: 4
+                      queue: 200
+                      max-wait: 2s
+                      priority:
+                        header: X-Priority
+                        roles: {high: [admin], low: [batch]}
+                        paths: {low: [/api/export/*]}
+                      max-concurrent-per-key: 2
+                      per-key: tenant
+                """);
+        ThrottleConfig t = c.policies().get(0).throttle();
+        assertThat(t.line()).isEqualTo(4);
+        assertThat(t.maxConcurrent()).isEqualTo(4);
+        assertThat(t.queue()).isEqualTo(200);
+        assertThat(t.maxWait()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(t.priority().header()).isEqualTo("X-Priority");
+        assertThat(t.priority().roles()).containsEntry("high", List.of("admin"));
+        assertThat(t.priority().paths()).containsEntry("low", List.of("/api/export/*"));
+        assertThat(t.maxPerKey()).isEqualTo(2);
+        assertThat(t.perKey()).isEqualTo(KeyKind.TENANT);
+        fails(HEAD + "    throttle:\n      max-concurrent: 4\n      max-concurrent-per-key: 5\n",
+                "seawall.yaml:6: policies[0].throttle.max-concurrent-per-key: 5 is outside 1-4");
+        fails(HEAD + "    throttle:\n      max-concurrent: 4\n      per-key: ip\n",
+                "seawall.yaml:6: policies[0].throttle.per-key: applies only with max-concurrent-per-key");
+        fails(HEAD + "    throttle:\n      max-concurrent: 4\n      priority: {roles: {urgent: [a]}}\n",
+                "seawall.yaml:6: policies[0].throttle.priority.roles.urgent: unknown key");
+        fails(HEAD + "    throttle:\n      max-concurrent: 4\n      priority: {paths: {low: [/x*]}}\n",
+                "seawall.yaml:6: policies[0].throttle.priority.paths.low[0]: \"/x*\" is not a servlet url-pattern (expected /exact, /prefix/*, *.ext or /)");
+        fails(HEAD + "    throttle:\n      max-concurrent: 4\n      priority: {}\n",
+                "seawall.yaml:6: policies[0].throttle.priority: needs at least one of header, roles or paths");
     }
 
     @Test
