@@ -56,7 +56,17 @@ final class TestServer implements AutoCloseable {
 
     /** Registers a filter programmatically in front of {@link EchoServlet}, with BASIC auth on /user/*. */
     static TestServer programmatic(Filter filter) throws Exception {
-        Server server = new Server();
+        return programmatic(filter, new EchoServlet(), 200);
+    }
+
+    /**
+     * Registers a filter (for the REQUEST and ASYNC dispatchers, as the throttle needs) in front of a servlet,
+     * on a Jetty whose thread pool holds at most {@code maxThreads}.
+     */
+    static TestServer programmatic(Filter filter, jakarta.servlet.Servlet app, int maxThreads) throws Exception {
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
+        pool.setReservedThreads(0);
+        Server server = new Server(pool);
         ServerConnector connector = connector(server);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SECURITY);
         context.setContextPath("/");
@@ -71,15 +81,23 @@ final class TestServer implements AutoCloseable {
         security.addConstraintMapping(mapping);
         FilterHolder holder = new FilterHolder(filter);
         holder.setAsyncSupported(true);
-        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder(new EchoServlet()), "/*");
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        ServletHolder appHolder = new ServletHolder(app);
+        appHolder.setAsyncSupported(true);
+        context.addServlet(appHolder, "/*");
         server.setHandler(context);
         server.start();
         return new TestServer(server, connector);
     }
 
+    /** @return threads of the pool running a job now */
+    int busyThreads() {
+        return ((org.eclipse.jetty.util.thread.QueuedThreadPool) server.getThreadPool()).getBusyThreads();
+    }
+
     private static ServerConnector connector(Server server) {
-        ServerConnector connector = new ServerConnector(server);
+        // one acceptor and one selector: the tests size the thread pool tightly
+        ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);

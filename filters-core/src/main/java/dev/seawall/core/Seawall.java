@@ -65,6 +65,16 @@ public final class Seawall {
         return clock;
     }
 
+    /** @return the policy with this name, or null */
+    public Policy policy(String name) {
+        for (Policy p : policies) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** @return every policy, in configuration order */
     public List<Policy> policies() {
         return policies;

@@ -27,11 +27,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -69,7 +65,7 @@ public class RateLimitFilter implements Filter {
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
         String filterName = filterConfig.getFilterName() == null ? "RateLimitFilter" : filterConfig.getFilterName();
-        Params p = new Params(filterName, filterConfig);
+        InitParams p = new InitParams(filterName, filterConfig, PARAMS);
         MeterRegistry registry = filterConfig.getServletContext() != null
                 && filterConfig.getServletContext().getAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE)
                 instanceof MeterRegistry r ? r : Metrics.globalRegistry;
@@ -90,20 +86,15 @@ public class RateLimitFilter implements Filter {
                     throw new ServletException(filterName + ": " + located.sourceName() + " has no policy \""
                             + policyName + "\" with rate-limits");
                 }
-                for (String only : List.of("by", "limit", "name", "header", "on-missing", "max-keys", "attribute",
-                        "source", "segment", "trusted-proxies", "ipv6-prefix", "headers")) {
-                    if (p.has(only)) {
-                        throw new ServletException(filterName + ": init-param " + only + " conflicts with config;"
-                                + " set it in " + located.sourceName());
-                    }
-                }
+                p.refuseWithConfig(located.sourceName(), List.of("by", "limit", "name", "header", "on-missing",
+                        "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers"));
                 built = PolicyFactory.rateLimitStage(config.source(), policyName, pc.line(), pc.rateLimits(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), config.rateLimitHeaders(),
                         context);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "rate-limit";
-                built = PolicyFactory.rateLimitStage("init-param", policyName, 0, List.of(p.limit()),
-                        p.trustedProxies(), p.ipv6Prefix(), p.headers(), context);
+                built = PolicyFactory.rateLimitStage("init-param", policyName, 0, List.of(limit(p)),
+                        p.trustedProxies(), p.ipv6Prefix(), headers(p), context);
             }
             this.stage = built;
             Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(built).build());
@@ -129,147 +120,64 @@ public class RateLimitFilter implements Filter {
         engine = null;
     }
 
-    /** Reads and checks init-params; every error names the filter and the parameter. */
-    private static final class Params {
-        private final String filter;
-        private final FilterConfig config;
-
-        Params(String filter, FilterConfig config) throws ServletException {
-            this.filter = filter;
-            this.config = config;
-            for (String n : Collections.list(config.getInitParameterNames())) {
-                if (!PARAMS.contains(n)) {
-                    throw new ServletException(filter + ": unknown init-param " + n + " (known: "
-                            + new java.util.TreeSet<>(PARAMS) + ")");
-                }
+    private static RateLimitConfig limit(InitParams p) throws ServletException {
+        String byText = p.required("by");
+        KeyKind by = KeyKind.fromConfigName(byText);
+        if (by == null) {
+            throw p.bad("by", ConfigValues.quote(byText) + " is not a key kind (expected ip, user, api-key or tenant)");
+        }
+        List<Rate> rates;
+        try {
+            rates = ConfigValues.parseRates(p.required("limit"));
+        } catch (IllegalArgumentException e) {
+            throw p.bad("limit", e.getMessage());
+        }
+        String name = p.has("name") ? p.get("name") : by.configName();
+        OnMissing onMissing = OnMissing.SKIP;
+        if (p.has("on-missing")) {
+            if (by == KeyKind.IP) {
+                throw p.bad("on-missing", "does not apply to by=ip");
+            }
+            onMissing = OnMissing.fromConfigName(p.get("on-missing"));
+            if (onMissing == null) {
+                throw p.bad("on-missing", ConfigValues.quote(p.get("on-missing")) + " is not skip, shared or reject");
             }
         }
-
-        boolean has(String name) {
-            String v = config.getInitParameter(name);
-            return v != null && !v.isBlank();
+        long maxKeys = p.has("max-keys") ? p.number("max-keys", 1, 10_000_000) : 100_000;
+        if (p.has("header") && by != KeyKind.API_KEY && by != KeyKind.TENANT) {
+            throw p.bad("header", "applies only to by=api-key or by=tenant");
         }
-
-        String get(String name) {
-            String v = config.getInitParameter(name);
-            return v == null ? null : v.trim();
+        if (p.has("attribute") && by != KeyKind.USER) {
+            throw p.bad("attribute", "applies only to by=user");
         }
-
-        ServletException bad(String name, String problem) {
-            return new ServletException(filter + ": init-param " + name + ": " + problem);
-        }
-
-        String required(String name) throws ServletException {
-            if (!has(name)) {
-                throw bad(name, "is required");
+        TenantSource source = by == KeyKind.TENANT ? TenantSource.HEADER : null;
+        if (p.has("source")) {
+            if (by != KeyKind.TENANT) {
+                throw p.bad("source", "applies only to by=tenant");
             }
-            return get(name);
-        }
-
-        Set<String> methods() throws ServletException {
-            Set<String> out = new LinkedHashSet<>();
-            if (has("methods")) {
-                for (String m : get("methods").split(",")) {
-                    String t = m.trim().toUpperCase(Locale.ROOT);
-                    if (!t.matches("[A-Z0-9!#$%&'*+.^_`|~-]{1,32}")) {
-                        throw bad("methods", ConfigValues.quote(m) + " is not an HTTP method");
-                    }
-                    out.add(t);
-                }
-            }
-            return out;
-        }
-
-        RateLimitConfig limit() throws ServletException {
-            String byText = required("by");
-            KeyKind by = KeyKind.fromConfigName(byText);
-            if (by == null) {
-                throw bad("by", ConfigValues.quote(byText) + " is not a key kind (expected ip, user, api-key or tenant)");
-            }
-            List<Rate> rates;
-            try {
-                rates = ConfigValues.parseRates(required("limit"));
-            } catch (IllegalArgumentException e) {
-                throw bad("limit", e.getMessage());
-            }
-            String name = has("name") ? get("name") : by.configName();
-            OnMissing onMissing = OnMissing.SKIP;
-            if (has("on-missing")) {
-                if (by == KeyKind.IP) {
-                    throw bad("on-missing", "does not apply to by=ip");
-                }
-                onMissing = OnMissing.fromConfigName(get("on-missing"));
-                if (onMissing == null) {
-                    throw bad("on-missing", ConfigValues.quote(get("on-missing")) + " is not skip, shared or reject");
-                }
-            }
-            long maxKeys = has("max-keys") ? number("max-keys", 1, 10_000_000) : 100_000;
-            if (has("header") && by != KeyKind.API_KEY && by != KeyKind.TENANT) {
-                throw bad("header", "applies only to by=api-key or by=tenant");
-            }
-            if (has("attribute") && by != KeyKind.USER) {
-                throw bad("attribute", "applies only to by=user");
-            }
-            TenantSource source = by == KeyKind.TENANT ? TenantSource.HEADER : null;
-            if (has("source")) {
-                if (by != KeyKind.TENANT) {
-                    throw bad("source", "applies only to by=tenant");
-                }
-                source = TenantSource.fromConfigName(get("source"));
-                if (source == null) {
-                    throw bad("source", ConfigValues.quote(get("source")) + " is not header, subdomain or path-segment");
-                }
-            }
-            int segment = -1;
-            if (source == TenantSource.PATH_SEGMENT) {
-                segment = (int) number("segment", 0, 64);
-            } else if (has("segment")) {
-                throw bad("segment", "applies only to source=path-segment");
-            }
-            return new RateLimitConfig(name, 0, by, get("header"), rates, onMissing, maxKeys, get("attribute"), source,
-                    segment, Map.of(), Map.of());
-        }
-
-        TrustedProxies trustedProxies() throws ServletException {
-            if (!has("trusted-proxies")) {
-                return TrustedProxies.none();
-            }
-            List<String> entries = new ArrayList<>();
-            for (String e : get("trusted-proxies").split(",")) {
-                entries.add(e.trim());
-            }
-            try {
-                return TrustedProxies.of(entries);
-            } catch (IllegalArgumentException e) {
-                throw bad("trusted-proxies", e.getMessage());
+            source = TenantSource.fromConfigName(p.get("source"));
+            if (source == null) {
+                throw p.bad("source", ConfigValues.quote(p.get("source")) + " is not header, subdomain or path-segment");
             }
         }
-
-        int ipv6Prefix() throws ServletException {
-            return has("ipv6-prefix") ? (int) number("ipv6-prefix", 1, 128) : 64;
+        int segment = -1;
+        if (source == TenantSource.PATH_SEGMENT) {
+            segment = (int) p.number("segment", 0, 64);
+        } else if (p.has("segment")) {
+            throw p.bad("segment", "applies only to source=path-segment");
         }
+        return new RateLimitConfig(name, 0, by, p.get("header"), rates, onMissing, maxKeys, p.get("attribute"), source,
+                segment, Map.of(), Map.of());
+    }
 
-        RateLimitHeaders headers() throws ServletException {
-            if (!has("headers")) {
-                return RateLimitHeaders.IETF;
-            }
-            RateLimitHeaders h = RateLimitHeaders.fromConfigName(get("headers"));
-            if (h == null) {
-                throw bad("headers", ConfigValues.quote(get("headers")) + " is not ietf, legacy, both or none");
-            }
-            return h;
+    private static RateLimitHeaders headers(InitParams p) throws ServletException {
+        if (!p.has("headers")) {
+            return RateLimitHeaders.IETF;
         }
-
-        long number(String name, long min, long max) throws ServletException {
-            String v = required(name);
-            if (!v.matches("\\d{1,12}")) {
-                throw bad(name, ConfigValues.quote(v) + " is not a whole number");
-            }
-            long n = Long.parseLong(v);
-            if (n < min || n > max) {
-                throw bad(name, n + " is outside " + min + "-" + max);
-            }
-            return n;
+        RateLimitHeaders h = RateLimitHeaders.fromConfigName(p.get("headers"));
+        if (h == null) {
+            throw p.bad("headers", ConfigValues.quote(p.get("headers")) + " is not ietf, legacy, both or none");
         }
+        return h;
     }
 }

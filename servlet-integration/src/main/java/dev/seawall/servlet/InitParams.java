@@ -1,0 +1,125 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.key.TrustedProxies;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads and checks a standalone filter's init-params; every error names the filter and the parameter.
+ * Unknown parameters are errors, like unknown YAML keys. Used during {@code init} only; not thread-safe.
+ */
+final class InitParams {
+
+    private final String filter;
+    private final FilterConfig config;
+
+    InitParams(String filter, FilterConfig config, Set<String> known) throws ServletException {
+        this.filter = filter;
+        this.config = config;
+        for (String n : Collections.list(config.getInitParameterNames())) {
+            if (!known.contains(n)) {
+                throw new ServletException(filter + ": unknown init-param " + n + " (known: " + new TreeSet<>(known) + ")");
+            }
+        }
+    }
+
+    String filter() {
+        return filter;
+    }
+
+    boolean has(String name) {
+        String v = config.getInitParameter(name);
+        return v != null && !v.isBlank();
+    }
+
+    String get(String name) {
+        String v = config.getInitParameter(name);
+        return v == null ? null : v.trim();
+    }
+
+    ServletException bad(String name, String problem) {
+        return new ServletException(filter + ": init-param " + name + ": " + problem);
+    }
+
+    String required(String name) throws ServletException {
+        if (!has(name)) {
+            throw bad(name, "is required");
+        }
+        return get(name);
+    }
+
+    /** Refuses parameters that the YAML file given with {@code config} must hold instead. */
+    void refuseWithConfig(String source, List<String> names) throws ServletException {
+        for (String only : names) {
+            if (has(only)) {
+                throw new ServletException(filter + ": init-param " + only + " conflicts with config; set it in " + source);
+            }
+        }
+    }
+
+    Set<String> methods() throws ServletException {
+        Set<String> out = new LinkedHashSet<>();
+        if (has("methods")) {
+            for (String m : get("methods").split(",")) {
+                String t = m.trim().toUpperCase(Locale.ROOT);
+                if (!t.matches("[A-Z0-9!#$%&'*+.^_`|~-]{1,32}")) {
+                    throw bad("methods", ConfigValues.quote(m) + " is not an HTTP method");
+                }
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    TrustedProxies trustedProxies() throws ServletException {
+        if (!has("trusted-proxies")) {
+            return TrustedProxies.none();
+        }
+        List<String> entries = new ArrayList<>();
+        for (String e : get("trusted-proxies").split(",")) {
+            entries.add(e.trim());
+        }
+        try {
+            return TrustedProxies.of(entries);
+        } catch (IllegalArgumentException e) {
+            throw bad("trusted-proxies", e.getMessage());
+        }
+    }
+
+    int ipv6Prefix() throws ServletException {
+        return has("ipv6-prefix") ? (int) number("ipv6-prefix", 1, 128) : 64;
+    }
+
+    Duration duration(String name, Duration dflt) throws ServletException {
+        if (!has(name)) {
+            return dflt;
+        }
+        try {
+            return ConfigValues.parseDuration(get(name));
+        } catch (IllegalArgumentException e) {
+            throw bad(name, e.getMessage());
+        }
+    }
+
+    long number(String name, long min, long max) throws ServletException {
+        String v = required(name);
+        if (!v.matches("\\d{1,12}")) {
+            throw bad(name, ConfigValues.quote(v) + " is not a whole number");
+        }
+        long n = Long.parseLong(v);
+        if (n < min || n > max) {
+            throw bad(name, n + " is outside " + min + "-" + max);
+        }
+        return n;
+    }
+}

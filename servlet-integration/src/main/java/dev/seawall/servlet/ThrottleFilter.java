@@ -1,0 +1,118 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.PolicyConfig;
+import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.throttle.ThrottleStage;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The throttle as a standalone filter for {@code web.xml}: a concurrency limit with a bounded wait queue
+ * for the requests its filter-mapping sends it. Map it async-supported, for the {@code REQUEST} and
+ * {@code ASYNC} dispatchers (queued requests are suspended and resumed by an ASYNC dispatch).
+ *
+ * <p>Init-params (unknown ones are errors): {@code max-concurrent} (required), {@code queue} (default 0),
+ * {@code max-wait} (default 1s), {@code priority-header} (a header whose value is high, normal or low),
+ * {@code max-concurrent-per-key} and {@code per-key} (ip | user | api-key | tenant) for fair share,
+ * {@code trusted-proxies}, {@code ipv6-prefix}, {@code methods}, {@code policy} (name in problem bodies and
+ * metrics, default {@code throttle}); or {@code config} plus {@code policy} to take one YAML policy's throttle.
+ *
+ * <p>Thread-safe once initialised.
+ */
+public class ThrottleFilter implements Filter {
+
+    private static final Set<String> PARAMS = Set.of("config", "policy", "max-concurrent", "queue", "max-wait",
+            "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix", "methods");
+
+    private final PolicyRunner runner = new PolicyRunner(this);
+    private volatile Seawall engine;
+    private volatile ThrottleStage stage;
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        String filterName = filterConfig.getFilterName() == null ? "ThrottleFilter" : filterConfig.getFilterName();
+        InitParams p = new InitParams(filterName, filterConfig, PARAMS);
+        MeterRegistry registry = filterConfig.getServletContext() != null
+                && filterConfig.getServletContext().getAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE)
+                instanceof MeterRegistry r ? r : Metrics.globalRegistry;
+        PolicyFactory.Context context = new PolicyFactory.Context(NanoClock.system(), registry, null);
+        try {
+            String policyName;
+            ThrottleStage built;
+            if (p.has("config")) {
+                ConfigLocator.Located located = ConfigLocator.locate(p.get("config"), filterConfig.getServletContext());
+                SeawallConfig config = ConfigLoader.parse(located.sourceName(), located.text());
+                policyName = p.required("policy");
+                PolicyConfig pc = config.policy(policyName);
+                if (pc == null || pc.throttle() == null) {
+                    throw new ServletException(filterName + ": " + located.sourceName() + " has no policy \""
+                            + policyName + "\" with a throttle");
+                }
+                p.refuseWithConfig(located.sourceName(), List.of("max-concurrent", "queue", "max-wait",
+                        "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix"));
+                built = PolicyFactory.throttleStage(config.source(), policyName, pc.throttle(),
+                        TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), context);
+            } else {
+                policyName = p.has("policy") ? p.get("policy") : "throttle";
+                int max = (int) p.number("max-concurrent", 1, 100_000);
+                int queue = p.has("queue") ? (int) p.number("queue", 0, 1_000_000) : 0;
+                Duration maxWait = p.duration("max-wait", Duration.ofSeconds(1));
+                ThrottleConfig.Priority priority = p.has("priority-header")
+                        ? new ThrottleConfig.Priority(p.get("priority-header"), Map.of(), Map.of()) : null;
+                int perKeyMax = p.has("max-concurrent-per-key") ? (int) p.number("max-concurrent-per-key", 1, max) : 0;
+                KeyKind perKey = KeyKind.IP;
+                if (p.has("per-key")) {
+                    perKey = KeyKind.fromConfigName(p.get("per-key"));
+                    if (perKey == null || perKeyMax == 0) {
+                        throw p.bad("per-key", "must be ip, user, api-key or tenant, with max-concurrent-per-key");
+                    }
+                }
+                built = PolicyFactory.throttleStage("init-param", policyName,
+                        new ThrottleConfig(0, max, queue, maxWait, priority, perKeyMax, perKey),
+                        p.trustedProxies(), p.ipv6Prefix(), context);
+            }
+            this.stage = built;
+            Policy policy = new Policy(policyName, List.of("/*"), p.methods(), ChainBuilder.create().add(built).build());
+            this.engine = Seawall.builder().source(filterName).policy(policy).build();
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(filterName + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        runner.doFilter(engine, request, response, chain);
+    }
+
+    /** @return the stage in use (null before init), for status pages and tests */
+    public ThrottleStage stage() {
+        return stage;
+    }
+
+    @Override
+    public void destroy() {
+        engine = null;
+    }
+}

@@ -1,0 +1,212 @@
+package dev.seawall.e2e;
+
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.throttle.ThrottleStage;
+import dev.seawall.servlet.SeawallFilter;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The throttle on a real Jetty: queued requests hold no thread, exact admission counts, expiry, disconnects. */
+class ThrottleEndToEndTest {
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static SeawallFilter filter(int maxConcurrent, int queue, String maxWait) {
+        return SeawallFilter.builder().yaml("throttle.yaml", """
+                policies:
+                  - name: reports
+                    paths: [/slow/*, /boom/*, /error/*, /async/*, /mixed/*]
+                    throttle:
+                      max-concurrent: %d
+                      queue: %d
+                      max-wait: %s
+                """.formatted(maxConcurrent, queue, maxWait)).build();
+    }
+
+    private static ThrottleStage throttleOf(SeawallFilter f) {
+        for (Stage s : f.engine().policy("reports").chain().stages()) {
+            if (s instanceof ThrottleStage t) {
+                return t;
+            }
+        }
+        throw new AssertionError("no throttle");
+    }
+
+    private CompletableFuture<HttpResponse<String>> send(String uri) {
+        return client.sendAsync(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSmallThreadPoolServesTwoHundredQueuedSlowRequestsWithoutStarvingOtherEndpoints() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = filter(4, 200, "60s");
+        try (TestServer server = TestServer.programmatic(filter, app, 16)) {
+            ThrottleStage throttle = throttleOf(filter);
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                responses.add(send(server.uri() + "/slow/" + i));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> throttle.inFlight() == 4 && throttle.queued() == 196);
+            // 196 requests wait, 4 hold threads: the other endpoints still get threads
+            int busy = server.busyThreads();
+            assertThat(busy).as("busy threads while 196 requests wait").isLessThanOrEqualTo(4 + 4);
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> fast = client.send(HttpRequest.newBuilder(URI.create(server.uri() + "/fast"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(fast.statusCode()).isEqualTo(200);
+            }
+            assertThat(app.maxInside.get()).isEqualTo(4);
+            app.gate.countDown();
+            for (CompletableFuture<HttpResponse<String>> r : responses) {
+                assertThat(r.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(app.entered.get()).isEqualTo(200);
+            assertThat(app.maxInside.get()).isEqualTo(4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0 && throttle.queued() == 0);
+        }
+    }
+
+    @Test
+    void exactCountsOfAdmittedQueuedAndRejectedRequests() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = filter(2, 3, "60s");
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            List<CompletableFuture<HttpResponse<String>>> accepted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                accepted.add(send(server.uri() + "/slow/" + i));
+                int expected = i + 1;
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> throttle.inFlight() + throttle.queued() == expected);
+            }
+            assertThat(throttle.inFlight()).isEqualTo(2);
+            assertThat(throttle.queued()).isEqualTo(3);
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = send(server.uri() + "/slow/over" + i).get(10, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).isEqualTo(503);
+                assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                        v -> assertThat(v).startsWith("application/problem+json"));
+                assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+                assertThat(Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow())).isGreaterThanOrEqualTo(1);
+                assertThat(r.body()).contains("temporary-reduced-capacity").contains("\"reason\":\"queue-full\"");
+            }
+            app.gate.countDown();
+            for (CompletableFuture<HttpResponse<String>> r : accepted) {
+                assertThat(r.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(app.entered.get()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aRequestThatWaitsLongerThanMaxWaitGetsA503() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = filter(1, 5, "300ms");
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            HttpResponse<String> waited = send(server.uri() + "/slow/2").get(20, TimeUnit.SECONDS);
+            assertThat(waited.statusCode()).isEqualTo(503);
+            assertThat(waited.body()).contains("\"reason\":\"wait-expired\"");
+            assertThat(app.entered.get()).isEqualTo(1);
+            app.gate.countDown();
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0 && throttle.queued() == 0);
+        }
+    }
+
+    /**
+     * Jetty does not report an HTTP/1.1 client that closes while its request is suspended (it does report
+     * HTTP/2 stream resets, which reach {@code AsyncListener.onError} and leave the queue at once). What Seawall
+     * guarantees everywhere: a vanished client holds its place no longer than max-wait, and the application never
+     * runs for it once its wait has expired.
+     */
+    @Test
+    void aClientThatDisconnectsWhileQueuedHoldsItsPlaceNoLongerThanMaxWait() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = filter(1, 1, "1s");
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                OutputStream out = socket.getOutputStream();
+                out.write("GET /slow/queued HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 0);
+            // the place is free again: a new request can queue
+            CompletableFuture<HttpResponse<String>> next = send(server.uri() + "/slow/next");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            app.gate.countDown();
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(next.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0);
+            assertThat(app.entered.get()).as("the abandoned request never reached the application").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void afterThousandsOfMixedOutcomesNothingIsStillHeld() throws Exception {
+        GatedServlet app = new GatedServlet();
+        app.gate.countDown(); // slow requests pass straight through here
+        SeawallFilter filter = filter(4, 20, "10s");
+        try (TestServer server = TestServer.programmatic(filter, app, 64)) {
+            ThrottleStage throttle = throttleOf(filter);
+            String[] paths = {"/slow/a", "/boom/b", "/error/c", "/async/d", "/mixed/e"};
+            AtomicInteger served = new AtomicInteger();
+            AtomicInteger refused = new AtomicInteger();
+            AtomicInteger other = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<CompletableFuture<Void>> all = new ArrayList<>();
+                for (int i = 0; i < 2_000; i++) {
+                    String path = paths[i % paths.length];
+                    all.add(CompletableFuture.runAsync(() -> {
+                        try {
+                            int status = client.send(HttpRequest.newBuilder(URI.create(server.uri() + path))
+                                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding())
+                                    .statusCode();
+                            if (status == 503) {
+                                refused.incrementAndGet();
+                            } else if (status == 200 || status == 500) {
+                                served.incrementAndGet();
+                            } else {
+                                other.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            other.incrementAndGet();
+                        }
+                    }, pool));
+                }
+                CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(served.get() + refused.get()).isEqualTo(2_000);
+            assertThat(other.get()).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0 && throttle.queued() == 0);
+        }
+    }
+}
