@@ -64,6 +64,12 @@ final class TestServer implements AutoCloseable {
      * on a Jetty whose thread pool holds at most {@code maxThreads}.
      */
     static TestServer programmatic(Filter filter, jakarta.servlet.Servlet app, int maxThreads) throws Exception {
+        return programmatic(filter, java.util.Map.of(), app, true, maxThreads);
+    }
+
+    /** As above, with filter init-params and a choice of whether the application is async-supported. */
+    static TestServer programmatic(Filter filter, java.util.Map<String, String> initParams, jakarta.servlet.Servlet app,
+                                   boolean asyncApp, int maxThreads) throws Exception {
         org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         pool.setReservedThreads(0);
         Server server = new Server(pool);
@@ -81,9 +87,10 @@ final class TestServer implements AutoCloseable {
         security.addConstraintMapping(mapping);
         FilterHolder holder = new FilterHolder(filter);
         holder.setAsyncSupported(true);
+        holder.setInitParameters(initParams);
         context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         ServletHolder appHolder = new ServletHolder(app);
-        appHolder.setAsyncSupported(true);
+        appHolder.setAsyncSupported(asyncApp);
         context.addServlet(appHolder, "/*");
         server.setHandler(context);
         server.start();

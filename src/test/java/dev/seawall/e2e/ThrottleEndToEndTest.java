@@ -168,6 +168,45 @@ class ThrottleEndToEndTest {
     }
 
     @Test
+    void standaloneThrottleFilterFromInitParamsQueuesAndRefuses() throws Exception {
+        GatedServlet app = new GatedServlet();
+        dev.seawall.servlet.ThrottleFilter filter = new dev.seawall.servlet.ThrottleFilter();
+        try (TestServer server = TestServer.programmatic(filter,
+                java.util.Map.of("max-concurrent", "1", "queue", "1", "max-wait", "60s", "policy", "reports"),
+                app, true, 50)) {
+            ThrottleStage throttle = filter.stage();
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            CompletableFuture<HttpResponse<String>> queued = send(server.uri() + "/slow/2");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            HttpResponse<String> refused = send(server.uri() + "/slow/3").get(10, TimeUnit.SECONDS);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("\"policy\":\"reports\"");
+            app.gate.countDown();
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(queued.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withoutAsyncSupportAQueuedRequestWaitsOnItsThreadAndIsStillServed() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = filter(1, 2, "60s");
+        try (TestServer server = TestServer.programmatic(filter, java.util.Map.of(), app, false, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            CompletableFuture<HttpResponse<String>> queued = send(server.uri() + "/slow/2");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            app.gate.countDown();
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(queued.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(app.maxInside.get()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0 && throttle.queued() == 0);
+        }
+    }
+
+    @Test
     void afterThousandsOfMixedOutcomesNothingIsStillHeld() throws Exception {
         GatedServlet app = new GatedServlet();
         app.gate.countDown(); // slow requests pass straight through here
