@@ -16,6 +16,7 @@ public final class FakeRequest implements RequestView {
     private String remote = "192.0.2.1";
     private String host = "localhost";
     private String principal;
+    private final java.util.Set<String> roles = new java.util.HashSet<>();
     private final Map<String, List<String>> headers = new HashMap<>();
     private final Map<String, Object> attributes = new HashMap<>();
 
@@ -45,6 +46,12 @@ public final class FakeRequest implements RequestView {
 
     public FakeRequest user(String name) {
         this.principal = name;
+        return this;
+    }
+
+    /** Gives the user a role (container security). */
+    public FakeRequest role(String role) {
+        roles.add(role);
         return this;
     }
 
@@ -94,6 +101,11 @@ public final class FakeRequest implements RequestView {
     @Override
     public String principalName() {
         return principal;
+    }
+
+    @Override
+    public boolean userInRole(String role) {
+        return roles.contains(role);
     }
 
     @Override
