@@ -99,6 +99,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/catalog           per-API-key plans (free / pro) + per-IP limit");
         System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw)");
         System.out.println("  " + u + "/login  (POST)         strict per-IP limit: 5 per minute");
+        System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
         System.out.println("  " + u + "/api/anything          default per-IP limit");
         System.out.println();
         System.out.println("Try:");
@@ -108,6 +109,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -si -H 'X-API-Key: demo-pro-key' " + u + "/api/catalog      # pro plan: 100/min");
         System.out.println("  curl -si -u alice:alice-pw -H 'X-Tenant-ID: acme' " + u + "/api/orders");
         System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
+        System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
         System.out.println();
         demo.join();
     }

@@ -12,6 +12,9 @@ import java.io.IOException;
  */
 public class DemoServlet extends HttpServlet {
 
+    /** How long the simulated report takes. */
+    static final long REPORT_MILLIS = 2_000;
+
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
@@ -25,6 +28,15 @@ public class DemoServlet extends HttpServlet {
                 return;
             }
             body = "{\"login\":\"accepted (demo: no credentials are checked)\"}";
+        } else if (path.startsWith("/api/reports")) {
+            try {
+                Thread.sleep(REPORT_MILLIS); // a simulated expensive report
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                resp.sendError(503);
+                return;
+            }
+            body = "{\"report\":\"quarterly\",\"rows\":1200}";
         } else if (path.startsWith("/api/catalog")) {
             body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
         } else if (path.startsWith("/api/orders")) {
