@@ -1,6 +1,14 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import dev.seawall.core.key.TrustedProxies;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
@@ -35,6 +43,20 @@ final class InitParams {
 
     String filter() {
         return filter;
+    }
+
+    /** What a standalone filter's stage needs: the system clock and the application's or the global registry. */
+    static PolicyFactory.Context context(FilterConfig config) {
+        MeterRegistry registry = config.getServletContext() != null
+                && config.getServletContext().getAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE)
+                instanceof MeterRegistry r ? r : Metrics.globalRegistry;
+        return new PolicyFactory.Context(NanoClock.system(), registry, null);
+    }
+
+    /** An engine with one policy of one stage covering every request the filter-mapping sends. */
+    static Seawall singleStageEngine(String filterName, String policyName, Set<String> methods, Stage stage) {
+        Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(stage).build());
+        return Seawall.builder().source(filterName).policy(policy).build();
     }
 
     boolean has(String name) {

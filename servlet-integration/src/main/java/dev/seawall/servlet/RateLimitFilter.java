@@ -1,7 +1,6 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
-import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.config.PolicyConfig;
@@ -12,13 +11,9 @@ import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
-import dev.seawall.core.time.NanoClock;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -66,10 +61,7 @@ public class RateLimitFilter implements Filter {
     public void init(FilterConfig filterConfig) throws ServletException {
         String filterName = filterConfig.getFilterName() == null ? "RateLimitFilter" : filterConfig.getFilterName();
         InitParams p = new InitParams(filterName, filterConfig, PARAMS);
-        MeterRegistry registry = filterConfig.getServletContext() != null
-                && filterConfig.getServletContext().getAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE)
-                instanceof MeterRegistry r ? r : Metrics.globalRegistry;
-        PolicyFactory.Context context = new PolicyFactory.Context(NanoClock.system(), registry, null);
+        PolicyFactory.Context context = InitParams.context(filterConfig);
         try {
             RateLimitStage built;
             String policyName;
@@ -97,8 +89,7 @@ public class RateLimitFilter implements Filter {
                         p.trustedProxies(), p.ipv6Prefix(), headers(p), context);
             }
             this.stage = built;
-            Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(built).build());
-            this.engine = Seawall.builder().source(filterName).policy(policy).build();
+            this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built);
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
-import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
@@ -9,11 +8,7 @@ import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.ThrottleConfig;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.policy.Policy;
 import dev.seawall.core.throttle.ThrottleStage;
-import dev.seawall.core.time.NanoClock;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -53,10 +48,7 @@ public class ThrottleFilter implements Filter {
     public void init(FilterConfig filterConfig) throws ServletException {
         String filterName = filterConfig.getFilterName() == null ? "ThrottleFilter" : filterConfig.getFilterName();
         InitParams p = new InitParams(filterName, filterConfig, PARAMS);
-        MeterRegistry registry = filterConfig.getServletContext() != null
-                && filterConfig.getServletContext().getAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE)
-                instanceof MeterRegistry r ? r : Metrics.globalRegistry;
-        PolicyFactory.Context context = new PolicyFactory.Context(NanoClock.system(), registry, null);
+        PolicyFactory.Context context = InitParams.context(filterConfig);
         try {
             String policyName;
             ThrottleStage built;
@@ -93,8 +85,7 @@ public class ThrottleFilter implements Filter {
                         p.trustedProxies(), p.ipv6Prefix(), context);
             }
             this.stage = built;
-            Policy policy = new Policy(policyName, List.of("/*"), p.methods(), ChainBuilder.create().add(built).build());
-            this.engine = Seawall.builder().source(filterName).policy(policy).build();
+            this.engine = InitParams.singleStageEngine(filterName, policyName, p.methods(), built);
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }

@@ -336,28 +336,21 @@ public final class ThrottleStage implements Stage {
                 updated = old + (serviceNanos - old) / 8;
             } while (!meanServiceNanos.compareAndSet(old, updated));
         }
-        if (key == null && fairShareKey == null) {
+        // without fair share the slot is given back lock-free; only a waiting queue needs the lock
+        boolean lockFree = key == null && fairShareKey == null;
+        if (lockFree) {
             inFlight.decrementAndGet();
             if (queued.get() == 0) {
                 return;
             }
-            List<Waiter> decided = new ArrayList<>(1);
-            lock.lock();
-            try {
-                long now = clock.nanoTime();
-                expireLocked(now, decided);
-                grantLocked(now, decided);
-            } finally {
-                lock.unlock();
-            }
-            runCallbacks(decided);
-            return;
         }
         List<Waiter> decided = new ArrayList<>(1);
         lock.lock();
         try {
-            inFlight.decrementAndGet();
-            count(key, -1, 0);
+            if (!lockFree) {
+                inFlight.decrementAndGet();
+                count(key, -1, 0);
+            }
             long now = clock.nanoTime();
             expireLocked(now, decided);
             grantLocked(now, decided);
