@@ -1,0 +1,154 @@
+package dev.seawall.core.breaker;
+
+import dev.seawall.core.time.NanoClock;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One circuit breaker — a resilience4j {@link CircuitBreaker} driven by Seawall's clock — shared by every
+ * policy that names it. Knows when it opened, so that a refusal can say how long it stays open.
+ *
+ * <p>No background thread: resilience4j's automatic open-to-half-open transition is off (its scheduler
+ * thread leaks on redeploy); the breaker moves to half-open on the first request after {@code open-for}.
+ * Transitions are logged once each (WARN when opening, INFO when closing) and counted.
+ *
+ * <p>Thread-safe.
+ */
+public final class Breaker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Breaker.class);
+
+    private final String name;
+    private final CircuitBreaker circuitBreaker;
+    private final NanoClock clock;
+    private final long openForNanos;
+    private volatile long openedAtNanos;
+    final Counter successes;
+    final Counter failures;
+    final Counter slow;
+    final Counter released;
+    final Counter notPermitted;
+
+    /**
+     * @param window number of calls (count-based) or null for a time window
+     * @param windowTime the time window, or null for count-based
+     */
+    public Breaker(String name, int failureRate, int minimumCalls, Integer window, Duration windowTime, Duration openFor,
+                   int halfOpenCalls, NanoClock clock, MeterRegistry registry) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.openForNanos = openFor.toNanos();
+        CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
+                .failureRateThreshold(failureRate)
+                .minimumNumberOfCalls(minimumCalls)
+                .waitDurationInOpenState(openFor)
+                .permittedNumberOfCallsInHalfOpenState(halfOpenCalls)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .clock(new NanoBackedClock(clock))
+                .currentTimestampFunction(c -> clock.nanoTime(), TimeUnit.NANOSECONDS);
+        if (windowTime != null) {
+            config.slidingWindow((int) Math.max(1, windowTime.toSeconds()), minimumCalls,
+                    CircuitBreakerConfig.SlidingWindowType.TIME_BASED);
+        } else {
+            config.slidingWindow(window, Math.min(minimumCalls, window), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED);
+        }
+        this.circuitBreaker = CircuitBreaker.of(name, config.build());
+        this.circuitBreaker.getEventPublisher().onStateTransition(e -> {
+            CircuitBreaker.State to = e.getStateTransition().getToState();
+            if (to == CircuitBreaker.State.OPEN) {
+                openedAtNanos = clock.nanoTime();
+                LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name,
+                        e.getStateTransition().getFromState(), openFor);
+            } else if (to == CircuitBreaker.State.CLOSED) {
+                LOG.info("Seawall: circuit breaker {} closed", name);
+            }
+        });
+        Gauge.builder("seawall.breaker.state", this, b -> b.stateCode())
+                .description("0 closed, 1 open, 2 half-open").tag("breaker", name).register(registry);
+        this.successes = calls(registry, "success");
+        this.failures = calls(registry, "failure");
+        this.slow = calls(registry, "slow");
+        this.released = calls(registry, "released");
+        this.notPermitted = Counter.builder("seawall.breaker.not.permitted")
+                .description("Calls refused while the breaker was open or half-open and full")
+                .tag("breaker", name).register(registry);
+    }
+
+    private Counter calls(MeterRegistry registry, String outcome) {
+        return Counter.builder("seawall.breaker.calls").description("Calls recorded by the breaker, by outcome")
+                .tag("breaker", name).tag("outcome", outcome).register(registry);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** @return CLOSED, OPEN, HALF_OPEN (resilience4j's other states do not occur here) */
+    public CircuitBreaker.State state() {
+        return circuitBreaker.getState();
+    }
+
+    /** @return the failure rate in percent over the window, or -1 before minimum-calls are recorded */
+    public float failureRate() {
+        return circuitBreaker.getMetrics().getFailureRate();
+    }
+
+    CircuitBreaker circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /** @return nanos until an open breaker lets probes through (0 when not open) */
+    long remainingOpenNanos(long nowNanos) {
+        if (circuitBreaker.getState() != CircuitBreaker.State.OPEN) {
+            return 0;
+        }
+        return Math.max(0, openedAtNanos + openForNanos - nowNanos);
+    }
+
+    private double stateCode() {
+        return switch (circuitBreaker.getState()) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        };
+    }
+
+    /** resilience4j measures open time with a {@link Clock}; ours counts monotonic nanos from an arbitrary origin. */
+    private static final class NanoBackedClock extends Clock {
+        private final NanoClock clock;
+
+        NanoBackedClock(NanoClock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            long n = clock.nanoTime();
+            return Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L));
+        }
+    }
+}
