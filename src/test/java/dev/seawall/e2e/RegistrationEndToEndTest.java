@@ -160,12 +160,11 @@ class RegistrationEndToEndTest {
                 policies:
                   - name: reports
                     paths: [/reports/*]
-                    circuit-breaker:
-                      failure-rate: 40
+                    timeout: 5s
                 """;
         assertThatThrownBy(() -> SeawallFilter.builder().yaml("seawall.yaml", yaml).build().init(null))
                 .isInstanceOf(ServletException.class)
-                .hasMessageStartingWith("seawall.yaml:4: policies[0].circuit-breaker: the circuit-breaker stage is not available");
+                .hasMessageStartingWith("seawall.yaml:4: policies[0].timeout: the timeout stage is not available");
     }
 
     @Test

@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     /** The stages this version implements; keys of the others fail start-up. */
-    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.of(StageKind.RATE_LIMIT, StageKind.THROTTLE));
+    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.of(StageKind.RATE_LIMIT, StageKind.THROTTLE, StageKind.CIRCUIT_BREAKER));
 
     static final int MAX_CODE_POINTS = 1_000_000;
     static final int MAX_NESTING = 20;

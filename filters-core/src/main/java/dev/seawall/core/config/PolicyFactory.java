@@ -1,5 +1,7 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.breaker.Breaker;
+import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
@@ -21,6 +23,8 @@ import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -50,15 +54,26 @@ public final class PolicyFactory {
     /** @return every policy of the file, each with its chain */
     public static List<Policy> policies(SeawallConfig config, Context context) {
         TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
+        Breakers breakers = new Breakers();
         List<Policy> out = new ArrayList<>();
         for (PolicyConfig p : config.policies()) {
-            out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context));
+            out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
+                    breakers));
         }
         return out;
     }
 
+    /** A named breaker and the settings of its first declaration, which later declarations must repeat. */
+    private record SharedBreaker(Breaker breaker, CircuitBreakerConfig settings) {
+    }
+
+    /** The named breakers of one configuration while it is being built. Not thread-safe; build-time only. */
+    public static final class Breakers {
+        private final Map<String, SharedBreaker> byName = new HashMap<>();
+    }
+
     static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
-                         RateLimitHeaders headers, Context context) {
+                         RateLimitHeaders headers, Context context, Breakers breakers) {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
             stages.add(rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted, ipv6Prefix, headers,
@@ -66,6 +81,9 @@ public final class PolicyFactory {
         }
         if (p.throttle() != null) {
             stages.add(throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix, context));
+        }
+        if (p.circuitBreaker() != null) {
+            stages.add(breakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
         if (p.order() != null) {
@@ -148,6 +166,50 @@ public final class PolicyFactory {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source, t.line(), "policy " + policyName + ", throttle", e.getMessage());
         }
+    }
+
+    /**
+     * Builds the circuit-breaker stage of one policy (also used by the standalone {@code CircuitBreakerFilter}).
+     * A breaker with a {@code name} is shared by every policy naming it; they must declare the same settings.
+     *
+     * @param breakers named breakers built so far (a new {@link Breakers} per configuration)
+     */
+    public static BreakerStage breakerStage(String source, String policyName, CircuitBreakerConfig c, Context context,
+                                            Breakers breakers) {
+        Map<String, SharedBreaker> shared = breakers.byName;
+        String name = c.name() != null ? c.name() : policyName;
+        CircuitBreakerConfig settings = new CircuitBreakerConfig(0, c.name(), c.failureRate(), c.minimumCalls(),
+                c.windowCalls(), c.windowTime(), c.openFor(), c.halfOpenCalls(), c.slowCall(), c.failureStatuses(),
+                c.mode());
+        SharedBreaker existing = c.name() == null ? null : shared.get(name);
+        Breaker breaker;
+        if (existing != null) {
+            if (!existing.settings().equals(settings)) {
+                throw new ConfigException(source, c.line(), "policy " + policyName + ", circuit-breaker",
+                        "the shared breaker \"" + name + "\" is declared with other settings elsewhere; declare it"
+                                + " identically in every policy that names it");
+            }
+            breaker = existing.breaker();
+        } else {
+            try {
+                breaker = new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(),
+                        c.openFor(), c.halfOpenCalls(), context.clock(), context.meterRegistry());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source, c.line(), "policy " + policyName + ", circuit-breaker", e.getMessage());
+            }
+            if (c.name() != null) {
+                shared.put(name, new SharedBreaker(breaker, settings));
+            }
+        }
+        List<StatusRange> statuses = c.failureStatuses();
+        return new BreakerStage(policyName, breaker, status -> {
+            for (StatusRange r : statuses) {
+                if (r.contains(status)) {
+                    return true;
+                }
+            }
+            return false;
+        }, c.slowCall(), "shadow".equals(c.mode()));
     }
 
     /** Paths first, then roles, then the header: the first rule that matches decides. */

@@ -234,10 +234,10 @@ class ConfigLoaderTest {
 
     @Test
     void stagesThatAreNotAvailableFailAfterTheirKeysAreValidated() {
-        fails(HEAD + "    circuit-breaker:\n      failure-rate: 40\n",
-                "seawall.yaml:4: policies[0].circuit-breaker: the circuit-breaker stage is not available in this version of Seawall (available: [rate-limits, throttle])");
+        fails(HEAD + "    fallback:\n      status: 200\n",
+                "seawall.yaml:4: policies[0].fallback: the fallback stage is not available in this version of Seawall (available: [circuit-breaker, rate-limits, throttle])");
         fails(HEAD + "    timeout: 5s\n",
-                "seawall.yaml:4: policies[0].timeout: the timeout stage is not available in this version of Seawall (available: [rate-limits, throttle])");
+                "seawall.yaml:4: policies[0].timeout: the timeout stage is not available in this version of Seawall (available: [circuit-breaker, rate-limits, throttle])");
         // a bad value in an unavailable stage is reported as the bad value
         fails(HEAD + "    throttle:\n      max-concurrent: -1\n", "seawall.yaml:5: policies[0].throttle.max-concurrent: -1 is outside 1-100000");
     }

@@ -58,4 +58,37 @@ class PolicyFactoryTest {
         assertThat(meters.get("seawall.throttle.rejections").tags("policy", "reports", "reason", "queue-full")
                 .counter().count()).isZero();
     }
+
+    @Test
+    void aNamedBreakerIsSharedAndMustBeDeclaredAlikeEverywhere() {
+        String yaml = """
+                policies:
+                  - name: orders
+                    paths: [/orders/*]
+                    circuit-breaker: {name: payments, failure-rate: 50, minimum-calls: 4}
+                  - name: refunds
+                    paths: [/refunds/*]
+                    circuit-breaker: {name: payments, failure-rate: 50, minimum-calls: 4}
+                """;
+        List<Policy> policies = PolicyFactory.policies(ConfigLoader.parse("seawall.yaml", yaml),
+                new PolicyFactory.Context(new ManualClock(), new SimpleMeterRegistry(), null));
+        var a = (dev.seawall.core.breaker.BreakerStage) policies.get(0).chain().stages().get(0);
+        var b = (dev.seawall.core.breaker.BreakerStage) policies.get(1).chain().stages().get(0);
+        assertThat(a.breaker()).isSameAs(b.breaker());
+
+        String clashing = """
+                policies:
+                  - name: orders
+                    paths: [/orders/*]
+                    circuit-breaker: {name: payments, failure-rate: 50}
+                  - name: refunds
+                    paths: [/refunds/*]
+                    circuit-breaker: {name: payments, failure-rate: 60}
+                """;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyFactory.policies(
+                        ConfigLoader.parse("seawall.yaml", clashing),
+                        new PolicyFactory.Context(new ManualClock(), new SimpleMeterRegistry(), null)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("seawall.yaml:7: policy refunds, circuit-breaker: the shared breaker \"payments\"");
+    }
 }

@@ -1,0 +1,93 @@
+package dev.seawall.e2e;
+
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.servlet.CircuitBreakerFilter;
+import dev.seawall.servlet.SeawallFilter;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The circuit breaker on a real Jetty: 5xx and exceptions open it, then the application is not called. */
+class CircuitBreakerEndToEndTest {
+
+    private static BreakerStage breakerOf(SeawallFilter f, String policy) {
+        for (Stage s : f.engine().policy(policy).chain().stages()) {
+            if (s instanceof BreakerStage b) {
+                return b;
+            }
+        }
+        throw new AssertionError("no breaker");
+    }
+
+    @Test
+    void serverErrorsAndExceptionsOpenTheBreakerAndThenTheApplicationIsNotCalled() throws Exception {
+        GatedServlet app = new GatedServlet();
+        app.gate.countDown();
+        SeawallFilter filter = SeawallFilter.builder().yaml("breaker.yaml", """
+                policies:
+                  - name: payments
+                    paths: [/error/*, /boom/*, /slow/*]
+                    circuit-breaker:
+                      failure-rate: 50
+                      minimum-calls: 4
+                      window: 10
+                      open-for: 30s
+                      half-open-calls: 1
+                """).build();
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            BreakerStage breaker = breakerOf(filter, "payments");
+            assertThat(given().baseUri(server.uri()).get("/slow/ok").statusCode()).isEqualTo(200);
+            assertThat(given().baseUri(server.uri()).get("/error/a").statusCode()).isEqualTo(500);
+            assertThat(given().baseUri(server.uri()).get("/boom/b").statusCode()).isEqualTo(500);
+            assertThat(breaker.breaker().state()).as("3 calls: below minimum-calls").isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(given().baseUri(server.uri()).get("/error/c").statusCode()).isEqualTo(500);
+            assertThat(breaker.breaker().state()).as("3 failures in 4 calls").isEqualTo(CircuitBreaker.State.OPEN);
+            int entered = app.entered.get();
+            Response r = given().baseUri(server.uri()).get("/slow/after");
+            RateLimitEndToEndTest.assertProblem(r, 503, "/service-unavailable");
+            assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(29L, 30L);
+            assertThat(r.jsonPath().getString("breaker")).isEqualTo("payments");
+            assertThat(app.entered.get()).as("the application is not called while open").isEqualTo(entered);
+        }
+    }
+
+    @Test
+    void aClientErrorIsNotAFailure() throws Exception {
+        SeawallFilter filter = SeawallFilter.builder().yaml("breaker.yaml", """
+                policies:
+                  - name: api
+                    paths: [/*]
+                    circuit-breaker:
+                      minimum-calls: 2
+                      window: 4
+                """).build();
+        try (TestServer server = TestServer.programmatic(filter)) {
+            for (int i = 0; i < 6; i++) {
+                given().baseUri(server.uri()).get("/nothing-here-" + i);
+            }
+            assertThat(breakerOf(filter, "api").breaker().state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        }
+    }
+
+    @Test
+    void standaloneCircuitBreakerFilterFromInitParams() throws Exception {
+        GatedServlet app = new GatedServlet();
+        CircuitBreakerFilter filter = new CircuitBreakerFilter();
+        try (TestServer server = TestServer.programmatic(filter,
+                Map.of("failure-rate", "50", "minimum-calls", "2", "window", "4", "open-for", "10s", "policy", "pay"),
+                app, true, 50)) {
+            given().baseUri(server.uri()).get("/error/1");
+            given().baseUri(server.uri()).get("/error/2");
+            Response r = given().baseUri(server.uri()).get("/error/3");
+            RateLimitEndToEndTest.assertProblem(r, 503, "/service-unavailable");
+            assertThat(r.jsonPath().getString("policy")).isEqualTo("pay");
+            assertThat(filter.stage().breaker().state()).isEqualTo(CircuitBreaker.State.OPEN);
+        }
+    }
+}
