@@ -100,6 +100,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw)");
         System.out.println("  " + u + "/login  (POST)         strict per-IP limit: 5 per minute");
         System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
+        System.out.println("  " + u + "/api/payments          flaky provider (down 20 s a minute) behind a circuit breaker");
         System.out.println("  " + u + "/api/anything          default per-IP limit");
         System.out.println();
         System.out.println("Try:");
@@ -110,6 +111,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -si -u alice:alice-pw -H 'X-Tenant-ID: acme' " + u + "/api/orders");
         System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
+        System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
         System.out.println();
         demo.join();
     }

@@ -37,6 +37,13 @@ public class DemoServlet extends HttpServlet {
                 return;
             }
             body = "{\"report\":\"quarterly\",\"rows\":1200}";
+        } else if (path.startsWith("/api/payments")) {
+            // a simulated payment provider that is down for the first 20 s of every minute
+            if (System.currentTimeMillis() / 1000 % 60 < 20) {
+                resp.sendError(502);
+                return;
+            }
+            body = "{\"payment\":\"accepted\"}";
         } else if (path.startsWith("/api/catalog")) {
             body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
         } else if (path.startsWith("/api/orders")) {
