@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
@@ -54,6 +55,61 @@ class CircuitBreakerEndToEndTest {
             assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(29L, 30L);
             assertThat(r.jsonPath().getString("breaker")).isEqualTo("payments");
             assertThat(app.entered.get()).as("the application is not called while open").isEqualTo(entered);
+        }
+    }
+
+    /** Regression: the breaker once measured from admission, so a wait in the throttle queue looked like a slow call. */
+    @Test
+    void timeSpentQueuedInTheThrottleIsNotASlowCall() throws Exception {
+        GatedServlet app = new GatedServlet();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        SeawallFilter filter = SeawallFilter.builder().meterRegistry(meters).yaml("breaker.yaml", """
+                policies:
+                  - name: reports
+                    paths: [/slow/*, /fast/*]
+                    circuit-breaker:
+                      failure-rate: 50
+                      minimum-calls: 4
+                      window: 10
+                      slow-call: 300ms
+                    throttle:
+                      max-concurrent: 1
+                      queue: 5
+                      max-wait: 30s
+                """).build();
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            dev.seawall.core.throttle.ThrottleStage throttle = null;
+            for (Stage s : filter.engine().policy("reports").chain().stages()) {
+                if (s instanceof dev.seawall.core.throttle.ThrottleStage t) {
+                    throttle = t;
+                }
+            }
+            dev.seawall.core.throttle.ThrottleStage t = throttle;
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            var slow = client.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.uri() + "/slow/1"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> t.inFlight() == 1);
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> fast = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                fast.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(server.uri() + "/fast/" + i)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()));
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> t.queued() == 3);
+            // the slow request stays in the application past slow-call; the three fast ones wait that long queued
+            org.awaitility.Awaitility.await().pollDelay(java.time.Duration.ofMillis(500)).until(() -> true);
+            app.gate.countDown();
+            assertThat(slow.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            for (var f : fast) {
+                assertThat(f.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    meters.get("seawall.breaker.calls").tag("outcome", "success").counter().count()
+                            + meters.get("seawall.breaker.calls").tag("outcome", "slow").counter().count() == 4);
+            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "slow").counter().count()).isEqualTo(1);
+            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "success").counter().count()).isEqualTo(3);
+            assertThat(breakerOf(filter, "reports").breaker().state()).isEqualTo(CircuitBreaker.State.CLOSED);
         }
     }
 

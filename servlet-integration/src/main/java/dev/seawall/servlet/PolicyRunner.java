@@ -108,6 +108,9 @@ final class PolicyRunner {
             return;
         }
         exchange.writeHeaders(new ResponseHeaders(response));
+        // the application's own time starts now, not at admission: a wait in a throttle queue is not the
+        // application being slow (the breaker's slow-call must not see it)
+        long appStart = engine.clock().nanoTime();
         Throwable failure = null;
         try {
             chain.doFilter(request, response);
@@ -115,7 +118,7 @@ final class PolicyRunner {
             failure = e;
             throw e;
         } finally {
-            settle(engine, request, response, exchange, failure);
+            settle(engine, request, response, exchange, failure, appStart);
         }
     }
 
@@ -181,18 +184,17 @@ final class PolicyRunner {
     }
 
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
-                               Exchange exchange, Throwable failure) {
+                               Exchange exchange, Throwable failure, long appStart) {
         if (failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
             // an inner Seawall filter refused the request: it never reached the application
             exchange.release();
             return;
         }
         if (failure == null && request.isAsyncStarted()) {
-            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response));
+            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart));
             return;
         }
-        exchange.complete(new Outcome(statusOf(response, failure), failure, exchange.startNanos(),
-                engine.clock().nanoTime(), false));
+        exchange.complete(new Outcome(statusOf(response, failure), failure, appStart, engine.clock().nanoTime(), false));
     }
 
     static int statusOf(HttpServletResponse response, Throwable failure) {
@@ -256,29 +258,30 @@ final class PolicyRunner {
         private final Seawall engine;
         private final Exchange exchange;
         private final HttpServletResponse response;
+        private final long appStart;
 
-        SettlingListener(Seawall engine, Exchange exchange, HttpServletResponse response) {
+        SettlingListener(Seawall engine, Exchange exchange, HttpServletResponse response, long appStart) {
             this.engine = engine;
             this.exchange = exchange;
             this.response = response;
+            this.appStart = appStart;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
-            exchange.complete(new Outcome(response.getStatus(), null, exchange.startNanos(),
-                    engine.clock().nanoTime(), false));
+            exchange.complete(new Outcome(response.getStatus(), null, appStart, engine.clock().nanoTime(), false));
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
             exchange.complete(new Outcome(statusOf(response, event.getThrowable()), event.getThrowable(),
-                    exchange.startNanos(), engine.clock().nanoTime(), true));
+                    appStart, engine.clock().nanoTime(), true));
         }
 
         @Override
         public void onError(AsyncEvent event) {
             Throwable t = event.getThrowable();
-            exchange.complete(new Outcome(t == null ? response.getStatus() : 500, t, exchange.startNanos(),
+            exchange.complete(new Outcome(t == null ? response.getStatus() : 500, t, appStart,
                     engine.clock().nanoTime(), false));
         }
 

@@ -119,7 +119,7 @@ public final class Exchange {
         walk(request, nowNanos, next);
     }
 
-    /** @return the clock reading at admission, the start of {@link Outcome#elapsedNanos()} */
+    /** @return the clock reading when the request entered the chain (before any wait in a queue) */
     public long startNanos() {
         return startNanos;
     }

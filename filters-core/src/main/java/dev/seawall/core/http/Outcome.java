@@ -8,7 +8,8 @@ package dev.seawall.core.http;
  *
  * @param status       the response status the client got (0 if none was committed)
  * @param failure      what the application threw, or null; never rendered to the client
- * @param startNanos   clock reading when the chain admitted the request
+ * @param startNanos   clock reading when the application was called (after every stage admitted the
+ *                     request, so a wait in a throttle queue is not counted as the application's time)
  * @param endNanos     clock reading when the application returned
  * @param timedOut     true when a timeout was answered before the application returned
  */
