@@ -22,6 +22,8 @@ import java.util.List;
  */
 public final class HeapPerKey {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HeapPerKey.class);
+
     private HeapPerKey() {
     }
 
@@ -47,8 +49,8 @@ public final class HeapPerKey {
         stage.cleanUp();
         long after = usedAfterGc();
         long tracked = stage.limits().get(0).trackedKeys();
-        System.out.printf("%-24s tracked=%,d  heap=%,d bytes  per key=%d bytes%n", label, tracked, after - before,
-                (after - before) / Math.max(1, tracked));
+        LOG.info(String.format("%-24s tracked=%,d  heap=%,d bytes  per key=%d bytes", label, tracked, after - before,
+                (after - before) / Math.max(1, tracked)));
         // keep the stage reachable until measured
         if (stage.limits().isEmpty()) {
             throw new IllegalStateException();

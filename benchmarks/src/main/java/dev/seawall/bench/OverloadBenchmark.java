@@ -14,7 +14,6 @@ import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,9 +42,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * QoSFilter configured alike, in alternating rounds in one process so drift on a shared machine cancels out.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.seawall.bench.OverloadBenchmark [rounds] [seconds]}.
- * Writes a Markdown table to stdout and to {@code benchmarks/target/overload.md}.
+ * Logs a Markdown table (SLF4J, stderr) and writes it to {@code benchmarks/target/overload.md}.
  */
 public final class OverloadBenchmark {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OverloadBenchmark.class);
 
     static final int MAX_CONCURRENT = 8;
     static final int QUEUE = 64;
@@ -87,14 +88,13 @@ public final class OverloadBenchmark {
             for (String s : setups) {
                 Result res = run(s, seconds);
                 results.get(s).add(res);
-                System.err.printf(Locale.ROOT, "round %d %-18s %8.1f req/s p50 %6.1f ms p99 %6.1f ms reject p99 %6.2f ms"
-                        + " rejected %6d peak busy %d%n", r + 1, s, res.admittedPerSecond, res.p50Millis, res.p99Millis,
-                        res.rejectP99Millis, res.rejected, res.peakBusyThreads);
+                LOG.info(String.format(Locale.ROOT, "round %d %-18s %8.1f req/s p50 %6.1f ms p99 %6.1f ms reject p99"
+                        + " %6.2f ms rejected %6d peak busy %d", r + 1, s, res.admittedPerSecond, res.p50Millis,
+                        res.p99Millis, res.rejectP99Millis, res.rejected, res.peakBusyThreads));
             }
         }
         String table = table(results, rounds, seconds);
-        PrintStream out = System.out;
-        out.println(table);
+        LOG.info("\n{}", table);
         Path target = Path.of("benchmarks", "target");
         if (Files.isDirectory(target)) {
             Files.writeString(target.resolve("overload.md"), table, StandardCharsets.UTF_8);
