@@ -20,6 +20,8 @@ public class GatedServlet extends HttpServlet {
     final AtomicInteger entered = new AtomicInteger();
     final AtomicInteger inside = new AtomicInteger();
     final AtomicInteger maxInside = new AtomicInteger();
+    /** The order in which slow requests entered the application. */
+    final java.util.concurrent.ConcurrentLinkedQueue<String> order = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -40,6 +42,7 @@ public class GatedServlet extends HttpServlet {
             return;
         }
         if (path.startsWith("/slow")) {
+            order.add(path);
             entered.incrementAndGet();
             maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
             try {

@@ -206,6 +206,80 @@ class ThrottleEndToEndTest {
         }
     }
 
+    private CompletableFuture<HttpResponse<String>> send(String uri, String header, String value) {
+        return client.sendAsync(HttpRequest.newBuilder(URI.create(uri)).header(header, value)
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void higherPriorityRequestsAreResumedFirst() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = SeawallFilter.builder().yaml("throttle.yaml", """
+                policies:
+                  - name: reports
+                    paths: [/slow/*]
+                    throttle:
+                      max-concurrent: 1
+                      queue: 5
+                      max-wait: 60s
+                      priority:
+                        header: X-Priority
+                """).build();
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            all.add(send(server.uri() + "/slow/first"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            String[][] queued = {{"low", "/slow/low"}, {"normal", "/slow/normal"}, {"high", "/slow/high"}};
+            for (int i = 0; i < queued.length; i++) {
+                all.add(send(server.uri() + queued[i][1], "X-Priority", queued[i][0]));
+                int expected = i + 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == expected);
+            }
+            app.gate.countDown();
+            for (CompletableFuture<HttpResponse<String>> r : all) {
+                assertThat(r.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(app.order).containsExactly("/slow/first", "/slow/high", "/slow/normal", "/slow/low");
+        }
+    }
+
+    @Test
+    void fairShareKeepsOneApiKeyFromTakingEverySlot() throws Exception {
+        GatedServlet app = new GatedServlet();
+        SeawallFilter filter = SeawallFilter.builder().yaml("throttle.yaml", """
+                policies:
+                  - name: reports
+                    paths: [/slow/*]
+                    throttle:
+                      max-concurrent: 2
+                      queue: 5
+                      max-wait: 60s
+                      max-concurrent-per-key: 1
+                      per-key: api-key
+                """).build();
+        try (TestServer server = TestServer.programmatic(filter, app, 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            CompletableFuture<HttpResponse<String>> a1 = send(server.uri() + "/slow/a1", "X-API-Key", "tenant-a");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            CompletableFuture<HttpResponse<String>> a2 = send(server.uri() + "/slow/a2", "X-API-Key", "tenant-a");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            // a's second request waits although a slot is free; b gets that slot at once
+            CompletableFuture<HttpResponse<String>> b1 = send(server.uri() + "/slow/b1", "X-API-Key", "tenant-b");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 2);
+            assertThat(throttle.queued()).isEqualTo(1);
+            assertThat(app.order).containsExactly("/slow/a1", "/slow/b1");
+            // a's share is full (1 running, 1 waiting): a third request from a is refused
+            HttpResponse<String> a3 = send(server.uri() + "/slow/a3", "X-API-Key", "tenant-a").get(10, TimeUnit.SECONDS);
+            assertThat(a3.statusCode()).isEqualTo(503);
+            assertThat(a3.body()).contains("\"reason\":\"key-limit\"");
+            app.gate.countDown();
+            for (CompletableFuture<HttpResponse<String>> r : List.of(a1, a2, b1)) {
+                assertThat(r.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
     @Test
     void afterThousandsOfMixedOutcomesNothingIsStillHeld() throws Exception {
         GatedServlet app = new GatedServlet();
