@@ -1,5 +1,9 @@
 package dev.seawall.demo;
 
+import dev.seawall.servlet.SeawallFilter;
+import dev.seawall.servlet.SeawallStatusServlet;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.UserStore;
@@ -22,14 +26,21 @@ public final class DemoServer implements AutoCloseable {
 
     private final Server server;
     private final ServerConnector connector;
+    private final String statusToken;
 
-    private DemoServer(Server server, ServerConnector connector) {
+    private DemoServer(Server server, ServerConnector connector, String statusToken) {
         this.server = server;
         this.connector = connector;
+        this.statusToken = statusToken;
     }
 
     /** Starts the demo on 127.0.0.1 and the given port (0 = any free port). */
     public static DemoServer start(int port) throws Exception {
+        return start(port, newStatusToken());
+    }
+
+    /** Starts the demo with the bearer token that protects {@code /seawall/status}. */
+    public static DemoServer start(int port, String statusToken) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -43,9 +54,29 @@ public final class DemoServer implements AutoCloseable {
         webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
         webapp.getSecurityHandler().setLoginService(users());
+        // Seawall's meters go to this registry (SeawallFilter reads the attribute); /metrics scrapes it
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        webapp.setAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE, registry);
+        webapp.setInitParameter(SeawallStatusServlet.TOKEN_CONTEXT_PARAM, statusToken);
         server.setHandler(webapp);
         server.start();
-        return new DemoServer(server, connector);
+        return new DemoServer(server, connector, statusToken);
+    }
+
+    /** From SEAWALL_DEMO_TOKEN, else random: the status endpoint is never open by default. */
+    static String newStatusToken() {
+        String env = System.getenv("SEAWALL_DEMO_TOKEN");
+        if (env != null && env.strip().length() >= 16) {
+            return env.strip();
+        }
+        byte[] bytes = new byte[18];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** @return the bearer token of {@code /seawall/status} */
+    public String statusToken() {
+        return statusToken;
     }
 
     /** Demo users of the BASIC realm; passwords are printed at start because this is a demo. */
@@ -102,6 +133,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
         System.out.println("  " + u + "/api/payments          flaky provider (down 20 s a minute) behind a circuit breaker");
         System.out.println("  " + u + "/api/anything          default per-IP limit");
+        System.out.println("  " + u + "/metrics               Prometheus meters (seawall_* among them)");
+        System.out.println("  " + u + "/seawall/status        live state as JSON; needs the token below");
         System.out.println();
         System.out.println("Try:");
         System.out.println("  for i in 1 2 3 4 5 6; do curl -si -X POST " + u + "/login | head -1; done");
@@ -112,6 +145,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
         System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
+        System.out.println("  curl -s -H 'Authorization: Bearer " + demo.statusToken() + "' " + u + "/seawall/status");
         System.out.println();
         demo.join();
     }

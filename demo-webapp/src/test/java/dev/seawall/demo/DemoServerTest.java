@@ -77,6 +77,31 @@ class DemoServerTest {
     }
 
     @Test
+    void metricsExposeSeawallMetersInPrometheusFormat() throws Exception {
+        // meters are registered at start-up, so they are there before any traffic (and the login budget is untouched)
+        HttpResponse<String> r = send(at("/metrics"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("seawall_ratelimit_decisions_total{").contains("policy=\"login\"")
+                .contains("seawall_throttle_in_flight{").contains("seawall_breaker_state{");
+    }
+
+    @Test
+    void statusNeedsTheTokenAndThenShowsEveryPolicy() throws Exception {
+        HttpResponse<String> anonymous = send(at("/seawall/status"));
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(send(at("/seawall/status").header("Authorization", "Bearer wrong-token-of-some-length"))
+                .statusCode()).isEqualTo(401);
+        HttpResponse<String> r = send(at("/seawall/status").header("Authorization", "Bearer " + demo.statusToken()));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(r.body()).startsWith("{\"source\":\"seawall.yaml\"")
+                .contains("\"name\":\"login\"").contains("\"kind\":\"throttle\"")
+                .contains("\"breaker\":\"payment-provider\"").contains("\"state\":\"CLOSED\"");
+    }
+
+    @Test
     void portComesFromTheFlagOrTheEnvironmentAndIsValidated() {
         assertThat(DemoServer.port(new String[] {"--port", "9090"})).isEqualTo(9090);
         assertThat(DemoServer.port(new String[] {"--port=0"})).isZero();

@@ -37,6 +37,9 @@ import java.util.Objects;
  */
 public class SeawallFilter implements Filter {
 
+    /** Servlet-context attribute under which the filter publishes its engine (for {@link SeawallStatusServlet}). */
+    public static final String ENGINE_ATTRIBUTE = "dev.seawall.engine";
+
     /** Servlet-context attribute under which an application may provide its {@link MeterRegistry}. */
     public static final String METER_REGISTRY_ATTRIBUTE = "dev.seawall.meterRegistry";
 
@@ -74,6 +77,9 @@ public class SeawallFilter implements Filter {
         String location = settings != null ? settings.location
                 : filterConfig == null ? null : filterConfig.getInitParameter("config");
         this.engine = load(settings == null ? new Builder() : settings, location, context);
+        if (context != null) {
+            context.setAttribute(ENGINE_ATTRIBUTE, engine);
+        }
         LOG.info("Seawall: {} policies loaded from {}", engine.policies().size(), engine.source());
     }
 

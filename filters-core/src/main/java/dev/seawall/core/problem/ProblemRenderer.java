@@ -1,6 +1,7 @@
 package dev.seawall.core.problem;
 
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -46,35 +47,7 @@ public final class ProblemRenderer {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** JSON string with every character a parser or an HTML sniffer could trip over escaped. */
-    static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '<' || c == '>'
-                            || Character.isSurrogate(c) && !validSurrogate(s, i)) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    private static boolean validSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-        }
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    private static void string(StringBuilder sb, String s) {
+        Json.string(sb, s);
     }
 }

@@ -1,0 +1,38 @@
+package dev.seawall.core.status;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.testing.FakeRequest;
+import dev.seawall.core.time.ManualClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusReportTest {
+
+    @Test
+    void reportsEveryStageWithLiveCountersAndNoIdentity() {
+        ManualClock clock = new ManualClock();
+        Seawall engine = Seawall.builder().clock(clock).meterRegistry(new SimpleMeterRegistry()).yaml("seawall.yaml", """
+                policies:
+                  - name: "api"
+                    paths: [/api/*]
+                    rate-limits:
+                      - by: api-key
+                        limit: [2/1s, 100/1m]
+                    throttle: {max-concurrent: 3, queue: 7}
+                    circuit-breaker: {name: db, minimum-calls: 5}
+                """).build();
+        var exchange = engine.match("GET", "/api/x").chain()
+                .admit(FakeRequest.get("/api/x").header("X-API-Key", "very-secret-key"), clock.nanoTime());
+        assertThat(exchange.admitted()).isTrue();
+        String json = StatusReport.json(engine);
+        assertThat(json).isEqualTo("{\"source\":\"seawall.yaml\",\"policies\":[{\"name\":\"api\",\"paths\":[\"/api/*\"],"
+                + "\"methods\":[],\"stages\":["
+                + "{\"kind\":\"rate-limits\",\"limits\":[{\"name\":\"api-key\",\"by\":\"api-key\",\"rates\":[\"2/1s\",\"100/60s\"],"
+                + "\"trackedKeys\":1,\"admitted\":1,\"rejected\":0,\"skipped\":0,\"missing\":0,\"invalid\":0}]},"
+                + "{\"kind\":\"circuit-breaker\",\"breaker\":\"db\",\"state\":\"CLOSED\",\"failureRate\":-1.0,\"shadow\":false},"
+                + "{\"kind\":\"throttle\",\"maxConcurrent\":3,\"queue\":7,\"inFlight\":1,\"queued\":0}]}]}");
+        assertThat(json).doesNotContain("very-secret-key");
+    }
+}

@@ -1,0 +1,90 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.ProblemTypes;
+import dev.seawall.core.status.StatusReport;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * {@code GET}: the live state of the {@link SeawallFilter} of this web application as JSON
+ * ({@link StatusReport}). Protected: the caller sends {@code Authorization: Bearer <token>} or is an
+ * authenticated user in the configured role; anyone else gets 401 problem+json.
+ *
+ * <p>Init-params: {@code token} (or the context init-param {@code dev.seawall.status.token}) and/or
+ * {@code role}; at least one is required, so a status page is never public by accident. Thread-safe.
+ */
+public class SeawallStatusServlet extends HttpServlet {
+
+    /** Context init-param that can hold the token instead of the servlet's own init-param. */
+    public static final String TOKEN_CONTEXT_PARAM = "dev.seawall.status.token";
+
+    private static final Rejection UNAUTHORIZED = Rejection.builder(401, ProblemTypes.IDENTITY_REQUIRED,
+                    "Authentication Required")
+            .detail("The Seawall status needs a bearer token or an authorised user.")
+            .header("WWW-Authenticate", "Bearer realm=\"seawall\"")
+            .build();
+
+    private volatile byte[] token;
+    private volatile String role;
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        String t = config.getInitParameter("token");
+        if (t == null || t.isBlank()) {
+            t = config.getServletContext().getInitParameter(TOKEN_CONTEXT_PARAM);
+        }
+        String r = config.getInitParameter("role");
+        if ((t == null || t.isBlank()) && (r == null || r.isBlank())) {
+            throw new ServletException(config.getServletName() + ": set init-param token (or context init-param "
+                    + TOKEN_CONTEXT_PARAM + ") or role: the status is never served without protection");
+        }
+        if (t != null && !t.isBlank() && t.strip().length() < 16) {
+            throw new ServletException(config.getServletName() + ": the token must be at least 16 characters");
+        }
+        this.token = t == null || t.isBlank() ? null : t.strip().getBytes(StandardCharsets.UTF_8);
+        this.role = r == null || r.isBlank() ? null : r.strip();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!authorised(req)) {
+            ResponseHeaders.writeRejection(resp, UNAUTHORIZED);
+            return;
+        }
+        Object engine = getServletContext().getAttribute(SeawallFilter.ENGINE_ATTRIBUTE);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        if (!(engine instanceof Seawall seawall)) {
+            resp.setStatus(503);
+            resp.getWriter().write("{\"policies\":[],\"detail\":\"no SeawallFilter has started in this application\"}");
+            return;
+        }
+        resp.getWriter().write(StatusReport.json(seawall));
+    }
+
+    private boolean authorised(HttpServletRequest req) {
+        byte[] expected = token;
+        if (expected != null) {
+            String auth = req.getHeader("Authorization");
+            if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                // constant-time comparison: the time taken must not reveal how much of the token matched
+                if (MessageDigest.isEqual(expected, auth.substring(7).strip().getBytes(StandardCharsets.UTF_8))) {
+                    return true;
+                }
+            }
+        }
+        String r = role;
+        return r != null && req.getUserPrincipal() != null && req.isUserInRole(r);
+    }
+}
