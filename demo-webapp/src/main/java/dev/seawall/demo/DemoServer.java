@@ -16,7 +16,8 @@ import org.eclipse.jetty.util.security.Password;
  * The Seawall demo: an embedded Jetty 12 serving a web application whose real {@code WEB-INF/web.xml}
  * registers {@code SeawallFilter} with {@code WEB-INF/seawall.yaml}. Binds 127.0.0.1 only.
  *
- * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N]} (or {@code SEAWALL_DEMO_PORT});
+ * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N] [--traffic]} (or
+ * {@code SEAWALL_DEMO_PORT}, {@code SEAWALL_DEMO_TRAFFIC=1});
  * port 0 picks a free one. Thread-safe: {@link #close()} may be called from a shutdown hook.
  */
 public final class DemoServer implements AutoCloseable {
@@ -115,8 +116,14 @@ public final class DemoServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         int port = port(args);
         DemoServer demo = start(port);
+        boolean traffic = java.util.Arrays.asList(args).contains("--traffic")
+                || "1".equals(System.getenv("SEAWALL_DEMO_TRAFFIC"));
+        DemoTraffic generator = traffic ? new DemoTraffic(demo.uri()) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (generator != null) {
+                    generator.stop();
+                }
                 demo.close();
             } catch (Exception e) {
                 System.err.println("Seawall demo: shutdown failed: " + e);
@@ -135,6 +142,14 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/anything          default per-IP limit");
         System.out.println("  " + u + "/metrics               Prometheus meters (seawall_* among them)");
         System.out.println("  " + u + "/seawall/status        live state as JSON; needs the token below");
+        System.out.println();
+        System.out.println("Status page (live charts): " + u + "/seawall/#token=" + demo.statusToken());
+        if (generator != null) {
+            generator.start();
+            System.out.println("Synthetic traffic is running (--traffic): watch the status page.");
+        } else {
+            System.out.println("Add --traffic to generate load on every endpoint and watch the status page.");
+        }
         System.out.println();
         System.out.println("Try:");
         System.out.println("  for i in 1 2 3 4 5 6; do curl -si -X POST " + u + "/login | head -1; done");

@@ -102,6 +102,35 @@ class DemoServerTest {
     }
 
     @Test
+    void theStatusPageIsServedFromTheJar() throws Exception {
+        HttpResponse<String> page = send(at("/seawall/"));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>Seawall status</title>").contains("status.js");
+        assertThat(send(at("/seawall/status.js")).body()).contains("fetch('status'");
+        assertThat(send(at("/seawall/status.css")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theTrafficGeneratorExercisesEveryPolicy() throws Exception {
+        try (DemoServer own = DemoServer.start(0, "a-token-for-this-test-only")) {
+            DemoTraffic traffic = new DemoTraffic(own.uri());
+            traffic.start();
+            try {
+                HttpRequest status = HttpRequest.newBuilder(URI.create(own.uri() + "/seawall/status"))
+                        .header("Authorization", "Bearer a-token-for-this-test-only").timeout(Duration.ofSeconds(10)).build();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    String body = CLIENT.send(status, HttpResponse.BodyHandlers.ofString()).body();
+                    // login refused at least once, catalog and orders admitted, the throttle busy at some point
+                    return body.matches("(?s).*\"name\":\"login\".*?\"rejected\":[1-9].*")
+                            && body.matches("(?s).*\"name\":\"orders\".*?\"admitted\":[1-9].*");
+                });
+            } finally {
+                traffic.stop();
+            }
+        }
+    }
+
+    @Test
     void portComesFromTheFlagOrTheEnvironmentAndIsValidated() {
         assertThat(DemoServer.port(new String[] {"--port", "9090"})).isEqualTo(9090);
         assertThat(DemoServer.port(new String[] {"--port=0"})).isZero();
