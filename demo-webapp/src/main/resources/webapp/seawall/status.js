@@ -55,7 +55,7 @@ function stateStrip(states) {
   const c = el('canvas');
   c.width = 600; c.height = 16; c.style.height = '12px';
   const g = c.getContext('2d');
-  const colors = { CLOSED: '#2e8b57', OPEN: '#c0392b', HALF_OPEN: '#d68910' };
+  const colors = { CLOSED: '#2e8b57', OPEN: '#c0392b', FORCED_OPEN: '#c0392b', HALF_OPEN: '#d68910' };
   states.forEach((s, i) => {
     g.fillStyle = colors[s] || '#999';
     const w = c.width / (HISTORY - 1);
@@ -109,8 +109,14 @@ function render(status, now) {
         const st = el('span', 'state ' + s.state, s.state);
         const r = el('div', 'row');
         r.append(el('span', '', 'breaker ' + s.breaker + (s.shadow ? ' (shadow)' : '')), st);
+        const actions = el('div', 'row');
+        for (const action of ['open', 'close']) {
+          const b = el('button', '', action === 'open' ? 'Force open' : 'Close');
+          b.addEventListener('click', () => admin(s.breaker, action));
+          actions.append(b);
+        }
         box.append(r, row('failure rate', s.failureRate < 0 ? 'not enough calls' : s.failureRate.toFixed(1) + ' %'),
-          stateStrip(states), legend([['#2e8b57', 'closed'], ['#d68910', 'half-open'], ['#c0392b', 'open']]));
+          stateStrip(states), legend([['#2e8b57', 'closed'], ['#d68910', 'half-open'], ['#c0392b', 'open']]), actions);
       }
       card.append(box);
     }
@@ -118,6 +124,14 @@ function render(status, now) {
   }
   previous = counters;
   previousAt = now;
+}
+
+async function admin(breaker, action) {
+  const token = sessionStorage.getItem('seawall-token') || '';
+  const r = await fetch('status?breaker=' + encodeURIComponent(breaker) + '&action=' + action,
+    { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+  document.getElementById('message').textContent = r.ok ? '' : 'action refused (' + r.status + ')';
+  poll();
 }
 
 async function poll() {

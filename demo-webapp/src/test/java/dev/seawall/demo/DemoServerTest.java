@@ -102,6 +102,24 @@ class DemoServerTest {
     }
 
     @Test
+    void anOperatorCanForceTheBreakerOpenAndCloseItOnlyWithTheToken() throws Exception {
+        String uri = "/seawall/status?breaker=payment-provider&action=";
+        assertThat(send(at(uri + "open").POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(401);
+        HttpResponse<String> opened = send(at(uri + "open").header("Authorization", "Bearer " + demo.statusToken())
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(opened.statusCode()).isEqualTo(200);
+        assertThat(opened.body()).contains("\"state\":\"FORCED_OPEN\"");
+        HttpResponse<String> refused = send(at("/api/payments"));
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("service-unavailable");
+        HttpResponse<String> closed = send(at(uri + "close").header("Authorization", "Bearer " + demo.statusToken())
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(closed.body()).contains("\"state\":\"CLOSED\"");
+        assertThat(send(at("/seawall/status?breaker=nope&action=open").header("Authorization", "Bearer "
+                + demo.statusToken()).POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void theStatusPageIsServedFromTheJar() throws Exception {
         HttpResponse<String> page = send(at("/seawall/"));
         assertThat(page.statusCode()).isEqualTo(200);

@@ -1,6 +1,10 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.breaker.Breaker;
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.policy.Policy;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.status.StatusReport;
@@ -71,6 +75,61 @@ public class SeawallStatusServlet extends HttpServlet {
             return;
         }
         resp.getWriter().write(StatusReport.json(seawall));
+    }
+
+    /**
+     * {@code POST ?breaker=NAME&action=open|close}: an operator forces a breaker open or closes it. The same
+     * protection as {@code GET}; a bearer token (not a cookie) authorises it, so a forged cross-site form
+     * cannot. Answers the new status.
+     */
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!authorised(req)) {
+            ResponseHeaders.writeRejection(resp, UNAUTHORIZED);
+            return;
+        }
+        Object engine = getServletContext().getAttribute(SeawallFilter.ENGINE_ATTRIBUTE);
+        // query-string only: reading a form body here could consume what another component expects
+        String name = query(req, "breaker");
+        String action = query(req, "action");
+        Breaker breaker = engine instanceof Seawall seawall && name != null ? find(seawall, name) : null;
+        if (breaker == null || !("open".equals(action) || "close".equals(action))) {
+            ResponseHeaders.writeRejection(resp, Rejection.builder(400, ProblemTypes.BASE + "bad-request",
+                    "Bad Request").detail("Expected ?breaker=<name>&action=open|close naming a configured breaker.")
+                    .build());
+            return;
+        }
+        if ("open".equals(action)) {
+            breaker.forceOpen();
+        } else {
+            breaker.close();
+        }
+        doGet(req, resp);
+    }
+
+    private static String query(HttpServletRequest req, String key) {
+        String q = req.getQueryString();
+        if (q == null || q.length() > 512) {
+            return null;
+        }
+        for (String pair : q.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(key)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    private static Breaker find(Seawall engine, String name) {
+        for (Policy p : engine.policies()) {
+            for (Stage s : p.chain().stages()) {
+                if (s instanceof BreakerStage b && b.breaker().name().equals(name)) {
+                    return b.breaker();
+                }
+            }
+        }
+        return null;
     }
 
     private boolean authorised(HttpServletRequest req) {

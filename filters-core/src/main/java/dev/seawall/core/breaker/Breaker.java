@@ -96,7 +96,7 @@ public final class Breaker {
         return name;
     }
 
-    /** @return CLOSED, OPEN, HALF_OPEN (resilience4j's other states do not occur here) */
+    /** @return CLOSED, OPEN, HALF_OPEN, or FORCED_OPEN after {@link #forceOpen()} */
     public CircuitBreaker.State state() {
         return circuitBreaker.getState();
     }
@@ -106,13 +106,29 @@ public final class Breaker {
         return circuitBreaker.getMetrics().getFailureRate();
     }
 
+    /** Operator action: hold the breaker open (no call reaches the application) until {@link #close()}. */
+    public void forceOpen() {
+        LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
+        circuitBreaker.transitionToForcedOpenState();
+    }
+
+    /** Operator action: close the breaker now and start a fresh window. */
+    public void close() {
+        LOG.info("Seawall: circuit breaker {} closed by an operator", name);
+        circuitBreaker.reset();
+    }
+
     CircuitBreaker circuitBreaker() {
         return circuitBreaker;
     }
 
     /** @return nanos until an open breaker lets probes through (0 when not open) */
     long remainingOpenNanos(long nowNanos) {
-        if (circuitBreaker.getState() != CircuitBreaker.State.OPEN) {
+        CircuitBreaker.State state = circuitBreaker.getState();
+        if (state == CircuitBreaker.State.FORCED_OPEN) {
+            return openForNanos; // no end is known: suggest one open period
+        }
+        if (state != CircuitBreaker.State.OPEN) {
             return 0;
         }
         return Math.max(0, openedAtNanos + openForNanos - nowNanos);
@@ -121,7 +137,7 @@ public final class Breaker {
     private double stateCode() {
         return switch (circuitBreaker.getState()) {
             case CLOSED -> 0;
-            case OPEN -> 1;
+            case OPEN, FORCED_OPEN -> 1;
             case HALF_OPEN -> 2;
             default -> 3;
         };
