@@ -1,22 +1,13 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.config.CircuitBreakerConfig;
-import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.ConfigValues;
-import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
-import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.StatusRange;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,14 +25,11 @@ import java.util.Set;
  *
  * <p>Thread-safe once initialised.
  */
-public class CircuitBreakerFilter implements Filter {
+public class CircuitBreakerFilter extends StandaloneFilter<BreakerStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode", "name", "methods");
 
-    private final PolicyRunner runner = new PolicyRunner(this);
-    private volatile Seawall engine;
-    private volatile BreakerStage stage;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -53,25 +41,19 @@ public class CircuitBreakerFilter implements Filter {
             CircuitBreakerConfig settings;
             String source;
             if (p.has("config")) {
-                ConfigLocator.Located located = ConfigLocator.locate(p.get("config"), filterConfig.getServletContext());
-                SeawallConfig config = ConfigLoader.parse(located.sourceName(), located.text());
-                policyName = p.required("policy");
-                PolicyConfig pc = config.policy(policyName);
-                if (pc == null || pc.circuitBreaker() == null) {
-                    throw new ServletException(filterName + ": " + located.sourceName() + " has no policy \""
-                            + policyName + "\" with a circuit-breaker");
-                }
-                p.refuseWithConfig(located.sourceName(), List.of("failure-rate", "minimum-calls", "window", "open-for",
-                        "half-open-calls", "slow-call", "failure-statuses", "mode", "name"));
-                settings = pc.circuitBreaker();
-                source = config.source();
+                InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a circuit-breaker",
+                        pc -> pc.circuitBreaker() != null, List.of("failure-rate", "minimum-calls", "window", "open-for",
+                                "half-open-calls", "slow-call", "failure-statuses", "mode", "name"));
+                policyName = yaml.policy().name();
+                settings = yaml.policy().circuitBreaker();
+                source = yaml.config().source();
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "circuit-breaker";
                 settings = fromParams(p);
                 source = "init-param";
             }
-            this.stage = PolicyFactory.breakerStage(source, policyName, settings, context, new PolicyFactory.Breakers());
-            this.engine = InitParams.singleStageEngine(filterName, policyName, p.methods(), stage);
+            install(filterName, policyName, p.methods(),
+                    PolicyFactory.breakerStage(source, policyName, settings, context, new PolicyFactory.Breakers()));
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }
@@ -112,19 +94,9 @@ public class CircuitBreakerFilter implements Filter {
                 p.duration("slow-call", null), statuses, mode);
     }
 
-    @Override
-    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-            throws IOException, ServletException {
-        runner.doFilter(engine, request, response, chain);
-    }
-
     /** @return the stage in use (null before init), for status pages and tests */
-    public BreakerStage stage() {
-        return stage;
-    }
-
     @Override
-    public void destroy() {
-        engine = null;
+    public BreakerStage stage() {
+        return super.stage();
     }
 }

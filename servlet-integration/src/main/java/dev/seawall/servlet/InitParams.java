@@ -3,7 +3,10 @@ package dev.seawall.servlet;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
+import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.PolicyConfig;
+import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
@@ -78,6 +81,29 @@ final class InitParams {
             throw bad(name, "is required");
         }
         return get(name);
+    }
+
+    /** One policy of the YAML file named by the {@code config} init-param. */
+    record YamlPolicy(SeawallConfig config, PolicyConfig policy) {
+    }
+
+    /**
+     * Reads {@code config} and takes the policy named by {@code policy}, which must have the stage;
+     * refuses init-params that the YAML file must hold instead.
+     */
+    YamlPolicy yamlPolicy(jakarta.servlet.ServletContext context, String stageLabel,
+                          java.util.function.Predicate<PolicyConfig> hasStage, List<String> refused)
+            throws ServletException {
+        ConfigLocator.Located located = ConfigLocator.locate(get("config"), context);
+        SeawallConfig config = ConfigLoader.parse(located.sourceName(), located.text());
+        String policyName = required("policy");
+        PolicyConfig pc = config.policy(policyName);
+        if (pc == null || !hasStage.test(pc)) {
+            throw new ServletException(filter + ": " + located.sourceName() + " has no policy \"" + policyName
+                    + "\" with " + stageLabel);
+        }
+        refuseWithConfig(located.sourceName(), refused);
+        return new YamlPolicy(config, pc);
     }
 
     /** Refuses parameters that the YAML file given with {@code config} must hold instead. */

@@ -1,7 +1,6 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
-import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
@@ -14,14 +13,9 @@ import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,15 +41,12 @@ import java.util.Set;
  *
  * <p>Thread-safe once initialised.
  */
-public class RateLimitFilter implements Filter {
+public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "by", "limit", "name", "header",
             "on-missing", "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers",
             "methods");
 
-    private final PolicyRunner runner = new PolicyRunner(this);
-    private volatile Seawall engine;
-    private volatile RateLimitStage stage;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -67,19 +58,12 @@ public class RateLimitFilter implements Filter {
             String policyName;
             Set<String> methods = p.methods();
             if (p.has("config")) {
-                ConfigLocator.Located located = ConfigLocator.locate(p.get("config"), filterConfig.getServletContext());
-                SeawallConfig config = ConfigLoader.parse(located.sourceName(), located.text());
-                policyName = p.get("policy");
-                if (policyName == null) {
-                    throw new ServletException(filterName + ": init-param policy is required with config");
-                }
-                PolicyConfig pc = config.policy(policyName);
-                if (pc == null || pc.rateLimits().isEmpty()) {
-                    throw new ServletException(filterName + ": " + located.sourceName() + " has no policy \""
-                            + policyName + "\" with rate-limits");
-                }
-                p.refuseWithConfig(located.sourceName(), List.of("by", "limit", "name", "header", "on-missing",
-                        "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers"));
+                InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "rate-limits",
+                        pc -> !pc.rateLimits().isEmpty(), List.of("by", "limit", "name", "header", "on-missing",
+                                "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers"));
+                SeawallConfig config = yaml.config();
+                PolicyConfig pc = yaml.policy();
+                policyName = pc.name();
                 built = PolicyFactory.rateLimitStage(config.source(), policyName, pc.line(), pc.rateLimits(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), config.rateLimitHeaders(),
                         context);
@@ -88,27 +72,10 @@ public class RateLimitFilter implements Filter {
                 built = PolicyFactory.rateLimitStage("init-param", policyName, 0, List.of(limit(p)),
                         p.trustedProxies(), p.ipv6Prefix(), headers(p), context);
             }
-            this.stage = built;
-            this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built);
+            install(filterName, policyName, methods, built);
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-            throws IOException, ServletException {
-        runner.doFilter(engine, request, response, chain);
-    }
-
-    /** @return the stage in use (null before init), for status pages and tests */
-    public RateLimitStage stage() {
-        return stage;
-    }
-
-    @Override
-    public void destroy() {
-        engine = null;
     }
 
     private static RateLimitConfig limit(InitParams p) throws ServletException {
@@ -170,5 +137,11 @@ public class RateLimitFilter implements Filter {
             throw p.bad("headers", ConfigValues.quote(p.get("headers")) + " is not ietf, legacy, both or none");
         }
         return h;
+    }
+
+    /** @return the stage in use (null before init), for status pages and tests */
+    @Override
+    public RateLimitStage stage() {
+        return super.stage();
     }
 }

@@ -1,7 +1,5 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.Seawall;
-import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
@@ -9,14 +7,9 @@ import dev.seawall.core.config.ThrottleConfig;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.throttle.ThrottleStage;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +28,11 @@ import java.util.Set;
  *
  * <p>Thread-safe once initialised.
  */
-public class ThrottleFilter implements Filter {
+public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "max-concurrent", "queue", "max-wait",
             "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix", "methods");
 
-    private final PolicyRunner runner = new PolicyRunner(this);
-    private volatile Seawall engine;
-    private volatile ThrottleStage stage;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -53,16 +43,12 @@ public class ThrottleFilter implements Filter {
             String policyName;
             ThrottleStage built;
             if (p.has("config")) {
-                ConfigLocator.Located located = ConfigLocator.locate(p.get("config"), filterConfig.getServletContext());
-                SeawallConfig config = ConfigLoader.parse(located.sourceName(), located.text());
-                policyName = p.required("policy");
-                PolicyConfig pc = config.policy(policyName);
-                if (pc == null || pc.throttle() == null) {
-                    throw new ServletException(filterName + ": " + located.sourceName() + " has no policy \""
-                            + policyName + "\" with a throttle");
-                }
-                p.refuseWithConfig(located.sourceName(), List.of("max-concurrent", "queue", "max-wait",
-                        "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix"));
+                InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a throttle",
+                        pc -> pc.throttle() != null, List.of("max-concurrent", "queue", "max-wait",
+                                "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix"));
+                SeawallConfig config = yaml.config();
+                PolicyConfig pc = yaml.policy();
+                policyName = pc.name();
                 built = PolicyFactory.throttleStage(config.source(), policyName, pc.throttle(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), context);
             } else {
@@ -84,26 +70,15 @@ public class ThrottleFilter implements Filter {
                         new ThrottleConfig(0, max, queue, maxWait, priority, perKeyMax, perKey),
                         p.trustedProxies(), p.ipv6Prefix(), context);
             }
-            this.stage = built;
-            this.engine = InitParams.singleStageEngine(filterName, policyName, p.methods(), built);
+            install(filterName, policyName, p.methods(), built);
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }
     }
 
-    @Override
-    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-            throws IOException, ServletException {
-        runner.doFilter(engine, request, response, chain);
-    }
-
     /** @return the stage in use (null before init), for status pages and tests */
-    public ThrottleStage stage() {
-        return stage;
-    }
-
     @Override
-    public void destroy() {
-        engine = null;
+    public ThrottleStage stage() {
+        return super.stage();
     }
 }

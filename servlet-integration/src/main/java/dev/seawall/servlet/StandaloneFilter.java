@@ -1,0 +1,47 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Stage;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * What every one-stage filter for {@code web.xml} shares: the engine holding its single policy, the runner,
+ * and the lifecycle. Subclasses only turn their init-params into a stage. Thread-safe once initialised.
+ *
+ * @param <S> the stage type the filter runs
+ */
+abstract class StandaloneFilter<S extends Stage> implements Filter {
+
+    private final PolicyRunner runner = new PolicyRunner(this);
+    private volatile Seawall engine;
+    private volatile S stage;
+
+    /** Makes the stage live for every request the filter-mapping sends. */
+    final void install(String filterName, String policyName, Set<String> methods, S built) {
+        this.stage = built;
+        this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built);
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        runner.doFilter(engine, request, response, chain);
+    }
+
+    /** @return the stage in use (null before init), for status pages and tests */
+    public S stage() {
+        return stage;
+    }
+
+    @Override
+    public void destroy() {
+        engine = null;
+    }
+}
