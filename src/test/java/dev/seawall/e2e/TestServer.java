@@ -70,6 +70,12 @@ final class TestServer implements AutoCloseable {
     /** As above, with filter init-params and a choice of whether the application is async-supported. */
     static TestServer programmatic(Filter filter, java.util.Map<String, String> initParams, jakarta.servlet.Servlet app,
                                    boolean asyncApp, int maxThreads) throws Exception {
+        return stacked(java.util.List.of(java.util.Map.entry(filter, initParams)), app, asyncApp, maxThreads);
+    }
+
+    /** Several filters, outer first, each with its init-params, in front of a servlet: a web.xml stack. */
+    static TestServer stacked(java.util.List<java.util.Map.Entry<Filter, java.util.Map<String, String>>> filters,
+                              jakarta.servlet.Servlet app, boolean asyncApp, int maxThreads) throws Exception {
         org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         pool.setReservedThreads(0);
         Server server = new Server(pool);
@@ -85,10 +91,12 @@ final class TestServer implements AutoCloseable {
         mapping.setPathSpec("/user/*");
         mapping.setConstraint(org.eclipse.jetty.security.Constraint.from("user"));
         security.addConstraintMapping(mapping);
-        FilterHolder holder = new FilterHolder(filter);
-        holder.setAsyncSupported(true);
-        holder.setInitParameters(initParams);
-        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        for (java.util.Map.Entry<Filter, java.util.Map<String, String>> f : filters) {
+            FilterHolder holder = new FilterHolder(f.getKey());
+            holder.setAsyncSupported(true);
+            holder.setInitParameters(f.getValue());
+            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        }
         ServletHolder appHolder = new ServletHolder(app);
         appHolder.setAsyncSupported(asyncApp);
         context.addServlet(appHolder, "/*");

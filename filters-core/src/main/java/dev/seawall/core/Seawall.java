@@ -6,7 +6,9 @@ import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
+import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.timeout.DeadlineTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 
@@ -20,17 +22,22 @@ import java.util.Set;
  * The engine an adapter talks to: the compiled policy table and the clock.
  *
  * <p>Immutable and thread-safe; one instance serves every request. A configuration reload builds a new
- * instance and swaps it in atomically (the adapter holds it in a volatile field).
+ * instance and swaps it in atomically (the adapter holds it in a volatile field). An engine with a timeout
+ * policy owns a {@link DeadlineTimer} thread: {@link #close()} it when the application stops (the servlet
+ * filters do so in {@code destroy()}), or the thread outlives a redeploy.
  */
-public final class Seawall {
+public final class Seawall implements AutoCloseable {
 
     private final PathPolicyTable<Policy> table;
     private final List<Policy> policies;
     private final NanoClock clock;
     private final String source;
     private final SeawallConfig config;
+    private final DeadlineTimer deadlines;
+    private final boolean ownsDeadlines;
 
-    private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config) {
+    private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config,
+                    DeadlineTimer deadlines) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -46,6 +53,22 @@ public final class Seawall {
         this.clock = clock;
         this.source = source;
         this.config = config;
+        boolean timeouts = policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null);
+        this.ownsDeadlines = deadlines == null && timeouts;
+        this.deadlines = deadlines != null ? deadlines : timeouts ? DeadlineTimer.start(clock) : null;
+    }
+
+    /** @return the timer firing request deadlines; null when no policy has a timeout */
+    public DeadlineTimer deadlines() {
+        return deadlines;
+    }
+
+    /** Stops the deadline timer the engine started (not one handed to its builder). Idempotent. */
+    @Override
+    public void close() {
+        if (ownsDeadlines) {
+            deadlines.close();
+        }
     }
 
     public static Builder builder() {
@@ -99,8 +122,15 @@ public final class Seawall {
         private String yamlSource;
         private String yamlText;
         private PlanResolver planResolver;
+        private DeadlineTimer deadlines;
 
         private Builder() {
+        }
+
+        /** The timer for request deadlines; by default the engine starts its own when a policy has a timeout. */
+        public Builder deadlines(DeadlineTimer timer) {
+            this.deadlines = Objects.requireNonNull(timer, "timer");
+            return this;
         }
 
         public Builder clock(NanoClock clock) {
@@ -147,13 +177,13 @@ public final class Seawall {
          */
         public Seawall build() {
             if (yamlText == null) {
-                return new Seawall(policies, clock, source, null);
+                return new Seawall(policies, clock, source, null, deadlines);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
             List<Policy> all = new ArrayList<>(PolicyFactory.policies(config,
                     new PolicyFactory.Context(clock, meterRegistry, planResolver)));
             all.addAll(policies);
-            return new Seawall(all, clock, yamlSource, config);
+            return new Seawall(all, clock, yamlSource, config, deadlines);
         }
     }
 }

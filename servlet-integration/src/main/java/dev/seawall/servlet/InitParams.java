@@ -58,8 +58,42 @@ final class InitParams {
 
     /** An engine with one policy of one stage covering every request the filter-mapping sends. */
     static Seawall singleStageEngine(String filterName, String policyName, Set<String> methods, Stage stage) {
-        Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(stage).build());
+        return singleStageEngine(filterName, policyName, methods, stage, false,
+                dev.seawall.core.timeout.TimeoutStage.DEFAULT_BUFFER_BYTES);
+    }
+
+    /** Like {@link #singleStageEngine(String, String, Set, Stage)} with the policy's fail-closed and buffer settings. */
+    static Seawall singleStageEngine(String filterName, String policyName, Set<String> methods, Stage stage,
+                                     boolean failClosed, int bufferBytes) {
+        Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(stage).build(),
+                failClosed, bufferBytes);
         return Seawall.builder().source(filterName).policy(policy).build();
+    }
+
+    /** The {@code buffer} init-param: a size ({@code 256KB}) or {@code off}; the default when absent. */
+    int buffer() throws ServletException {
+        if (!has("buffer")) {
+            return dev.seawall.core.timeout.TimeoutStage.DEFAULT_BUFFER_BYTES;
+        }
+        if (get("buffer").equals("off")) {
+            return 0;
+        }
+        try {
+            return (int) ConfigValues.parseSize(get("buffer"), 64L * 1024 * 1024);
+        } catch (IllegalArgumentException e) {
+            throw bad("buffer", e.getMessage() + "; or off");
+        }
+    }
+
+    boolean bool(String name) throws ServletException {
+        if (!has(name)) {
+            return false;
+        }
+        return switch (get(name)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw bad(name, ConfigValues.quote(get(name)) + " is not true or false");
+        };
     }
 
     boolean has(String name) {

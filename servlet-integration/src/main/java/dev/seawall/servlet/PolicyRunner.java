@@ -3,6 +3,14 @@ package dev.seawall.servlet;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.fallback.FallbackResponse;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.timeout.DeadlineTimer;
+import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.timeout.TimeoutStage;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.policy.Policy;
 import jakarta.servlet.AsyncContext;
@@ -19,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,8 +51,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PolicyRunner {
 
-    /** Set on a request by whichever Seawall filter wrote a rejection for it. */
+    /** Set on a request by whichever Seawall filter refused it: the {@link Rejection}. */
     static final String REJECTED_ATTRIBUTE = "dev.seawall.rejected";
+    private static final String UNBUFFERED_DEADLINE = "dev.seawall.deadline.handle";
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -96,30 +106,115 @@ final class PolicyRunner {
         proceed(engine, request, response, chain, exchange);
     }
 
-    /** Runs the application for an admitted exchange, or writes its rejection. */
+    /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */
     private void proceed(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                          Exchange exchange) throws IOException, ServletException {
         if (exchange.abandoned()) {
             return;
         }
+        String path = ServletRequestView.pathOf(request);
+        Policy policy = engine.match(request.getMethod(), path);
+        FallbackStage fallback = policy == null ? null : (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
+        ResponseContext outer = request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c ? c : null;
         if (!exchange.admitted()) {
-            request.setAttribute(REJECTED_ATTRIBUTE, Boolean.TRUE);
-            ResponseHeaders.writeRejection(response, exchange.rejection());
+            Rejection rejection = exchange.rejection();
+            request.setAttribute(REJECTED_ATTRIBUTE, rejection);
+            FallbackTrigger trigger = FallbackTrigger.of(rejection);
+            if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
+                ServletRequestView view = new ServletRequestView(request, path);
+                FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());
+                if (r != null) {
+                    exchange.writeHeaders(new ResponseHeaders(response));
+                    ResponseContext.writeFallback(response, r);
+                    return;
+                }
+            }
+            // under an outer buffering filter this lands in its buffer, and the outer fallback may replace it
+            ResponseHeaders.writeRejection(response, rejection);
             return;
+        }
+        TimeoutStage timeout = policy == null ? null : (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
+        ResponseContext context = outer;
+        boolean owner = false;
+        if (context == null && policy != null && policy.bufferBytes() > 0 && (timeout != null || fallback != null)) {
+            int capture = fallback != null && fallback.cache() != null ? fallback.cache().maxEntryBytes() : 0;
+            context = new ResponseContext(request, response, new ServletRequestView(request, path),
+                    policy.bufferBytes(), capture, engine.clock());
+            request.setAttribute(ResponseContext.ATTRIBUTE, context);
+            owner = true;
+        }
+        if (context != null) {
+            context.join(policy.name(), policy.failClosed(), exchange, fallback);
+            if (fallback != null) {
+                response.setHeader(FallbackStage.DATA_SOURCE, "live");
+            }
         }
         exchange.writeHeaders(new ResponseHeaders(response));
         // the application's own time starts now, not at admission: a wait in a throttle queue is not the
         // application being slow (the breaker's slow-call must not see it)
         long appStart = engine.clock().nanoTime();
+        ResponseGate gate = context != null ? context.gate : null;
+        if (timeout != null) {
+            request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE,
+                    Instant.now().plusNanos(timeout.afterNanos()));
+            if (context != null) {
+                context.arm(timeout, engine.deadlines(), appStart);
+            } else {
+                // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
+                ResponseGate unbuffered = new ResponseGate(Thread.currentThread());
+                gate = unbuffered;
+                DeadlineTimer.Handle h = engine.deadlines().schedule(appStart + timeout.afterNanos(), () -> {
+                    unbuffered.passDeadline();
+                    timeout.overran();
+                });
+                request.setAttribute(UNBUFFERED_DEADLINE, h);
+            }
+        }
         Throwable failure = null;
+        boolean handled = false;
         try {
-            chain.doFilter(request, response);
+            if (owner) {
+                chain.doFilter(new GatedRequest(request, context), context.response);
+            } else {
+                chain.doFilter(request, response);
+            }
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
-            throw e;
         } finally {
-            settle(engine, request, response, exchange, failure, appStart);
+            if (gate != null && (timeout != null || owner)) {
+                gate.handlerReturned();
+            }
+            if (request.getAttribute(UNBUFFERED_DEADLINE) instanceof DeadlineTimer.Handle h && timeout != null
+                    && context == null) {
+                h.cancel();
+            }
+            if (owner && (failure != null || !request.isAsyncStarted())) {
+                try {
+                    handled = context.finish(failure);
+                } catch (IOException | RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+            }
+            settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate);
         }
+        if (failure != null && !handled) {
+            rethrow(failure);
+        }
+    }
+
+    private static void rethrow(Throwable t) throws IOException, ServletException {
+        if (t instanceof IOException e) {
+            throw e;
+        }
+        if (t instanceof ServletException e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        throw (Error) t;
     }
 
     /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
@@ -183,18 +278,25 @@ final class PolicyRunner {
         }
     }
 
+    /**
+     * @param unanswered the failure when nobody answered it (the container will), else null
+     * @param failure    what the application threw, answered or not (the breaker counts it either way)
+     */
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
-                               Exchange exchange, Throwable failure, long appStart) {
+                               Exchange exchange, Throwable unanswered, Throwable failure, long appStart,
+                               ResponseGate gate) {
         if (failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
             // an inner Seawall filter refused the request: it never reached the application
             exchange.release();
             return;
         }
         if (failure == null && request.isAsyncStarted()) {
-            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart));
+            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart, gate));
             return;
         }
-        exchange.complete(new Outcome(statusOf(response, failure), failure, appStart, engine.clock().nanoTime(), false));
+        int status = unanswered != null ? statusOf(response, unanswered) : response.getStatus();
+        exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(),
+                gate != null && gate.deadlinePassed()));
     }
 
     static int statusOf(HttpServletResponse response, Throwable failure) {
@@ -259,17 +361,21 @@ final class PolicyRunner {
         private final Exchange exchange;
         private final HttpServletResponse response;
         private final long appStart;
+        private final ResponseGate gate;
 
-        SettlingListener(Seawall engine, Exchange exchange, HttpServletResponse response, long appStart) {
+        SettlingListener(Seawall engine, Exchange exchange, HttpServletResponse response, long appStart,
+                         ResponseGate gate) {
             this.engine = engine;
             this.exchange = exchange;
             this.response = response;
             this.appStart = appStart;
+            this.gate = gate;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
-            exchange.complete(new Outcome(response.getStatus(), null, appStart, engine.clock().nanoTime(), false));
+            exchange.complete(new Outcome(response.getStatus(), null, appStart, engine.clock().nanoTime(),
+                    gate != null && gate.deadlinePassed()));
         }
 
         @Override

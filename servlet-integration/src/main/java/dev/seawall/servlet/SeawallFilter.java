@@ -114,7 +114,11 @@ public class SeawallFilter implements Filter {
 
     @Override
     public void destroy() {
+        Seawall e = engine;
         engine = null;
+        if (e != null) {
+            e.close(); // stops the deadline timer thread, which would otherwise outlive a redeploy
+        }
     }
 
     /**

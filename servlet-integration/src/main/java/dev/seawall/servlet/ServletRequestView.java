@@ -37,6 +37,11 @@ final class ServletRequestView implements RequestView {
     }
 
     @Override
+    public String query() {
+        return request.getQueryString();
+    }
+
+    @Override
     public String method() {
         return request.getMethod();
     }

@@ -29,6 +29,13 @@ abstract class StandaloneFilter<S extends Stage> implements Filter {
         this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built);
     }
 
+    /** Like {@link #install(String, String, Set, Stage)} for stages that answer for the application. */
+    final void install(String filterName, String policyName, Set<String> methods, S built, boolean failClosed,
+                       int bufferBytes) {
+        this.stage = built;
+        this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built, failClosed, bufferBytes);
+    }
+
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
@@ -42,6 +49,10 @@ abstract class StandaloneFilter<S extends Stage> implements Filter {
 
     @Override
     public void destroy() {
+        Seawall e = engine;
         engine = null;
+        if (e != null) {
+            e.close(); // stops the deadline timer thread, which would otherwise outlive a redeploy
+        }
     }
 }

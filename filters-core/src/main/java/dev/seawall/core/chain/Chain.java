@@ -14,10 +14,21 @@ public final class Chain {
 
     private final Stage[] stages;
     private final List<String> warnings;
+    private final Stage[] byKind = new Stage[StageKind.values().length];
 
     Chain(Stage[] stages, List<String> warnings) {
         this.stages = stages;
         this.warnings = List.copyOf(warnings);
+        for (Stage s : stages) {
+            if (byKind[s.kind().ordinal()] == null) {
+                byKind[s.kind().ordinal()] = s;
+            }
+        }
+    }
+
+    /** @return the first stage of this kind, or null; allocation-free (adapters look up timeout and fallback per request) */
+    public Stage stage(StageKind kind) {
+        return byKind[kind.ordinal()];
     }
 
     /**

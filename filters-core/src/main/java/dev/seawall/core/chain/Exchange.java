@@ -74,6 +74,19 @@ public final class Exchange {
         return abandoned;
     }
 
+    /**
+     * @return true when {@code stage} admitted this request before the walk stopped: for a rejected exchange,
+     *         whether the stage is outside the one that refused (a fallback may then answer the refusal)
+     */
+    public boolean passed(Stage stage) {
+        for (int i = 0; i < count; i++) {
+            if (stages[i] == stage) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return the rejection to send, or null */
     public Rejection rejection() {
         return rejection;

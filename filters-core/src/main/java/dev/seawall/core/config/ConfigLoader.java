@@ -1,6 +1,8 @@
 package dev.seawall.core.config;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.timeout.TimeoutStage;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;
@@ -51,7 +53,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     /** The stages this version implements; keys of the others fail start-up. */
-    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.of(StageKind.RATE_LIMIT, StageKind.THROTTLE, StageKind.CIRCUIT_BREAKER));
+    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.allOf(StageKind.class));
 
     static final int MAX_CODE_POINTS = 1_000_000;
     static final int MAX_NESTING = 20;
@@ -67,7 +69,7 @@ public final class ConfigLoader {
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
-            "circuit-breaker", "timeout", "fallback", "order");
+            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer");
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
             "attribute", "source", "segment", "plans", "plan-of");
     private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
@@ -77,7 +79,12 @@ public final class ConfigLoader {
     private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
     private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status");
-    private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "stale-cache");
+    private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
+            "handler", "stale-cache", "cache-entries", "cache-size", "on");
+    private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*");
+    static final int MAX_BUFFER = 64 * 1024 * 1024;
+    static final long MAX_CACHE_BYTES = 8L * 1024 * 1024 * 1024;
+    static final int MAX_STATIC_BODY = 65_536;
 
     private ConfigLoader() {
     }
@@ -390,7 +397,34 @@ public final class ConfigLoader {
             if (on != null) {
                 order = order(on, path + ".order", present);
             }
-            return new PolicyConfig(name, line, paths, methods, limits, throttle, breaker, timeout, fallback, order);
+            boolean failClosed = m.containsKey("fail-closed") && bool(m.get("fail-closed"), path + ".fail-closed");
+            if (failClosed && fallback != null) {
+                Node fn = m.get("fallback");
+                if (fallback.staleCache() != null) {
+                    throw error(keyOf.getOrDefault(fn, fn), path + ".fallback.stale-cache", "a fail-closed policy never"
+                            + " serves a stale copy; remove stale-cache or fail-closed");
+                }
+                if (fallback.hasStatic() && fallback.status() < 400) {
+                    throw error(keyOf.getOrDefault(fn, fn), path + ".fallback.status", "a fail-closed policy never"
+                            + " serves a success-looking fallback (" + fallback.status() + "); use an error status"
+                            + " or remove fail-closed");
+                }
+            }
+            int buffer = TimeoutStage.DEFAULT_BUFFER_BYTES;
+            if (m.containsKey("buffer")) {
+                String v = scalar(m.get("buffer"), path + ".buffer").trim();
+                if (v.equals("off")) {
+                    buffer = 0;
+                } else {
+                    try {
+                        buffer = (int) ConfigValues.parseSize(v, MAX_BUFFER);
+                    } catch (IllegalArgumentException e) {
+                        throw error(m.get("buffer"), path + ".buffer", e.getMessage() + "; or off");
+                    }
+                }
+            }
+            return new PolicyConfig(name, line, paths, methods, limits, throttle, breaker, timeout, fallback, order,
+                    failClosed, buffer);
         }
 
         List<StageKind> order(Node node, String path, Set<StageKind> present) {
@@ -697,7 +731,7 @@ public final class ConfigLoader {
 
         FallbackConfig fallback(Node node, String path) {
             Map<String, Node> m = mapping(node, path, FALLBACK_KEYS);
-            int status = m.containsKey("status") ? integer(m.get("status"), path + ".status", 200, 599) : 200;
+            Integer status = m.containsKey("status") ? integer(m.get("status"), path + ".status", 200, 599) : null;
             String contentType = "application/json";
             if (m.containsKey("content-type")) {
                 contentType = scalar(m.get("content-type"), path + ".content-type").trim();
@@ -706,12 +740,124 @@ public final class ConfigLoader {
                             + " is not a media type (like application/json)");
                 }
             }
-            String body = m.containsKey("body") ? scalar(m.get("body"), path + ".body") : "";
-            if (body.length() > 65_536) {
-                throw error(m.get("body"), path + ".body", "is longer than 65536 characters");
+            if (m.containsKey("body") && m.containsKey("body-file")) {
+                throw error(m.get("body-file"), path + ".body-file", "give body or body-file, not both");
+            }
+            String body = null;
+            if (m.containsKey("body")) {
+                body = scalar(m.get("body"), path + ".body");
+                if (body.length() > MAX_STATIC_BODY) {
+                    throw error(m.get("body"), path + ".body", "is longer than " + MAX_STATIC_BODY + " characters");
+                }
+            } else if (m.containsKey("body-file")) {
+                body = bodyFile(m.get("body-file"), path + ".body-file");
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            if (m.containsKey("headers")) {
+                Node hn = m.get("headers");
+                if (!(hn instanceof MappingNode mn)) {
+                    throw error(hn, path + ".headers", "must be a mapping of header names to values");
+                }
+                for (NodeTuple t : mn.getValue()) {
+                    String hp = path + ".headers";
+                    String n = scalar(t.getKeyNode(), hp).trim();
+                    String v = scalar(t.getValueNode(), hp + "." + n);
+                    if (!TOKEN.matcher(n).matches()) {
+                        throw error(t.getKeyNode(), hp, ConfigValues.quote(n) + " is not a valid header name");
+                    }
+                    if (v.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f) || v.length() > 4096) {
+                        throw error(t.getValueNode(), hp + "." + n, "is not a valid header value (control characters,"
+                                + " or longer than 4096)");
+                    }
+                    if (n.equalsIgnoreCase("Content-Type") || n.equalsIgnoreCase("Content-Length")) {
+                        throw error(t.getKeyNode(), hp + "." + n, "is set by Seawall (use content-type)");
+                    }
+                    headers.put(n, v);
+                }
+            }
+            if (status == null && body != null) {
+                status = 200;
+            }
+            String handler = null;
+            if (m.containsKey("handler")) {
+                handler = scalar(m.get("handler"), path + ".handler").trim();
+                if (!CLASS_NAME.matcher(handler).matches()) {
+                    throw error(m.get("handler"), path + ".handler", ConfigValues.quote(handler)
+                            + " is not a class name (like com.example.PaymentsFallback)");
+                }
             }
             Duration stale = m.containsKey("stale-cache") ? duration(m.get("stale-cache"), path + ".stale-cache") : null;
-            return new FallbackConfig(lineOf(node), status, contentType, body, stale);
+            int entries = FallbackConfig.DEFAULT_CACHE_ENTRIES;
+            long bytes = FallbackConfig.DEFAULT_CACHE_BYTES;
+            for (String k : List.of("cache-entries", "cache-size")) {
+                if (m.containsKey(k) && stale == null) {
+                    throw error(m.get(k), path + "." + k, "applies only with stale-cache");
+                }
+            }
+            if (m.containsKey("cache-entries")) {
+                entries = integer(m.get("cache-entries"), path + ".cache-entries", 1, 10_000_000);
+            }
+            if (m.containsKey("cache-size")) {
+                String v = scalar(m.get("cache-size"), path + ".cache-size");
+                try {
+                    bytes = ConfigValues.parseSize(v, MAX_CACHE_BYTES);
+                } catch (IllegalArgumentException e) {
+                    throw error(m.get("cache-size"), path + ".cache-size", e.getMessage());
+                }
+                if (bytes < 1024) {
+                    throw error(m.get("cache-size"), path + ".cache-size", "must be at least 1KB");
+                }
+            }
+            Set<FallbackTrigger> on = EnumSet.of(FallbackTrigger.CIRCUIT_OPEN, FallbackTrigger.TIMEOUT,
+                    FallbackTrigger.ERROR);
+            if (m.containsKey("on")) {
+                on = EnumSet.noneOf(FallbackTrigger.class);
+                List<Node> items = list(m.get("on"), path + ".on");
+                if (items.isEmpty()) {
+                    throw error(m.get("on"), path + ".on", "must list at least one failure");
+                }
+                for (int i = 0; i < items.size(); i++) {
+                    String v = scalar(items.get(i), path + ".on[" + i + "]").trim();
+                    FallbackTrigger t = FallbackTrigger.fromConfigName(v);
+                    if (t == null) {
+                        throw error(items.get(i), path + ".on[" + i + "]", ConfigValues.quote(v) + " is not a failure"
+                                + " a fallback answers (expected circuit-open, timeout, error or throttled; rate-limit"
+                                + " rejections never get a fallback)");
+                    }
+                    on.add(t);
+                }
+            }
+            if (status == null && handler == null && stale == null) {
+                throw error(keyOf.getOrDefault(node, node), path, "has nothing to answer with (add body, status, handler or stale-cache)");
+            }
+            if (status == null && m.containsKey("content-type")) {
+                throw error(m.get("content-type"), path + ".content-type", "applies only with body or status");
+            }
+            return new FallbackConfig(lineOf(node), status, contentType, body, headers, handler, stale, entries, bytes,
+                    on);
+        }
+
+        String bodyFile(Node node, String path) {
+            String file = scalar(node, path).trim();
+            Path p = Path.of(file);
+            try {
+                if (Files.size(p) > MAX_STATIC_BODY) {
+                    throw error(node, path, ConfigValues.quote(file) + " is larger than " + MAX_STATIC_BODY + " bytes");
+                }
+                return Files.readString(p, StandardCharsets.UTF_8);
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                throw error(node, path, ConfigValues.quote(file) + " cannot be read (a path relative to the working"
+                        + " directory, or absolute)");
+            }
+        }
+
+        boolean bool(Node node, String path) {
+            String v = scalar(node, path).trim();
+            return switch (v) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw error(node, path, ConfigValues.quote(v) + " is not true or false");
+            };
         }
 
         // ---- typed access with errors that cite line and path ----

@@ -24,6 +24,8 @@ public final class ConfigValues {
     private static final Pattern RATE = Pattern.compile("(\\d{1,18})\\s*/\\s*(\\d{0,15})(ms|s|m|h|d)");
     private static final Pattern STATUS_RANGE = Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?");
 
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
+
     private ConfigValues() {
     }
 
@@ -60,6 +62,32 @@ public final class ConfigValues {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
+    }
+
+    /**
+     * Parses a byte size: {@code 512}, {@code 64KB}, {@code 16MB}, {@code 1GB} (binary units: 1KB = 1024 bytes).
+     *
+     * @throws IllegalArgumentException when not a size or larger than {@code max}
+     */
+    public static long parseSize(String text, long max) {
+        String t = text == null ? "" : text.trim();
+        Matcher m = SIZE.matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(quote(t) + " is not a size (expected bytes or a whole number of KB, MB"
+                    + " or GB, like 256KB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        int shift = switch (unit) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 0;
+        };
+        if (n > (max >> shift)) {
+            throw new IllegalArgumentException(quote(t) + " is too large (at most " + (max >> 20) + "MB)");
+        }
+        return n << shift;
     }
 
     /** Parses {@code N/duration} ({@code 100/1m}, {@code 5/10s}) or {@code N/unit} ({@code 10/s}). */

@@ -5,6 +5,11 @@ import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.fallback.FallbackHandler;
+import dev.seawall.core.fallback.FallbackResponse;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.StaleCache;
+import dev.seawall.core.http.Rejection;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
@@ -20,8 +25,10 @@ import dev.seawall.core.ratelimit.RateLimitStage;
 import dev.seawall.core.throttle.PriorityClassifier;
 import dev.seawall.core.throttle.ThrottleStage;
 import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.timeout.TimeoutStage;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -85,6 +92,13 @@ public final class PolicyFactory {
         if (p.circuitBreaker() != null) {
             stages.add(breakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
         }
+        if (p.timeout() != null) {
+            stages.add(timeoutStage(source, p.name(), p.timeout(), context));
+        }
+        if (p.fallback() != null) {
+            stages.add(fallbackStage(source, p.name(), p.fallback(), p.failClosed(), identityHeaders(p.rateLimits()),
+                    context));
+        }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
         if (p.order() != null) {
             chain.keepOrder();
@@ -98,7 +112,7 @@ public final class PolicyFactory {
         } else {
             stages.forEach(chain::add);
         }
-        return new Policy(p.name(), p.paths(), p.methods(), chain.build());
+        return new Policy(p.name(), p.paths(), p.methods(), chain.build(), p.failClosed(), p.bufferBytes());
     }
 
     /**
@@ -210,6 +224,87 @@ public final class PolicyFactory {
             }
             return false;
         }, c.slowCall(), "shadow".equals(c.mode()));
+    }
+
+    /**
+     * Builds the timeout stage of one policy (also used by the standalone {@code TimeoutFilter}).
+     */
+    public static TimeoutStage timeoutStage(String source, String policyName, TimeoutConfig t, Context context) {
+        try {
+            return new TimeoutStage(policyName, t.after(), t.status(), context.meterRegistry());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, t.line(), "policy " + policyName + ", timeout", e.getMessage());
+        }
+    }
+
+    /**
+     * Builds the fallback stage of one policy (also used by the standalone {@code FallbackFilter}); instantiates
+     * its {@code handler} class through the thread's context class loader.
+     *
+     * @param identityHeaders request headers, besides the standard ones, that identify a caller for the stale cache
+     */
+    public static FallbackStage fallbackStage(String source, String policyName, FallbackConfig f, boolean failClosed,
+                                              List<String> identityHeaders, Context context) {
+        String where = "policy " + policyName + ", fallback";
+        try {
+            FallbackStage.Builder b = FallbackStage.builder(policyName)
+                    .on(f.on())
+                    .failClosed(failClosed)
+                    .meterRegistry(context.meterRegistry());
+            if (f.hasStatic()) {
+                List<Rejection.Header> headers = new ArrayList<>();
+                headers.add(new Rejection.Header("Content-Type", f.contentType()));
+                f.headers().forEach((n, v) -> headers.add(new Rejection.Header(n, v)));
+                String body = f.body() == null ? "" : f.body();
+                b.staticResponse(new FallbackResponse(f.status(), headers, body.getBytes(StandardCharsets.UTF_8),
+                        "fallback"));
+            }
+            if (f.handler() != null) {
+                b.handler(handler(source, f, where));
+            }
+            if (f.staleCache() != null) {
+                b.staleCache(new StaleCache(f.staleCache(), f.cacheEntries(), f.cacheBytes(), identityHeaders,
+                        context.clock()));
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, f.line(), where, e.getMessage());
+        }
+    }
+
+    private static FallbackHandler handler(String source, FallbackConfig f, String where) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = PolicyFactory.class.getClassLoader();
+        }
+        Class<?> type;
+        try {
+            type = Class.forName(f.handler(), true, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler() + " is not found"
+                    + " on the application's class path");
+        }
+        if (!FallbackHandler.class.isAssignableFrom(type)) {
+            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler()
+                    + " does not implement " + FallbackHandler.class.getName());
+        }
+        try {
+            return (FallbackHandler) type.getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler()
+                    + " cannot be created through a public no-argument constructor");
+        }
+    }
+
+    /** The API-key and tenant headers a policy's limits read: they identify callers for the stale cache too. */
+    static List<String> identityHeaders(List<RateLimitConfig> limits) {
+        List<String> out = new ArrayList<>();
+        for (RateLimitConfig l : limits) {
+            if (l.header() != null && (l.by() == KeyKind.API_KEY || l.by() == KeyKind.TENANT)) {
+                out.add(l.header());
+            }
+        }
+        return out;
     }
 
     /** Paths first, then roles, then the header: the first rule that matches decides. */

@@ -19,6 +19,11 @@ public interface RequestView {
      */
     String path();
 
+    /** The raw query string (without {@code ?}), or null; part of the identity of a cached copy. */
+    default String query() {
+        return null;
+    }
+
     /** The first value of a request header, or null. Header names are case-insensitive. */
     String header(String name);
 

@@ -1,6 +1,7 @@
 package dev.seawall.core.policy;
 
 import dev.seawall.core.chain.Chain;
+import dev.seawall.core.timeout.TimeoutStage;
 
 import java.util.List;
 import java.util.Objects;
@@ -14,14 +15,26 @@ import java.util.Set;
  * @param paths   servlet url-patterns
  * @param methods upper-case methods it applies to; empty = every method
  * @param chain   the stages, outer to inner
+ * @param failClosed  never serve a substitute; an application failure becomes a 503 problem
+ * @param bufferBytes how much of a response the adapter holds back so that a timeout or fallback can still
+ *                    replace it (0: no buffering; a timeout is then recorded, not answered)
  */
-public record Policy(String name, List<String> paths, Set<String> methods, Chain chain) {
+public record Policy(String name, List<String> paths, Set<String> methods, Chain chain, boolean failClosed,
+                     int bufferBytes) {
+
+    /** A policy that fails open, with the default response buffer. */
+    public Policy(String name, List<String> paths, Set<String> methods, Chain chain) {
+        this(name, paths, methods, chain, false, TimeoutStage.DEFAULT_BUFFER_BYTES);
+    }
 
     public Policy {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(chain, "chain");
         paths = List.copyOf(paths);
         methods = Set.copyOf(methods);
+        if (bufferBytes < 0) {
+            throw new IllegalArgumentException("policy " + name + ": bufferBytes must not be negative");
+        }
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("policy " + name + ": paths must not be empty");
         }

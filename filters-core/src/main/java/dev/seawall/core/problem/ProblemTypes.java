@@ -17,6 +17,8 @@ public final class ProblemTypes {
     public static final String SERVICE_UNAVAILABLE = BASE + "service-unavailable";
     /** 503/504: the request timed out. */
     public static final String TIMEOUT = BASE + "timeout";
+    /** 500: the application failed; the body carries a request id, never the failure itself. */
+    public static final String INTERNAL_ERROR = BASE + "internal-error";
     /** 401: a limit needs an identity (API key, user) the request does not carry. */
     public static final String IDENTITY_REQUIRED = BASE + "identity-required";
     /** 400: the request carries a malformed identity (e.g. tenant id). */

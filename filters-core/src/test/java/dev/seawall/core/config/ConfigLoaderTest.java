@@ -233,13 +233,73 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void stagesThatAreNotAvailableFailAfterTheirKeysAreValidated() {
-        fails(HEAD + "    fallback:\n      status: 200\n",
-                "seawall.yaml:4: policies[0].fallback: the fallback stage is not available in this version of Seawall (available: [circuit-breaker, rate-limits, throttle])");
-        fails(HEAD + "    timeout: 5s\n",
-                "seawall.yaml:4: policies[0].timeout: the timeout stage is not available in this version of Seawall (available: [circuit-breaker, rate-limits, throttle])");
-        // a bad value in an unavailable stage is reported as the bad value
-        fails(HEAD + "    throttle:\n      max-concurrent: -1\n", "seawall.yaml:5: policies[0].throttle.max-concurrent: -1 is outside 1-100000");
+    void timeoutFallbackFailClosedAndBufferAreParsedWithTheirDefaults() {
+        PolicyConfig p = parse(HEAD + """
+                    timeout: 2s
+                    buffer: 64KB
+                    fallback:
+                      body: '{"degraded":true}'
+                      headers: {X-Degraded: "yes"}
+                      stale-cache: 5m
+                      cache-entries: 100
+                      cache-size: 2MB
+                      on: [circuit-open, throttled]
+                """).policies().get(0);
+        assertThat(p.timeout().after()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p.timeout().status()).isEqualTo(503);
+        assertThat(p.bufferBytes()).isEqualTo(64 * 1024);
+        assertThat(p.failClosed()).isFalse();
+        FallbackConfig f = p.fallback();
+        assertThat(f.status()).as("a body without status answers 200").isEqualTo(200);
+        assertThat(f.contentType()).isEqualTo("application/json");
+        assertThat(f.headers()).containsEntry("X-Degraded", "yes");
+        assertThat(f.cacheEntries()).isEqualTo(100);
+        assertThat(f.cacheBytes()).isEqualTo(2L * 1024 * 1024);
+        assertThat(f.on()).containsExactlyInAnyOrder(dev.seawall.core.fallback.FallbackTrigger.CIRCUIT_OPEN,
+                dev.seawall.core.fallback.FallbackTrigger.THROTTLED);
+
+        PolicyConfig closed = parse(HEAD + "    timeout: 1s\n    fail-closed: true\n    buffer: off\n").policies().get(0);
+        assertThat(closed.failClosed()).isTrue();
+        assertThat(closed.bufferBytes()).isZero();
+        PolicyConfig defaults = parse(HEAD + "    fallback: {stale-cache: 1m}\n").policies().get(0);
+        assertThat(defaults.fallback().hasStatic()).isFalse();
+        assertThat(defaults.fallback().on()).hasSize(3);
+        assertThat(defaults.bufferBytes()).isEqualTo(256 * 1024);
+    }
+
+    @Test
+    void badTimeoutAndFallbackValuesNameTheKey() {
+        fails(HEAD + "    fallback:\n      on: [rate-limit]\n",
+                "seawall.yaml:5: policies[0].fallback.on[0]: \"rate-limit\" is not a failure a fallback answers (expected circuit-open, timeout, error or throttled; rate-limit rejections never get a fallback)");
+        fails(HEAD + "    fallback:\n      content-type: text/plain\n",
+                "seawall.yaml:4: policies[0].fallback: has nothing to answer with (add body, status, handler or stale-cache)");
+        fails(HEAD + "    fallback:\n      cache-size: 1MB\n      body: x\n",
+                "seawall.yaml:5: policies[0].fallback.cache-size: applies only with stale-cache");
+        fails(HEAD + "    fallback:\n      handler: \"not a class!\"\n",
+                "seawall.yaml:5: policies[0].fallback.handler: \"not a class!\" is not a class name (like com.example.PaymentsFallback)");
+        fails(HEAD + "    fallback:\n      body: x\n      body-file: /etc/hostname\n",
+                "seawall.yaml:6: policies[0].fallback.body-file: give body or body-file, not both");
+        fails(HEAD + "    fallback:\n      body-file: /no/such/file.json\n",
+                "seawall.yaml:5: policies[0].fallback.body-file: \"/no/such/file.json\" cannot be read (a path relative to the working directory, or absolute)");
+        fails(HEAD + "    fallback:\n      headers: {\"Bad Name\": x}\n      body: x\n",
+                "seawall.yaml:5: policies[0].fallback.headers: \"Bad Name\" is not a valid header name");
+        fails(HEAD + "    timeout: 1s\n    buffer: 10XB\n",
+                "seawall.yaml:5: policies[0].buffer: \"10XB\" is not a size (expected bytes or a whole number of KB, MB or GB, like 256KB); or off");
+        fails(HEAD + "    timeout: 1s\n    buffer: 1GB\n",
+                "seawall.yaml:5: policies[0].buffer: \"1GB\" is too large (at most 64MB); or off");
+        fails(HEAD + "    timeout: 1s\n    fail-closed: yes please\n",
+                "seawall.yaml:5: policies[0].fail-closed: \"yes please\" is not true or false");
+    }
+
+    @Test
+    void aFailClosedPolicyRefusesSuccessLookingOrCachedFallbacks() {
+        fails(HEAD + "    fail-closed: true\n    fallback:\n      body: '{\"ok\":true}'\n",
+                "seawall.yaml:5: policies[0].fallback.status: a fail-closed policy never serves a success-looking fallback (200); use an error status or remove fail-closed");
+        fails(HEAD + "    fail-closed: true\n    fallback:\n      stale-cache: 1m\n",
+                "seawall.yaml:5: policies[0].fallback.stale-cache: a fail-closed policy never serves a stale copy; remove stale-cache or fail-closed");
+        PolicyConfig ok = parse(HEAD + "    fail-closed: true\n    fallback:\n      status: 503\n      body: '{}'\n")
+                .policies().get(0);
+        assertThat(ok.fallback().status()).isEqualTo(503);
     }
 
     @Test

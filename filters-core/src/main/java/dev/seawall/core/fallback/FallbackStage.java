@@ -1,0 +1,255 @@
+package dev.seawall.core.fallback;
+
+import dev.seawall.core.chain.Admission;
+import dev.seawall.core.chain.Permit;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.RequestView;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A policy's fallback: turns what the inner stages and the application produce (breaker open, timeout,
+ * exception or 5xx, and throttle overflow if asked) into a safe response. In order of preference: the newest
+ * last-good copy from the {@link StaleCache} ({@code X-Data-Source: cache}, {@code Age}), the application's
+ * {@link FallbackHandler}, the static response ({@code X-Data-Source: fallback}). When none applies, the
+ * adapter sends Seawall's problem response.
+ *
+ * <p>{@code fail-closed} policies (login, authorisation) never get a substitute: a fallback there could
+ * grant what the failing service would have refused, so {@link #answer} returns null and the client gets a
+ * 503 problem; neither a copy, nor the handler, nor the static response is consulted.
+ *
+ * <p>Admission never refuses and allocates nothing; the stage is its own permit. Thread-safe.
+ */
+public final class FallbackStage implements Stage, Permit {
+
+    /** Response header naming where a policy's response came from: {@code live}, {@code cache}, {@code fallback}. */
+    public static final String DATA_SOURCE = "X-Data-Source";
+
+    private static final Logger LOG = LoggerFactory.getLogger(FallbackStage.class);
+
+    private final String policy;
+    private final FallbackResponse staticResponse;
+    private final FallbackHandler handler;
+    private final StaleCache cache;
+    private final Set<FallbackTrigger> on;
+    private final boolean failClosed;
+    private final Map<FallbackTrigger, Counter> fromCache = new EnumMap<>(FallbackTrigger.class);
+    private final Map<FallbackTrigger, Counter> fromFallback = new EnumMap<>(FallbackTrigger.class);
+    private final Map<FallbackTrigger, Counter> unanswered = new EnumMap<>(FallbackTrigger.class);
+    private final Counter stored;
+
+    private FallbackStage(Builder b) {
+        this.policy = b.policy;
+        this.handler = b.handler;
+        this.cache = b.cache;
+        this.on = Set.copyOf(b.on);
+        this.failClosed = b.failClosed;
+        if (failClosed && (b.cache != null || (b.staticResponse != null && b.staticResponse.successLooking()))) {
+            throw new IllegalArgumentException("fail-closed: a fail-closed policy may not serve a stale copy or a"
+                    + " success-looking static fallback (status " + (b.staticResponse == null ? "" : b.staticResponse.status())
+                    + "); remove stale-cache, or use an error status");
+        }
+        this.staticResponse = b.staticResponse == null ? null : marked(b.staticResponse);
+        for (FallbackTrigger t : FallbackTrigger.values()) {
+            fromCache.put(t, served(b.registry, t, "cache"));
+            fromFallback.put(t, served(b.registry, t, "fallback"));
+            unanswered.put(t, served(b.registry, t, "none"));
+        }
+        this.stored = Counter.builder("seawall.fallback.cache.stored").tag("policy", policy)
+                .description("Last-good copies stored").register(b.registry);
+        if (cache != null) {
+            Gauge.builder("seawall.fallback.cache.entries", cache, StaleCache::size).tag("policy", policy)
+                    .description("Last-good copies held").register(b.registry);
+            Gauge.builder("seawall.fallback.cache.bytes", cache, StaleCache::bytes).tag("policy", policy)
+                    .description("Bytes held by last-good copies").baseUnit("bytes").register(b.registry);
+        }
+    }
+
+    private Counter served(MeterRegistry registry, FallbackTrigger t, String source) {
+        return Counter.builder("seawall.fallback.served").tag("policy", policy).tag("trigger", t.configName())
+                .tag("source", source).description("Failures answered by the fallback, by source (none: problem sent)")
+                .register(registry);
+    }
+
+    /** Adds {@code X-Data-Source: fallback} and {@code Cache-Control: no-store} (a degraded answer must not be cached). */
+    private static FallbackResponse marked(FallbackResponse r) {
+        List<Header> h = new ArrayList<>(r.headers().size() + 2);
+        for (Header x : r.headers()) {
+            if (!x.name().equalsIgnoreCase(DATA_SOURCE) && !x.name().equalsIgnoreCase("Cache-Control")) {
+                h.add(x);
+            }
+        }
+        h.add(new Header("Cache-Control", "no-store"));
+        return new FallbackResponse(r.status(), h, r.body(), "fallback");
+    }
+
+    public static Builder builder(String policy) {
+        return new Builder(policy);
+    }
+
+    @Override
+    public StageKind kind() {
+        return StageKind.FALLBACK;
+    }
+
+    @Override
+    public String name() {
+        return policy;
+    }
+
+    /** @return the stale cache, or null when the policy keeps no copies */
+    public StaleCache cache() {
+        return cache;
+    }
+
+    public boolean failClosed() {
+        return failClosed;
+    }
+
+    /** @return true when this trigger is listed in {@code on:} */
+    public boolean answers(FallbackTrigger trigger) {
+        return on.contains(trigger);
+    }
+
+    /** @return the cache key of the request, or null when nothing could be cached or served for it */
+    public StaleCache.Key cacheKey(RequestView request) {
+        return cache == null ? null : cache.key(request);
+    }
+
+    /**
+     * Keeps a last-good copy of a live response when the policy has a stale cache and the response may be kept.
+     */
+    public void remember(StaleCache.Key key, RequestView request, int status, List<Header> headers, byte[] body,
+                         long nowNanos) {
+        if (cache != null && key != null && cache.store(key, request.method(), request, status, headers, body, nowNanos)) {
+            stored.increment();
+        }
+    }
+
+    /**
+     * The substitute for a failure, or null when the client must get Seawall's problem response (trigger not
+     * listed, fail-closed, nothing cached and no static or handler answer).
+     *
+     * @param key the request's cache key (from {@link #cacheKey}), or null
+     */
+    public FallbackResponse answer(FallbackTrigger trigger, StaleCache.Key key, RequestView request, long nowNanos) {
+        if (failClosed || !on.contains(trigger)) {
+            unanswered.get(trigger).increment();
+            return null;
+        }
+        if (cache != null && key != null) {
+            StaleCache.Entry e = cache.lookup(key, request, nowNanos);
+            if (e != null) {
+                fromCache.get(trigger).increment();
+                return e.toResponse(nowNanos);
+            }
+        }
+        if (handler != null) {
+            FallbackResponse r = null;
+            try {
+                r = handler.handle(trigger, request);
+            } catch (RuntimeException e) {
+                LOG.error("Seawall: the fallback handler of policy {} failed; answering with the problem response",
+                        policy, e);
+            }
+            if (r != null) {
+                fromFallback.get(trigger).increment();
+                return marked(r);
+            }
+        }
+        if (staticResponse != null) {
+            fromFallback.get(trigger).increment();
+            return staticResponse;
+        }
+        unanswered.get(trigger).increment();
+        return null;
+    }
+
+    @Override
+    public Admission admit(RequestView request, long nowNanos) {
+        return this;
+    }
+
+    @Override
+    public void complete(Outcome outcome) {
+    }
+
+    @Override
+    public void release() {
+    }
+
+    @Override
+    public String toString() {
+        return "FallbackStage[" + policy + ", on=" + on + (failClosed ? ", fail-closed" : "") + "]";
+    }
+
+    /** Collects a fallback's parts. Not thread-safe; build once. */
+    public static final class Builder {
+        private final String policy;
+        private FallbackResponse staticResponse;
+        private FallbackHandler handler;
+        private StaleCache cache;
+        private Set<FallbackTrigger> on = EnumSet.of(FallbackTrigger.CIRCUIT_OPEN, FallbackTrigger.TIMEOUT,
+                FallbackTrigger.ERROR);
+        private boolean failClosed;
+        private MeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+        private Builder(String policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        /** A fixed response for every listed failure. */
+        public Builder staticResponse(FallbackResponse response) {
+            this.staticResponse = response;
+            return this;
+        }
+
+        public Builder handler(FallbackHandler handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        public Builder staleCache(StaleCache cache) {
+            this.cache = cache;
+            return this;
+        }
+
+        /** Which failures the fallback answers; default circuit-open, timeout, error. */
+        public Builder on(Set<FallbackTrigger> triggers) {
+            if (triggers.isEmpty()) {
+                throw new IllegalArgumentException("on: must list at least one failure");
+            }
+            this.on = EnumSet.copyOf(triggers);
+            return this;
+        }
+
+        public Builder failClosed(boolean failClosed) {
+            this.failClosed = failClosed;
+            return this;
+        }
+
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when fail-closed contradicts a success-looking substitute */
+        public FallbackStage build() {
+            return new FallbackStage(this);
+        }
+    }
+}

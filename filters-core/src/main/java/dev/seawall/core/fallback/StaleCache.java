@@ -1,0 +1,270 @@
+package dev.seawall.core.fallback;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.RequestView;
+import dev.seawall.core.internal.SipHash;
+import dev.seawall.core.time.NanoClock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Last-good copies of successful GET responses, served when the live call fails.
+ *
+ * <p><b>Never one caller's data to another.</b> A copy is keyed by the request target (path and query)
+ * <em>and</em> the caller's identity: the authenticated principal, the {@code Host}, and the values of the
+ * identity headers ({@code Authorization}, {@code Cookie}, the API-key and tenant headers). Only a response
+ * marked {@code Cache-Control: public} is shared by every caller. Responses with {@code no-store},
+ * {@code private}, {@code Set-Cookie} or {@code Vary: *} are never stored; other {@code Vary} headers must
+ * match. The identity is hashed (two independent 64-bit SipHash values with a random per-process key), so
+ * no secret header is kept in memory longer than the request.
+ *
+ * <p>Bounded in entries <em>and</em> bytes (a Caffeine cache weighed so that both bounds hold); copies older
+ * than the stale limit are never served and expire on their own. Thread-safe; no lock shared by all requests.
+ */
+public final class StaleCache {
+
+    /** Identity headers every key includes, besides the configured API-key and tenant headers. */
+    static final List<String> BASE_IDENTITY_HEADERS = List.of("Authorization", "Cookie", "X-API-Key", "X-Tenant-ID");
+
+    /** Response headers not replayed from a copy: per-exchange, hop-by-hop, or Seawall's own. */
+    private static final Set<String> NOT_REPLAYED = Set.of("set-cookie", "content-length", "date", "connection",
+            "transfer-encoding", "keep-alive", "x-data-source", "age", "ratelimit", "ratelimit-policy",
+            "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after");
+
+    private final long maxAgeNanos;
+    private final long maxBytes;
+    private final int maxEntries;
+    private final int maxEntryBytes;
+    private final List<String> identityHeaders;
+    private final Cache<Key, Entry> cache;
+    private final SipHash h0 = SipHash.random();
+    private final SipHash h1 = SipHash.random();
+
+    /**
+     * @param maxAge          copies older than this are never served
+     * @param maxEntries      bound on the number of copies
+     * @param maxBytes        bound on the bytes held (bodies, headers and keys)
+     * @param identityHeaders extra request headers that identify the caller (API-key, tenant headers)
+     */
+    public StaleCache(Duration maxAge, int maxEntries, long maxBytes, List<String> identityHeaders, NanoClock clock) {
+        if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("stale-cache: must be longer than zero");
+        }
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("cache-entries: must be at least 1");
+        }
+        if (maxBytes < 1024) {
+            throw new IllegalArgumentException("cache-size: must be at least 1KB");
+        }
+        this.maxAgeNanos = maxAge.toNanos();
+        this.maxEntries = maxEntries;
+        this.maxBytes = maxBytes;
+        this.maxEntryBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(1024, maxBytes / 8));
+        List<String> ids = new ArrayList<>(BASE_IDENTITY_HEADERS);
+        for (String h : identityHeaders) {
+            if (ids.stream().noneMatch(h::equalsIgnoreCase)) {
+                ids.add(h);
+            }
+        }
+        this.identityHeaders = List.copyOf(ids);
+        // each copy weighs at least maxBytes/maxEntries, so the weight bound also bounds the count
+        long floor = Math.max(1, maxBytes / maxEntries);
+        Objects.requireNonNull(clock, "clock");
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, Math.max(floor, e.weight)))
+                .expireAfterWrite(maxAge)
+                .ticker(clock::nanoTime)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /**
+     * The key of a request, computed while the request is readable.
+     *
+     * @return the key, or null when the request can never be served from the cache (not GET or HEAD)
+     */
+    public Key key(RequestView request) {
+        String method = request.method();
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            return null;
+        }
+        String query = request.query();
+        String target = query == null ? request.path() : request.path() + '?' + query;
+        StringBuilder id = new StringBuilder(64);
+        append(id, request.principalName());
+        append(id, request.host());
+        for (String h : identityHeaders) {
+            for (String v : request.headers(h)) {
+                append(id, v);
+            }
+            id.append('\u0001');
+        }
+        String s = id.toString();
+        long a = h0.hash(s);
+        long b = h1.hash(s);
+        if (a == 0 && b == 0) {
+            b = 1; // (0, 0) is the shared key of public copies
+        }
+        return new Key(target, a, b);
+    }
+
+    private static void append(StringBuilder sb, String v) {
+        if (v != null) {
+            sb.append(v.length()).append(':').append(v);
+        }
+        sb.append('\u0000');
+    }
+
+    /**
+     * Keeps a copy of a successful response if it may be kept.
+     *
+     * @param method  the request method (only GET responses are kept)
+     * @param headers the response's headers as sent
+     * @return true when the copy was stored
+     */
+    public boolean store(Key key, String method, RequestView request, int status, List<Header> headers, byte[] body,
+                         long nowNanos) {
+        if (key == null || !"GET".equals(method) || status < 200 || status > 299 || body.length > maxEntryBytes) {
+            return false;
+        }
+        boolean shared = false;
+        List<String> vary = new ArrayList<>(2);
+        List<Header> kept = new ArrayList<>(headers.size());
+        long weight = 160L + body.length + 2L * key.target.length();
+        for (Header h : headers) {
+            String name = h.name().toLowerCase(Locale.ROOT);
+            String value = h.value().toLowerCase(Locale.ROOT);
+            if (name.equals("set-cookie")) {
+                return false;
+            }
+            if (name.equals("cache-control")) {
+                if (value.contains("no-store") || value.contains("private")) {
+                    return false;
+                }
+                shared |= value.contains("public");
+            }
+            if (name.equals("vary")) {
+                for (String v : value.split(",")) {
+                    String n = v.trim();
+                    if (n.equals("*")) {
+                        return false;
+                    }
+                    if (!n.isEmpty()) {
+                        vary.add(n);
+                    }
+                }
+            }
+            if (!NOT_REPLAYED.contains(name)) {
+                kept.add(h);
+                weight += 48L + 2L * (h.name().length() + h.value().length());
+            }
+        }
+        Entry e = new Entry(status, List.copyOf(kept), body, nowNanos, List.copyOf(vary), varyHash(vary, request),
+                weight);
+        cache.put(shared ? new Key(key.target, 0, 0) : key, e);
+        return true;
+    }
+
+    /**
+     * @return the newest copy for this caller that is younger than the stale limit and whose {@code Vary}
+     *         headers match the request, or null
+     */
+    public Entry lookup(Key key, RequestView request, long nowNanos) {
+        if (key == null) {
+            return null;
+        }
+        Entry own = usable(cache.getIfPresent(key), request, nowNanos);
+        Entry shared = usable(cache.getIfPresent(new Key(key.target, 0, 0)), request, nowNanos);
+        if (own == null) {
+            return shared;
+        }
+        return shared != null && shared.storedNanos - own.storedNanos > 0 ? shared : own;
+    }
+
+    private Entry usable(Entry e, RequestView request, long nowNanos) {
+        if (e == null || nowNanos - e.storedNanos > maxAgeNanos) {
+            return null;
+        }
+        return e.varyHash == varyHash(e.vary, request) ? e : null;
+    }
+
+    private long varyHash(List<String> names, RequestView request) {
+        if (names.isEmpty()) {
+            return 0;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String n : names) {
+            for (String v : request.headers(n)) {
+                append(sb, v);
+            }
+            sb.append('\u0001');
+        }
+        return h0.hash(sb.toString());
+    }
+
+    /** @return copies held now (approximate under concurrent writes) */
+    public long size() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /** @return the weighed bytes held now */
+    public long bytes() {
+        return cache.policy().eviction().map(ev -> ev.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    public int maxEntries() {
+        return maxEntries;
+    }
+
+    /** @return the largest body kept (an eighth of the byte bound) */
+    public int maxEntryBytes() {
+        return maxEntryBytes;
+    }
+
+    /** The key of a copy: target plus a 128-bit identity hash ((0, 0) for copies shared by all). Immutable. */
+    public record Key(String target, long id0, long id1) {
+    }
+
+    /** One stored copy. Immutable. */
+    public static final class Entry {
+        final int status;
+        final List<Header> headers;
+        final byte[] body;
+        final long storedNanos;
+        final List<String> vary;
+        final long varyHash;
+        final long weight;
+
+        Entry(int status, List<Header> headers, byte[] body, long storedNanos, List<String> vary, long varyHash,
+              long weight) {
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+            this.storedNanos = storedNanos;
+            this.vary = vary;
+            this.varyHash = varyHash;
+            this.weight = weight;
+        }
+
+        /** @return the copy as a response marked {@code X-Data-Source: cache} with its {@code Age} in seconds */
+        public FallbackResponse toResponse(long nowNanos) {
+            List<Header> h = new ArrayList<>(headers.size() + 2);
+            h.addAll(headers);
+            h.add(new Header("Age", Long.toString(Math.max(0, (nowNanos - storedNanos) / 1_000_000_000L))));
+            return new FallbackResponse(status, h, body, "cache");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.seawall.core.timeout;
+
+import dev.seawall.core.chain.Admission;
+import dev.seawall.core.chain.Permit;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.http.RequestView;
+import dev.seawall.core.http.RetryAfter;
+import dev.seawall.core.problem.ProblemTypes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A policy's request timeout. Admission never refuses; the stage carries the settings the adapter needs to
+ * run the application against a deadline (see {@link ResponseGate} and {@link DeadlineTimer}) and the answer
+ * it sends when the deadline wins: 503 (or 504 for gateways) {@code timeout} problem with {@code Retry-After}
+ * equal to the timeout, rounded up to whole seconds.
+ *
+ * <p>Innermost by default, so the breaker sees a timed-out call as a failure (the adapter marks the
+ * {@link Outcome} as timed out). The stage is its own permit: admission allocates nothing.
+ *
+ * <p>Thread-safe and immutable apart from its counters.
+ */
+public final class TimeoutStage implements Stage, Permit {
+
+    /** Request attribute holding the {@link java.time.Instant} at which the request times out. */
+    public static final String DEADLINE_ATTRIBUTE = "dev.seawall.deadline";
+
+    /** Default size of the response buffer that lets a timeout replace an unfinished response. */
+    public static final int DEFAULT_BUFFER_BYTES = 256 * 1024;
+
+    private final String policy;
+    private final long afterNanos;
+    private final int status;
+    private final Rejection answer;
+    private final Counter timeouts;
+    private final Counter overruns;
+
+    /**
+     * @param status 503, or 504 for a gateway
+     * @throws IllegalArgumentException for a non-positive duration or another status
+     */
+    public TimeoutStage(String policy, Duration after, int status, MeterRegistry registry) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        if (after == null || after.isNegative() || after.isZero()) {
+            throw new IllegalArgumentException("timeout: must be longer than zero");
+        }
+        if (status != 503 && status != 504) {
+            throw new IllegalArgumentException("timeout status: " + status + " (expected 503, or 504 for a gateway)");
+        }
+        this.afterNanos = after.toNanos();
+        this.status = status;
+        long retry = RetryAfter.seconds(afterNanos);
+        this.answer = Rejection.builder(status, ProblemTypes.TIMEOUT,
+                        status == 504 ? "Gateway Timeout" : "Service Unavailable")
+                .detail("The request did not complete within " + after.toMillis() + " ms.")
+                .extension("policy", policy)
+                .header("Retry-After", Long.toString(retry))
+                .build();
+        this.timeouts = Counter.builder("seawall.timeout.calls").tag("policy", policy).tag("outcome", "answered")
+                .description("Requests answered with the timeout (or its fallback) at the deadline")
+                .register(registry);
+        this.overruns = Counter.builder("seawall.timeout.calls").tag("policy", policy).tag("outcome", "overran")
+                .description("Requests that overran the deadline while streaming (recorded, not replaced)")
+                .register(registry);
+    }
+
+    @Override
+    public StageKind kind() {
+        return StageKind.TIMEOUT;
+    }
+
+    @Override
+    public String name() {
+        return policy;
+    }
+
+    /** @return the timeout in nanoseconds */
+    public long afterNanos() {
+        return afterNanos;
+    }
+
+    /** @return 503 or 504 */
+    public int status() {
+        return status;
+    }
+
+    /** @return the problem sent when the deadline wins and no fallback answers; shared, immutable */
+    public Rejection timeoutAnswer() {
+        return answer;
+    }
+
+    /** Counts a deadline that was answered (the handler lost the race). */
+    public void answered() {
+        timeouts.increment();
+    }
+
+    /** Counts a deadline passed while the handler was already streaming its response. */
+    public void overran() {
+        overruns.increment();
+    }
+
+    /** @return deadlines answered so far */
+    public long answeredCount() {
+        return (long) timeouts.count();
+    }
+
+    @Override
+    public Admission admit(RequestView request, long nowNanos) {
+        return this;
+    }
+
+    @Override
+    public void complete(Outcome outcome) {
+        // counted by the adapter when the race is decided, not here: an overrunning handler may return much later
+    }
+
+    @Override
+    public void release() {
+        // nothing taken
+    }
+
+    @Override
+    public String toString() {
+        return "TimeoutStage[" + policy + ", " + Duration.ofNanos(afterNanos) + ", " + status + "]";
+    }
+}

@@ -1,0 +1,542 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.timeout.ResponseGate;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The response an application writes under a policy with a timeout or a fallback. The body is held back in a
+ * bounded buffer so that Seawall can still replace the whole response (timeout answer, fallback, safe error)
+ * until the application has finished; headers and status go to the real response, each write under the
+ * request's {@link ResponseGate} monitor, so they never interleave with a timeout answer written from
+ * another thread, and are ignored once the deadline has won.
+ *
+ * <p>The response passes through (streams) when the application flushes, when its body outgrows the buffer,
+ * or on a redirect; from then on a timeout is only recorded. A body of at most {@code captureLimit} bytes
+ * is also captured for the stale cache, streamed or not.
+ *
+ * <p>Not thread-safe apart from the gate protocol: like any servlet response it belongs to the thread that
+ * currently runs the application.
+ */
+final class BufferedResponse extends HttpServletResponseWrapper {
+
+    private final HttpServletResponse real;
+    private final ResponseGate gate;
+    private final int limit;
+    private final int captureLimit;
+    private byte[] buf = new byte[256];
+    private int len;
+    /** Copy of the body for the stale cache, once streaming; null when not wanted or too large. */
+    private byte[] capture;
+    private int captureLen;
+    private boolean captureOverflow;
+    private ServletOutputStream realOut;
+    private Stream stream;
+    private PrintWriter writer;
+    private boolean internalFlush;
+    private int errorStatus;
+    private String errorMessage;
+    private long contentLength = -1;
+    private boolean closed;
+
+    /**
+     * @param limit        bytes held back before the response streams (at least 1)
+     * @param captureLimit largest body captured for the stale cache; 0 for none
+     */
+    BufferedResponse(HttpServletResponse real, ResponseGate gate, int limit, int captureLimit) {
+        super(real);
+        this.real = real;
+        this.gate = gate;
+        this.limit = Math.max(1, limit);
+        this.captureLimit = captureLimit;
+    }
+
+    ResponseGate gate() {
+        return gate;
+    }
+
+    /** @return the status the application chose ({@code sendError} included) */
+    int appStatus() {
+        return errorStatus != 0 ? errorStatus : real.getStatus();
+    }
+
+    /** @return the body the application wrote, if it was held entirely (buffered or captured), else null */
+    byte[] body() {
+        if (realOut == null) {
+            return Arrays.copyOf(buf, len);
+        }
+        if (capture != null && !captureOverflow) {
+            return Arrays.copyOf(capture, captureLen);
+        }
+        return null;
+    }
+
+    /** @return true once the response passes through to the client */
+    boolean streaming() {
+        return realOut != null;
+    }
+
+    private boolean open() {
+        return gate.state() != ResponseGate.TIMED_OUT;
+    }
+
+    /** Switches to pass-through: writes what is held and sends later writes straight on. */
+    boolean stream() throws IOException {
+        if (realOut != null) {
+            return true;
+        }
+        synchronized (gate) {
+            if (!gate.stream()) {
+                return false;
+            }
+            applyPending();
+            if (errorStatus != 0) {
+                real.sendError(errorStatus, errorMessage);
+                closed = true;
+                realOut = NULL_STREAM;
+                return true;
+            }
+            realOut = real.getOutputStream();
+        }
+        if (captureLimit > 0 && len <= captureLimit) {
+            capture = Arrays.copyOf(buf, Math.max(len, 64));
+            captureLen = len;
+        }
+        realOut.write(buf, 0, len);
+        buf = null;
+        return true;
+    }
+
+    /** The application finished in time: commit what it wrote. Called by the handler's thread after finish(). */
+    void commit() throws IOException {
+        flushWriter();
+        if (realOut != null) {
+            return;
+        }
+        applyPending();
+        if (errorStatus != 0) {
+            real.sendError(errorStatus, errorMessage);
+            return;
+        }
+        if (len > 0 || contentLength == 0) {
+            if (contentLength < 0) {
+                real.setContentLength(len);
+            }
+            real.getOutputStream().write(buf, 0, len);
+        }
+    }
+
+    /** Drops what the application wrote (body, and its headers and status on the real response). */
+    void discard() {
+        buf = null;
+        len = 0;
+        errorStatus = 0;
+        closed = true;
+        if (!real.isCommitted()) {
+            real.reset();
+        }
+    }
+
+    private void applyPending() {
+        if (contentLength >= 0) {
+            real.setContentLengthLong(contentLength);
+        }
+    }
+
+    void flushWriter() throws IOException {
+        if (writer != null) {
+            internalFlush = true;
+            try {
+                writer.flush();
+            } finally {
+                internalFlush = false;
+            }
+        }
+    }
+
+    private void write(byte[] b, int off, int n) throws IOException {
+        if (closed || !open()) {
+            return;
+        }
+        if (realOut != null) {
+            realOut.write(b, off, n);
+            captureMore(b, off, n);
+            return;
+        }
+        if ((long) len + n > limit) {
+            if (stream()) {
+                realOut.write(b, off, n);
+                captureMore(b, off, n);
+            }
+            return;
+        }
+        if (len + n > buf.length) {
+            buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.max((long) len + n, 2L * buf.length)));
+        }
+        System.arraycopy(b, off, buf, len, n);
+        len += n;
+    }
+
+    private void captureMore(byte[] b, int off, int n) {
+        if (capture == null || captureOverflow) {
+            return;
+        }
+        if ((long) captureLen + n > captureLimit) {
+            captureOverflow = true;
+            capture = null;
+            return;
+        }
+        if (captureLen + n > capture.length) {
+            capture = Arrays.copyOf(capture, Math.min(captureLimit, Math.max(captureLen + n, 2 * capture.length)));
+        }
+        System.arraycopy(b, off, capture, captureLen, n);
+        captureLen += n;
+    }
+
+    // ---- the body ----
+
+    @Override
+    public ServletOutputStream getOutputStream() {
+        if (writer != null) {
+            throw new IllegalStateException("getWriter() was already called");
+        }
+        if (stream == null) {
+            stream = new Stream();
+        }
+        return stream;
+    }
+
+    @Override
+    public PrintWriter getWriter() {
+        if (writer == null) {
+            if (stream != null) {
+                throw new IllegalStateException("getOutputStream() was already called");
+            }
+            String enc;
+            synchronized (gate) {
+                enc = real.getCharacterEncoding();
+                if (open() && !real.isCommitted()) {
+                    // pin the charset in Content-Type, as the container does when it hands out its own writer
+                    real.setCharacterEncoding(enc);
+                }
+            }
+            stream = new Stream();
+            writer = new PrintWriter(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)));
+        }
+        return writer;
+    }
+
+    @Override
+    public void flushBuffer() throws IOException {
+        flushWriter();
+        if (stream()) {
+            realOut.flush();
+        }
+    }
+
+    @Override
+    public boolean isCommitted() {
+        return realOut != null || closed || !open() || real.isCommitted();
+    }
+
+    @Override
+    public void reset() {
+        if (isCommitted()) {
+            throw new IllegalStateException("the response is committed");
+        }
+        synchronized (gate) {
+            if (open()) {
+                real.reset();
+                onReset.run();
+            }
+        }
+        len = 0;
+        contentLength = -1;
+        errorStatus = 0;
+        writer = null;
+        stream = null;
+    }
+
+    @Override
+    public void resetBuffer() {
+        if (isCommitted()) {
+            throw new IllegalStateException("the response is committed");
+        }
+        len = 0;
+    }
+
+    @Override
+    public void setBufferSize(int size) {
+        // the container's buffer is not used until Seawall commits; keep the contract's precondition only
+        if (len > 0 || isCommitted()) {
+            throw new IllegalStateException("content was already written");
+        }
+    }
+
+    @Override
+    public int getBufferSize() {
+        return limit;
+    }
+
+    /** Re-applies Seawall's own headers after the application resets the response. */
+    private Runnable onReset = () -> { };
+
+    void onReset(Runnable r) {
+        this.onReset = r;
+    }
+
+    // ---- status and headers: to the real response, under the gate ----
+
+    @Override
+    public void sendError(int sc, String msg) {
+        if (isCommitted()) {
+            throw new IllegalStateException("the response is committed");
+        }
+        errorStatus = sc;
+        errorMessage = msg;
+        len = 0;
+        closed = true;
+    }
+
+    @Override
+    public void sendError(int sc) {
+        sendError(sc, null);
+    }
+
+    @Override
+    public void sendRedirect(String location) throws IOException {
+        len = 0;
+        synchronized (gate) {
+            if (!gate.stream()) {
+                return;
+            }
+            realOut = NULL_STREAM;
+            closed = true;
+            real.sendRedirect(location);
+        }
+    }
+
+    @Override
+    public int getStatus() {
+        return appStatus();
+    }
+
+    @Override
+    public void setStatus(int sc) {
+        synchronized (gate) {
+            if (open()) {
+                real.setStatus(sc);
+            }
+        }
+    }
+
+    @Override
+    public void setHeader(String name, String value) {
+        if (name != null && name.equalsIgnoreCase("Content-Length")) {
+            setContentLengthLong(value == null ? -1 : parseLength(value));
+            return;
+        }
+        synchronized (gate) {
+            if (open()) {
+                real.setHeader(name, value);
+            }
+        }
+    }
+
+    @Override
+    public void addHeader(String name, String value) {
+        if (name != null && name.equalsIgnoreCase("Content-Length")) {
+            setContentLengthLong(parseLength(value));
+            return;
+        }
+        synchronized (gate) {
+            if (open()) {
+                real.addHeader(name, value);
+            }
+        }
+    }
+
+    private static long parseLength(String v) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        setHeader(name, Integer.toString(value));
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        addHeader(name, Integer.toString(value));
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        synchronized (gate) {
+            if (open()) {
+                real.setDateHeader(name, date);
+            }
+        }
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        synchronized (gate) {
+            if (open()) {
+                real.addDateHeader(name, date);
+            }
+        }
+    }
+
+    @Override
+    public void addCookie(Cookie cookie) {
+        synchronized (gate) {
+            if (open()) {
+                real.addCookie(cookie);
+            }
+        }
+    }
+
+    @Override
+    public void setContentType(String type) {
+        synchronized (gate) {
+            if (open()) {
+                real.setContentType(type);
+            }
+        }
+    }
+
+    @Override
+    public void setCharacterEncoding(String charset) {
+        if (writer != null) {
+            return; // as the Servlet spec: no effect once the writer is out
+        }
+        synchronized (gate) {
+            if (open()) {
+                real.setCharacterEncoding(charset);
+            }
+        }
+    }
+
+    @Override
+    public void setLocale(Locale loc) {
+        synchronized (gate) {
+            if (open()) {
+                real.setLocale(loc);
+            }
+        }
+    }
+
+    @Override
+    public void setContentLength(int n) {
+        setContentLengthLong(n);
+    }
+
+    @Override
+    public void setContentLengthLong(long n) {
+        // held back: a container may complete a response as soon as that many bytes are written
+        contentLength = n;
+        if (realOut != null && realOut != NULL_STREAM) {
+            synchronized (gate) {
+                real.setContentLengthLong(n);
+            }
+        }
+    }
+
+    @Override
+    public void setTrailerFields(Supplier<Map<String, String>> supplier) {
+        synchronized (gate) {
+            if (open()) {
+                real.setTrailerFields(supplier);
+            }
+        }
+    }
+
+    /** The application's output stream: into the buffer, or through once streaming. */
+    private final class Stream extends ServletOutputStream {
+        private final byte[] one = new byte[1];
+
+        @Override
+        public void write(int b) throws IOException {
+            one[0] = (byte) b;
+            BufferedResponse.this.write(one, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int n) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, n, b.length);
+            BufferedResponse.this.write(b, off, n);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (internalFlush || closed || !open()) {
+                return;
+            }
+            if (stream()) {
+                realOut.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            // the body is complete; Seawall commits it when the application returns
+            if (realOut != null && realOut != NULL_STREAM && open()) {
+                realOut.close();
+            }
+        }
+
+        @Override
+        public boolean isReady() {
+            return realOut == null || realOut == NULL_STREAM || realOut.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            // non-blocking output needs the real stream: stream from here on
+            try {
+                if (stream() && realOut != NULL_STREAM) {
+                    realOut.setWriteListener(listener);
+                    return;
+                }
+            } catch (IOException e) {
+                listener.onError(e);
+                return;
+            }
+            throw new IllegalStateException("the response can no longer be written");
+        }
+    }
+
+    /** Sink for a response that is already complete (redirect, error) or taken over by a timeout. */
+    private static final ServletOutputStream NULL_STREAM = new ServletOutputStream() {
+        @Override
+        public void write(int b) {
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            throw new IllegalStateException("the response is complete");
+        }
+    };
+}

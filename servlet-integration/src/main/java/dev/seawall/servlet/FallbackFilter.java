@@ -1,0 +1,97 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.PolicyConfig;
+import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.FallbackTrigger;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Secure fallback responses as a standalone filter for {@code web.xml}. Place it outside a
+ * {@link CircuitBreakerFilter} and a {@link TimeoutFilter}: it answers their refusals and timeouts, and the
+ * application's exceptions and 5xx responses, with the newest last-good copy ({@code X-Data-Source: cache})
+ * or the static response ({@code X-Data-Source: fallback}); normal responses carry {@code X-Data-Source: live}.
+ * An exception's message never reaches the client.
+ *
+ * <p>Init-params (unknown ones are errors), as the YAML keys: {@code status}, {@code content-type},
+ * {@code body}, {@code handler}, {@code stale-cache}, {@code cache-entries}, {@code cache-size}, {@code on}
+ * (comma-separated), {@code fail-closed}, {@code buffer}, {@code methods}, {@code policy} (default
+ * {@code fallback}); or {@code config} plus {@code policy}.
+ *
+ * <p>Thread-safe once initialised.
+ */
+public class FallbackFilter extends StandaloneFilter<FallbackStage> {
+
+    private static final Set<String> PARAMS = Set.of("config", "policy", "status", "content-type", "body", "handler",
+            "stale-cache", "cache-entries", "cache-size", "on", "fail-closed", "buffer", "methods");
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        String filterName = filterConfig.getFilterName() == null ? "FallbackFilter" : filterConfig.getFilterName();
+        InitParams p = new InitParams(filterName, filterConfig, PARAMS);
+        PolicyFactory.Context context = InitParams.context(filterConfig);
+        try {
+            if (p.has("config")) {
+                InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a fallback",
+                        pc -> pc.fallback() != null, List.of("status", "content-type", "body", "handler",
+                                "stale-cache", "cache-entries", "cache-size", "on", "fail-closed", "buffer"));
+                PolicyConfig pc = yaml.policy();
+                install(filterName, pc.name(), p.methods(), PolicyFactory.fallbackStage(yaml.config().source(),
+                        pc.name(), pc.fallback(), pc.failClosed(), List.of(), context), pc.failClosed(), pc.bufferBytes());
+                return;
+            }
+            String policyName = p.has("policy") ? p.get("policy") : "fallback";
+            Integer status = p.has("status") ? (int) p.number("status", 200, 599) : p.has("body") ? 200 : null;
+            String contentType = p.has("content-type") ? p.get("content-type") : "application/json";
+            Set<FallbackTrigger> on = EnumSet.of(FallbackTrigger.CIRCUIT_OPEN, FallbackTrigger.TIMEOUT,
+                    FallbackTrigger.ERROR);
+            if (p.has("on")) {
+                on = EnumSet.noneOf(FallbackTrigger.class);
+                for (String part : p.get("on").split(",")) {
+                    FallbackTrigger t = FallbackTrigger.fromConfigName(part.trim());
+                    if (t == null) {
+                        throw p.bad("on", ConfigValues.quote(part.trim()) + " is not circuit-open, timeout, error"
+                                + " or throttled");
+                    }
+                    on.add(t);
+                }
+            }
+            boolean failClosed = p.bool("fail-closed");
+            long bytes = FallbackConfig.DEFAULT_CACHE_BYTES;
+            if (p.has("cache-size")) {
+                try {
+                    bytes = ConfigValues.parseSize(p.get("cache-size"), 8L * 1024 * 1024 * 1024);
+                } catch (IllegalArgumentException e) {
+                    throw p.bad("cache-size", e.getMessage());
+                }
+            }
+            FallbackConfig f = new FallbackConfig(0, status, contentType, p.has("body") ? p.get("body") : null,
+                    Map.of(), p.get("handler"), p.duration("stale-cache", null),
+                    p.has("cache-entries") ? (int) p.number("cache-entries", 1, 10_000_000)
+                            : FallbackConfig.DEFAULT_CACHE_ENTRIES, bytes, on);
+            if (!f.hasStatic() && f.handler() == null && f.staleCache() == null) {
+                throw new ServletException(filterName + ": nothing to answer with (set body, status, handler or"
+                        + " stale-cache)");
+            }
+            install(filterName, policyName, p.methods(),
+                    PolicyFactory.fallbackStage("init-param", policyName, f, failClosed, List.of(), context),
+                    failClosed, p.buffer());
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(filterName + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the stage in use (null before init), for status pages and tests */
+    @Override
+    public FallbackStage stage() {
+        return super.stage();
+    }
+}

@@ -1,0 +1,262 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.fallback.FallbackResponse;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.fallback.StaleCache;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.Failures;
+import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.timeout.DeadlineTimer;
+import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.timeout.TimeoutStage;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request's buffered response and everything that may answer it instead of the application: the
+ * timeout (from a deadline thread), the fallback, Seawall's safe error. Shared by stacked Seawall filters
+ * through a request attribute, so {@code FallbackFilter -> CircuitBreakerFilter -> TimeoutFilter} in a
+ * {@code web.xml} behaves exactly like one {@link SeawallFilter} policy with the three stages: the outermost
+ * buffering filter creates and finally commits it, inner filters register their stage with it.
+ *
+ * <p>Thread-safety: registration happens on the request's thread before the application runs; the deadline
+ * may fire on a timer thread while the application runs. The {@link ResponseGate} decides who writes the
+ * real response, and its monitor orders the timeout answer against the application's header writes.
+ */
+final class ResponseContext {
+
+    static final String ATTRIBUTE = "dev.seawall.response";
+    private static final Logger LOG = LoggerFactory.getLogger(ResponseContext.class);
+
+    final HttpServletRequest request;
+    final HttpServletResponse real;
+    final BufferedResponse response;
+    final ResponseGate gate;
+    final ServletRequestView view;
+    private final NanoClock clock;
+    private final List<Exchange> exchanges = new ArrayList<>(2);
+    private volatile FallbackStage fallback;
+    private volatile StaleCache.Key key;
+    private volatile String policy;
+    private volatile boolean failClosed;
+    private volatile TimeoutStage timeout;
+    private volatile DeadlineTimer.Handle deadline;
+    private volatile AsyncContext async;
+
+    ResponseContext(HttpServletRequest request, HttpServletResponse real, ServletRequestView view, int bufferBytes,
+                    int captureLimit, NanoClock clock) {
+        this.request = request;
+        this.real = real;
+        this.view = view;
+        this.clock = clock;
+        this.gate = new ResponseGate(Thread.currentThread());
+        this.response = new BufferedResponse(real, gate, bufferBytes, captureLimit);
+        this.response.onReset(() -> writeSeawallHeaders(true));
+    }
+
+    /** Registers a policy's exchange: its headers are re-applied whenever the response is reset. */
+    void join(String policyName, boolean policyFailClosed, Exchange exchange, FallbackStage fb) {
+        synchronized (gate) {
+            exchanges.add(exchange);
+        }
+        if (policy == null) {
+            policy = policyName;
+        }
+        failClosed |= policyFailClosed;
+        if (fb != null && fallback == null) {
+            fallback = fb;
+            key = fb.cacheKey(view);
+            policy = policyName;
+        }
+    }
+
+    boolean hasFallback() {
+        return fallback != null;
+    }
+
+    /** Arms the deadline of a timeout stage. */
+    void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos) {
+        if (timeout != null) {
+            return; // the innermost (first armed) timeout wins; an outer one could only be later
+        }
+        timeout = stage;
+        deadline = timer.schedule(appStartNanos + stage.afterNanos(), this::onDeadline);
+    }
+
+    void asyncStarted(AsyncContext context) {
+        this.async = context;
+    }
+
+    /** @param live whether the response is the application's (a policy with a fallback marks it {@code live}) */
+    private void writeSeawallHeaders(boolean live) {
+        ResponseHeaders sink = new ResponseHeaders(real);
+        for (Exchange e : exchanges) {
+            e.writeHeaders(sink);
+        }
+        if (live && fallback != null) {
+            real.setHeader(FallbackStage.DATA_SOURCE, "live");
+        }
+    }
+
+    /** At the deadline, on a timer thread: answer now unless the application finished or streams. */
+    private void onDeadline() {
+        TimeoutStage t = timeout;
+        synchronized (gate) {
+            if (!gate.expire()) {
+                if (gate.state() == ResponseGate.STREAMING) {
+                    t.overran();
+                }
+                return;
+            }
+            t.answered();
+            try {
+                answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(), true);
+            } catch (IOException | RuntimeException e) {
+                // the client is gone or the container refused; the application's output is discarded either way
+                LOG.debug("Seawall: the timeout answer could not be written", e);
+            }
+        }
+        AsyncContext a = async;
+        if (a != null) {
+            try {
+                a.complete();
+            } catch (IllegalStateException alreadyDone) {
+                // the cycle ended first
+            }
+        }
+    }
+
+    /**
+     * Replaces whatever the application wrote with the fallback for {@code trigger}, or else {@code problem}.
+     * The caller has won the gate.
+     */
+    private void answer(FallbackTrigger trigger, Rejection problem, boolean closeConnection) throws IOException {
+        response.discard();
+        writeSeawallHeaders(false);
+        if (closeConnection && request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1")) {
+            // the handler may still hold this connection; a client must not queue its next request behind it
+            real.setHeader("Connection", "close");
+        }
+        FallbackStage fb = fallback;
+        FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());
+        if (r != null) {
+            writeFallback(real, r);
+        } else {
+            ResponseHeaders.writeRejection(real, problem);
+        }
+    }
+
+    /**
+     * The application returned (or its async cycle completes): commit its response, or replace it when it
+     * failed and a fallback or a safe error applies. Runs on the application's thread.
+     *
+     * @param failure what the application threw, or null
+     * @return true when the failure (if any) was answered here and must not propagate to the container
+     */
+    boolean finish(Throwable failure) throws IOException {
+        DeadlineTimer.Handle d = deadline;
+        if (d != null) {
+            d.cancel();
+        }
+        response.flushWriter();
+        boolean won;
+        synchronized (gate) {
+            won = gate.finish();
+        }
+        if (!won) {
+            if (gate.state() == ResponseGate.TIMED_OUT) {
+                if (failure != null) {
+                    LOG.debug("Seawall: request failed after its timeout was answered", failure);
+                }
+                return true;
+            }
+            // streaming: the response is the application's, already on the wire
+            if (failure == null) {
+                remember();
+            }
+            return false;
+        }
+        if (request.getAttribute(PolicyRunner.REJECTED_ATTRIBUTE) instanceof Rejection rejected) {
+            FallbackTrigger trigger = FallbackTrigger.of(rejected);
+            FallbackStage fb = fallback;
+            FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());
+            if (r != null) {
+                replace(r);
+            } else {
+                response.commit();
+            }
+            return true;
+        }
+        if (failure != null) {
+            String id = Failures.newRequestId();
+            LOG.error("Seawall: request {} failed in the application (policy {}, {} {})", id, policy,
+                    request.getMethod(), request.getRequestURI(), failure);
+            answer(FallbackTrigger.ERROR, failClosed ? Failures.failedClosed(policy, id)
+                    : Failures.internalError(policy, id), false);
+            return true;
+        }
+        int status = response.appStatus();
+        if (status >= 500 && fallback != null) {
+            FallbackResponse r = fallback.answer(FallbackTrigger.ERROR, key, view, clock.nanoTime());
+            if (r != null) {
+                replace(r);
+                return true;
+            }
+        }
+        response.commit();
+        remember();
+        return true;
+    }
+
+    private void replace(FallbackResponse r) throws IOException {
+        response.discard();
+        writeSeawallHeaders(false);
+        writeFallback(real, r);
+    }
+
+    /** Keeps a copy of a successful live response for the stale cache. */
+    private void remember() {
+        FallbackStage fb = fallback;
+        StaleCache.Key k = key;
+        int status = response.appStatus();
+        if (fb == null || k == null || status < 200 || status > 299) {
+            return;
+        }
+        byte[] body = response.body();
+        if (body == null) {
+            return;
+        }
+        List<Rejection.Header> headers = new ArrayList<>();
+        for (String name : real.getHeaderNames()) {
+            for (String v : real.getHeaders(name)) {
+                headers.add(new Rejection.Header(name, v));
+            }
+        }
+        fb.remember(k, view, status, headers, body, clock.nanoTime());
+    }
+
+    /** Writes a substitute response with its {@code X-Data-Source}. */
+    static void writeFallback(HttpServletResponse response, FallbackResponse r) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        response.setStatus(r.status());
+        for (Rejection.Header h : r.headers()) {
+            ResponseHeaders.put(response, h.name(), h.value());
+        }
+        response.setHeader(FallbackStage.DATA_SOURCE, r.source());
+        response.setContentLength(r.body().length);
+        OutputStream out = response.getOutputStream();
+        out.write(r.body());
+    }
+}
