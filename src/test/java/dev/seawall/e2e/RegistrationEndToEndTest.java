@@ -155,16 +155,25 @@ class RegistrationEndToEndTest {
     }
 
     @Test
-    void aStageThatIsNotAvailableYetFailsStartUpInsteadOfBeingIgnored() {
+    void aFallbackHandlerThatCannotBeUsedFailsStartUpNamingTheClass() {
         String yaml = """
                 policies:
                   - name: reports
                     paths: [/reports/*]
                     timeout: 5s
+                    fallback:
+                      handler: %s
                 """;
-        assertThatThrownBy(() -> SeawallFilter.builder().yaml("seawall.yaml", yaml).build().init(null))
+        assertThatThrownBy(() -> SeawallFilter.builder().yaml("seawall.yaml", yaml.formatted("com.example.Missing"))
+                .build().init(null))
                 .isInstanceOf(ServletException.class)
-                .hasMessageStartingWith("seawall.yaml:4: policies[0].timeout: the timeout stage is not available");
+                .hasMessage("seawall.yaml:5: policy reports, fallback.handler: class com.example.Missing is not found"
+                        + " on the application's class path");
+        assertThatThrownBy(() -> SeawallFilter.builder().yaml("seawall.yaml", yaml.formatted("java.lang.String"))
+                .build().init(null))
+                .isInstanceOf(ServletException.class)
+                .hasMessage("seawall.yaml:5: policy reports, fallback.handler: class java.lang.String does not"
+                        + " implement dev.seawall.core.fallback.FallbackHandler");
     }
 
     @Test

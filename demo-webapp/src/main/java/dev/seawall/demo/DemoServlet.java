@@ -14,6 +14,8 @@ public class DemoServlet extends HttpServlet {
 
     /** How long the simulated report takes. */
     static final long REPORT_MILLIS = 2_000;
+    /** How long the simulated payment provider hangs in its bad phase. */
+    static final long PAYMENT_HANG_MILLIS = 5_000;
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -38,13 +40,27 @@ public class DemoServlet extends HttpServlet {
             }
             body = "{\"report\":\"quarterly\",\"rows\":1200}";
         } else if (path.startsWith("/api/payments")) {
-            // a simulated payment provider that is down for the first 20 s of every minute
-            if (System.currentTimeMillis() / 1000 % 60 < 20) {
+            // a simulated payment provider: down for the first 20 s of every minute, hanging for the next 10 s
+            long second = System.currentTimeMillis() / 1000 % 60;
+            if (second < 20) {
                 resp.sendError(502);
                 return;
             }
+            if (second < 30) {
+                try {
+                    Thread.sleep(PAYMENT_HANG_MILLIS); // Seawall's 1 s timeout answers first and interrupts this
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             body = "{\"payment\":\"accepted\"}";
         } else if (path.startsWith("/api/catalog")) {
+            if (req.getHeader("X-Demo-Fail") != null) {
+                // demo knob: simulate the catalog's database failing for this request (with a message that
+                // must never reach the client)
+                throw new IllegalStateException("catalog database unreachable: jdbc:postgresql://db.internal/catalog");
+            }
             body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
         } else if (path.startsWith("/api/orders")) {
             String user = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName();

@@ -67,6 +67,23 @@ class DemoServerTest {
     }
 
     @Test
+    void aFailingCatalogServesEachCallerItsOwnLastGoodCopyAndNeverTheFailure() throws Exception {
+        HttpResponse<String> live = send(at("/api/catalog?page=7").header("X-API-Key", "demo-pro-key"));
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.headers().firstValue("X-Data-Source")).hasValue("live");
+        HttpResponse<String> cached = send(at("/api/catalog?page=7").header("X-API-Key", "demo-pro-key")
+                .header("X-Demo-Fail", "1"));
+        assertThat(cached.statusCode()).isEqualTo(200);
+        assertThat(cached.headers().firstValue("X-Data-Source")).hasValue("cache");
+        assertThat(cached.headers().firstValue("Age")).isPresent();
+        assertThat(cached.body()).isEqualTo(live.body());
+        HttpResponse<String> other = send(at("/api/catalog?page=7").header("X-API-Key", "demo-free-key")
+                .header("X-Demo-Fail", "1"));
+        assertThat(other.headers().firstValue("X-Data-Source")).hasValue("fallback");
+        assertThat(other.body()).isEqualTo("{\"items\":[],\"degraded\":true}").doesNotContain("jdbc");
+    }
+
+    @Test
     void ordersNeedAUserAndAValidTenant() throws Exception {
         String alice = "Basic " + Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(StandardCharsets.UTF_8));
         assertThat(send(at("/api/orders").header("X-Tenant-ID", "acme")).statusCode()).isEqualTo(401);
@@ -109,9 +126,11 @@ class DemoServerTest {
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(opened.statusCode()).isEqualTo(200);
         assertThat(opened.body()).contains("\"state\":\"FORCED_OPEN\"");
+        // while open, the application is not called; the payments fallback says "pending", never "accepted"
         HttpResponse<String> refused = send(at("/api/payments"));
-        assertThat(refused.statusCode()).isEqualTo(503);
-        assertThat(refused.body()).contains("service-unavailable");
+        assertThat(refused.statusCode()).isEqualTo(202);
+        assertThat(refused.headers().firstValue("X-Data-Source")).hasValue("fallback");
+        assertThat(refused.body()).isEqualTo("{\"payment\":\"pending\",\"retry\":true}");
         HttpResponse<String> closed = send(at(uri + "close").header("Authorization", "Bearer " + demo.statusToken())
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(closed.body()).contains("\"state\":\"CLOSED\"");

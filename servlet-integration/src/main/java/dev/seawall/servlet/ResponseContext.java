@@ -229,7 +229,8 @@ final class ResponseContext {
         FallbackStage fb = fallback;
         StaleCache.Key k = key;
         int status = response.appStatus();
-        if (fb == null || k == null || status < 200 || status > 299) {
+        long now = clock.nanoTime();
+        if (fb == null || status < 200 || status > 299 || !"GET".equals(request.getMethod()) || !fb.wantsCopy(k, now)) {
             return;
         }
         byte[] body = response.body();
@@ -242,7 +243,7 @@ final class ResponseContext {
                 headers.add(new Rejection.Header(name, v));
             }
         }
-        fb.remember(k, view, status, headers, body, clock.nanoTime());
+        fb.remember(k, view, status, headers, body, now);
     }
 
     /** Writes a substitute response with its {@code X-Data-Source}. */

@@ -120,6 +120,34 @@ public final class FallbackStage implements Stage, Permit {
         return failClosed;
     }
 
+    /** @return failures answered with a last-good copy so far */
+    public long servedFromCache() {
+        return sum(fromCache);
+    }
+
+    /** @return failures answered with the handler's or the static response so far */
+    public long servedFallback() {
+        return sum(fromFallback);
+    }
+
+    /** @return failures left to Seawall's problem response so far */
+    public long unanswered() {
+        return sum(unanswered);
+    }
+
+    /** @return the triggers answered, in declaration order */
+    public Set<FallbackTrigger> on() {
+        return on;
+    }
+
+    private static long sum(Map<FallbackTrigger, Counter> counters) {
+        long n = 0;
+        for (Counter c : counters.values()) {
+            n += (long) c.count();
+        }
+        return n;
+    }
+
     /** @return true when this trigger is listed in {@code on:} */
     public boolean answers(FallbackTrigger trigger) {
         return on.contains(trigger);
@@ -128,6 +156,11 @@ public final class FallbackStage implements Stage, Permit {
     /** @return the cache key of the request, or null when nothing could be cached or served for it */
     public StaleCache.Key cacheKey(RequestView request) {
         return cache == null ? null : cache.key(request);
+    }
+
+    /** @return true when a successful response for this key should be offered to {@link #remember} */
+    public boolean wantsCopy(StaleCache.Key key, long nowNanos) {
+        return cache != null && key != null && !cache.fresh(key, nowNanos);
     }
 
     /**

@@ -39,6 +39,7 @@ public final class StaleCache {
             "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after");
 
     private final long maxAgeNanos;
+    private final long refreshNanos;
     private final long maxBytes;
     private final int maxEntries;
     private final int maxEntryBytes;
@@ -64,9 +65,10 @@ public final class StaleCache {
             throw new IllegalArgumentException("cache-size: must be at least 1KB");
         }
         this.maxAgeNanos = maxAge.toNanos();
+        this.refreshNanos = Math.min(1_000_000_000L, maxAgeNanos / 4);
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
-        this.maxEntryBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(1024, maxBytes / 8));
+        this.maxEntryBytes = (int) Math.min(Integer.MAX_VALUE, maxBytes / 8);
         List<String> ids = new ArrayList<>(BASE_IDENTITY_HEADERS);
         for (String h : identityHeaders) {
             if (ids.stream().noneMatch(h::equalsIgnoreCase)) {
@@ -124,6 +126,23 @@ public final class StaleCache {
     }
 
     /**
+     * @return true when a copy for this key was stored less than a second (or a quarter of the stale limit)
+     *         ago: refreshing it on every response would cost a body copy and a cache write per request for an
+     *         {@code Age} at most that much lower
+     */
+    public boolean fresh(Key key, long nowNanos) {
+        if (key == null) {
+            return false;
+        }
+        Entry own = cache.getIfPresent(key);
+        if (own != null && nowNanos - own.storedNanos < refreshNanos) {
+            return true;
+        }
+        Entry shared = cache.getIfPresent(new Key(key.target, 0, 0));
+        return shared != null && nowNanos - shared.storedNanos < refreshNanos;
+    }
+
+    /**
      * Keeps a copy of a successful response if it may be kept.
      *
      * @param method  the request method (only GET responses are kept)
@@ -166,6 +185,9 @@ public final class StaleCache {
                 kept.add(h);
                 weight += 48L + 2L * (h.name().length() + h.value().length());
             }
+        }
+        if (weight > maxBytes) {
+            return false; // would be evicted at once: say so instead of counting it as stored
         }
         Entry e = new Entry(status, List.copyOf(kept), body, nowNanos, List.copyOf(vary), varyHash(vary, request),
                 weight);

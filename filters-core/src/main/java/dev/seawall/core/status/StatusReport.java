@@ -2,6 +2,9 @@ package dev.seawall.core.status;
 
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.timeout.TimeoutStage;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.internal.Json;
 import dev.seawall.core.policy.Policy;
@@ -100,6 +103,28 @@ public final class StatusReport {
             Json.string(sb, b.breaker().state().name());
             sb.append(",\"failureRate\":").append(b.breaker().failureRate())
                     .append(",\"shadow\":").append(b.shadow());
+        } else if (s instanceof TimeoutStage t) {
+            sb.append(",\"afterMillis\":").append(t.afterNanos() / 1_000_000)
+                    .append(",\"status\":").append(t.status())
+                    .append(",\"answered\":").append(t.answeredCount())
+                    .append(",\"overran\":").append(t.overranCount());
+        } else if (s instanceof FallbackStage f) {
+            sb.append(",\"failClosed\":").append(f.failClosed()).append(",\"on\":[");
+            boolean first = true;
+            for (FallbackTrigger trigger : FallbackTrigger.values()) {
+                if (f.answers(trigger)) {
+                    sb.append(first ? "" : ",");
+                    Json.string(sb, trigger.configName());
+                    first = false;
+                }
+            }
+            sb.append("],\"servedFromCache\":").append(f.servedFromCache())
+                    .append(",\"servedFallback\":").append(f.servedFallback())
+                    .append(",\"unanswered\":").append(f.unanswered());
+            if (f.cache() != null) {
+                sb.append(",\"cachedCopies\":").append(f.cache().size())
+                        .append(",\"cachedBytes\":").append(f.cache().bytes());
+            }
         }
         sb.append('}');
     }

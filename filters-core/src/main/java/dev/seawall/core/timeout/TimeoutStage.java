@@ -110,6 +110,11 @@ public final class TimeoutStage implements Stage, Permit {
         return (long) timeouts.count();
     }
 
+    /** @return deadlines that passed while the handler streamed (recorded, not replaced) */
+    public long overranCount() {
+        return (long) overruns.count();
+    }
+
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         return this;

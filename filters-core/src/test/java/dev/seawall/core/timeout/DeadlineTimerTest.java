@@ -1,0 +1,204 @@
+package dev.seawall.core.timeout;
+
+import dev.seawall.core.time.ManualClock;
+import dev.seawall.core.time.NanoClock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DeadlineTimerTest {
+
+    private final ManualClock clock = new ManualClock();
+    private final DeadlineTimer timer = DeadlineTimer.manual(clock);
+
+    private long in(Duration d) {
+        return clock.nanoTime() + d.toNanos();
+    }
+
+    @Test
+    void firesTasksOnlyWhenDue() {
+        AtomicInteger runs = new AtomicInteger();
+        timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+
+        assertThat(timer.runDue()).isZero();
+        clock.advance(Duration.ofMillis(99));
+        assertThat(timer.runDue()).isZero();
+        assertThat(runs).hasValue(0);
+
+        clock.advance(Duration.ofMillis(1));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+
+        // at most once
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(timer.runDue()).isZero();
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void firesDueTasksInDeadlineOrderRegardlessOfSchedulingOrder() {
+        List<String> order = new ArrayList<>();
+        timer.schedule(in(Duration.ofMillis(300)), () -> order.add("c"));
+        timer.schedule(in(Duration.ofMillis(100)), () -> order.add("a"));
+        timer.schedule(in(Duration.ofMillis(500)), () -> order.add("e"));
+        timer.schedule(in(Duration.ofMillis(200)), () -> order.add("b"));
+        timer.schedule(in(Duration.ofMillis(400)), () -> order.add("d"));
+
+        clock.advance(Duration.ofMillis(250));
+        assertThat(timer.runDue()).isEqualTo(2);
+        assertThat(order).containsExactly("a", "b");
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(timer.runDue()).isEqualTo(3);
+        assertThat(order).containsExactly("a", "b", "c", "d", "e");
+    }
+
+    @Test
+    void runDueReturnsHowManyTasksRan() {
+        for (int i = 1; i <= 7; i++) {
+            timer.schedule(in(Duration.ofMillis(i * 10L)), () -> { });
+        }
+        clock.advance(Duration.ofMillis(30));
+        assertThat(timer.runDue()).isEqualTo(3);
+        clock.advance(Duration.ofMillis(40));
+        assertThat(timer.runDue()).isEqualTo(4);
+        assertThat(timer.runDue()).isZero();
+    }
+
+    @Test
+    void cancelBeforeDuePreventsFiringAndReturnsTrue() {
+        AtomicInteger runs = new AtomicInteger();
+        DeadlineTimer.Handle h = timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+        DeadlineTimer.Handle other = timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+
+        assertThat(h.cancel()).isTrue();
+        assertThat(h.cancel()).as("second cancel").isFalse();
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+        assertThat(other.cancel()).isFalse();
+    }
+
+    @Test
+    void cancelAfterTheTaskMovedToTheHeapStillPreventsFiring() {
+        AtomicInteger runs = new AtomicInteger();
+        DeadlineTimer.Handle h = timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+        assertThat(timer.runDue()).isZero(); // moves the handle from the incoming queue into the heap
+        assertThat(h.cancel()).isTrue();
+
+        clock.advance(Duration.ofMillis(200));
+        assertThat(timer.runDue()).isZero();
+        assertThat(runs).hasValue(0);
+    }
+
+    @Test
+    void cancelAfterFiringReturnsFalse() {
+        AtomicInteger runs = new AtomicInteger();
+        DeadlineTimer.Handle h = timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+        clock.advance(Duration.ofMillis(100));
+        assertThat(timer.runDue()).isEqualTo(1);
+
+        assertThat(h.cancel()).isFalse();
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void aThrowingTaskDoesNotStopLaterTasks() {
+        List<String> ran = new ArrayList<>();
+        timer.schedule(in(Duration.ofMillis(10)), () -> ran.add("first"));
+        timer.schedule(in(Duration.ofMillis(20)), () -> {
+            ran.add("thrower");
+            throw new IllegalStateException("boom (expected by the test)");
+        });
+        timer.schedule(in(Duration.ofMillis(30)), () -> ran.add("after"));
+
+        clock.advance(Duration.ofMillis(30));
+        assertThat(timer.runDue()).isEqualTo(3);
+        assertThat(ran).containsExactly("first", "thrower", "after");
+
+        // and the timer keeps working afterwards
+        AtomicInteger later = new AtomicInteger();
+        timer.schedule(in(Duration.ofMillis(10)), later::incrementAndGet);
+        clock.advance(Duration.ofMillis(10));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(later).hasValue(1);
+    }
+
+    @Test
+    void scheduleAfterCloseThrowsAndCloseIsIdempotent() {
+        timer.close();
+        timer.close();
+        assertThatThrownBy(() -> timer.schedule(in(Duration.ofMillis(10)), () -> { }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void pendingShrinksAfterFiring() {
+        assertThat(timer.pending()).isZero();
+        timer.schedule(in(Duration.ofMillis(10)), () -> { });
+        timer.schedule(in(Duration.ofMillis(20)), () -> { });
+        timer.schedule(in(Duration.ofMillis(30)), () -> { });
+        assertThat(timer.pending()).isEqualTo(3);
+
+        assertThat(timer.runDue()).isZero();
+        assertThat(timer.pending()).isEqualTo(3);
+
+        clock.advance(Duration.ofMillis(20));
+        timer.runDue();
+        assertThat(timer.pending()).isEqualTo(1);
+
+        clock.advance(Duration.ofMillis(10));
+        timer.runDue();
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void cancelledDeadlinesArePurgedFromTheHeap() {
+        DeadlineTimer.Handle h = timer.schedule(in(Duration.ofSeconds(30)), () -> { });
+        timer.runDue();
+        assertThat(h.cancel()).isTrue();
+        assertThat(timer.pending()).as("cancelled, not purged yet").isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(2)); // past the once-a-second purge, well before the deadline
+        assertThat(timer.runDue()).isZero();
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void cancelledDeadlinesNeverEnterTheHeap() {
+        DeadlineTimer.Handle h = timer.schedule(in(Duration.ofSeconds(30)), () -> { });
+        assertThat(h.cancel()).isTrue();
+        timer.runDue();
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void handleReportsItsDeadline() {
+        long at = in(Duration.ofMillis(123));
+        assertThat(timer.schedule(at, () -> { }).deadlineNanos()).isEqualTo(at);
+    }
+
+    @Test
+    void startedTimerFiresOnItsOwnThread() throws InterruptedException {
+        NanoClock system = NanoClock.system();
+        DeadlineTimer real = DeadlineTimer.start(system);
+        try {
+            CountDownLatch fired = new CountDownLatch(1);
+            real.schedule(system.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50), fired::countDown);
+            assertThat(fired.await(10, TimeUnit.SECONDS)).as("task fired").isTrue();
+        } finally {
+            real.close();
+        }
+        assertThatThrownBy(() -> real.schedule(system.nanoTime(), () -> { }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
