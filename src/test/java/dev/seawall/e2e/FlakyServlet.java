@@ -102,6 +102,9 @@ public class FlakyServlet extends HttpServlet {
                 resp.setHeader("Cache-Control", "public, max-age=60");
             }
             resp.setHeader("ETag", "\"v" + n + "\"");
+            if (req.getAttribute("dev.seawall.deadline") instanceof java.time.Instant) {
+                resp.setHeader("X-Deadline", "set");
+            }
             resp.getWriter().write("data " + n + " for " + caller);
         } finally {
             returned.incrementAndGet();

@@ -81,6 +81,41 @@ class TimeoutEndToEndTest {
             assertThat(r.header("ETag")).isEqualTo("\"v1\"");
             assertThat(r.contentType()).isEqualTo("text/plain;charset=utf-8");
             assertThat(r.header("X-Data-Source")).isNull();
+            assertThat(r.header("X-Deadline")).as("the deadline is a request attribute (Instant)").isEqualTo("set");
+        }
+    }
+
+    @Test
+    void timeoutsCountAsBreakerFailuresAndAHalfOpenProbeClosesTheBreakerAgain() throws Exception {
+        FlakyServlet app = new FlakyServlet();
+        dev.seawall.core.time.ManualClock clock = new dev.seawall.core.time.ManualClock();
+        // the breaker's clock is manual (open-for is stepped over), the deadlines keep real time
+        SeawallFilter f = SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry()).clock(clock)
+                .yaml("timeout.yaml", """
+                        policies:
+                          - name: payments
+                            paths: [/polite/*, /data/*]
+                            circuit-breaker: {failure-rate: 50, minimum-calls: 2, window: 4, open-for: 10s, half-open-calls: 1}
+                        """).build();
+        SeawallFilter timeouts = SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry()).yaml("t.yaml", """
+                policies:
+                  - name: payments-timeout
+                    paths: [/polite/*, /data/*]
+                    timeout: 200ms
+                """).build();
+        try (TestServer server = TestServer.stacked(java.util.List.of(java.util.Map.entry(f, java.util.Map.of()),
+                java.util.Map.entry(timeouts, java.util.Map.of())), app, true, 20)) {
+            RateLimitEndToEndTest.assertProblem(given().baseUri(server.uri()).get("/polite/1"), 503, "/timeout");
+            RateLimitEndToEndTest.assertProblem(given().baseUri(server.uri()).get("/polite/2"), 503, "/timeout");
+            await().atMost(Duration.ofSeconds(10)).until(() -> app.returned.get() == 2);
+            int calls = app.calls.get();
+            RateLimitEndToEndTest.assertProblem(given().baseUri(server.uri()).get("/data/1"), 503,
+                    "/service-unavailable");
+            assertThat(app.calls.get()).as("open after two timeouts: the application is not called").isEqualTo(calls);
+            clock.advance(Duration.ofSeconds(11));
+            Response probe = given().baseUri(server.uri()).get("/data/2");
+            assertThat(probe.statusCode()).as("the half-open probe reaches the application").isEqualTo(200);
+            assertThat(given().baseUri(server.uri()).get("/data/3").statusCode()).as("closed again").isEqualTo(200);
         }
     }
 }
