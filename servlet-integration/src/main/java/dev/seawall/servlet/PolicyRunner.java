@@ -53,7 +53,6 @@ final class PolicyRunner {
 
     /** Set on a request by whichever Seawall filter refused it: the {@link Rejection}. */
     static final String REJECTED_ATTRIBUTE = "dev.seawall.rejected";
-    private static final String UNBUFFERED_DEADLINE = "dev.seawall.deadline.handle";
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -97,31 +96,30 @@ final class PolicyRunner {
             return;
         }
         long start = engine.clock().nanoTime();
-        Exchange exchange = policy.chain().admit(new ServletRequestView(request, path), start);
+        ServletRequestView view = new ServletRequestView(request, path);
+        Exchange exchange = policy.chain().admit(view, start);
         request.setAttribute(seenAttribute, exchange);
         if (exchange.pending()) {
             await(engine, request, response, chain, exchange);
             return;
         }
-        proceed(engine, request, response, chain, exchange);
+        proceed(engine, policy, view, request, response, chain, exchange);
     }
 
     /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */
-    private void proceed(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                         Exchange exchange) throws IOException, ServletException {
+    private void proceed(Seawall engine, Policy policy, ServletRequestView view, HttpServletRequest request,
+                         HttpServletResponse response, FilterChain chain, Exchange exchange)
+            throws IOException, ServletException {
         if (exchange.abandoned()) {
             return;
         }
-        String path = ServletRequestView.pathOf(request);
-        Policy policy = engine.match(request.getMethod(), path);
-        FallbackStage fallback = policy == null ? null : (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
+        FallbackStage fallback = (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
         ResponseContext outer = request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c ? c : null;
         if (!exchange.admitted()) {
             Rejection rejection = exchange.rejection();
             request.setAttribute(REJECTED_ATTRIBUTE, rejection);
             FallbackTrigger trigger = FallbackTrigger.of(rejection);
             if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
-                ServletRequestView view = new ServletRequestView(request, path);
                 FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());
                 if (r != null) {
                     exchange.writeHeaders(new ResponseHeaders(response));
@@ -133,12 +131,12 @@ final class PolicyRunner {
             ResponseHeaders.writeRejection(response, rejection);
             return;
         }
-        TimeoutStage timeout = policy == null ? null : (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
+        TimeoutStage timeout = (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
         ResponseContext context = outer;
         boolean owner = false;
-        if (context == null && policy != null && policy.bufferBytes() > 0 && (timeout != null || fallback != null)) {
+        if (context == null && policy.bufferBytes() > 0 && (timeout != null || fallback != null)) {
             int capture = fallback != null && fallback.cache() != null ? fallback.cache().maxEntryBytes() : 0;
-            context = new ResponseContext(request, response, new ServletRequestView(request, path),
+            context = new ResponseContext(request, response, view,
                     policy.bufferBytes(), capture, engine.clock());
             request.setAttribute(ResponseContext.ATTRIBUTE, context);
             owner = true;
@@ -154,6 +152,7 @@ final class PolicyRunner {
         // application being slow (the breaker's slow-call must not see it)
         long appStart = engine.clock().nanoTime();
         ResponseGate gate = context != null ? context.gate : null;
+        DeadlineTimer.Handle unbufferedDeadline = null;
         if (timeout != null) {
             request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE,
                     Instant.now().plusNanos(timeout.afterNanos()));
@@ -163,11 +162,10 @@ final class PolicyRunner {
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
                 ResponseGate unbuffered = new ResponseGate(Thread.currentThread());
                 gate = unbuffered;
-                DeadlineTimer.Handle h = engine.deadlines().schedule(appStart + timeout.afterNanos(), () -> {
+                unbufferedDeadline = engine.deadlines().schedule(appStart + timeout.afterNanos(), () -> {
                     unbuffered.passDeadline();
                     timeout.overran();
                 });
-                request.setAttribute(UNBUFFERED_DEADLINE, h);
             }
         }
         Throwable failure = null;
@@ -184,9 +182,8 @@ final class PolicyRunner {
             if (gate != null && (timeout != null || owner)) {
                 gate.handlerReturned();
             }
-            if (request.getAttribute(UNBUFFERED_DEADLINE) instanceof DeadlineTimer.Handle h && timeout != null
-                    && context == null) {
-                h.cancel();
+            if (unbufferedDeadline != null) {
+                unbufferedDeadline.cancel();
             }
             if (owner && (failure != null || !request.isAsyncStarted())) {
                 try {
@@ -220,12 +217,14 @@ final class PolicyRunner {
     /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
     private void resume(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                         Exchange exchange) throws IOException, ServletException {
-        exchange.resume(new ServletRequestView(request, ServletRequestView.pathOf(request)), engine.clock().nanoTime());
+        ServletRequestView view = new ServletRequestView(request, ServletRequestView.pathOf(request));
+        exchange.resume(view, engine.clock().nanoTime());
         if (exchange.pending()) {
             await(engine, request, response, chain, exchange);
             return;
         }
-        proceed(engine, request, response, chain, exchange);
+        // only requests that waited in a queue match again; the engine is immutable, so it is the same policy
+        proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange);
     }
 
     private void await(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,

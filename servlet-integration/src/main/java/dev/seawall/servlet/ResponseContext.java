@@ -80,10 +80,6 @@ final class ResponseContext {
         }
     }
 
-    boolean hasFallback() {
-        return fallback != null;
-    }
-
     /** Arms the deadline of a timeout stage. */
     void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos) {
         if (timeout != null) {

@@ -9,8 +9,9 @@ import java.util.Enumeration;
 import java.util.Iterator;
 
 /**
- * {@link RequestView} over an {@link HttpServletRequest}. Confined to the request's thread; reads only
- * what the container already parsed and never touches the body or the parameters.
+ * {@link RequestView} over an {@link HttpServletRequest}. Reads only what the container already parsed
+ * (headers, principal, addresses) and never touches the body or the parameters; that is also why a timeout
+ * answer may read it from the deadline thread while the handler still runs: parsed headers no longer change.
  */
 final class ServletRequestView implements RequestView {
 
