@@ -28,11 +28,13 @@ public final class DemoServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final String statusToken;
+    private final PaymentProvider provider;
 
-    private DemoServer(Server server, ServerConnector connector, String statusToken) {
+    private DemoServer(Server server, ServerConnector connector, String statusToken, PaymentProvider provider) {
         this.server = server;
         this.connector = connector;
         this.statusToken = statusToken;
+        this.provider = provider;
     }
 
     /** Starts the demo on 127.0.0.1 and the given port (0 = any free port). */
@@ -42,6 +44,15 @@ public final class DemoServer implements AutoCloseable {
 
     /** Starts the demo with the bearer token that protects {@code /seawall/status}. */
     public static DemoServer start(int port, String statusToken) throws Exception {
+        return start(port, statusToken, System::currentTimeMillis);
+    }
+
+    /**
+     * @param scriptClock the wall clock (epoch millis) of the payment provider's script; tests pin it to a
+     *                    phase of the minute so that "back to the script" is deterministic
+     */
+    static DemoServer start(int port, String statusToken, java.util.function.LongSupplier scriptClock)
+            throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -59,9 +70,12 @@ public final class DemoServer implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         webapp.setAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE, registry);
         webapp.setInitParameter(SeawallStatusServlet.TOKEN_CONTEXT_PARAM, statusToken);
+        // the flaky provider lives here, not in the servlet, so /seawall/admin/provider and tests reach it
+        PaymentProvider provider = new PaymentProvider(scriptClock);
+        webapp.setAttribute(PaymentProvider.ATTRIBUTE, provider);
         server.setHandler(webapp);
         server.start();
-        return new DemoServer(server, connector, statusToken);
+        return new DemoServer(server, connector, statusToken, provider);
     }
 
     /** From SEAWALL_DEMO_TOKEN, else random: the status endpoint is never open by default. */
@@ -78,6 +92,11 @@ public final class DemoServer implements AutoCloseable {
     /** @return the bearer token of {@code /seawall/status} */
     public String statusToken() {
         return statusToken;
+    }
+
+    /** @return the simulated payment provider of this demo */
+    PaymentProvider provider() {
+        return provider;
     }
 
     /** Demo users of the BASIC realm; passwords are printed at start because this is a demo. */
@@ -142,6 +161,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/anything          default per-IP limit");
         System.out.println("  " + u + "/metrics               Prometheus meters (seawall_* among them)");
         System.out.println("  " + u + "/seawall/status        live state as JSON; needs the token below");
+        System.out.println("  " + u + "/seawall/latency       latency per policy, last 5 minutes (JSON; token)");
+        System.out.println("  " + u + "/seawall/admin/provider  GET / POST failure=0.6&latency=300ms | mode=auto (token)");
         System.out.println();
         System.out.println("Status page (live charts): " + u + "/seawall/#token=" + demo.statusToken());
         if (generator != null) {
@@ -161,6 +182,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
         System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
         System.out.println("  curl -s -H 'Authorization: Bearer " + demo.statusToken() + "' " + u + "/seawall/status");
+        System.out.println("  curl -s -X POST -H 'Authorization: Bearer " + demo.statusToken() + "' '" + u
+                + "/seawall/admin/provider?failure=0.6&latency=300ms'   # payments fail 60 %; mode=auto resets");
         System.out.println();
         demo.join();
     }

@@ -8,14 +8,21 @@ import java.io.IOException;
 
 /**
  * The demo's application: small JSON answers per endpoint. No Seawall logic here — every limit comes from
- * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}. Stateless and thread-safe.
+ * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}. Thread-safe: its only state is the
+ * shared, thread-safe {@link PaymentProvider}.
  */
 public class DemoServlet extends HttpServlet {
 
     /** How long the simulated report takes. */
     static final long REPORT_MILLIS = 2_000;
-    /** How long the simulated payment provider hangs in its bad phase. */
-    static final long PAYMENT_HANG_MILLIS = 5_000;
+
+    private volatile PaymentProvider provider;
+
+    @Override
+    public void init() {
+        // shared with ProviderAdminServlet through the servlet context; set once here, read on every call
+        provider = PaymentProvider.of(getServletContext());
+    }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -40,19 +47,19 @@ public class DemoServlet extends HttpServlet {
             }
             body = "{\"report\":\"quarterly\",\"rows\":1200}";
         } else if (path.startsWith("/api/payments")) {
-            // a simulated payment provider: down for the first 20 s of every minute, hanging for the next 10 s
-            long second = System.currentTimeMillis() / 1000 % 60;
-            if (second < 20) {
-                resp.sendError(502);
+            // the simulated provider: scripted (down 20 s a minute, then hanging 10 s) unless an operator
+            // overrode it through /seawall/admin/provider; an overridden failure throws ProviderFailure
+            PaymentProvider.Answer answer;
+            try {
+                answer = provider.call();
+            } catch (InterruptedException e) {
+                // Seawall's 1 s timeout answered the client and interrupted us: write nothing more
+                Thread.currentThread().interrupt();
                 return;
             }
-            if (second < 30) {
-                try {
-                    Thread.sleep(PAYMENT_HANG_MILLIS); // Seawall's 1 s timeout answers first and interrupts this
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            if (answer == PaymentProvider.Answer.FAIL) {
+                resp.sendError(502);
+                return;
             }
             body = "{\"payment\":\"accepted\"}";
         } else if (path.startsWith("/api/catalog")) {
