@@ -1,6 +1,9 @@
 'use strict';
 // Live Seawall status: polls /seawall/status with the bearer token, derives per-second rates from counter
-// deltas and keeps five minutes of history per series. No library, no network beyond this server.
+// deltas and keeps five minutes of history per series. Latency comes from the demo's /seawall/latency (five
+// minutes of 5 s slots kept by the server, so it is there as soon as the page opens); scenario buttons
+// change the simulated payment provider through /seawall/admin/provider. No library, no network beyond
+// this server.
 const HISTORY = 150;            // 150 samples x 2 s = 5 minutes
 const series = new Map();       // series name -> array of numbers
 let previous = null;
@@ -64,19 +67,58 @@ function stateStrip(states) {
   return c;
 }
 
+// A latency chart from the server's slots: median, 95th percentile and maximum in ms; empty slots are gaps.
+// data-samples (slots with calls) and data-calls let a browser test see that the chart has data.
+function latencyChart(l) {
+  const c = el('canvas', 'latency-chart');
+  c.width = 600; c.height = 90;
+  const g = c.getContext('2d');
+  const values = [...l.p50, ...l.p95, ...l.max].filter(v => v !== null);
+  const top = Math.max(1, ...values);
+  const w = c.width / Math.max(1, l.max.length - 1);
+  [[l.max, '#e6a5a0'], [l.p95, '#d68910'], [l.p50, '#1f6fb2']].forEach(([s, color]) => {
+    g.strokeStyle = color; g.fillStyle = color; g.lineWidth = 2; g.beginPath();
+    let drawing = false;
+    s.forEach((v, i) => {
+      if (v === null) { drawing = false; return; }
+      const x = i * w;
+      const y = c.height - 4 - (v / top) * (c.height - 10);
+      if (drawing) g.lineTo(x, y); else { g.moveTo(x, y); g.fillRect(x - 1, y - 1, 3, 3); }
+      drawing = true;
+    });
+    g.stroke();
+  });
+  g.fillStyle = '#5b6b7b'; g.font = '18px sans-serif'; g.fillText(top.toFixed(top < 10 ? 1 : 0) + ' ms', 4, 18);
+  c.dataset.samples = String(l.count.filter(n => n > 0).length);
+  c.dataset.calls = String(l.calls);
+  return c;
+}
+
+function latencyBox(l) {
+  const box = el('div', 'stage latency');
+  box.append(el('h3', '', 'latency (client-seen)'));
+  const last = [...l.count.keys()].reverse().find(i => l.count[i] > 0);
+  box.append(row('last 5 s: calls / median / p95 / max', last === undefined ? 'no calls in 5 min'
+      : l.count[last] + ' / ' + l.p50[last] + ' / ' + l.p95[last] + ' / ' + l.max[last] + ' ms'),
+    latencyChart(l),
+    legend([['#1f6fb2', 'median'], ['#d68910', 'p95'], ['#e6a5a0', 'max'], ['transparent', 'per 5 s, ms']]));
+  return box;
+}
+
 function rate(key, now, value) {
   if (!previous || previous[key] === undefined) return 0;
   const seconds = Math.max(0.5, (now - previousAt) / 1000);
   return Math.max(0, (value - previous[key]) / seconds);
 }
 
-function render(status, now) {
+function render(status, latency, now) {
   document.getElementById('source').textContent = 'from ' + status.source;
   const counters = {};
   const main = document.getElementById('policies');
   main.replaceChildren();
   for (const p of status.policies) {
     const card = el('section', 'card');
+    card.dataset.policy = p.name;
     card.append(el('h2', '', p.name),
       el('div', 'paths', p.paths.join(' ') + (p.methods.length ? '  (' + p.methods.join(', ') + ')' : '')));
     for (const s of p.stages) {
@@ -106,7 +148,8 @@ function render(status, now) {
           legend([['#1f6fb2', 'in flight'], ['#d68910', 'queued']]));
       } else if (s.kind === 'circuit-breaker') {
         const states = push(id + '/state', s.state);
-        const st = el('span', 'state ' + s.state, s.state);
+        const st = el('span', 'state breaker-state ' + s.state, s.state);
+        st.dataset.state = s.state;
         const r = el('div', 'row');
         r.append(el('span', '', 'breaker ' + s.breaker + (s.shadow ? ' (shadow)' : '')), st);
         const actions = el('div', 'row');
@@ -117,9 +160,23 @@ function render(status, now) {
         }
         box.append(r, row('failure rate', s.failureRate < 0 ? 'not enough calls' : s.failureRate.toFixed(1) + ' %'),
           stateStrip(states), legend([['#2e8b57', 'closed'], ['#d68910', 'half-open'], ['#c0392b', 'open']]), actions);
+      } else if (s.kind === 'timeout') {
+        box.append(row('deadline', s.afterMillis + ' ms, then ' + s.status),
+          row('answered at the deadline', s.answered),
+          row('overran (already streaming)', s.overran));
+      } else if (s.kind === 'fallback') {
+        box.append(row('on', s.on.join(', ') + (s.failClosed ? ' (fail-closed)' : '')),
+          row('served from cache', s.servedFromCache),
+          row('served static / handler', s.servedFallback),
+          row('unanswered', s.unanswered));
+        if (s.cachedCopies !== undefined) {
+          box.append(row('cache entries', s.cachedCopies + ' (' + s.cachedBytes + ' bytes)'));
+        }
       }
       card.append(box);
     }
+    const l = latency && latency.policies.find(x => x.policy === p.name);
+    if (l) card.append(latencyBox(l));
     main.append(card);
   }
   previous = counters;
@@ -127,23 +184,46 @@ function render(status, now) {
 }
 
 async function admin(breaker, action) {
-  const token = sessionStorage.getItem('seawall-token') || '';
   const r = await fetch('status?breaker=' + encodeURIComponent(breaker) + '&action=' + action,
-    { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+    { method: 'POST', headers: auth() });
   document.getElementById('message').textContent = r.ok ? '' : 'action refused (' + r.status + ')';
   poll();
+}
+
+function auth() {
+  return { Authorization: 'Bearer ' + (sessionStorage.getItem('seawall-token') || '') };
+}
+
+// the latency and provider panels are extras: when they fail, the status still renders
+async function optionalJson(url) {
+  try {
+    const r = await fetch(url, { headers: auth(), cache: 'no-store' });
+    return r.ok ? await r.json() : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function showProvider(p) {
+  if (!p) return;
+  document.getElementById('provider').textContent = p.mode === 'auto'
+    ? 'scripted (' + p.phase + ' now: ' + p.script + ')'
+    : 'manual: fails ' + Math.round(p.failure * 100) + ' % of calls, +' + p.latencyMillis + ' ms';
+  document.getElementById('provider-calls').textContent = p.calls + ' calls, ' + p.failures + ' failed';
 }
 
 async function poll() {
   const token = sessionStorage.getItem('seawall-token') || '';
   const message = document.getElementById('message');
   try {
-    const r = await fetch('status', { headers: { Authorization: 'Bearer ' + token }, cache: 'no-store' });
+    const [r, latency, provider] = await Promise.all([
+      fetch('status', { headers: auth(), cache: 'no-store' }), optionalJson('latency'), optionalJson('admin/provider')]);
     if (r.status === 401) {
       message.textContent = token ? 'token refused' : 'enter the token the demo printed at start';
     } else if (r.ok) {
       message.textContent = '';
-      render(await r.json(), Date.now());
+      render(await r.json(), latency, Date.now());
+      showProvider(provider);
     } else {
       message.textContent = 'status answered ' + r.status;
     }
@@ -151,6 +231,65 @@ async function poll() {
     message.textContent = 'server unreachable';
   }
 }
+
+// Scenarios: what each button asks of the simulated provider (POST /seawall/admin/provider).
+const SCENARIOS = {
+  fail60: 'failure=0.6&latency=0ms',
+  down: 'failure=1&latency=0ms',
+  slow: 'failure=0&latency=1500ms',
+  healthy: 'failure=0&latency=0ms',
+  reset: 'mode=auto',
+};
+
+async function scenario(name) {
+  const r = await fetch('admin/provider?' + SCENARIOS[name], { method: 'POST', headers: auth() });
+  document.getElementById('message').textContent = r.ok ? '' : 'scenario refused (' + r.status + ')';
+  if (r.ok) {
+    showProvider(await r.json());
+    // a breaker judges calls: without traffic nothing would change, so send some (unless resetting)
+    if (name !== 'reset') startTraffic(60);
+  }
+  poll();
+}
+
+// One payment request every 250 ms, one at a time, for a bounded time; counts what the client got.
+const traffic = { until: 0, running: false, live: 0, fallback: 0, other: 0 };
+
+function showTraffic() {
+  const active = Date.now() < traffic.until;
+  document.getElementById('traffic-toggle').textContent = active ? 'Stop traffic' : 'Send payment traffic';
+  document.getElementById('traffic').textContent = (active ? 'sending: ' : 'sent: ') + traffic.live + ' live, '
+    + traffic.fallback + ' fallback, ' + traffic.other + ' other';
+}
+
+async function startTraffic(seconds) {
+  traffic.until = Date.now() + seconds * 1000;
+  showTraffic();
+  if (traffic.running) return;
+  traffic.running = true;
+  try {
+    while (Date.now() < traffic.until) {
+      try {
+        const r = await fetch('../api/payments', { cache: 'no-store' });
+        const source = r.headers.get('X-Data-Source');
+        if (source === 'live') traffic.live++; else if (source === 'fallback') traffic.fallback++; else traffic.other++;
+      } catch (e) {
+        traffic.other++;
+      }
+      showTraffic();
+      await new Promise(resolve => setTimeout(resolve, 250));
+    }
+  } finally {
+    traffic.running = false;
+    showTraffic();
+  }
+}
+
+document.querySelectorAll('[data-scenario]').forEach(b =>
+  b.addEventListener('click', () => scenario(b.dataset.scenario)));
+document.getElementById('traffic-toggle').addEventListener('click', () => {
+  if (Date.now() < traffic.until) { traffic.until = 0; showTraffic(); } else startTraffic(60);
+});
 
 document.getElementById('login').addEventListener('submit', e => {
   e.preventDefault();

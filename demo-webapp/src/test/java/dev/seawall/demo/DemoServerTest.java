@@ -148,6 +148,16 @@ class DemoServerTest {
     }
 
     @Test
+    void theStatusPageOffersProviderScenariosLatencyChartsAndTimeoutAndFallbackRows() throws Exception {
+        assertThat(send(at("/seawall/")).body()).contains("id=\"scenario-fail60\"").contains("id=\"scenario-reset\"")
+                .doesNotContain("http://", "https://"); // everything from this server: no CDN
+        assertThat(send(at("/seawall/status.js")).body())
+                .contains("optionalJson('latency')").contains("'admin/provider?'").contains("failure=0.6")
+                .contains("mode=auto").contains("s.answered").contains("s.overran").contains("s.servedFromCache")
+                .contains("s.servedFallback").contains("s.cachedCopies").contains("setInterval(poll, 2000)");
+    }
+
+    @Test
     void theTrafficGeneratorExercisesEveryPolicy() throws Exception {
         try (DemoServer own = DemoServer.start(0, "a-token-for-this-test-only")) {
             DemoTraffic traffic = new DemoTraffic(own.uri());
