@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -111,7 +110,8 @@ class StatusPageBrowserIT {
         // the page changed the provider, sends payment traffic itself and shows the result without a reload
         await().atMost(Duration.ofSeconds(30)).until(() -> demo.provider().settings().mode() == PaymentProvider.Mode.MANUAL);
         assertThat(demo.provider().settings().failureRate()).isEqualTo(0.6);
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        // the page sends traffic for 60 s; at a 60 % failure rate a 10-call window reaches 50 % within seconds
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> "OPEN".equals(paymentsBreakerState()));
         await().atMost(Duration.ofSeconds(30)).until(() -> paymentsLatencyCalls() > 0);
         assertThat((String) js("return document.getElementById('provider').textContent;")).contains("60 %");
@@ -121,6 +121,5 @@ class StatusPageBrowserIT {
         Path png = target.resolve("status-page.png");
         Files.write(png, browser.getScreenshotAs(OutputType.BYTES));
         assertThat(Files.size(png)).isPositive();
-        assertThat(browser).isInstanceOf(TakesScreenshot.class);
     }
 }
