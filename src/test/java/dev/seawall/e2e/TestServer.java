@@ -105,6 +105,34 @@ final class TestServer implements AutoCloseable {
         return new TestServer(server, connector);
     }
 
+    /**
+     * A Jersey application mounted at {@code /api/*} (initialised when the server starts, so a bad annotation fails
+     * the start), behind the given Seawall filters (outer first; none for the feature alone).
+     */
+    static TestServer jersey(jakarta.ws.rs.core.Application app, java.util.List<Filter> filters, int maxThreads)
+            throws Exception {
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool =
+                new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
+        pool.setReservedThreads(0);
+        Server server = new Server(pool);
+        ServerConnector connector = connector(server);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        for (Filter f : filters) {
+            FilterHolder holder = new FilterHolder(f);
+            holder.setAsyncSupported(true);
+            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        }
+        ServletHolder jersey = new ServletHolder(new org.glassfish.jersey.servlet.ServletContainer(
+                org.glassfish.jersey.server.ResourceConfig.forApplication(app)));
+        jersey.setAsyncSupported(true);
+        jersey.setInitOrder(1);
+        context.addServlet(jersey, "/api/*");
+        server.setHandler(context);
+        server.start();
+        return new TestServer(server, connector);
+    }
+
     /** @return threads of the pool running a job now */
     int busyThreads() {
         return ((org.eclipse.jetty.util.thread.QueuedThreadPool) server.getThreadPool()).getBusyThreads();

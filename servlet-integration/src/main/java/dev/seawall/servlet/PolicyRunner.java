@@ -95,6 +95,7 @@ final class PolicyRunner {
             chain.doFilter(req, res);
             return;
         }
+        request.setAttribute(Policy.APPLIED_ATTRIBUTE, policy.name());
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);
@@ -194,7 +195,8 @@ final class PolicyRunner {
                     }
                 }
             }
-            settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate);
+            int appStatus = owner ? context.applicationStatus() : 0;
+            settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate, appStatus);
         }
         if (failure != null && !handled) {
             rethrow(failure);
@@ -280,10 +282,11 @@ final class PolicyRunner {
     /**
      * @param unanswered the failure when nobody answered it (the container will), else null
      * @param failure    what the application threw, answered or not (the breaker counts it either way)
+     * @param appStatus  the application's status before a fallback replaced it, or 0 when unknown
      */
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
                                Exchange exchange, Throwable unanswered, Throwable failure, long appStart,
-                               ResponseGate gate) {
+                               ResponseGate gate, int appStatus) {
         if (failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
             // an inner Seawall filter refused the request: it never reached the application
             exchange.release();
@@ -293,7 +296,9 @@ final class PolicyRunner {
             request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart, gate));
             return;
         }
-        int status = unanswered != null ? statusOf(response, unanswered) : response.getStatus();
+        // the application's status, not a fallback's substitute: a 502 answered by a 202 fallback is a failure
+        int status = unanswered != null ? statusOf(response, unanswered)
+                : appStatus > 0 ? appStatus : response.getStatus();
         exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(),
                 gate != null && gate.deadlinePassed()));
     }

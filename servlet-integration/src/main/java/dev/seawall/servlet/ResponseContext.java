@@ -52,6 +52,8 @@ final class ResponseContext {
     private volatile TimeoutStage timeout;
     private volatile DeadlineTimer.Handle deadline;
     private volatile AsyncContext async;
+    /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
+    private volatile int applicationStatus;
 
     ResponseContext(HttpServletRequest request, HttpServletResponse real, ServletRequestView view, int bufferBytes,
                     int captureLimit, NanoClock clock) {
@@ -165,6 +167,7 @@ final class ResponseContext {
             d.cancel();
         }
         response.flushWriter();
+        applicationStatus = failure != null ? 500 : response.appStatus();
         boolean won;
         synchronized (gate) {
             won = gate.finish();
@@ -212,6 +215,14 @@ final class ResponseContext {
         response.commit();
         remember();
         return true;
+    }
+
+    /**
+     * @return the status the application answered with, before a fallback replaced it (the breaker must judge
+     *         the application, not the substitute); 0 before {@link #finish}
+     */
+    int applicationStatus() {
+        return applicationStatus;
     }
 
     private void replace(FallbackResponse r) throws IOException {

@@ -14,12 +14,14 @@ public final class ConfigException extends RuntimeException {
     private final String source;
     private final int line;
     private final String keyPath;
+    private final String problem;
 
     public ConfigException(String source, int line, String keyPath, String problem) {
         super(format(source, line, keyPath, problem));
         this.source = source;
         this.line = line;
         this.keyPath = keyPath;
+        this.problem = problem;
     }
 
     private static String format(String source, int line, String keyPath, String problem) {
@@ -47,6 +49,11 @@ public final class ConfigException extends RuntimeException {
     /** @return the key path such as {@code policies[0].rate-limits[1].limit}, or empty */
     public String keyPath() {
         return keyPath == null ? "" : keyPath;
+    }
+
+    /** @return what is wrong, without the file, line and key path */
+    public String problem() {
+        return problem;
     }
 
     @Override

@@ -60,8 +60,17 @@ public final class PolicyFactory {
 
     /** @return every policy of the file, each with its chain */
     public static List<Policy> policies(SeawallConfig config, Context context) {
+        return policies(config, context, new Breakers());
+    }
+
+    /**
+     * @param breakers named breakers shared with other configurations built with the same instance (the JAX-RS
+     *                 feature builds one configuration per annotated resource method, and methods naming the same
+     *                 breaker share it)
+     * @return every policy of the file, each with its chain
+     */
+    public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers) {
         TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
-        Breakers breakers = new Breakers();
         List<Policy> out = new ArrayList<>();
         for (PolicyConfig p : config.policies()) {
             out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
@@ -77,6 +86,9 @@ public final class PolicyFactory {
     /** The named breakers of one configuration while it is being built. Not thread-safe; build-time only. */
     public static final class Breakers {
         private final Map<String, SharedBreaker> byName = new HashMap<>();
+
+        public Breakers() {
+        }
     }
 
     static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,

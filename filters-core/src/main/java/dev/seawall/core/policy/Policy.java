@@ -22,6 +22,13 @@ import java.util.Set;
 public record Policy(String name, List<String> paths, Set<String> methods, Chain chain, boolean failClosed,
                      int bufferBytes) {
 
+    /**
+     * The request attribute (a JAX-RS request property in a servlet container) naming the policy a Seawall
+     * servlet filter applied to the request, so that a {@code SeawallFeature} behind it never applies the same
+     * policy a second time.
+     */
+    public static final String APPLIED_ATTRIBUTE = "dev.seawall.policy";
+
     /** A policy that fails open, with the default response buffer. */
     public Policy(String name, List<String> paths, Set<String> methods, Chain chain) {
         this(name, paths, methods, chain, false, TimeoutStage.DEFAULT_BUFFER_BYTES);

@@ -1,0 +1,139 @@
+package dev.seawall.jaxrs;
+
+import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.chain.Stage;
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.policy.Policy;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import dev.seawall.core.problem.Failures;
+import org.glassfish.jersey.server.ContainerRequest;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The filter {@link SeawallFeature} binds to one resource method: matches the YAML policy by path, combines it
+ * with the method's annotations, admits or refuses the request, and decorates the response.
+ *
+ * <p>Combination rule: a YAML policy matching the request replaces the annotation of every stage it configures
+ * (operators tune without recompiling); stages the YAML policy does not configure come from the annotations.
+ * When a Seawall servlet filter already applied that YAML policy to the request, its stages are not applied a
+ * second time: only the annotation stages it does not configure run here.
+ *
+ * <p>Thread-safe: one instance serves every request of its method. The combined chains are built once per
+ * (YAML policy, already-applied) pair and cached; there are at most twice as many as YAML policies.
+ */
+final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilter {
+
+    private final SeawallRuntime runtime;
+    private final Policy annotated;
+    private final boolean async;
+    private final ConcurrentHashMap<Policy, Optional<Policy>> combined = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Policy, Optional<Policy>> remaining = new ConcurrentHashMap<>();
+
+    /**
+     * @param annotated the policy the method's annotations declare, or null
+     * @param async     the method takes a {@code @Suspended AsyncResponse} (and is not {@code @ManagedAsync})
+     */
+    MethodGuard(SeawallRuntime runtime, Policy annotated, boolean async) {
+        this.runtime = runtime;
+        this.annotated = annotated;
+        this.async = async;
+    }
+
+    Policy annotated() {
+        return annotated;
+    }
+
+    boolean async() {
+        return async;
+    }
+
+    /** @return the policy for a request matched (or not) by a YAML policy; null when nothing applies */
+    Policy effective(Policy yaml, boolean yamlAppliedAlready) {
+        if (yaml == null) {
+            return annotated;
+        }
+        if (annotated == null) {
+            return yamlAppliedAlready ? null : yaml;
+        }
+        ConcurrentHashMap<Policy, Optional<Policy>> cache = yamlAppliedAlready ? remaining : combined;
+        return cache.computeIfAbsent(yaml, y -> Optional.ofNullable(combine(y, !yamlAppliedAlready))).orElse(null);
+    }
+
+    private Policy combine(Policy yaml, boolean withYamlStages) {
+        Set<StageKind> yamlKinds = EnumSet.noneOf(StageKind.class);
+        for (Stage s : yaml.chain().stages()) {
+            yamlKinds.add(s.kind());
+        }
+        List<Stage> stages = new ArrayList<>();
+        if (withYamlStages) {
+            stages.addAll(yaml.chain().stages());
+        }
+        for (Stage s : annotated.chain().stages()) {
+            if (!yamlKinds.contains(s.kind())) {
+                stages.add(s);
+            }
+        }
+        if (stages.isEmpty()) {
+            return null;
+        }
+        ChainBuilder chain = ChainBuilder.create().label("policy " + yaml.name() + " + " + annotated.name());
+        stages.forEach(chain::add);
+        String name = withYamlStages ? yaml.name() : annotated.name();
+        // the response buffer belongs to whoever brings the stages that need it (timeout, fallback)
+        boolean yamlBuffers = yamlKinds.contains(StageKind.TIMEOUT) || yamlKinds.contains(StageKind.FALLBACK);
+        int buffer = withYamlStages && yamlBuffers ? yaml.bufferBytes() : annotated.bufferBytes();
+        return new Policy(name, yaml.paths(), yaml.methods(), chain.build(),
+                yaml.failClosed() || !withYamlStages && annotated.failClosed(), buffer);
+    }
+
+    @Override
+    public void filter(ContainerRequestContext context) {
+        if (context.getProperty(GuardedRequest.PROPERTY) != null) {
+            return; // a request is guarded once, even if Jersey re-runs filters
+        }
+        JaxrsRequestView view = runtime.origin().view(context);
+        Policy yaml = runtime.engine() == null ? null : runtime.engine().match(view.method(), view.path());
+        boolean applied = yaml != null && yaml.name().equals(context.getProperty(Policy.APPLIED_ATTRIBUTE));
+        Policy policy = effective(yaml, applied);
+        if (policy == null) {
+            return;
+        }
+        Exchange exchange = policy.chain().admit(view, runtime.clock().nanoTime());
+        GuardedRequest guarded = new GuardedRequest(runtime, policy, view, exchange, (ContainerRequest) context);
+        context.setProperty(GuardedRequest.PROPERTY, guarded);
+        if (exchange.pending()) {
+            // JAX-RS filters cannot suspend a request: the wait is bounded by max-wait, on this thread
+            // (README: the servlet filter queues without holding a thread)
+            try {
+                guarded.awaitBlocking();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                context.abortWith(Responses.problem(Failures.failedClosed(policy.name(), Failures.newRequestId())));
+                return;
+            }
+        }
+        if (!exchange.admitted()) {
+            context.abortWith(guarded.refusal());
+            return;
+        }
+        guarded.start(async ? null : Thread.currentThread());
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (request.getProperty(GuardedRequest.PROPERTY) instanceof GuardedRequest guarded
+                && !guarded.answeredBySeawall()) {
+            guarded.decorate(response);
+        }
+    }
+}
