@@ -49,14 +49,6 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         this.async = async;
     }
 
-    Policy annotated() {
-        return annotated;
-    }
-
-    boolean async() {
-        return async;
-    }
-
     /** @return the policy for a request matched (or not) by a YAML policy; null when nothing applies */
     Policy effective(Policy yaml, boolean yamlAppliedAlready) {
         if (yaml == null) {

@@ -6,25 +6,16 @@ import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.DeadlineTimer;
 import jakarta.ws.rs.container.ContainerRequestContext;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * What one {@link SeawallFeature} installation shares between its filters, listeners and invocation handlers:
- * the YAML engine (or none), the annotation policies' factory, the deadline timer and the executor that runs
- * asynchronous resource methods once they leave a throttle queue.
+ * the YAML engine (or none), the annotation policies' factory and the deadline timer.
  *
- * <p>Thread-safe: built while the application starts; the lazily created timer and executor are published
+ * <p>Thread-safe: built while the application starts; the lazily created timer is published
  * under this object's monitor; everything else is immutable.
  */
 final class SeawallRuntime implements AutoCloseable {
-
-    /** Threads that run deferred asynchronous resource methods; their work is short (the method suspends). */
-    private static final int DEFERRED_THREADS = 4;
 
     private final Seawall engine;
     private final boolean ownsEngine;
@@ -33,7 +24,6 @@ final class SeawallRuntime implements AutoCloseable {
     private final Function<ContainerRequestContext, String> remoteAddress;
     private volatile Origin origin;
     private volatile DeadlineTimer ownTimer; // created under this object's monitor, read without it
-    private volatile ExecutorService deferred;
 
     SeawallRuntime(Seawall engine, boolean ownsEngine, NanoClock clock, PolicyFactory.Context context,
                    Function<ContainerRequestContext, String> remoteAddress) {
@@ -70,10 +60,6 @@ final class SeawallRuntime implements AutoCloseable {
         return o;
     }
 
-    Function<ContainerRequestContext, String> remoteAddress() {
-        return remoteAddress;
-    }
-
     /** @return the timer for deadlines: the engine's, or one of our own for annotation timeouts */
     DeadlineTimer deadlines() {
         if (engine != null && engine.deadlines() != null) {
@@ -91,44 +77,11 @@ final class SeawallRuntime implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs a deferred asynchronous resource method. The queue cannot grow past the throttle queues that feed it
-     * (each waiting request is decided once), so it is bounded by configuration.
-     */
-    ExecutorService deferred() {
-        ExecutorService e = deferred;
-        if (e != null) {
-            return e;
-        }
-        synchronized (this) {
-            return deferredLocked();
-        }
-    }
-
-    private ExecutorService deferredLocked() {
-        if (deferred == null) {
-            AtomicInteger n = new AtomicInteger();
-            ThreadPoolExecutor ex = new ThreadPoolExecutor(DEFERRED_THREADS, DEFERRED_THREADS, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "seawall-jaxrs-resume-" + n.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-            ex.allowCoreThreadTimeOut(true);
-            deferred = ex;
-        }
-        return deferred;
-    }
-
     @Override
     public synchronized void close() {
         if (ownTimer != null) {
             ownTimer.close();
             ownTimer = null;
-        }
-        if (deferred != null) {
-            deferred.shutdown();
-            deferred = null;
         }
         if (ownsEngine && engine != null) {
             engine.close();
