@@ -1,6 +1,12 @@
 package dev.seawall.core;
 
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.Gauges;
+import dev.seawall.core.ratelimit.BucketStore;
+import dev.seawall.core.ratelimit.Stores;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.policy.PathPolicyTable;
@@ -22,7 +28,7 @@ import java.util.Set;
  * The engine an adapter talks to: the compiled policy table and the clock.
  *
  * <p>Immutable and thread-safe; one instance serves every request. A configuration reload builds a new
- * instance and swaps it in atomically (the adapter holds it in a volatile field). An engine with a timeout
+ * instance with {@link #reload} and swaps it in atomically (see {@link LiveSeawall}). An engine with a timeout
  * policy owns a {@link DeadlineTimer} thread: {@link #close()} it when the application stops (the servlet
  * filters do so in {@code destroy()}), or the thread outlives a redeploy.
  */
@@ -34,10 +40,15 @@ public final class Seawall implements AutoCloseable {
     private final String source;
     private final SeawallConfig config;
     private final DeadlineTimer deadlines;
-    private final boolean ownsDeadlines;
+    private final PolicyFactory.Context context;
+    private final List<Policy> programmatic;
+    /** cleared when a reload hands the timer or the store to the engine replacing this one */
+    private volatile boolean ownsDeadlines;
+    private volatile boolean ownsStore;
 
     private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config,
-                    DeadlineTimer deadlines) {
+                    DeadlineTimer deadlines, PolicyFactory.Context context, List<Policy> programmatic,
+                    boolean ownsStore) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -56,6 +67,9 @@ public final class Seawall implements AutoCloseable {
         boolean timeouts = policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null);
         this.ownsDeadlines = deadlines == null && timeouts;
         this.deadlines = deadlines != null ? deadlines : timeouts ? DeadlineTimer.start(clock) : null;
+        this.context = context;
+        this.programmatic = List.copyOf(programmatic);
+        this.ownsStore = ownsStore;
     }
 
     /** @return the timer firing request deadlines; null when no policy has a timeout */
@@ -63,11 +77,102 @@ public final class Seawall implements AutoCloseable {
         return deadlines;
     }
 
-    /** Stops the deadline timer the engine started (not one handed to its builder). Idempotent. */
+    /**
+     * Stops the deadline timer the engine started (not one handed to its builder) and closes the bucket store it
+     * created, unless a reload handed them on. Idempotent.
+     */
     @Override
     public void close() {
         if (ownsDeadlines) {
+            ownsDeadlines = false;
             deadlines.close();
+        }
+        if (ownsStore) {
+            ownsStore = false;
+            context.store().close();
+        }
+    }
+
+    /** @return where rate-limit buckets live (the local store unless {@code store:} says otherwise) */
+    public BucketStore store() {
+        return context.store();
+    }
+
+    /**
+     * Builds the engine for a new version of the YAML configuration, carrying the state of everything whose settings
+     * did not change: a stage of a policy with the same name and the same settings is kept as it is (buckets,
+     * breaker window, queue, cached copies); a named or per-policy breaker with the same settings keeps its window;
+     * the bucket store is kept when {@code store:} did not change. Policies added in code are kept. This engine keeps
+     * serving until the caller swaps; then the caller must call {@link #handOver(Seawall)}.
+     *
+     * @throws dev.seawall.core.config.ConfigException for an invalid configuration, exactly as at start-up; nothing
+     *                                                 changes then
+     */
+    public Seawall reload(String sourceName, String text) {
+        SeawallConfig next = ConfigLoader.parse(sourceName, text);
+        boolean keepStore = config != null ? ConfigValues.sameSettings(config.store(), next.store())
+                : next.store().local();
+        BucketStore store = keepStore ? context.store() : Stores.create(sourceName, next.store(), clock, context.meterRegistry());
+        PolicyFactory.Context ctx = new PolicyFactory.Context(clock, context.meterRegistry(), context.planResolver(),
+                store);
+        try {
+            PolicyFactory.Previous previous = config == null ? null
+                    : new PolicyFactory.Previous(config, policies, context.store());
+            List<Policy> all = new ArrayList<>(PolicyFactory.policies(next, ctx, new PolicyFactory.Breakers(),
+                    previous));
+            all.addAll(programmatic);
+            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore);
+        } catch (RuntimeException e) {
+            if (!keepStore) {
+                store.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Completes a reload once {@code next} (built by {@link #reload}) serves requests: hands the deadline timer on,
+     * closes this engine's store if {@code next} does not use it, and moves the names of gauges from the stages and
+     * breakers {@code next} rebuilt to the new ones (Micrometer would otherwise keep reporting the old objects).
+     * Requests still running on this engine finish normally.
+     */
+    public void handOver(Seawall next) {
+        Objects.requireNonNull(next, "next");
+        if (next.deadlines == deadlines && ownsDeadlines) {
+            ownsDeadlines = false;
+            next.ownsDeadlines = true;
+        } else if (ownsDeadlines && next.deadlines != deadlines) {
+            close();
+        }
+        if (ownsStore && next.context.store() != context.store()) {
+            ownsStore = false;
+            context.store().close();
+        }
+        Set<Object> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        next.gaugeOwners(kept::add);
+        Set<Object> old = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        gaugeOwners(old::add);
+        for (Object o : old) {
+            if (!kept.contains(o)) {
+                ((Gauges.Owner) o).gauges().remove();
+            }
+        }
+        for (Object o : kept) {
+            if (!old.contains(o)) {
+                ((Gauges.Owner) o).gauges().rebind();
+            }
+        }
+    }
+
+    private void gaugeOwners(java.util.function.Consumer<Object> out) {
+        for (Policy p : policies) {
+            for (Stage s : p.chain().stages()) {
+                if (s instanceof BreakerStage b) {
+                    out.accept(b.breaker());
+                } else if (s instanceof Gauges.Owner o) {
+                    out.accept(o);
+                }
+            }
         }
     }
 
@@ -177,13 +282,20 @@ public final class Seawall implements AutoCloseable {
          */
         public Seawall build() {
             if (yamlText == null) {
-                return new Seawall(policies, clock, source, null, deadlines);
+                return new Seawall(policies, clock, source, null, deadlines,
+                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
-            List<Policy> all = new ArrayList<>(PolicyFactory.policies(config,
-                    new PolicyFactory.Context(clock, meterRegistry, planResolver)));
-            all.addAll(policies);
-            return new Seawall(all, clock, yamlSource, config, deadlines);
+            BucketStore store = Stores.create(yamlSource, config.store(), clock, meterRegistry);
+            try {
+                PolicyFactory.Context ctx = new PolicyFactory.Context(clock, meterRegistry, planResolver, store);
+                List<Policy> all = new ArrayList<>(PolicyFactory.policies(config, ctx));
+                all.addAll(policies);
+                return new Seawall(all, clock, yamlSource, config, deadlines, ctx, policies, !config.store().local());
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.seawall.core.breaker;
 
+import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.time.NanoClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -27,7 +28,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe.
  */
-public final class Breaker {
+public final class Breaker implements Gauges.Owner {
+
+    private final Gauges gauges;
+
+    @Override
+    public Gauges gauges() {
+        return gauges;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Breaker.class);
 
@@ -76,8 +84,9 @@ public final class Breaker {
                 LOG.info("Seawall: circuit breaker {} closed", name);
             }
         });
-        Gauge.builder("seawall.breaker.state", this, b -> b.stateCode())
-                .description("0 closed, 1 open, 2 half-open").tag("breaker", name).register(registry);
+        this.gauges = new Gauges(registry);
+        gauges.add(Gauge.builder("seawall.breaker.state", this, b -> b.stateCode())
+                .description("0 closed, 1 open, 2 half-open").tag("breaker", name));
         this.successes = calls(registry, "success");
         this.failures = calls(registry, "failure");
         this.slow = calls(registry, "slow");

@@ -65,13 +65,20 @@ public final class ConfigLoader {
     private static final Pattern CONTENT_TYPE = Pattern.compile(
             "[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\\s*;\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(\"[^\"\\p{Cntrl}]*\"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*");
 
-    private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies");
+    private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
+            "store");
+    private static final Set<String> STORE_KEYS = Set.of("type", "uri", "key-prefix", "timeout", "on-failure", "nodes",
+            "key-salt", "key-salt-env", "backoff", "failures");
+    private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9:_.{}-]{0,64}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    /** A salt shorter than this is guessable enough to let someone map remote keys back to identities. */
+    static final int MIN_SALT_CHARS = 16;
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
             "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer");
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
-            "attribute", "source", "segment", "plans", "plan-of");
+            "attribute", "source", "segment", "plans", "plan-of", "store");
     private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
             "max-concurrent-per-key", "per-key");
     private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
@@ -184,6 +191,8 @@ public final class ConfigLoader {
         private final Set<StageKind> available;
         /** value node to its key node, so that errors about a whole block cite the key's line */
         private final Map<Node, Node> keyOf = new java.util.IdentityHashMap<>();
+        /** whether the file configures a shared store, known before its policies are read */
+        private boolean sharedStore;
 
         Parser(String source, Set<StageKind> available) {
             this.source = source;
@@ -238,6 +247,8 @@ public final class ConfigLoader {
                     ipv6Prefix = integer(cm.get("ipv6-prefix"), "client-ip.ipv6-prefix", 1, 128);
                 }
             }
+            StoreConfig store = m.containsKey("store") ? store(m.get("store")) : StoreConfig.LOCAL;
+            this.sharedStore = !store.local();
             Node ps = m.get("policies");
             if (ps == null) {
                 throw error(root, "policies", "is required (a list of policies)");
@@ -256,7 +267,94 @@ public final class ConfigLoader {
                 PolicyConfig p = policy(items.get(i), "policies[" + i + "]", names, claims);
                 policies.add(p);
             }
-            return new SeawallConfig(source, trusted, headers, ipv6Prefix, policies);
+            return new SeawallConfig(source, trusted, headers, ipv6Prefix, policies, store);
+        }
+
+        StoreConfig store(Node node) {
+            Map<String, Node> m = mapping(node, "store", STORE_KEYS);
+            int line = lineOf(node);
+            String type = m.containsKey("type") ? scalar(m.get("type"), "store.type").trim() : "local";
+            if (!SAFE_NAME.matcher(type).matches()) {
+                throw error(m.get("type"), "store.type", ConfigValues.quote(type) + " is not a store type (expected"
+                        + " local or redis)");
+            }
+            if ("local".equals(type)) {
+                for (String k : m.keySet()) {
+                    if (!"type".equals(k)) {
+                        throw error(m.get(k), "store." + k, "applies only to a shared store (type: redis)");
+                    }
+                }
+                return StoreConfig.LOCAL;
+            }
+            Node uriNode = m.get("uri");
+            if (uriNode == null) {
+                throw error(node, "store.uri", "is required for type: " + type + " (e.g. redis://127.0.0.1:6379)");
+            }
+            String uri = scalar(uriNode, "store.uri").trim();
+            if (!(uri.startsWith("redis://") || uri.startsWith("rediss://")) || uri.length() > 2000
+                    || uri.chars().anyMatch(c -> c <= ' ')) {
+                throw error(uriNode, "store.uri", "is not a redis:// or rediss:// URI");
+            }
+            String prefix = "seawall:";
+            if (m.containsKey("key-prefix")) {
+                prefix = scalar(m.get("key-prefix"), "store.key-prefix");
+                if (!KEY_PREFIX.matcher(prefix).matches()) {
+                    throw error(m.get("key-prefix"), "store.key-prefix", ConfigValues.quote(prefix)
+                            + " must be at most 64 chars of A-Z, a-z, 0-9, ':', '_', '.', '-', '{', '}'");
+                }
+            }
+            Duration timeout = Duration.ofMillis(50);
+            if (m.containsKey("timeout")) {
+                timeout = duration(m.get("timeout"), "store.timeout");
+                if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofSeconds(10)) > 0) {
+                    throw error(m.get("timeout"), "store.timeout", "must be between 1ms and 10s");
+                }
+            }
+            StoreConfig.OnFailure onFailure = StoreConfig.OnFailure.LOCAL;
+            if (m.containsKey("on-failure")) {
+                String v = scalar(m.get("on-failure"), "store.on-failure");
+                onFailure = StoreConfig.OnFailure.fromConfigName(v);
+                if (onFailure == null) {
+                    throw error(m.get("on-failure"), "store.on-failure", ConfigValues.quote(v)
+                            + " is not a choice (expected local, allow or deny)");
+                }
+            }
+            int nodes = m.containsKey("nodes") ? integer(m.get("nodes"), "store.nodes", 1, 10_000) : 1;
+            if (m.containsKey("key-salt") == m.containsKey("key-salt-env")) {
+                throw error(m.containsKey("key-salt") ? m.get("key-salt-env") : node, "store.key-salt",
+                        m.containsKey("key-salt") ? "give key-salt or key-salt-env, not both"
+                                : "is required for a shared store (or key-salt-env naming an environment variable):"
+                                + " a secret of at least " + MIN_SALT_CHARS + " characters, the same on every node");
+            }
+            String salt;
+            if (m.containsKey("key-salt")) {
+                salt = scalar(m.get("key-salt"), "store.key-salt");
+                if (salt.length() < MIN_SALT_CHARS) {
+                    // the value is a secret: never quote it back
+                    throw error(m.get("key-salt"), "store.key-salt", "is shorter than " + MIN_SALT_CHARS
+                            + " characters");
+                }
+            } else {
+                String env = scalar(m.get("key-salt-env"), "store.key-salt-env").trim();
+                if (!ENV_NAME.matcher(env).matches()) {
+                    throw error(m.get("key-salt-env"), "store.key-salt-env", ConfigValues.quote(env)
+                            + " is not an environment variable name");
+                }
+                salt = System.getenv(env);
+                if (salt == null || salt.length() < MIN_SALT_CHARS) {
+                    throw error(m.get("key-salt-env"), "store.key-salt-env", "the environment variable " + env
+                            + (salt == null ? " is not set" : " holds fewer than " + MIN_SALT_CHARS + " characters"));
+                }
+            }
+            Duration backoff = Duration.ofSeconds(2);
+            if (m.containsKey("backoff")) {
+                backoff = duration(m.get("backoff"), "store.backoff");
+                if (backoff.compareTo(Duration.ofMillis(10)) < 0 || backoff.compareTo(Duration.ofMinutes(10)) > 0) {
+                    throw error(m.get("backoff"), "store.backoff", "must be between 10ms and 10m");
+                }
+            }
+            int failures = m.containsKey("failures") ? integer(m.get("failures"), "store.failures", 1, 1000) : 3;
+            return new StoreConfig(line, type, uri, prefix, timeout, onFailure, nodes, salt, backoff, failures);
         }
 
         /** A path pattern claimed by a policy, for tie detection. */
@@ -575,8 +673,20 @@ public final class ConfigLoader {
                     planOf.put(e.getKey(), plan);
                 }
             }
+            boolean local = false;
+            if (m.containsKey("store")) {
+                String v = scalar(m.get("store"), path + ".store").trim();
+                if ("local".equals(v)) {
+                    local = true;
+                } else if (!"shared".equals(v)) {
+                    throw error(m.get("store"), path + ".store", ConfigValues.quote(v)
+                            + " is not a choice (expected local or shared)");
+                } else if (!sharedStore) {
+                    throw error(m.get("store"), path + ".store", "shared needs a top-level store: {type: redis, ...}");
+                }
+            }
             return new RateLimitConfig(name, node.getStartMark().getLine() + 1, by, header, rates, onMissing, maxKeys,
-                    attribute, source, segment, plans, planOf);
+                    attribute, source, segment, plans, planOf, local);
         }
 
         ThrottleConfig throttle(Node node, String path) {

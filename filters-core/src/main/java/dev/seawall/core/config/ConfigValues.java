@@ -160,4 +160,56 @@ public final class ConfigValues {
         }
         return sb.append('"').toString();
     }
+
+    /**
+     * Whether two pieces of configuration say the same thing: records compared component by component, lists, sets
+     * and maps element by element, anything else with {@code equals}. A record component named {@code line} is
+     * ignored: a policy that only moved in the file did not change. Reload-time only (uses reflection).
+     */
+    public static boolean sameSettings(Object a, Object b) {
+        if (a == b) {
+            return true;
+        }
+        if (a == null || b == null || a.getClass() != b.getClass()) {
+            return false;
+        }
+        if (a instanceof Record) {
+            for (java.lang.reflect.RecordComponent c : a.getClass().getRecordComponents()) {
+                if ("line".equals(c.getName())) {
+                    continue;
+                }
+                try {
+                    if (!sameSettings(c.getAccessor().invoke(a), c.getAccessor().invoke(b))) {
+                        return false;
+                    }
+                } catch (ReflectiveOperationException e) {
+                    return false; // cannot compare: treat as changed, which only costs the stage's state
+                }
+            }
+            return true;
+        }
+        if (a instanceof java.util.List<?> la && b instanceof java.util.List<?> lb) {
+            if (la.size() != lb.size()) {
+                return false;
+            }
+            for (int i = 0; i < la.size(); i++) {
+                if (!sameSettings(la.get(i), lb.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof java.util.Map<?, ?> ma && b instanceof java.util.Map<?, ?> mb) {
+            if (!ma.keySet().equals(mb.keySet())) {
+                return false;
+            }
+            for (java.util.Map.Entry<?, ?> e : ma.entrySet()) {
+                if (!sameSettings(e.getValue(), mb.get(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
 }

@@ -17,7 +17,9 @@ import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.LimitSpec;
+import dev.seawall.core.ratelimit.LocalBucketStore;
 import dev.seawall.core.ratelimit.MapPlanResolver;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
@@ -48,10 +50,35 @@ public final class PolicyFactory {
      * @param planResolver an application's plan directory (SPI), consulted before the YAML's {@code plan-of};
      *                     null when none
      */
-    public record Context(NanoClock clock, MeterRegistry meterRegistry, PlanResolver planResolver) {
+    public record Context(NanoClock clock, MeterRegistry meterRegistry, PlanResolver planResolver, BucketStore store) {
         public Context {
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(meterRegistry, "meterRegistry");
+            Objects.requireNonNull(store, "store");
+        }
+
+        /** A context whose limits keep their buckets in this JVM. */
+        public Context(NanoClock clock, MeterRegistry meterRegistry, PlanResolver planResolver) {
+            this(clock, meterRegistry, planResolver, LocalBucketStore.INSTANCE);
+        }
+    }
+
+    /**
+     * The configuration a reload replaces, and the policies built from it: a stage whose settings (and the global
+     * settings it depends on) did not change is carried into the new configuration with its state, buckets,
+     * breaker window, queue and cached copies included. Line numbers do not count as settings.
+     *
+     * @param store the bucket store the previous policies used
+     */
+    public record Previous(SeawallConfig config, List<Policy> policies, BucketStore store) {
+
+        Stage stage(String policy, StageKind kind) {
+            for (Policy p : policies) {
+                if (p.name().equals(policy)) {
+                    return p.chain().stage(kind);
+                }
+            }
+            return null;
         }
     }
 
@@ -70,13 +97,71 @@ public final class PolicyFactory {
      * @return every policy of the file, each with its chain
      */
     public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers) {
+        return policies(config, context, breakers, null);
+    }
+
+    /**
+     * @param previous the configuration being replaced by a reload, whose unchanged stages are carried over; null
+     *                 at start-up
+     * @return every policy of the file, each with its chain
+     */
+    public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers, Previous previous) {
         TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
+        Carry carry = previous == null ? null : new Carry(previous, config, context);
+        if (carry != null) {
+            carry.seed(breakers);
+        }
         List<Policy> out = new ArrayList<>();
         for (PolicyConfig p : config.policies()) {
             out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
-                    breakers));
+                    breakers, carry));
         }
         return out;
+    }
+
+    /** Decides, stage by stage, whether a reload may keep the previous stage. Build-time only. */
+    private static final class Carry {
+        private final Previous previous;
+        private final boolean sameKeys;
+        private final boolean sameLimits;
+
+        Carry(Previous previous, SeawallConfig next, Context context) {
+            this.previous = previous;
+            SeawallConfig old = previous.config();
+            this.sameKeys = old.trustedProxies().equals(next.trustedProxies()) && old.ipv6Prefix() == next.ipv6Prefix();
+            this.sameLimits = sameKeys && old.rateLimitHeaders() == next.rateLimitHeaders()
+                    && previous.store() == context.store();
+        }
+
+        /** Offers the previous breakers, so that a breaker declared with the same name and settings keeps its window. */
+        void seed(Breakers breakers) {
+            for (Policy p : previous.policies()) {
+                if (p.chain().stage(StageKind.CIRCUIT_BREAKER) instanceof BreakerStage b) {
+                    PolicyConfig pc = previous.config().policy(p.name());
+                    if (pc != null && pc.circuitBreaker() != null) {
+                        breakers.carried.putIfAbsent(b.breaker().name(),
+                                new SharedBreaker(b.breaker(), settingsOf(pc.circuitBreaker())));
+                    }
+                }
+            }
+        }
+
+        Stage stage(PolicyConfig p, StageKind kind) {
+            PolicyConfig old = previous.config().policy(p.name());
+            if (old == null) {
+                return null;
+            }
+            boolean same = switch (kind) {
+                case RATE_LIMIT -> sameLimits && ConfigValues.sameSettings(old.rateLimits(), p.rateLimits());
+                case THROTTLE -> sameKeys && ConfigValues.sameSettings(old.throttle(), p.throttle());
+                case TIMEOUT -> ConfigValues.sameSettings(old.timeout(), p.timeout());
+                case FALLBACK -> old.failClosed() == p.failClosed()
+                        && ConfigValues.sameSettings(old.fallback(), p.fallback())
+                        && identityHeaders(old.rateLimits()).equals(identityHeaders(p.rateLimits()));
+                default -> false;
+            };
+            return same ? previous.stage(p.name(), kind) : null;
+        }
     }
 
     /** A named breaker and the settings of its first declaration, which later declarations must repeat. */
@@ -86,6 +171,8 @@ public final class PolicyFactory {
     /** The named breakers of one configuration while it is being built. Not thread-safe; build-time only. */
     public static final class Breakers {
         private final Map<String, SharedBreaker> byName = new HashMap<>();
+        /** breakers of the configuration a reload replaces, by effective name */
+        private final Map<String, SharedBreaker> carried = new HashMap<>();
 
         public Breakers() {
         }
@@ -93,23 +180,33 @@ public final class PolicyFactory {
 
     static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
                          RateLimitHeaders headers, Context context, Breakers breakers) {
+        return policy(source, p, trusted, ipv6Prefix, headers, context, breakers, null);
+    }
+
+    private static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
+                                 RateLimitHeaders headers, Context context, Breakers breakers, Carry carry) {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
-            stages.add(rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted, ipv6Prefix, headers,
-                    context));
+            Stage kept = carry == null ? null : carry.stage(p, StageKind.RATE_LIMIT);
+            stages.add(kept != null ? kept : rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted,
+                    ipv6Prefix, headers, context));
         }
         if (p.throttle() != null) {
-            stages.add(throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix, context));
+            Stage kept = carry == null ? null : carry.stage(p, StageKind.THROTTLE);
+            stages.add(kept != null ? kept : throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix,
+                    context));
         }
         if (p.circuitBreaker() != null) {
             stages.add(breakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
         }
         if (p.timeout() != null) {
-            stages.add(timeoutStage(source, p.name(), p.timeout(), context));
+            Stage kept = carry == null ? null : carry.stage(p, StageKind.TIMEOUT);
+            stages.add(kept != null ? kept : timeoutStage(source, p.name(), p.timeout(), context));
         }
         if (p.fallback() != null) {
-            stages.add(fallbackStage(source, p.name(), p.fallback(), p.failClosed(), identityHeaders(p.rateLimits()),
-                    context));
+            Stage kept = carry == null ? null : carry.stage(p, StageKind.FALLBACK);
+            stages.add(kept != null ? kept : fallbackStage(source, p.name(), p.fallback(), p.failClosed(),
+                    identityHeaders(p.rateLimits()), context));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
         if (p.order() != null) {
@@ -142,6 +239,7 @@ public final class PolicyFactory {
         for (RateLimitConfig l : limits) {
             try {
                 LimitSpec.Builder spec = LimitSpec.builder(l.name(), resolver(l, trusted, ipv6Prefix))
+                        .store(l.local() ? LocalBucketStore.INSTANCE : context.store())
                         .rates(l.rates())
                         .onMissing(l.onMissing())
                         .maxKeys(l.maxKeys());
@@ -204,10 +302,16 @@ public final class PolicyFactory {
                                             Breakers breakers) {
         Map<String, SharedBreaker> shared = breakers.byName;
         String name = c.name() != null ? c.name() : policyName;
-        CircuitBreakerConfig settings = new CircuitBreakerConfig(0, c.name(), c.failureRate(), c.minimumCalls(),
-                c.windowCalls(), c.windowTime(), c.openFor(), c.halfOpenCalls(), c.slowCall(), c.failureStatuses(),
-                c.mode());
+        CircuitBreakerConfig settings = settingsOf(c);
         SharedBreaker existing = c.name() == null ? null : shared.get(name);
+        SharedBreaker carried = breakers.carried.get(name);
+        if (existing == null && carried != null && carried.settings().equals(settings)) {
+            // a reload that kept this breaker's settings keeps its window and state
+            existing = carried;
+            if (c.name() != null) {
+                shared.put(name, carried);
+            }
+        }
         Breaker breaker;
         if (existing != null) {
             if (!existing.settings().equals(settings)) {
@@ -236,6 +340,12 @@ public final class PolicyFactory {
             }
             return false;
         }, c.slowCall(), "shadow".equals(c.mode()));
+    }
+
+    /** A breaker's settings without its line, for comparing declarations. */
+    private static CircuitBreakerConfig settingsOf(CircuitBreakerConfig c) {
+        return new CircuitBreakerConfig(0, c.name(), c.failureRate(), c.minimumCalls(), c.windowCalls(),
+                c.windowTime(), c.openFor(), c.halfOpenCalls(), c.slowCall(), c.failureStatuses(), c.mode());
     }
 
     /**

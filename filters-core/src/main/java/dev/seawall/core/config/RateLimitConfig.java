@@ -19,14 +19,22 @@ import java.util.Map;
  * @param segment   for {@code source: path-segment}: the 0-based segment, else -1
  * @param plans     named plans and their rates
  * @param planOf    identity to plan name
+ * @param local     {@code store: local}: this limit keeps per-node buckets even when a shared store is configured
  */
 public record RateLimitConfig(String name, int line, KeyKind by, String header, List<Rate> rates,
                               OnMissing onMissing, long maxKeys, String attribute, TenantSource source, int segment,
-                              Map<String, List<Rate>> plans, Map<String, String> planOf) {
+                              Map<String, List<Rate>> plans, Map<String, String> planOf, boolean local) {
 
     public RateLimitConfig {
         rates = List.copyOf(rates);
         plans = Map.copyOf(plans);
         planOf = Map.copyOf(planOf);
+    }
+
+    /** A limit using the configuration's store. */
+    public RateLimitConfig(String name, int line, KeyKind by, String header, List<Rate> rates, OnMissing onMissing,
+                           long maxKeys, String attribute, TenantSource source, int segment,
+                           Map<String, List<Rate>> plans, Map<String, String> planOf) {
+        this(name, line, by, header, rates, onMissing, maxKeys, attribute, source, segment, plans, planOf, false);
     }
 }

@@ -1,5 +1,6 @@
 package dev.seawall.core.fallback;
 
+import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;
@@ -34,7 +35,14 @@ import java.util.Set;
  *
  * <p>Admission never refuses and allocates nothing; the stage is its own permit. Thread-safe.
  */
-public final class FallbackStage implements Stage, Permit {
+public final class FallbackStage implements Stage, Permit, Gauges.Owner {
+
+    private final Gauges gauges;
+
+    @Override
+    public Gauges gauges() {
+        return gauges;
+    }
 
     /** Response header naming where a policy's response came from: {@code live}, {@code cache}, {@code fallback}. */
     public static final String DATA_SOURCE = "X-Data-Source";
@@ -71,11 +79,12 @@ public final class FallbackStage implements Stage, Permit {
         }
         this.stored = Counter.builder("seawall.fallback.cache.stored").tag("policy", policy)
                 .description("Last-good copies stored").register(b.registry);
+        this.gauges = new Gauges(b.registry);
         if (cache != null) {
-            Gauge.builder("seawall.fallback.cache.entries", cache, StaleCache::size).tag("policy", policy)
-                    .description("Last-good copies held").register(b.registry);
-            Gauge.builder("seawall.fallback.cache.bytes", cache, StaleCache::bytes).tag("policy", policy)
-                    .description("Bytes held by last-good copies").baseUnit("bytes").register(b.registry);
+            gauges.add(Gauge.builder("seawall.fallback.cache.entries", cache, StaleCache::size).tag("policy", policy)
+                    .description("Last-good copies held"));
+            gauges.add(Gauge.builder("seawall.fallback.cache.bytes", cache, StaleCache::bytes).tag("policy", policy)
+                    .description("Bytes held by last-good copies").baseUnit("bytes"));
         }
     }
 

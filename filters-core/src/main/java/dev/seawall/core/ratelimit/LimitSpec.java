@@ -25,6 +25,7 @@ public final class LimitSpec {
     private final PlanResolver planResolver;
     private final OnMissing onMissing;
     private final long maxKeys;
+    private final BucketStore store;
 
     private LimitSpec(Builder b) {
         this.name = b.name;
@@ -34,6 +35,7 @@ public final class LimitSpec {
         this.planResolver = b.planResolver;
         this.onMissing = b.onMissing;
         this.maxKeys = b.maxKeys;
+        this.store = b.store;
     }
 
     /**
@@ -73,7 +75,13 @@ public final class LimitSpec {
         return maxKeys;
     }
 
-    /** Collects a limit. Not thread-safe. Defaults: on-missing skip, max-keys {@value #DEFAULT_MAX_KEYS}. */
+    /** @return where the limit's buckets live */
+    public BucketStore store() {
+        return store;
+    }
+
+    /** Collects a limit. Not thread-safe. Defaults: on-missing skip, max-keys {@value #DEFAULT_MAX_KEYS}, the
+     * local store. */
     public static final class Builder {
         private final String name;
         private final KeyResolver resolver;
@@ -82,6 +90,7 @@ public final class LimitSpec {
         private PlanResolver planResolver;
         private OnMissing onMissing = OnMissing.SKIP;
         private long maxKeys = DEFAULT_MAX_KEYS;
+        private BucketStore store = LocalBucketStore.INSTANCE;
 
         private Builder(String name, KeyResolver resolver) {
             Objects.requireNonNull(name, "name");
@@ -122,6 +131,12 @@ public final class LimitSpec {
                 throw new IllegalArgumentException("maxKeys: " + maxKeys + " is outside 1-100000000");
             }
             this.maxKeys = maxKeys;
+            return this;
+        }
+
+        /** Where the buckets live; default {@link LocalBucketStore#INSTANCE}. */
+        public Builder store(BucketStore store) {
+            this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 

@@ -1,7 +1,6 @@
 package dev.seawall.core.ratelimit;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;
@@ -18,8 +17,6 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.time.NanoClock;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,38 +25,29 @@ import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * All rate limits of one policy, consumed together.
  *
  * <h2>Design note for the next maintainer</h2>
  * <ul>
- *   <li><b>Buckets.</b> Each (limit, plan) has a Caffeine cache from key to a token bucket
- *       (compare-and-set on a copied state: no lock, and contention is per key, never shared by all
- *       requests). We hold Bucket4j's {@code BucketState} in our own {@link CompactBucket} rather than a
- *       {@code LockFreeBucket}, which allocates five unused view objects per bucket. All buckets of one
- *       (limit, plan) share one {@link BucketConfiguration}, so a bucket costs only its state. Time comes
- *       from the injected {@link NanoClock}.</li>
+ *   <li><b>Buckets.</b> Each (limit, plan) binds its buckets in the limit's {@link BucketStore}: by default the
+ *       {@link LocalBucketStore} (a bounded Caffeine cache of lock-free buckets; see there), or a store shared by
+ *       every node. A limit on a shared store hashes identities with the store's per-deployment key, so that every
+ *       node derives the same bucket key. Time comes from the injected {@link NanoClock}.</li>
  *   <li><b>Consumed together.</b> {@link #admit} takes one token from each applicable limit in order. When a
  *       later limit rejects, the tokens already taken are given back with {@code addTokens}, which caps at
  *       capacity, so a refund can never overfill a bucket even if it refilled in the meantime. The permit's
  *       {@link Permit#release()} refunds the same way when a later stage refuses the request.</li>
- *   <li><b>Bounded, and eviction loses nothing.</b> Each cache holds at most {@code maxKeys} entries and
- *       expires an entry after {@code longest period} without access. Greedy refill restores a whole bandwidth
- *       in one period, so an entry idle that long is full, and recreating it full changes nothing. When the
- *       size bound is hit first (a flood of one-shot keys), Caffeine's W-TinyLFU evicts the rarely seen keys
- *       and keeps the frequent ones, so legitimate clients keep their state. Cache maintenance runs on the
- *       calling thread (no background executor), which keeps behaviour deterministic under a fake clock.</li>
  *   <li><b>No identity stored in clear.</b> API keys, user names and tenant ids are hashed with a keyed
- *       64-bit SipHash (random per process) and the cache key is the boxed hash. IP addresses are keys as
+ *       64-bit SipHash (random per process, or the shared store's per-deployment key) and the cache key is the boxed hash. IP addresses are keys as
  *       text: they are not secrets, and an operator debugging a flood needs them. A 64-bit collision merges
  *       two clients' buckets; with a secret key an attacker cannot aim for one.</li>
  *   <li><b>Headers.</b> The {@code RateLimit-Policy} member of each (limit, plan) is serialized once at build
@@ -68,7 +56,14 @@ import java.util.function.Function;
  * Thread-safe. Cost per admitted request: per limit one resolver call, one cache lookup, one CAS on the
  * bucket, one {@link ConsumptionProbe}; plus one permit and two small arrays.
  */
-public final class RateLimitStage implements Stage {
+public final class RateLimitStage implements Stage, Gauges.Owner {
+
+    private final Gauges gauges;
+
+    @Override
+    public Gauges gauges() {
+        return gauges;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitStage.class);
     private static final String SHARED_KEY = "\u0000shared";
@@ -77,16 +72,15 @@ public final class RateLimitStage implements Stage {
     private final String policy;
     private final Limit[] limits;
     private final RateLimitHeaders headers;
-    private final NanoClock clock;
 
     private RateLimitStage(Builder b) {
         this.policy = b.policy;
         this.headers = b.headers;
+        this.gauges = new Gauges(b.registry);
         SipHash hasher = b.hasher != null ? b.hasher : SipHash.random();
-        this.clock = b.clock;
         this.limits = new Limit[b.limits.size()];
         for (int i = 0; i < limits.length; i++) {
-            limits[i] = new Limit(policy, b.limits.get(i), hasher, b.clock, b.registry);
+            limits[i] = new Limit(policy, b.limits.get(i), hasher, b.clock, b.registry, gauges);
         }
     }
 
@@ -108,7 +102,7 @@ public final class RateLimitStage implements Stage {
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         int n = limits.length;
-        CompactBucket[] taken = new CompactBucket[n];
+        Object[] taken = new Object[n];
         ConsumptionProbe[] probes = new ConsumptionProbe[n];
         Tier[] tiers = new Tier[n];
         for (int i = 0; i < n; i++) {
@@ -124,27 +118,26 @@ public final class RateLimitStage implements Stage {
                     }
                     case SHARED -> key = SHARED_KEY;
                     default -> {
-                        refund(taken, i);
+                        refund(taken, tiers, i);
                         limit.missing.increment();
                         return limit.missingRejection;
                     }
                 }
             } else if (identity == KeyResolver.INVALID) {
-                refund(taken, i);
+                refund(taken, tiers, i);
                 limit.invalid.increment();
                 return limit.invalidRejection;
             } else {
                 tier = limit.tierFor(identity);
-                key = limit.hashIdentity ? (Object) limit.hasher.hash(identity) : identity;
+                key = limit.hashIdentity ? (Object) limit.hasher.applyAsLong(identity) : identity;
             }
-            CompactBucket bucket = tier.cache.get(key, tier.factory);
-            ConsumptionProbe probe = bucket.tryConsumeOne(clock);
+            ConsumptionProbe probe = tier.buckets.tryConsumeOne(key);
             if (!probe.isConsumed()) {
-                refund(taken, i);
+                refund(taken, tiers, i);
                 limit.rejected.increment();
                 return rejection(i, probe, tier, probes, tiers);
             }
-            taken[i] = bucket;
+            taken[i] = key;
             probes[i] = probe;
             tiers[i] = tier;
         }
@@ -157,10 +150,10 @@ public final class RateLimitStage implements Stage {
         return new RateLimitPermit(taken, probes, tiers);
     }
 
-    private void refund(CompactBucket[] taken, int upTo) {
+    private static void refund(Object[] taken, Tier[] tiers, int upTo) {
         for (int j = upTo - 1; j >= 0; j--) {
             if (taken[j] != null) {
-                taken[j].addTokens(1, clock);
+                tiers[j].buckets.refundOne(taken[j]);
             }
         }
     }
@@ -241,17 +234,17 @@ public final class RateLimitStage implements Stage {
     public void cleanUp() {
         for (Limit l : limits) {
             for (Tier t : l.allTiers) {
-                t.cache.cleanUp();
+                t.buckets.cleanUp();
             }
         }
     }
 
     private final class RateLimitPermit implements Permit {
-        private final CompactBucket[] taken;
+        private final Object[] taken;
         private final ConsumptionProbe[] probes;
         private final Tier[] tiers;
 
-        RateLimitPermit(CompactBucket[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
+        RateLimitPermit(Object[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
             this.taken = taken;
             this.probes = probes;
             this.tiers = tiers;
@@ -269,7 +262,7 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
-            refund(taken, taken.length);
+            refund(taken, tiers, taken.length);
         }
     }
 
@@ -325,7 +318,8 @@ public final class RateLimitStage implements Stage {
         final KeyResolver resolver;
         final OnMissing onMissing;
         final boolean hashIdentity;
-        final SipHash hasher;
+        final ToLongFunction<String> hasher;
+        final BucketStore store;
         final PlanResolver planResolver;
         final Tier defaultTier;
         final Map<String, Tier> tiers;
@@ -339,19 +333,21 @@ public final class RateLimitStage implements Stage {
         final DecisionCounter invalid;
         final AtomicBoolean unknownPlanLogged = new AtomicBoolean();
 
-        Limit(String policy, LimitSpec spec, SipHash hasher, NanoClock clock, MeterRegistry registry) {
+        Limit(String policy, LimitSpec spec, SipHash hasher, NanoClock clock, MeterRegistry registry, Gauges gauges) {
             this.name = spec.name();
             this.resolver = spec.resolver();
             this.onMissing = spec.onMissing();
             this.hashIdentity = resolver.kind() != KeyKind.IP;
-            this.hasher = hasher;
+            this.store = spec.store();
+            ToLongFunction<String> shared = store.identityHash();
+            this.hasher = shared != null ? shared : hasher::hash;
             this.planResolver = spec.planResolver();
-            this.defaultTier = new Tier(name, spec.rates(), spec.maxKeys(), clock);
+            this.defaultTier = new Tier(policy, name, "default", spec.rates(), spec.maxKeys(), clock, store);
             Map<String, Tier> t = new LinkedHashMap<>();
             List<Tier> all = new ArrayList<>();
             all.add(defaultTier);
             for (Map.Entry<String, List<Rate>> e : spec.plans().entrySet()) {
-                Tier tier = new Tier(name, e.getValue(), spec.maxKeys(), clock);
+                Tier tier = new Tier(policy, name, e.getKey(), e.getValue(), spec.maxKeys(), clock, store);
                 t.put(e.getKey(), tier);
                 all.add(tier);
             }
@@ -378,10 +374,9 @@ public final class RateLimitStage implements Stage {
             this.skipped = new DecisionCounter(r, policy, name, "skipped");
             this.missing = new DecisionCounter(r, policy, name, "missing");
             this.invalid = new DecisionCounter(r, policy, name, "invalid");
-            Gauge.builder("seawall.ratelimit.tracked.keys", this, Limit::trackedKeys)
+            gauges.add(Gauge.builder("seawall.ratelimit.tracked.keys", this, Limit::trackedKeys)
                     .description("Keys with a bucket in memory")
-                    .tag("policy", policy).tag("limit", name)
-                    .register(r);
+                    .tag("policy", policy).tag("limit", name));
         }
 
         Tier tierFor(String identity) {
@@ -406,7 +401,7 @@ public final class RateLimitStage implements Stage {
         long trackedKeys() {
             long sum = 0;
             for (Tier t : allTiers) {
-                sum += t.cache.estimatedSize();
+                sum += t.buckets.trackedKeys();
             }
             return sum;
         }
@@ -437,40 +432,27 @@ public final class RateLimitStage implements Stage {
         }
     }
 
-    /** The buckets of one (limit, plan): shared configuration, bounded cache, pre-serialized policy items. */
+    /** The buckets of one (limit, plan), wherever the store keeps them, and its pre-serialized policy items. */
     private static final class Tier {
         final List<Rate> rates;
-        final Cache<Object, CompactBucket> cache;
-        final Function<Object, CompactBucket> factory;
+        final BucketStore.Buckets buckets;
         final String policyItems;
         final long smallestQuota;
 
-        Tier(String limitName, List<Rate> rates, long maxKeys, NanoClock clock) {
+        Tier(String policy, String limitName, String plan, List<Rate> rates, long maxKeys, NanoClock clock,
+             BucketStore store) {
             this.rates = List.copyOf(rates);
-            List<Bandwidth> bandwidths = new ArrayList<>();
-            Duration longest = Duration.ZERO;
             long smallest = Long.MAX_VALUE;
             StructuredFields.ListBuilder items = new StructuredFields.ListBuilder();
             for (int i = 0; i < rates.size(); i++) {
                 Rate r = rates.get(i);
-                bandwidths.add(Bandwidth.builder().capacity(r.tokens()).refillGreedy(r.tokens(), r.period()).build());
-                if (r.period().compareTo(longest) > 0) {
-                    longest = r.period();
-                }
                 smallest = Math.min(smallest, r.tokens());
                 items.string(i == 0 ? limitName : limitName + "-" + (i + 1))
                         .param("q", r.tokens()).param("w", r.windowSeconds());
             }
             this.policyItems = items.build();
             this.smallestQuota = smallest;
-            BucketConfiguration configuration = new BucketConfiguration(bandwidths);
-            this.factory = k -> new CompactBucket(configuration, clock.nanoTime());
-            this.cache = Caffeine.newBuilder()
-                    .maximumSize(maxKeys)
-                    .expireAfterAccess(longest)
-                    .ticker(clock::nanoTime)
-                    .executor(Runnable::run)
-                    .build();
+            this.buckets = store.buckets(new BucketSpec(policy, limitName, plan, rates, maxKeys, clock));
         }
     }
 

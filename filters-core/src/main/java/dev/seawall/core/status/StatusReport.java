@@ -1,5 +1,6 @@
 package dev.seawall.core.status;
 
+import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.fallback.FallbackStage;
@@ -28,9 +29,40 @@ public final class StatusReport {
 
     /** @return the snapshot as a JSON object */
     public static String json(Seawall engine) {
+        return json(engine, null);
+    }
+
+    /**
+     * @return the snapshot of the engine in service, with a {@code config} member: source, load time, reload counts,
+     *         the last refused reload's error and whether the file is watched
+     */
+    public static String json(LiveSeawall live) {
+        return json(live.current(), live.status());
+    }
+
+    private static String json(Seawall engine, LiveSeawall.Status status) {
         StringBuilder sb = new StringBuilder(512);
         sb.append("{\"source\":");
         Json.string(sb, engine.source());
+        sb.append(",\"store\":");
+        Json.string(sb, engine.store().describe());
+        if (status != null) {
+            sb.append(",\"config\":{\"source\":");
+            Json.string(sb, status.source());
+            sb.append(",\"loadedAt\":");
+            Json.string(sb, status.loadedAt().toString());
+            sb.append(",\"reloads\":{\"applied\":").append(status.applied())
+                    .append(",\"refused\":").append(status.refused()).append('}');
+            sb.append(",\"lastError\":");
+            if (status.lastError() == null) {
+                sb.append("null");
+            } else {
+                Json.string(sb, status.lastError());
+                sb.append(",\"lastErrorAt\":");
+                Json.string(sb, status.lastErrorAt().toString());
+            }
+            sb.append(",\"watching\":").append(status.watching()).append('}');
+        }
         sb.append(",\"policies\":[");
         List<Policy> policies = engine.policies();
         for (int i = 0; i < policies.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.seawall.core.throttle;
 
+import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Permit;
@@ -61,7 +62,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  * Thread-safe.
  */
-public final class ThrottleStage implements Stage {
+public final class ThrottleStage implements Stage, Gauges.Owner {
+
+    private final Gauges gauges;
+
+    @Override
+    public Gauges gauges() {
+        return gauges;
+    }
 
     /** Why a request was refused; the {@code reason} tag of the rejection counter. */
     public enum Reason {
@@ -116,10 +124,11 @@ public final class ThrottleStage implements Stage {
         this.maxPerKey = b.maxPerKey;
         this.meanServiceNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(100));
         MeterRegistry r = b.registry;
-        Gauge.builder("seawall.throttle.in.flight", inFlight, AtomicInteger::get)
-                .description("Requests inside the application").tag("policy", policy).register(r);
-        Gauge.builder("seawall.throttle.queued", queued, AtomicInteger::get)
-                .description("Requests waiting for a slot").tag("policy", policy).register(r);
+        this.gauges = new Gauges(r);
+        gauges.add(Gauge.builder("seawall.throttle.in.flight", inFlight, AtomicInteger::get)
+                .description("Requests inside the application").tag("policy", policy));
+        gauges.add(Gauge.builder("seawall.throttle.queued", queued, AtomicInteger::get)
+                .description("Requests waiting for a slot").tag("policy", policy));
         this.queueWait = Timer.builder("seawall.throttle.queue.wait").description("Time spent waiting for a slot")
                 .tag("policy", policy).register(r);
         this.queueFull = rejections(r, Reason.QUEUE_FULL);

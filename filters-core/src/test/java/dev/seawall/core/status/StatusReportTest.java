@@ -27,7 +27,7 @@ class StatusReportTest {
                 .admit(FakeRequest.get("/api/x").header("X-API-Key", "very-secret-key"), clock.nanoTime());
         assertThat(exchange.admitted()).isTrue();
         String json = StatusReport.json(engine);
-        assertThat(json).isEqualTo("{\"source\":\"seawall.yaml\",\"policies\":[{\"name\":\"api\",\"paths\":[\"/api/*\"],"
+        assertThat(json).isEqualTo("{\"source\":\"seawall.yaml\",\"store\":\"local\",\"policies\":[{\"name\":\"api\",\"paths\":[\"/api/*\"],"
                 + "\"methods\":[],\"stages\":["
                 + "{\"kind\":\"rate-limits\",\"limits\":[{\"name\":\"api-key\",\"by\":\"api-key\",\"rates\":[\"2/1s\",\"100/60s\"],"
                 + "\"trackedKeys\":1,\"admitted\":1,\"rejected\":0,\"skipped\":0,\"missing\":0,\"invalid\":0}]},"

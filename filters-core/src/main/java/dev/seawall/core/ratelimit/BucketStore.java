@@ -1,0 +1,64 @@
+package dev.seawall.core.ratelimit;
+
+import io.github.bucket4j.ConsumptionProbe;
+
+import java.util.function.ToLongFunction;
+
+/**
+ * SPI: where the token buckets of rate limits live. The core ships {@link LocalBucketStore} (buckets in this
+ * JVM); the {@code redis-store} module adds a store shared by every node, found through
+ * {@link BucketStoreProvider} when the configuration says {@code store: {type: redis}}.
+ *
+ * <p>Implementations are thread-safe: one store serves every request of every limit. A store is created when an
+ * engine is built and kept across configuration reloads while its {@code store:} settings stay the same;
+ * {@link #close()} releases its connections once no engine uses it.
+ */
+public interface BucketStore extends AutoCloseable {
+
+    /**
+     * Binds the buckets of one (limit, plan). Called when a rate-limit stage is built, never per request.
+     */
+    Buckets buckets(BucketSpec spec);
+
+    /**
+     * @return the hash turning an identity (API key, user, tenant) into a bucket key, or null for the stage's own
+     *         per-process random key. A shared store returns a hash keyed by a per-deployment secret, so that every
+     *         node derives the same key for the same client while nobody without the secret can.
+     */
+    default ToLongFunction<String> identityHash() {
+        return null;
+    }
+
+    /** @return a short description for the status page, never containing credentials (e.g. {@code local}) */
+    String describe();
+
+    /** Releases connections and threads. Idempotent. */
+    @Override
+    default void close() {
+    }
+
+    /**
+     * The buckets of one (limit, plan). Thread-safe.
+     *
+     * <p>Keys are the limit's bucket keys: an IP address as text, or a {@code Long} identity hash. A shared store
+     * must not put an IP address in clear into a remote key either.
+     */
+    interface Buckets {
+
+        /**
+         * Takes one token from the key's bucket (creating it full). Never throws: a store that cannot reach its
+         * backend answers according to its failure mode within its configured time.
+         */
+        ConsumptionProbe tryConsumeOne(Object key);
+
+        /** Gives one token back to the key's bucket; capped at capacity, so a refund never overfills. */
+        void refundOne(Object key);
+
+        /** @return keys with state in this node's memory (an estimate), for status pages and gauges */
+        long trackedKeys();
+
+        /** Removes expired local state now; for tests and status pages. */
+        default void cleanUp() {
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.seawall.core.ratelimit;
+
+import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.StoreConfig;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.ServiceLoader;
+
+/**
+ * Creates the bucket store a configuration names, finding providers with {@link ServiceLoader} so that the core
+ * needs no store module on its class path. Stateless and thread-safe; runs at start-up and on reload.
+ */
+public final class Stores {
+
+    private Stores() {
+    }
+
+    /**
+     * @throws ConfigException at the {@code store:} line when no provider serves the type or the provider refuses
+     *                         the settings
+     */
+    public static BucketStore create(String source, StoreConfig config, NanoClock clock, MeterRegistry registry) {
+        if (config.local()) {
+            return LocalBucketStore.INSTANCE;
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = Stores.class.getClassLoader();
+        }
+        for (BucketStoreProvider p : ServiceLoader.load(BucketStoreProvider.class, loader)) {
+            if (p.type().equals(config.type())) {
+                try {
+                    return p.create(config, clock, registry);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(source, config.line(), "store", e.getMessage());
+                }
+            }
+        }
+        throw new ConfigException(source, config.line(), "store.type", "\"" + config.type() + "\" needs its store"
+                + " module on the class path (for redis: dev.seawall:redis-store)");
+    }
+}
