@@ -106,6 +106,30 @@ final class TestServer implements AutoCloseable {
     }
 
     /**
+     * {@code SeawallFilter} from init-params (as in {@code web.xml}) in front of {@link EchoServlet}, with the
+     * {@code SeawallStatusServlet} at {@code /seawall/status} protected by {@code token}.
+     */
+    static TestServer withStatus(java.util.Map<String, String> filterParams, String token) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = connector(server);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        FilterHolder holder = new FilterHolder(dev.seawall.servlet.SeawallFilter.class);
+        holder.setAsyncSupported(true);
+        holder.setInitParameters(filterParams);
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        ServletHolder status = new ServletHolder(dev.seawall.servlet.SeawallStatusServlet.class);
+        status.setInitParameter("token", token);
+        context.addServlet(status, "/seawall/status");
+        ServletHolder app = new ServletHolder(new EchoServlet());
+        app.setAsyncSupported(true);
+        context.addServlet(app, "/*");
+        server.setHandler(context);
+        server.start();
+        return new TestServer(server, connector);
+    }
+
+    /**
      * A Jersey application mounted at {@code /api/*} (initialised when the server starts, so a bad annotation fails
      * the start), behind the given Seawall filters (outer first; none for the feature alone).
      */

@@ -1,12 +1,11 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.ConfigSource;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,18 +17,20 @@ import java.nio.file.Path;
  *   <li>anything else: a file path;</li>
  *   <li>absent: {@code /WEB-INF/seawall.yaml}, then {@code classpath:seawall.yaml}.</li>
  * </ul>
+ * The result also says where a reload reads the configuration again: a file (watchable), or a resource re-read on
+ * demand. A context resource of an unpacked web application is a file too ({@code getRealPath}).
  */
 final class ConfigLocator {
 
     /** Larger config files are refused before parsing: they are mistakes or attacks, not policies. */
-    static final int MAX_BYTES = 1024 * 1024;
+    static final int MAX_BYTES = ConfigSource.MAX_BYTES;
 
     static final String CLASSPATH = "classpath:";
     static final String DEFAULT_CONTEXT_RESOURCE = "/WEB-INF/seawall.yaml";
     static final String DEFAULT_CLASSPATH_RESOURCE = "seawall.yaml";
 
-    /** The text of a located configuration and the name errors should cite. */
-    record Located(String sourceName, String text) {
+    /** The text of a located configuration, the name errors should cite, and where to read it again. */
+    record Located(String sourceName, String text, ConfigSource source) {
     }
 
     private ConfigLocator() {
@@ -71,48 +72,64 @@ final class ConfigLocator {
             throw new ServletException("Seawall: config " + loc + " was not found"
                     + (loc.startsWith("/") ? " as a servlet-context resource nor as a file" : " as a file"));
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            return new Located(nameOf(loc), read(in, loc));
-        } catch (IOException e) {
-            throw new ServletException("Seawall: config " + loc + " could not be read: " + e.getMessage(), e);
-        }
+        return read(ConfigSource.file(file), loc);
     }
 
     private static Located fromContext(String resource, ServletContext context) throws ServletException {
+        String real = context.getRealPath(resource);
+        if (real != null && Files.isRegularFile(Path.of(real))) {
+            return read(ConfigSource.file(Path.of(real)), resource);
+        }
         try (InputStream in = context.getResourceAsStream(resource)) {
-            return in == null ? null : new Located(nameOf(resource), read(in, resource));
+            if (in == null) {
+                return null;
+            }
         } catch (IOException e) {
             throw new ServletException("Seawall: config " + resource + " could not be read: " + e.getMessage(), e);
         }
+        return read(resource(nameOf(resource), () -> context.getResourceAsStream(resource)), resource);
     }
 
     private static Located fromClasspath(String resource) throws ServletException {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = ConfigLocator.class.getClassLoader();
+        ClassLoader l = loader != null ? loader : ConfigLocator.class.getClassLoader();
+        if (l.getResource(resource) == null) {
+            return null;
         }
-        try (InputStream in = loader.getResourceAsStream(resource)) {
-            if (in != null) {
-                return new Located(nameOf(resource), read(in, CLASSPATH + resource));
-            }
-        } catch (IOException e) {
-            throw new ServletException("Seawall: config classpath:" + resource + " could not be read: "
-                    + e.getMessage(), e);
-        }
-        return null;
+        return read(resource(nameOf(resource), () -> l.getResourceAsStream(resource)), CLASSPATH + resource);
     }
 
-    private static String read(InputStream in, String what) throws IOException, ServletException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-        byte[] buf = new byte[8192];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            if (out.size() + n > MAX_BYTES) {
-                throw new ServletException("Seawall: config " + what + " is larger than " + MAX_BYTES + " bytes");
-            }
-            out.write(buf, 0, n);
+    private static Located read(ConfigSource source, String what) throws ServletException {
+        try {
+            return new Located(source.name(), source.read(), source);
+        } catch (IOException e) {
+            throw new ServletException("Seawall: config " + what + " could not be read: " + e.getMessage(), e);
         }
-        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Opens a resource stream; null when it is gone. */
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /** A resource re-read on every reload; it has no cheap version, so it is not watched. */
+    private static ConfigSource resource(String name, Opener opener) {
+        return new ConfigSource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String read() throws IOException {
+                try (InputStream in = opener.open()) {
+                    if (in == null) {
+                        throw new IOException("the resource is gone");
+                    }
+                    return ConfigSource.readBounded(in, name);
+                }
+            }
+        };
     }
 
     private static String nameOf(String location) {

@@ -1,5 +1,6 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
@@ -15,6 +16,8 @@ import jakarta.servlet.ServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -32,13 +35,25 @@ import java.util.Objects;
  * <p>Programmatically: {@code SeawallFilter.builder().config("classpath:seawall.yaml").build()} or
  * {@code .policy(...)}; the result goes to {@code ServletContext.addFilter(...)} or embedded Jetty.
  *
- * <p>Thread-safe: one instance serves every request; the engine is held in a volatile field so that a
- * reload can swap it atomically.
+ * <p>A configuration file is watched and reloaded when it changes ({@link LiveSeawall}): unchanged policies keep
+ * their state, an invalid version is refused and logged while the running one stays.
+ *
+ * <p>Thread-safe: one instance serves every request; each request reads the engine in service once, so a reload
+ * swaps it atomically.
  */
 public class SeawallFilter implements Filter {
 
     /** Servlet-context attribute under which the filter publishes its engine (for {@link SeawallStatusServlet}). */
     public static final String ENGINE_ATTRIBUTE = "dev.seawall.engine";
+
+    /**
+     * Servlet-context attribute under which the filter publishes its {@link LiveSeawall} (the engine in service, its
+     * reloads and their status).
+     */
+    public static final String LIVE_ATTRIBUTE = "dev.seawall.live";
+
+    /** Default interval at which a configuration file is checked for changes. */
+    public static final Duration DEFAULT_WATCH = Duration.ofSeconds(2);
 
     /** Servlet-context attribute under which an application may provide its {@link MeterRegistry}. */
     public static final String METER_REGISTRY_ATTRIBUTE = "dev.seawall.meterRegistry";
@@ -47,17 +62,18 @@ public class SeawallFilter implements Filter {
 
     private final Builder settings;
     private final PolicyRunner runner = new PolicyRunner(this);
-    private volatile Seawall engine;
+    private volatile LiveSeawall live;
+    private Seawall given;
 
     /** For {@code web.xml}: configured by init-params in {@link #init}. */
     public SeawallFilter() {
         this.settings = null;
     }
 
-    /** Wraps an engine built elsewhere (tests, frameworks). */
+    /** Wraps an engine built elsewhere (tests, frameworks); it cannot be reloaded by the filter. */
     public SeawallFilter(Seawall engine) {
         this.settings = null;
-        this.engine = Objects.requireNonNull(engine, "engine");
+        this.given = Objects.requireNonNull(engine, "engine");
     }
 
     private SeawallFilter(Builder settings) {
@@ -68,33 +84,73 @@ public class SeawallFilter implements Filter {
         return new Builder();
     }
 
+    /**
+     * Loads the engine. Init-param {@code watch} ({@code web.xml}) or {@link Builder#watch}: how often a configuration
+     * <em>file</em> is checked for changes, a duration such as {@code 5s}, or {@code off}; default
+     * {@code 2s}. A class-path resource is not watched; it is re-read by an explicit reload.
+     */
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
-        if (engine != null) {
+        if (live != null) {
             return;
         }
         ServletContext context = filterConfig == null ? null : filterConfig.getServletContext();
-        String location = settings != null ? settings.location
-                : filterConfig == null ? null : filterConfig.getInitParameter("config");
-        this.engine = load(settings == null ? new Builder() : settings, location, context);
-        if (context != null) {
-            context.setAttribute(ENGINE_ATTRIBUTE, engine);
+        MeterRegistry registry = settings != null && settings.registrySet ? settings.registry
+                : context != null && context.getAttribute(METER_REGISTRY_ATTRIBUTE) instanceof MeterRegistry r ? r
+                : io.micrometer.core.instrument.Metrics.globalRegistry;
+        Duration watch = settings != null ? settings.watch
+                : watchParam(filterConfig == null ? null : filterConfig.getInitParameter("watch"));
+        if (given != null) {
+            this.live = LiveSeawall.fixed(given, registry);
+        } else {
+            String location = settings != null ? settings.location
+                    : filterConfig == null ? null : filterConfig.getInitParameter("config");
+            this.live = load(settings == null ? new Builder() : settings, location, context, registry);
+            if (watch != null && live.watch(watch)) {
+                LOG.info("Seawall: watching {} for changes every {}", live.status().source(), watch);
+            }
         }
+        if (context != null) {
+            context.setAttribute(ENGINE_ATTRIBUTE, live.current());
+            context.setAttribute(LIVE_ATTRIBUTE, live);
+            live.onSwap(next -> context.setAttribute(ENGINE_ATTRIBUTE, next));
+        }
+        Seawall engine = live.current();
         LOG.info("Seawall: {} policies loaded from {}", engine.policies().size(), engine.source());
     }
 
-    static Seawall load(Builder settings, String location, ServletContext context) throws ServletException {
-        Seawall.Builder b = settings.engine;
-        if (!settings.registrySet && context != null
-                && context.getAttribute(METER_REGISTRY_ATTRIBUTE) instanceof MeterRegistry r) {
-            b.meterRegistry(r);
+    static Duration watchParam(String value) throws ServletException {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_WATCH;
         }
+        if ("off".equals(value.trim())) {
+            return null;
+        }
+        try {
+            Duration d = dev.seawall.core.config.ConfigValues.parseDuration(value.trim());
+            if (d.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new IllegalArgumentException("must be at least 100ms");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new ServletException("Seawall: init-param watch: \"" + value.trim() + "\" is not a duration"
+                    + " (like 5s) or off: " + e.getMessage());
+        }
+    }
+
+    static LiveSeawall load(Builder settings, String location, ServletContext context, MeterRegistry registry)
+            throws ServletException {
+        Seawall.Builder b = settings.engine;
+        b.meterRegistry(registry);
+        ConfigLocator.Located located = null;
         if (location != null || (!settings.yamlSet && !settings.policiesSet)) {
-            ConfigLocator.Located located = ConfigLocator.locate(location, context);
+            located = ConfigLocator.locate(location, context);
             b.yaml(located.sourceName(), located.text());
         }
         try {
-            return b.build();
+            Seawall engine = b.build();
+            return located == null ? LiveSeawall.fixed(engine, registry)
+                    : new LiveSeawall(engine, located.source(), located.text(), registry, Clock.systemUTC());
         } catch (RuntimeException e) {
             // config errors already read "seawall.yaml:14: policies[0]...: ..."; keep them as the message
             throw new ServletException(e.getMessage(), e);
@@ -104,20 +160,27 @@ public class SeawallFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws java.io.IOException, ServletException {
-        runner.doFilter(engine, request, response, chain);
+        LiveSeawall l = live;
+        runner.doFilter(l == null ? null : l.current(), request, response, chain);
     }
 
     /** @return the engine in use (null before {@link #init}) */
     public Seawall engine() {
-        return engine;
+        LiveSeawall l = live;
+        return l == null ? null : l.current();
+    }
+
+    /** @return the engine in service and its reloads (null before {@link #init}) */
+    public LiveSeawall live() {
+        return live;
     }
 
     @Override
     public void destroy() {
-        Seawall e = engine;
-        engine = null;
-        if (e != null) {
-            e.close(); // stops the deadline timer thread, which would otherwise outlive a redeploy
+        LiveSeawall l = live;
+        live = null;
+        if (l != null) {
+            l.close(); // stops the watcher and the deadline timer, which would otherwise outlive a redeploy
         }
     }
 
@@ -132,8 +195,19 @@ public class SeawallFilter implements Filter {
         private boolean yamlSet;
         private boolean policiesSet;
         private boolean registrySet;
+        private MeterRegistry registry;
+        private Duration watch = DEFAULT_WATCH;
 
         private Builder() {
+        }
+
+        /** How often a configuration file is checked for changes; null turns watching off. Default 2s. */
+        public Builder watch(Duration interval) {
+            if (interval != null && (interval.isNegative() || interval.isZero())) {
+                throw new IllegalArgumentException("watch: " + interval + " must be positive");
+            }
+            this.watch = interval;
+            return this;
         }
 
         /** A config location with the syntax of the {@code config} init-param, resolved at {@code init}. */
@@ -158,6 +232,7 @@ public class SeawallFilter implements Filter {
 
         public Builder meterRegistry(MeterRegistry registry) {
             engine.meterRegistry(registry);
+            this.registry = registry;
             registrySet = true;
             return this;
         }

@@ -1,5 +1,6 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.Breaker;
 import dev.seawall.core.breaker.BreakerStage;
@@ -20,7 +21,7 @@ import java.security.MessageDigest;
 
 /**
  * {@code GET}: the live state of the {@link SeawallFilter} of this web application as JSON
- * ({@link StatusReport}). Protected: the caller sends {@code Authorization: Bearer <token>} or is an
+ * ({@link StatusReport}), including the configuration's load time and reloads. Protected: the caller sends {@code Authorization: Bearer <token>} or is an
  * authenticated user in the configured role; anyone else gets 401 problem+json.
  *
  * <p>Init-params: {@code token} (or the context init-param {@code dev.seawall.status.token}) and/or
@@ -65,22 +66,28 @@ public class SeawallStatusServlet extends HttpServlet {
             ResponseHeaders.writeRejection(resp, UNAUTHORIZED);
             return;
         }
+        Object live = getServletContext().getAttribute(SeawallFilter.LIVE_ATTRIBUTE);
         Object engine = getServletContext().getAttribute(SeawallFilter.ENGINE_ATTRIBUTE);
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
-        if (!(engine instanceof Seawall seawall)) {
+        if (live instanceof LiveSeawall l) {
+            resp.getWriter().write(StatusReport.json(l));
+        } else if (engine instanceof Seawall seawall) {
+            resp.getWriter().write(StatusReport.json(seawall));
+        } else {
             resp.setStatus(503);
             resp.getWriter().write("{\"policies\":[],\"detail\":\"no SeawallFilter has started in this application\"}");
-            return;
         }
-        resp.getWriter().write(StatusReport.json(seawall));
     }
 
     /**
-     * {@code POST ?breaker=NAME&action=open|close}: an operator forces a breaker open or closes it. The same
-     * protection as {@code GET}; a bearer token (not a cookie) authorises it, so a forged cross-site form
-     * cannot. Answers the new status.
+     * {@code POST ?breaker=NAME&action=open|close}: an operator forces a breaker open or closes it.
+     * {@code POST ?action=reload}: the configuration is read again and swapped in when valid (unchanged policies
+     * keep their state); an invalid version answers 422 problem+json whose {@code detail} is the configuration
+     * error ({@code file:line: key: problem}), and the running configuration stays. The same protection as
+     * {@code GET}; a bearer token (not a cookie) authorises it, so a forged cross-site form cannot. Answers the new
+     * status, with {@code X-Seawall-Reload: applied|unchanged} after a reload.
      */
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -92,6 +99,10 @@ public class SeawallStatusServlet extends HttpServlet {
         // query-string only: reading a form body here could consume what another component expects
         String name = query(req, "breaker");
         String action = query(req, "action");
+        if ("reload".equals(action) && name == null) {
+            reload(req, resp);
+            return;
+        }
         Breaker breaker = engine instanceof Seawall seawall && name != null ? find(seawall, name) : null;
         if (breaker == null || !("open".equals(action) || "close".equals(action))) {
             ResponseHeaders.writeRejection(resp, Rejection.builder(400, ProblemTypes.BASE + "bad-request",
@@ -104,6 +115,25 @@ public class SeawallStatusServlet extends HttpServlet {
         } else {
             breaker.close();
         }
+        doGet(req, resp);
+    }
+
+    private void reload(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Object attr = getServletContext().getAttribute(SeawallFilter.LIVE_ATTRIBUTE);
+        if (!(attr instanceof LiveSeawall live) || !live.reloadable()) {
+            ResponseHeaders.writeRejection(resp, Rejection.builder(409, ProblemTypes.BASE + "not-reloadable",
+                    "Not Reloadable").detail("This application's Seawall engine was built in code; there is no"
+                    + " configuration to reload.").build());
+            return;
+        }
+        LiveSeawall.Result r = live.reload();
+        if (r.outcome() == LiveSeawall.Outcome.REFUSED) {
+            ResponseHeaders.writeRejection(resp, Rejection.builder(422, ProblemTypes.BASE + "invalid-config",
+                    "Configuration Refused").detail(r.message()).extension("running", "the previous configuration")
+                    .build());
+            return;
+        }
+        resp.setHeader("X-Seawall-Reload", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
         doGet(req, resp);
     }
 
