@@ -8,7 +8,19 @@ import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.LocalBucketStore;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
+import io.github.bucket4j.distributed.proxy.optimization.Optimization;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
+import io.github.bucket4j.distributed.BucketProxy;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -33,6 +45,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -51,7 +64,8 @@ import java.util.function.ToLongFunction;
  *       happen atomically inside Redis, so concurrent nodes never lose an update and the total admitted per key is
  *       exactly the limit. Time is the Redis server's clock, one clock for every node. Bucket4j's own Lettuce
  *       integration is compare-and-swap based (a GET, then a conditional write: two round trips at least, more under
- *       contention), which is why it is not the default.</li>
+ *       contention), which is why it is {@code engine: bucket4j}, an option with its batching and delaying
+ *       optimisations, and not the default.</li>
  *   <li><b>No identity in Redis.</b> Keys are {@code prefix + policy:limit:plan:rates-fingerprint:hash}, where the
  *       hash is a SipHash keyed by the deployment's secret salt: the same on every node, useless to anyone without
  *       the salt. IP addresses are hashed too. A changed limit has another fingerprint, so it starts afresh.</li>
@@ -164,7 +178,7 @@ public final class RedisBucketStore implements BucketStore {
 
     @Override
     public Buckets buckets(BucketSpec spec) {
-        return new RedisBuckets(spec);
+        return "bucket4j".equals(config.engine()) ? new Bucket4jBuckets(spec) : new ScriptBuckets(spec);
     }
 
     @Override
@@ -209,8 +223,8 @@ public final class RedisBucketStore implements BucketStore {
         }
     }
 
-    /** Calls the script; null when Redis did not answer in time (the caller then follows on-failure). */
-    private List<Object> call(byte[] key, byte[][] args) {
+    /** @return the connection when Redis may be called now, else null (counted: skipped, or not connected) */
+    private StatefulRedisConnection<byte[], byte[]> usableConnection() {
         if (!guard.allow()) {
             skipped.increment();
             return null;
@@ -220,6 +234,14 @@ public final class RedisBucketStore implements BucketStore {
             reconnect();
             guard.failure("not connected");
             errors.increment();
+        }
+        return c;
+    }
+
+    /** Calls the script; null when Redis did not answer in time (the caller then follows on-failure). */
+    private List<Object> call(byte[] key, byte[][] args) {
+        StatefulRedisConnection<byte[], byte[]> c = usableConnection();
+        if (c == null) {
             return null;
         }
         byte[][] keys = {key};
@@ -313,16 +335,16 @@ public final class RedisBucketStore implements BucketStore {
         }
     }
 
-    /** The buckets of one (limit, plan) in Redis, with this node's fallback. Thread-safe. */
-    private final class RedisBuckets implements Buckets {
-        private final String keyPrefix;
-        private final byte[][] consumeArgs;
-        private final byte[][] refundArgs;
-        private final Buckets local;
-        private final ConsumptionProbe allowProbe;
-        private final int bandwidths;
+    /**
+     * The buckets of one (limit, plan) in Redis, with this node's fallback: the key scheme and {@code on-failure}
+     * shared by both engines. Thread-safe.
+     */
+    private abstract class SharedBuckets implements Buckets {
+        final String keyPrefix;
+        final Buckets local;
+        final ConsumptionProbe allowProbe;
 
-        RedisBuckets(BucketSpec spec) {
+        SharedBuckets(BucketSpec spec) {
             StringBuilder rates = new StringBuilder();
             for (Rate r : spec.rates()) {
                 rates.append(r.tokens()).append('/').append(r.period().toNanos()).append(';');
@@ -330,13 +352,70 @@ public final class RedisBucketStore implements BucketStore {
             String fingerprint = Long.toHexString(hash.hash(rates.toString()) >>> 32);
             this.keyPrefix = config.keyPrefix() + spec.policy() + ':' + spec.limit() + ':' + spec.plan() + ':'
                     + fingerprint + ':';
-            this.bandwidths = spec.rates().size();
-            this.consumeArgs = args(ONE, spec.rates());
-            this.refundArgs = args(MINUS_ONE, spec.rates());
             this.local = config.onFailure() == StoreConfig.OnFailure.LOCAL
                     ? LocalBucketStore.INSTANCE.buckets(spec.dividedBy(config.nodes())) : null;
             long smallest = spec.rates().stream().mapToLong(Rate::tokens).min().orElse(1);
             this.allowProbe = ConsumptionProbe.consumed(smallest, 0);
+        }
+
+        /** IP text is hashed too: nothing a client sent reaches Redis in clear. */
+        final byte[] key(Object key) {
+            long h = key instanceof Long l ? l : hash.hash(key.toString());
+            return (keyPrefix + Long.toHexString(h)).getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** @return the remote decision, or null when Redis did not give one in time */
+        abstract ConsumptionProbe remoteConsume(Object key);
+
+        /** @return whether Redis took the refund */
+        abstract boolean remoteRefund(Object key);
+
+        @Override
+        public final ConsumptionProbe tryConsumeOne(Object key) {
+            ConsumptionProbe p = remoteConsume(key);
+            return p != null ? p : onFailure(key);
+        }
+
+        private ConsumptionProbe onFailure(Object key) {
+            return switch (config.onFailure()) {
+                case LOCAL -> local.tryConsumeOne(key);
+                case ALLOW -> allowProbe;
+                case DENY -> {
+                    long wait = Math.max(guard.nanosToRetry(), 1_000_000_000L);
+                    yield ConsumptionProbe.rejected(0, wait, wait);
+                }
+            };
+        }
+
+        @Override
+        public final void refundOne(Object key) {
+            if (!remoteRefund(key) && local != null) {
+                local.refundOne(key);
+            }
+        }
+
+        @Override
+        public long trackedKeys() {
+            return local == null ? 0 : local.trackedKeys();
+        }
+
+        @Override
+        public void cleanUp() {
+            if (local != null) {
+                local.cleanUp();
+            }
+        }
+    }
+
+    /** The default engine: one call of {@code token-bucket.lua} per decision. */
+    private final class ScriptBuckets extends SharedBuckets {
+        private final byte[][] consumeArgs;
+        private final byte[][] refundArgs;
+
+        ScriptBuckets(BucketSpec spec) {
+            super(spec);
+            this.consumeArgs = args(ONE, spec.rates());
+            this.refundArgs = args(MINUS_ONE, spec.rates());
         }
 
         private byte[][] args(byte[] take, List<Rate> rates) {
@@ -361,16 +440,11 @@ public final class RedisBucketStore implements BucketStore {
             return a;
         }
 
-        private byte[] key(Object key) {
-            long h = key instanceof Long l ? l : hash.hash(key.toString());
-            return (keyPrefix + Long.toHexString(h)).getBytes(StandardCharsets.US_ASCII);
-        }
-
         @Override
-        public ConsumptionProbe tryConsumeOne(Object key) {
+        ConsumptionProbe remoteConsume(Object key) {
             List<Object> r = call(key(key), withTime(consumeArgs));
             if (r == null || r.size() < 4) {
-                return onFailure(key);
+                return null;
             }
             long remaining = (Long) r.get(1);
             long full = (Long) r.get(3) * 1000;
@@ -380,39 +454,130 @@ public final class RedisBucketStore implements BucketStore {
             return ConsumptionProbe.rejected(remaining, Math.max(1, (Long) r.get(2) * 1000), full);
         }
 
-        private ConsumptionProbe onFailure(Object key) {
-            return switch (config.onFailure()) {
-                case LOCAL -> local.tryConsumeOne(key);
-                case ALLOW -> allowProbe;
-                case DENY -> {
-                    long wait = Math.max(guard.nanosToRetry(), 1_000_000_000L);
-                    yield ConsumptionProbe.rejected(0, wait, wait);
-                }
+        @Override
+        boolean remoteRefund(Object key) {
+            return call(key(key), withTime(refundArgs)) != null;
+        }
+    }
+
+    /**
+     * {@code engine: bucket4j}: Bucket4j's Lettuce proxy manager (compare-and-swap: a GET, then a conditional
+     * write), with its {@code batching} or {@code delaying} optimisation when configured. The proxies are kept per
+     * key (bounded like local buckets) because the optimisations keep their state in them.
+     */
+    private final class Bucket4jBuckets extends SharedBuckets {
+        private final BucketConfiguration configuration;
+        private final Cache<Object, BucketProxy> proxies;
+        private final Optimization optimization;
+        private volatile ProxyBinding binding;
+
+        Bucket4jBuckets(BucketSpec spec) {
+            super(spec);
+            List<Bandwidth> bandwidths = new ArrayList<>();
+            Duration longest = Duration.ZERO;
+            long smallest = Long.MAX_VALUE;
+            for (Rate r : spec.rates()) {
+                bandwidths.add(Bandwidth.builder().capacity(r.tokens()).refillGreedy(r.tokens(), r.period()).build());
+                longest = r.period().compareTo(longest) > 0 ? r.period() : longest;
+                smallest = Math.min(smallest, r.tokens());
+            }
+            this.configuration = new BucketConfiguration(bandwidths);
+            this.optimization = switch (config.optimization() == null ? "none" : config.optimization()) {
+                case "batching" -> Optimizations.batching();
+                // up to 1/20 of the smallest capacity (at least 1 token) is spent locally before synchronising,
+                // and at most 100 ms may pass between synchronisations: the over-admission BENCHMARKS.md measures
+                case "delaying" -> Optimizations.delaying(new DelayParameters(Math.max(1, smallest / 20),
+                        Duration.ofMillis(100)));
+                default -> null;
             };
+            this.proxies = Caffeine.newBuilder().maximumSize(spec.maxKeys()).expireAfterAccess(longest)
+                    .executor(Runnable::run).build();
+        }
+
+        /** The proxy manager of the connection in use; rebuilt (and the proxies dropped) after a new connection. */
+        private ProxyBinding binding(StatefulRedisConnection<byte[], byte[]> c) {
+            ProxyBinding b = binding;
+            if (b == null || b.connection != c) {
+                var builder = Bucket4jLettuce.casBasedBuilder(c.async())
+                        .expirationAfterWrite(ExpirationAfterWriteStrategy
+                                .basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(1)))
+                        .requestTimeout(config.timeout());
+                if (clientTime) {
+                    builder.clientClock(new TimeMeter() {
+                        @Override
+                        public long currentTimeNanos() {
+                            return clock.nanoTime();
+                        }
+
+                        @Override
+                        public boolean isWallClockBased() {
+                            return true; // Bucket4j accepts only wall clocks; the test clock stands in for one
+                        }
+                    });
+                }
+                b = new ProxyBinding(c, builder.build());
+                proxies.invalidateAll();
+                binding = b;
+            }
+            return b;
+        }
+
+        private BucketProxy proxy(Object key, StatefulRedisConnection<byte[], byte[]> c) {
+            ProxyBinding b = binding(c);
+            return proxies.get(key, k -> {
+                var builder = b.manager.builder();
+                if (optimization != null) {
+                    builder = builder.withOptimization(optimization);
+                }
+                return builder.build(key(k), () -> configuration);
+            });
         }
 
         @Override
-        public void refundOne(Object key) {
-            if (call(key(key), withTime(refundArgs)) == null && local != null) {
-                local.refundOne(key);
+        ConsumptionProbe remoteConsume(Object key) {
+            StatefulRedisConnection<byte[], byte[]> c = usableConnection();
+            if (c == null) {
+                return null;
+            }
+            try {
+                ConsumptionProbe p = proxy(key, c).tryConsumeAndReturnRemaining(1);
+                guard.success();
+                ok.increment();
+                return p;
+            } catch (RuntimeException e) {
+                failed(e);
+                return null;
             }
         }
 
         @Override
-        public long trackedKeys() {
-            return local == null ? 0 : local.trackedKeys();
-        }
-
-        @Override
-        public void cleanUp() {
-            if (local != null) {
-                local.cleanUp();
+        boolean remoteRefund(Object key) {
+            StatefulRedisConnection<byte[], byte[]> c = usableConnection();
+            if (c == null) {
+                return false;
+            }
+            try {
+                proxy(key, c).addTokens(1);
+                guard.success();
+                ok.increment();
+                return true;
+            } catch (RuntimeException e) {
+                failed(e);
+                return false;
             }
         }
 
-        @Override
-        public String toString() {
-            return "RedisBuckets[" + keyPrefix + "*, " + bandwidths + " bandwidths]";
+        private void failed(RuntimeException e) {
+            boolean timeout = e.getClass().getSimpleName().contains("Timeout")
+                    || e.getCause() instanceof TimeoutException;
+            guard.failure(timeout ? "timeout after " + config.timeout().toMillis() + " ms"
+                    : e.getClass().getSimpleName());
+            (timeout ? timeouts : errors).increment();
         }
+    }
+
+    /** A Bucket4j proxy manager and the connection it sends through. */
+    private record ProxyBinding(StatefulRedisConnection<byte[], byte[]> connection,
+                                LettuceBasedProxyManager<byte[]> manager) {
     }
 }

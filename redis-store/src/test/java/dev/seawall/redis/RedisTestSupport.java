@@ -17,8 +17,14 @@ public final class RedisTestSupport {
 
     /** Store settings as the YAML loader would produce them. */
     public static StoreConfig config(String uri, StoreConfig.OnFailure onFailure, int nodes) {
+        return config(uri, onFailure, nodes, "script", "none");
+    }
+
+    /** As above, with an engine and, for bucket4j, an optimization. */
+    public static StoreConfig config(String uri, StoreConfig.OnFailure onFailure, int nodes, String engine,
+                                     String optimization) {
         return new StoreConfig(1, "redis", uri, "seawall-test:", Duration.ofMillis(200), onFailure, nodes, SALT,
-                Duration.ofSeconds(2), 3);
+                Duration.ofSeconds(2), 3, engine, optimization);
     }
 
     /** A store taking "now" from {@code clock} (one JVM only), so that tests control time. */

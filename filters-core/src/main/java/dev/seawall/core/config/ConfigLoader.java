@@ -68,7 +68,7 @@ public final class ConfigLoader {
     private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
             "store");
     private static final Set<String> STORE_KEYS = Set.of("type", "uri", "key-prefix", "timeout", "on-failure", "nodes",
-            "key-salt", "key-salt-env", "backoff", "failures");
+            "key-salt", "key-salt-env", "backoff", "failures", "engine", "optimization");
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9:_.{}-]{0,64}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     /** A salt shorter than this is guessable enough to let someone map remote keys back to identities. */
@@ -354,7 +354,25 @@ public final class ConfigLoader {
                 }
             }
             int failures = m.containsKey("failures") ? integer(m.get("failures"), "store.failures", 1, 1000) : 3;
-            return new StoreConfig(line, type, uri, prefix, timeout, onFailure, nodes, salt, backoff, failures);
+            String engine = m.containsKey("engine") ? scalar(m.get("engine"), "store.engine").trim() : "script";
+            if (!engine.equals("script") && !engine.equals("bucket4j")) {
+                throw error(m.get("engine"), "store.engine", ConfigValues.quote(engine)
+                        + " is not an engine (expected script or bucket4j)");
+            }
+            String optimization = "none";
+            if (m.containsKey("optimization")) {
+                if (!engine.equals("bucket4j")) {
+                    throw error(m.get("optimization"), "store.optimization", "applies only to engine: bucket4j");
+                }
+                optimization = scalar(m.get("optimization"), "store.optimization").trim();
+                if (!optimization.equals("none") && !optimization.equals("batching")
+                        && !optimization.equals("delaying")) {
+                    throw error(m.get("optimization"), "store.optimization", ConfigValues.quote(optimization)
+                            + " is not a choice (expected none, batching or delaying)");
+                }
+            }
+            return new StoreConfig(line, type, uri, prefix, timeout, onFailure, nodes, salt, backoff, failures, engine,
+                    optimization);
         }
 
         /** A path pattern claimed by a policy, for tie detection. */

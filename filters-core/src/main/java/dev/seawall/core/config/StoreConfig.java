@@ -16,12 +16,17 @@ import java.util.Objects;
  * @param keySalt          the per-deployment secret keying the hash of identities in remote keys (never logged)
  * @param backoff          how long the store stops trying its backend after {@code failures} failures in a row
  * @param failures         consecutive failures that open the store's own breaker
+ * @param engine           {@code script} (default: one atomic Lua call per decision) or {@code bucket4j} (Bucket4j's
+ *                         compare-and-swap Lettuce integration)
+ * @param optimization     for {@code engine: bucket4j}: {@code none}, {@code batching} or {@code delaying}
  */
 public record StoreConfig(int line, String type, String uri, String keyPrefix, Duration timeout, OnFailure onFailure,
-                          int nodes, String keySalt, Duration backoff, int failures) {
+                          int nodes, String keySalt, Duration backoff, int failures, String engine,
+                          String optimization) {
 
     /** No {@code store:} block: buckets in each JVM. */
-    public static final StoreConfig LOCAL = new StoreConfig(0, "local", null, null, null, null, 1, null, null, 0);
+    public static final StoreConfig LOCAL = new StoreConfig(0, "local", null, null, null, null, 1, null, null, 0, null,
+            null);
 
     public StoreConfig {
         Objects.requireNonNull(type, "type");
@@ -37,7 +42,7 @@ public record StoreConfig(int line, String type, String uri, String keyPrefix, D
     public String toString() {
         return "StoreConfig[type=" + type + ", uri=" + redactedUri() + ", keyPrefix=" + keyPrefix + ", timeout="
                 + timeout + ", onFailure=" + onFailure + ", nodes=" + nodes + ", backoff=" + backoff + ", failures="
-                + failures + "]";
+                + failures + ", engine=" + engine + ", optimization=" + optimization + "]";
     }
 
     /** @return the URI without its user-info part (passwords) */
