@@ -153,7 +153,11 @@ public final class RedisBucketStore implements BucketStore {
                 .tag("store", tag));
         gauges.rebind(); // a store built by a reload replaces its predecessor's gauge
         try {
-            this.connection = client.connect(ByteArrayCodec.INSTANCE, uri);
+            StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, uri);
+            // load the script now (and warm the client's code paths), so the first decisions pay neither a NOSCRIPT
+            // round trip nor class loading inside their short timeout
+            c.sync().scriptLoad(SCRIPT.getBytes(StandardCharsets.UTF_8));
+            this.connection = c;
             LOG.info("Seawall: Redis store connected to {}", config.redactedUri());
         } catch (RuntimeException e) {
             // the application starts anyway: decisions follow on-failure until Redis answers
