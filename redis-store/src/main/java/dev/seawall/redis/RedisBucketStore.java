@@ -66,9 +66,10 @@ import java.util.function.ToLongFunction;
  *       integration is compare-and-swap based (a GET, then a conditional write: two round trips at least, more under
  *       contention), which is why it is {@code engine: bucket4j}, an option with its batching and delaying
  *       optimisations, and not the default.</li>
- *   <li><b>No identity in Redis.</b> Keys are {@code prefix + policy:limit:plan:rates-fingerprint:hash}, where the
+ *   <li><b>No identity in Redis.</b> Keys are {@code prefix + policy:limit:plan:fingerprint:hash}, where the
  *       hash is a SipHash keyed by the deployment's secret salt: the same on every node, useless to anyone without
- *       the salt. IP addresses are hashed too. A changed limit has another fingerprint, so it starts afresh.</li>
+ *       the salt. IP addresses are hashed too. The fingerprint hashes the engine and the rates: a changed limit starts
+ *       afresh, and the two engines never read each other's state.</li>
  *   <li><b>Expiry.</b> Each write sets the key to expire once the bucket would be full again (plus a second):
  *       idle clients leave nothing behind.</li>
  *   <li><b>Failure.</b> Each call waits at most {@code timeout}; a timeout or error follows {@code on-failure}
@@ -349,7 +350,8 @@ public final class RedisBucketStore implements BucketStore {
         final ConsumptionProbe allowProbe;
 
         SharedBuckets(BucketSpec spec) {
-            StringBuilder rates = new StringBuilder();
+            // the engine is part of the fingerprint: the two engines keep different state formats
+            StringBuilder rates = new StringBuilder(config.engine() == null ? "script" : config.engine()).append(';');
             for (Rate r : spec.rates()) {
                 rates.append(r.tokens()).append('/').append(r.period().toNanos()).append(';');
             }
