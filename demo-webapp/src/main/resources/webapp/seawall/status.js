@@ -111,8 +111,31 @@ function rate(key, now, value) {
   return Math.max(0, (value - previous[key]) / seconds);
 }
 
+function renderConfig(status) {
+  const c = status.config;
+  if (!c) return;
+  document.getElementById('config-source').textContent = c.source + (status.store ? ' (buckets: ' + status.store + ')' : '');
+  document.getElementById('config-loaded').textContent = new Date(c.loadedAt).toLocaleTimeString();
+  document.getElementById('config-reloads').textContent = c.reloads.applied + ' applied, ' + c.reloads.refused + ' refused';
+  document.getElementById('config-watch').textContent = c.watching ? '(file watched)' : '(not watched)';
+  document.getElementById('config-error').textContent = c.lastError ? 'Last reload refused: ' + c.lastError : '';
+}
+
+async function reloadConfig() {
+  const r = await fetch('status?action=reload', { method: 'POST', headers: auth() });
+  if (r.ok) {
+    document.getElementById('message').textContent = 'configuration ' + (r.headers.get('X-Seawall-Reload') || 'reloaded');
+  } else {
+    const problem = await r.json().catch(() => ({}));
+    document.getElementById('message').textContent = 'reload refused (' + r.status + ')';
+    document.getElementById('config-error').textContent = problem.detail || '';
+  }
+  poll();
+}
+
 function render(status, latency, now) {
   document.getElementById('source').textContent = 'from ' + status.source;
+  renderConfig(status);
   const counters = {};
   const main = document.getElementById('policies');
   main.replaceChildren();
@@ -285,6 +308,7 @@ async function startTraffic(seconds) {
   }
 }
 
+document.getElementById('config-reload').addEventListener('click', reloadConfig);
 document.querySelectorAll('[data-scenario]').forEach(b =>
   b.addEventListener('click', () => scenario(b.dataset.scenario)));
 document.getElementById('traffic-toggle').addEventListener('click', () => {

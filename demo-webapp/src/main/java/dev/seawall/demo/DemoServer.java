@@ -16,8 +16,8 @@ import org.eclipse.jetty.util.security.Password;
  * The Seawall demo: an embedded Jetty 12 serving a web application whose real {@code WEB-INF/web.xml}
  * registers {@code SeawallFilter} with {@code WEB-INF/seawall.yaml}. Binds 127.0.0.1 only.
  *
- * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N] [--traffic]} (or
- * {@code SEAWALL_DEMO_PORT}, {@code SEAWALL_DEMO_TRAFFIC=1});
+ * <p>Run: {@code java -jar demo-webapp/target/seawall-demo.jar [--port N] [--traffic] [--config FILE]} (or
+ * {@code SEAWALL_DEMO_PORT}, {@code SEAWALL_DEMO_TRAFFIC=1}, {@code SEAWALL_DEMO_CONFIG});
  * port 0 picks a free one. Thread-safe: {@link #close()} may be called from a shutdown hook.
  */
 public final class DemoServer implements AutoCloseable {
@@ -53,6 +53,15 @@ public final class DemoServer implements AutoCloseable {
      */
     static DemoServer start(int port, String statusToken, java.util.function.LongSupplier scriptClock)
             throws Exception {
+        return start(port, statusToken, scriptClock, null);
+    }
+
+    /**
+     * @param configFile a Seawall configuration file to use (and watch) instead of the bundled
+     *                   {@code WEB-INF/seawall.yaml}; null for the bundled one
+     */
+    static DemoServer start(int port, String statusToken, java.util.function.LongSupplier scriptClock,
+                            java.nio.file.Path configFile) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -70,6 +79,9 @@ public final class DemoServer implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         webapp.setAttribute(SeawallFilter.METER_REGISTRY_ATTRIBUTE, registry);
         webapp.setInitParameter(SeawallStatusServlet.TOKEN_CONTEXT_PARAM, statusToken);
+        if (configFile != null) {
+            webapp.setInitParameter(SeawallFilter.CONFIG_CONTEXT_PARAM, configFile.toAbsolutePath().toString());
+        }
         // the flaky provider lives here, not in the servlet, so /seawall/admin/provider and tests reach it
         PaymentProvider provider = new PaymentProvider(scriptClock);
         webapp.setAttribute(PaymentProvider.ATTRIBUTE, provider);
@@ -132,9 +144,39 @@ public final class DemoServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The configuration file the demo runs with: {@code --config PATH} (or {@code SEAWALL_DEMO_CONFIG}), created
+     * from the bundled one when it does not exist; otherwise a copy of the bundled one in a temporary directory.
+     * Either way a file, so Seawall watches it and an edit is applied within seconds.
+     */
+    static java.nio.file.Path configFile(String[] args) throws java.io.IOException {
+        String value = System.getenv("SEAWALL_DEMO_CONFIG");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                value = args[i + 1];
+            } else if (args[i].startsWith("--config=")) {
+                value = args[i].substring("--config=".length());
+            }
+        }
+        java.nio.file.Path file = value == null || value.isBlank()
+                ? java.nio.file.Files.createTempDirectory("seawall-demo").resolve("seawall.yaml")
+                : java.nio.file.Path.of(value.strip());
+        if (!java.nio.file.Files.exists(file)) {
+            try (java.io.InputStream in = DemoServer.class.getClassLoader()
+                    .getResourceAsStream("webapp/WEB-INF/seawall.yaml")) {
+                if (in == null) {
+                    throw new java.io.IOException("the bundled webapp/WEB-INF/seawall.yaml is missing");
+                }
+                java.nio.file.Files.copy(in, file);
+            }
+        }
+        return file;
+    }
+
     public static void main(String[] args) throws Exception {
         int port = port(args);
-        DemoServer demo = start(port);
+        java.nio.file.Path config = configFile(args);
+        DemoServer demo = start(port, newStatusToken(), System::currentTimeMillis, config);
         boolean traffic = java.util.Arrays.asList(args).contains("--traffic")
                 || "1".equals(System.getenv("SEAWALL_DEMO_TRAFFIC"));
         DemoTraffic generator = traffic ? new DemoTraffic(demo.uri()) : null;
@@ -165,6 +207,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/seawall/admin/provider  GET / POST failure=0.6&latency=300ms | mode=auto (token)");
         System.out.println();
         System.out.println("Status page (live charts): " + u + "/seawall/#token=" + demo.statusToken());
+        System.out.println("Configuration: " + config.toAbsolutePath() + "  (edit it: Seawall reloads it within 2 s;"
+                + " a broken edit is refused and shown on the status page)");
         if (generator != null) {
             generator.start();
             System.out.println("Synthetic traffic is running (--traffic): watch the status page.");
@@ -184,6 +228,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -s -H 'Authorization: Bearer " + demo.statusToken() + "' " + u + "/seawall/status");
         System.out.println("  curl -s -X POST -H 'Authorization: Bearer " + demo.statusToken() + "' '" + u
                 + "/seawall/admin/provider?failure=0.6&latency=300ms'   # payments fail 60 %; mode=auto resets");
+        System.out.println("  curl -s -X POST -H 'Authorization: Bearer " + demo.statusToken() + "' '" + u
+                + "/seawall/status?action=reload'   # reload the configuration now");
         System.out.println();
         demo.join();
     }

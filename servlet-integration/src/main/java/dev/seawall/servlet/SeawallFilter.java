@@ -52,6 +52,12 @@ public class SeawallFilter implements Filter {
      */
     public static final String LIVE_ATTRIBUTE = "dev.seawall.live";
 
+    /**
+     * Context init-param that, when set, replaces the filter's {@code config} init-param: a deployment can point the
+     * filter at an external file without editing {@code web.xml}.
+     */
+    public static final String CONFIG_CONTEXT_PARAM = "dev.seawall.config";
+
     /** Default interval at which a configuration file is checked for changes. */
     public static final Duration DEFAULT_WATCH = Duration.ofSeconds(2);
 
@@ -103,7 +109,9 @@ public class SeawallFilter implements Filter {
         if (given != null) {
             this.live = LiveSeawall.fixed(given, registry);
         } else {
+            String override = context == null ? null : context.getInitParameter(CONFIG_CONTEXT_PARAM);
             String location = settings != null ? settings.location
+                    : override != null && !override.isBlank() ? override
                     : filterConfig == null ? null : filterConfig.getInitParameter("config");
             this.live = load(settings == null ? new Builder() : settings, location, context, registry);
             if (watch != null && live.watch(watch)) {
