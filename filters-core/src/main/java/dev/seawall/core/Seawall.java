@@ -138,11 +138,13 @@ public final class Seawall implements AutoCloseable {
      */
     public void handOver(Seawall next) {
         Objects.requireNonNull(next, "next");
-        if (next.deadlines == deadlines && ownsDeadlines) {
+        if (ownsDeadlines) {
             ownsDeadlines = false;
-            next.ownsDeadlines = true;
-        } else if (ownsDeadlines && next.deadlines != deadlines) {
-            close();
+            if (next.deadlines == deadlines) {
+                next.ownsDeadlines = true;
+            } else {
+                deadlines.close(); // not reached through reload(), which always hands its timer on
+            }
         }
         if (ownsStore && next.context.store() != context.store()) {
             ownsStore = false;

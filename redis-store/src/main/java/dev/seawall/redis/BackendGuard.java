@@ -66,6 +66,11 @@ final class BackendGuard {
         }
     }
 
+    /** The call was abandoned (the thread was interrupted): neither a success nor a failure of the backend. */
+    void abandon() {
+        probing.set(false);
+    }
+
     boolean down() {
         return down;
     }

@@ -275,6 +275,7 @@ public final class RedisBucketStore implements BucketStore {
             if (f != null) {
                 f.cancel(true);
             }
+            guard.abandon(); // a probe must not stay taken, or the guard would never let another one through
             errors.increment();
             return null;
         } catch (RuntimeException e) {
@@ -293,6 +294,7 @@ public final class RedisBucketStore implements BucketStore {
             return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            guard.abandon();
             errors.increment();
             return null;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
