@@ -236,14 +236,9 @@ final class PolicyRunner {
         if (request.isAsyncSupported()) {
             AsyncContext async = request.startAsync();
             async.setTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)) + TIMEOUT_MARGIN_MS);
-            async.addListener(new WaitListener(engine, exchange));
-            deferral.onDecided(() -> {
-                if (exchange.abandoned()) {
-                    complete(async);
-                } else {
-                    async.dispatch();
-                }
-            });
+            HandBack handBack = new HandBack(async, exchange);
+            async.addListener(new WaitListener(engine, exchange, handBack));
+            deferral.onDecided(handBack);
             return;
         }
         if (warnedBlocking.compareAndSet(false, true)) {
@@ -311,14 +306,64 @@ final class PolicyRunner {
         return response.getStatus();
     }
 
+    /**
+     * Hands a decided wait back to its container exactly once: an ASYNC dispatch (or completion of an abandoned
+     * request). The decision is made on whichever thread frees a slot, while the container's own timer may be
+     * expiring the same wait; both paths call this, and the loser waits for the winner to finish, because Jetty
+     * turns an {@code onTimeout} that returns without a dispatch into an error answer. Thread-safe.
+     */
+    private static final class HandBack implements Runnable {
+        private static final long SETTLE_MS = 200;
+        private final AsyncContext async;
+        private final Exchange exchange;
+        private final AtomicBoolean taken = new AtomicBoolean();
+        private final CountDownLatch done = new CountDownLatch(1);
+
+        HandBack(AsyncContext async, Exchange exchange) {
+            this.async = async;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void run() {
+            if (!taken.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                if (exchange.abandoned()) {
+                    complete(async);
+                } else {
+                    async.dispatch();
+                }
+            } catch (IllegalStateException cycleOver) {
+                // the container already ended this cycle (client gone, error): the granted slot must go back
+                exchange.release();
+            } finally {
+                done.countDown();
+            }
+        }
+
+        /** Called from the container's timeout: makes sure the hand-back has happened before it returns. */
+        void runOrAwait() {
+            run();
+            try {
+                done.await(SETTLE_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Watches a suspended wait: expiry by the container's timer, client errors, cycles that never resumed. */
     private final class WaitListener implements AsyncListener {
         private final Seawall engine;
         private final Exchange exchange;
+        private final HandBack handBack;
 
-        WaitListener(Seawall engine, Exchange exchange) {
+        WaitListener(Seawall engine, Exchange exchange, HandBack handBack) {
             this.engine = engine;
             this.exchange = exchange;
+            this.handBack = handBack;
         }
 
         @Override
@@ -330,6 +375,8 @@ final class PolicyRunner {
                     d.cancel();
                 }
             }
+            // decided now, by us or by a thread that freed a slot at this very moment: dispatch before returning
+            handBack.runOrAwait();
         }
 
         @Override

@@ -64,6 +64,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ThrottleStage implements Stage, Gauges.Owner {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ThrottleStage.class);
+
     private final Gauges gauges;
 
     @Override
@@ -328,9 +330,18 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         }
     }
 
+    /**
+     * Runs each decided waiter's callback. A callback runs on the thread that decided (often another request's
+     * thread finishing), so one that throws must not break that request or the waiters after it.
+     */
     private static void runCallbacks(List<Waiter> decided) {
         for (Waiter w : decided) {
-            w.runCallback();
+            try {
+                w.runCallback();
+            } catch (RuntimeException e) {
+                LOG.warn("Seawall: handing a decided throttle wait back to its request failed ({}); the adapter"
+                        + " must settle it", e.getClass().getSimpleName());
+            }
         }
     }
 
