@@ -10,7 +10,9 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  * Settles every guarded request from Jersey's request events, which fire even when a resource throws an
  * exception no mapper answers, so no permit leaks: the method's return ({@code RESOURCE_METHOD_FINISHED}, after
  * which no deadline interrupt may reach the thread), its exception ({@code ON_EXCEPTION}) and the end of the
- * request ({@code FINISHED}, which completes or releases the exchange). Closes the runtime when the application
+ * request ({@code FINISHED}, which completes or releases the exchange). For a request whose asynchronous method
+ * is parked while it waits for a throttle slot, it also publishes the request to {@link ParkedInvocations} around
+ * the method's invocation. Closes the runtime when the application
  * is destroyed.
  *
  * <p>Thread-safe and stateless per request: one instance listens to every request.
@@ -42,7 +44,19 @@ final class Settlement implements ApplicationEventListener, RequestEventListener
             return;
         }
         switch (event.getType()) {
-            case RESOURCE_METHOD_FINISHED -> guarded.methodReturned();
+            case RESOURCE_METHOD_START -> {
+                if (guarded.parked()) {
+                    ParkedInvocations.CURRENT.set(guarded);
+                }
+            }
+            case RESOURCE_METHOD_FINISHED -> {
+                if (guarded.parked()) {
+                    // the parked call reports the method's return itself, from whichever thread invoked it
+                    ParkedInvocations.CURRENT.remove();
+                } else {
+                    guarded.methodReturned();
+                }
+            }
             case ON_EXCEPTION -> guarded.failed(event.getException());
             case FINISHED -> guarded.settle();
             default -> { }
