@@ -320,13 +320,35 @@ class JaxrsFeatureEndToEndTest {
         return g.value();
     }
 
+    /** Counts Jersey's FINISHED request events: every request, parked or not, must end with one. */
+    static final class FinishedEvents implements org.glassfish.jersey.server.monitoring.ApplicationEventListener {
+        static final AtomicInteger FINISHED = new AtomicInteger();
+        static final List<String> LOG = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onEvent(org.glassfish.jersey.server.monitoring.ApplicationEvent event) {
+        }
+
+        @Override
+        public org.glassfish.jersey.server.monitoring.RequestEventListener onRequest(
+                org.glassfish.jersey.server.monitoring.RequestEvent start) {
+            return e -> {
+                LOG.add(e.getType().name());
+                if (e.getType() == org.glassfish.jersey.server.monitoring.RequestEvent.Type.FINISHED) {
+                    FINISHED.incrementAndGet();
+                }
+            };
+        }
+    }
+
     private TestServer startParked(SimpleMeterRegistry registry, int maxThreads) throws Exception {
         Parked.ORDER.clear();
         Parked.INSIDE.set(0);
         Parked.MOST_INSIDE.set(0);
-        TestServer s = TestServer.jersey(
-                new ResourceConfig(Parked.class).register(new SeawallFeature().meterRegistry(registry)), List.of(),
-                maxThreads);
+        FinishedEvents.FINISHED.set(0);
+        FinishedEvents.LOG.clear();
+        TestServer s = TestServer.jersey(new ResourceConfig(Parked.class).register(new FinishedEvents())
+                .register(new SeawallFeature().meterRegistry(registry)), List.of(), maxThreads);
         servers.add(s);
         return s;
     }
@@ -365,6 +387,10 @@ class JaxrsFeatureEndToEndTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> meter(registry, "seawall.throttle.in.flight", "parked.parked") == 0);
         assertThat(meter(registry, "seawall.throttle.queued", "parked.parked")).isZero();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(FinishedEvents.FINISHED.get())
+                .as("Jersey's FINISHED event for the twelve parked requests and the ping").isEqualTo(13));
+        assertThat(FinishedEvents.LOG).as("no listener threw after an async response completed")
+                .doesNotContain("ON_EXCEPTION");
     }
 
     @Test
@@ -457,6 +483,8 @@ class JaxrsFeatureEndToEndTest {
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(20)).until(() -> meter(registry, "seawall.throttle.queued", "parked.parked")
                 == 0 && meter(registry, "seawall.throttle.in.flight", "parked.parked") == 0);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(FinishedEvents.FINISHED.get())
+                .as("the disconnected request finished too").isEqualTo(2));
         for (int i = 0; i < 3; i++) {
             assertThat(given().baseUri(server.uri()).queryParam("n", 2 + i).get("/api/parked").statusCode())
                     .as("request %d: the slot came back", i).isEqualTo(200);
