@@ -11,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.MediaType;
@@ -77,13 +78,20 @@ public class ExchangeRates {
     @Timeout("800ms")
     @Fallback(status = 200, contentType = "application/json", staleCache = "10m",
             body = "{\"rate\":null,\"unavailable\":true}", on = {"timeout", "error"})
-    public String rate(@PathParam("currency") String currency) throws InterruptedException {
+    public String rate(@PathParam("currency") String currency) {
         BigDecimal rate = PER_EUR.get(currency.toUpperCase(Locale.ROOT));
         if (rate == null) {
             throw new NotFoundException();
         }
         if ("XAU".equalsIgnoreCase(currency)) {
-            Thread.sleep(SLOW_UPSTREAM_MILLIS); // the gold desk's upstream: interrupted at the deadline
+            try {
+                Thread.sleep(SLOW_UPSTREAM_MILLIS); // the gold desk's upstream
+            } catch (InterruptedException e) {
+                // Seawall interrupts the method at the deadline, after answering: this response is discarded, and a
+                // WebApplicationException ends it without Jersey logging an unmapped exception
+                Thread.currentThread().interrupt();
+                throw new ServiceUnavailableException();
+            }
         }
         return "{\"base\":\"EUR\",\"currency\":\"" + currency.toUpperCase(Locale.ROOT) + "\",\"rate\":"
                 + rate.toPlainString() + "}";
