@@ -292,6 +292,23 @@ class JaxrsFeatureEndToEndTest {
         }
 
         @GET
+        @Path("managed")
+        @Produces(MediaType.TEXT_PLAIN)
+        @org.glassfish.jersey.server.ManagedAsync
+        @Throttle(maxConcurrent = 1, queue = 20, maxWait = "20s")
+        public void managed(@Suspended AsyncResponse response) {
+            CALLS.incrementAndGet();
+            WORKERS.submit(() -> {
+                try {
+                    gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                response.resume("managed");
+            });
+        }
+
+        @GET
         @Path("expiring")
         @Produces(MediaType.TEXT_PLAIN)
         @Throttle(maxConcurrent = 1, queue = 5, maxWait = "300ms")
@@ -391,6 +408,28 @@ class JaxrsFeatureEndToEndTest {
                 .as("Jersey's FINISHED event for the twelve parked requests and the ping").isEqualTo(13));
         assertThat(FinishedEvents.LOG).as("no listener threw after an async response completed")
                 .doesNotContain("ON_EXCEPTION");
+    }
+
+    @Test
+    void managedAsyncMethodsWithAnAsyncResponseAreParkedToo() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TestServer server = startParked(registry, 8);
+        gate = new CountDownLatch(1);
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> given().baseUri(server.uri()).get("/api/managed"), WORKERS));
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                meter(registry, "seawall.throttle.queued", "parked.managed")).as("queued").isEqualTo(9));
+        assertThat(CALLS.get()).isEqualTo(1);
+        gate.countDown();
+        for (CompletableFuture<Response> c : calls) {
+            Response r = c.get(30, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.asString()).isEqualTo("managed");
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> meter(registry, "seawall.throttle.in.flight", "parked.managed") == 0);
     }
 
     @Test

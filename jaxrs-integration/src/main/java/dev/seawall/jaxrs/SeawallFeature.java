@@ -41,6 +41,10 @@ import java.util.function.Function;
  * <p>Request filters run at {@link #PRIORITY}: after authentication filters (so {@code by: user} sees the
  * principal), before authorization ones.
  *
+ * <p>A throttled request to an asynchronous method ({@code @Suspended AsyncResponse}) waits suspended, holding no
+ * thread: the feature binds a Jersey {@code ResourceMethodInvocationHandlerProvider} for such methods, which parks
+ * the invocation until the slot is granted. A synchronous method's request waits on its own thread.
+ *
  * <p>Not thread-safe while being configured (set it up, then register it); the runtime it installs is.
  */
 public final class SeawallFeature implements Feature {
