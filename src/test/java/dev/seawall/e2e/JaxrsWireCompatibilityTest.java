@@ -94,6 +94,13 @@ class JaxrsWireCompatibilityTest {
                         assertThat(Math.abs(Integer.parseInt(va) - Integer.parseInt(vb))).as(h).isLessThanOrEqualTo(1);
                         continue;
                     }
+                    if ("RateLimit".equals(h) && va != null && vb != null) {
+                        // t= is also seconds until refill: equal but for that second of skew (regression: it failed
+                        // as t=59 against t=60 when the suite ran under load)
+                        assertThat(vb.replaceAll(";t=\\d+", "")).as(h).isEqualTo(va.replaceAll(";t=\\d+", ""));
+                        assertThat(Math.abs(resetSeconds(va) - resetSeconds(vb))).as(h).isLessThanOrEqualTo(1);
+                        continue;
+                    }
                     assertThat(vb).as("request %d, header %s", i, h).isEqualTo(va);
                 }
                 if (a.statusCode() == 429) {
@@ -105,6 +112,12 @@ class JaxrsWireCompatibilityTest {
         } finally {
             engine.close();
         }
+    }
+
+    private static int resetSeconds(String rateLimit) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(";t=(\\d+)").matcher(rateLimit);
+        assertThat(m.find()).as("t= in %s", rateLimit).isTrue();
+        return Integer.parseInt(m.group(1));
     }
 
     @Test

@@ -99,6 +99,9 @@ final class TestServer implements AutoCloseable {
         }
         ServletHolder appHolder = new ServletHolder(app);
         appHolder.setAsyncSupported(asyncApp);
+        // initialised when the server starts, not by the first request, whose time a policy's timeout would count
+        // (a Jersey ServletContainer builds its whole application in init)
+        appHolder.setInitOrder(1);
         context.addServlet(appHolder, "/*");
         server.setHandler(context);
         server.start();

@@ -201,6 +201,9 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
         System.out.println("  " + u + "/api/payments          flaky provider (down 20 s a minute) behind a circuit breaker");
         System.out.println("  " + u + "/api/anything          default per-IP limit");
+        System.out.println("  " + u + "/api/v2/rates          JAX-RS (Jersey + SeawallFeature): @RateLimit 10 per minute per IP");
+        System.out.println("  " + u + "/api/v2/rates/XAU      @Timeout 800 ms on a 3 s upstream, answered by @Fallback");
+        System.out.println("  " + u + "/api/v2/convert?from=EUR&to=USD&amount=100   async, @Throttle 2 at once, 10 waiting");
         System.out.println("  " + u + "/metrics               Prometheus meters (seawall_* among them)");
         System.out.println("  " + u + "/seawall/status        live state as JSON; needs the token below");
         System.out.println("  " + u + "/seawall/latency       latency per policy, last 5 minutes (JSON; token)");
@@ -225,6 +228,10 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
         System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
+        System.out.println("  for i in $(seq 11); do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/v2/rates; done; echo");
+        System.out.println("  curl -si " + u + "/api/v2/rates/XAU                             # X-Data-Source: fallback at 800 ms");
+        System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' '" + u
+                + "/api/v2/convert?from=EUR&to=USD&amount=100' & done; wait");
         System.out.println("  curl -s -H 'Authorization: Bearer " + demo.statusToken() + "' " + u + "/seawall/status");
         System.out.println("  curl -s -X POST -H 'Authorization: Bearer " + demo.statusToken() + "' '" + u
                 + "/seawall/admin/provider?failure=0.6&latency=300ms'   # payments fail 60 %; mode=auto resets");

@@ -63,6 +63,25 @@ final class AnnotationPolicies {
      * @throws IllegalStateException naming the class, method and attribute when a value is invalid
      */
     Policy policy(Class<?> type, Method method) {
+        SeawallConfig config = config(type, method);
+        if (config == null) {
+            return null;
+        }
+        try {
+            return PolicyFactory.policies(config, context, breakers).get(0);
+        } catch (ConfigException e) {
+            // e.g. a named breaker declared twice with different settings, a handler class that cannot be made
+            throw new IllegalStateException(type.getName() + "#" + method.getName() + ": " + attribute(e.keyPath())
+                    + e.problem());
+        }
+    }
+
+    /**
+     * @return the configuration the annotations of {@code method} (and its class) declare, exactly as the YAML
+     *         loader reads the same keys, or null when there are none
+     * @throws IllegalStateException naming the class, method and attribute when a value is invalid
+     */
+    SeawallConfig config(Class<?> type, Method method) {
         if (!annotated(type, method)) {
             return null;
         }
@@ -70,8 +89,7 @@ final class AnnotationPolicies {
         String name = uniqueName(type, method);
         String json = document(type, method, name);
         try {
-            SeawallConfig config = ConfigLoader.parse(where, json);
-            return PolicyFactory.policies(config, context, breakers).get(0);
+            return ConfigLoader.parse(where, json);
         } catch (ConfigException e) {
             throw new IllegalStateException(where + ": " + attribute(e.keyPath()) + e.problem());
         }

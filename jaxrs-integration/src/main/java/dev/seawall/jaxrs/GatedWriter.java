@@ -131,6 +131,9 @@ final class GatedWriter implements ContainerResponseWriter {
             }
             return; // timed out: the answer is on the wire already
         }
+        // settled before a byte goes out: a client that sends its next request as soon as it has read this
+        // response must find the slot free (the servlet filter's container likewise commits after the filter)
+        guarded.settle();
         ContainerResponse app = appResponse;
         int status = app == null ? 500 : app.getStatus();
         FallbackStage fb = guarded.fallback;
@@ -184,6 +187,7 @@ final class GatedWriter implements ContainerResponseWriter {
             }
             return;
         }
+        guarded.settle(); // before the answer is written, as in commitApplication
         String id = Failures.newRequestId();
         LOG.error("Seawall: request {} failed in the application (policy {}, {} {})", id, guarded.policy.name(),
                 guarded.view.method(), guarded.view.path(), error);

@@ -43,6 +43,7 @@ final class GuardedRequest {
     final FallbackStage fallback;
     final TimeoutStage timeout;
     private volatile boolean answeredBySeawall;
+    private volatile boolean parked;
     private volatile long appStart;
     private volatile ResponseGate gate;
     private volatile GatedWriter writer;
@@ -61,6 +62,19 @@ final class GuardedRequest {
         this.timeout = (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
     }
 
+    /**
+     * The request is still queued, and its asynchronous method will be parked by {@link ParkedInvocations} when
+     * Jersey invokes it, instead of blocking this thread.
+     */
+    void park() {
+        parked = true;
+    }
+
+    /** @return true when the method's invocation is (or was) handed to a {@link ParkedCall} */
+    boolean parked() {
+        return parked;
+    }
+
     /** @return true when Seawall, not the application, produced the response (rejection, fallback, timeout) */
     boolean answeredBySeawall() {
         return answeredBySeawall;
@@ -68,7 +82,8 @@ final class GuardedRequest {
 
     /**
      * Waits on this thread for a throttle slot, at most the queue's max-wait (plus a margin), then continues the
-     * walk. Used for synchronous resource methods, which JAX-RS cannot suspend from a filter.
+     * walk. Used for synchronous resource methods, which JAX-RS cannot suspend from a filter (asynchronous ones
+     * are parked instead: {@link ParkedInvocations}).
      */
     void awaitBlocking() throws InterruptedException {
         Deferral deferral = exchange.deferral();

@@ -3,11 +3,9 @@ package dev.seawall.jaxrs;
 import dev.seawall.core.policy.Policy;
 import jakarta.ws.rs.container.DynamicFeature;
 import jakarta.ws.rs.container.ResourceInfo;
-import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.FeatureContext;
 import org.glassfish.jersey.server.ManagedAsync;
 
-import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 
 /**
@@ -36,19 +34,11 @@ final class Guards implements DynamicFeature {
         if (annotated == null && runtime.engine() == null) {
             return;
         }
-        boolean async = suspends(method) && !method.isAnnotationPresent(ManagedAsync.class)
-                && !type.isAnnotationPresent(ManagedAsync.class);
-        context.register(new MethodGuard(runtime, annotated, async), SeawallFeature.PRIORITY);
-    }
-
-    private static boolean suspends(Method method) {
-        for (Annotation[] params : method.getParameterAnnotations()) {
-            for (Annotation a : params) {
-                if (a instanceof Suspended) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        boolean suspends = ParkedInvocations.suspends(method);
+        // a @ManagedAsync method runs on Jersey's executor: the request's thread is not the one to interrupt
+        boolean async = suspends || method.isAnnotationPresent(ManagedAsync.class)
+                || type.isAnnotationPresent(ManagedAsync.class);
+        context.register(new MethodGuard(runtime, annotated, async, suspends ? method : null),
+                SeawallFeature.PRIORITY);
     }
 }

@@ -12,6 +12,7 @@ import jakarta.ws.rs.container.ContainerResponseFilter;
 import dev.seawall.core.problem.Failures;
 import org.glassfish.jersey.server.ContainerRequest;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -36,17 +37,21 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
     private final SeawallRuntime runtime;
     private final Policy annotated;
     private final boolean async;
+    private final Method method;
     private final ConcurrentHashMap<Policy, Optional<Policy>> combined = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Policy, Optional<Policy>> remaining = new ConcurrentHashMap<>();
 
     /**
      * @param annotated the policy the method's annotations declare, or null
-     * @param async     the method takes a {@code @Suspended AsyncResponse} (and is not {@code @ManagedAsync})
+     * @param async     the method does not run on the request's thread ({@code @Suspended AsyncResponse} or
+     *                  {@code @ManagedAsync}): no thread to interrupt at the deadline
+     * @param method    the resource method, for parking; null when it takes no {@code @Suspended AsyncResponse}
      */
-    MethodGuard(SeawallRuntime runtime, Policy annotated, boolean async) {
+    MethodGuard(SeawallRuntime runtime, Policy annotated, boolean async, Method method) {
         this.runtime = runtime;
         this.annotated = annotated;
         this.async = async;
+        this.method = method;
     }
 
     /** @return the policy for a request matched (or not) by a YAML policy; null when nothing applies */
@@ -103,9 +108,15 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         Exchange exchange = policy.chain().admit(view, runtime.clock().nanoTime());
         GuardedRequest guarded = new GuardedRequest(runtime, policy, view, exchange, (ContainerRequest) context);
         context.setProperty(GuardedRequest.PROPERTY, guarded);
+        if (exchange.pending() && method != null && runtime.parking().covers(method)) {
+            // Jersey suspends an async request before invoking its method: the invocation is parked there, and
+            // this thread goes back to the container
+            guarded.park();
+            return;
+        }
         if (exchange.pending()) {
-            // JAX-RS filters cannot suspend a request: the wait is bounded by max-wait, on this thread
-            // (README: the servlet filter queues without holding a thread)
+            // JAX-RS filters cannot suspend a request: a synchronous method waits on this thread, bounded by
+            // max-wait (README: the servlet filter queues without holding a thread)
             try {
                 guarded.awaitBlocking();
             } catch (InterruptedException e) {

@@ -11,7 +11,9 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 import org.glassfish.jersey.InjectionManagerProvider;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.internal.inject.InjectionManager;
+import org.glassfish.jersey.server.spi.internal.ResourceMethodInvocationHandlerProvider;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +40,10 @@ import java.util.function.Function;
  *
  * <p>Request filters run at {@link #PRIORITY}: after authentication filters (so {@code by: user} sees the
  * principal), before authorization ones.
+ *
+ * <p>A throttled request to an asynchronous method ({@code @Suspended AsyncResponse}) waits suspended, holding no
+ * thread: the feature binds a Jersey {@code ResourceMethodInvocationHandlerProvider} for such methods, which parks
+ * the invocation until the slot is granted. A synchronous method's request waits on its own thread.
  *
  * <p>Not thread-safe while being configured (set it up, then register it); the runtime it installs is.
  */
@@ -106,6 +112,15 @@ public final class SeawallFeature implements Feature {
                 new PolicyFactory.Context(c, meterRegistry, null), remoteAddress);
         InjectionManager injection = InjectionManagerProvider.getInjectionManager(context);
         runtime.origin(new Origin(injection, remoteAddress));
+        ParkedInvocations parking = new ParkedInvocations(runtime, injection);
+        runtime.parking(parking);
+        // not a JAX-RS provider contract: Jersey only takes it as a binding in its injection manager
+        context.register(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(parking).to(ResourceMethodInvocationHandlerProvider.class);
+            }
+        });
         context.register(new Guards(runtime));
         context.register(new Settlement(runtime));
         return true;

@@ -6,16 +6,34 @@ import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.DeadlineTimer;
 import jakarta.ws.rs.container.ContainerRequestContext;
 
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * What one {@link SeawallFeature} installation shares between its filters, listeners and invocation handlers:
- * the YAML engine (or none), the annotation policies' factory and the deadline timer.
+ * the YAML engine (or none), the annotation policies' factory, the deadline timer and the executor that runs
+ * asynchronous resource methods once they leave a throttle queue.
  *
- * <p>Thread-safe: built while the application starts; the lazily created timer is published
+ * <p>Thread-safe: built while the application starts; the lazily created timer and executor are published
  * under this object's monitor; everything else is immutable.
  */
 final class SeawallRuntime implements AutoCloseable {
+
+    /**
+     * Threads that invoke parked asynchronous resource methods. Their work is short (an {@code @Suspended} method
+     * hands its work off and returns), and slots are granted one at a time, so a few threads keep up.
+     */
+    private static final int RESUME_THREADS = 4;
+    /**
+     * Invocations waiting for a resume thread. Each parked request enqueues at most one, so the throttle queues
+     * already bound it; this is the backstop, and {@link ParkedCall} answers an overflow with a 503.
+     */
+    private static final int RESUME_QUEUE = 4096;
+    private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final Seawall engine;
     private final boolean ownsEngine;
@@ -23,7 +41,9 @@ final class SeawallRuntime implements AutoCloseable {
     private final AnnotationPolicies annotations;
     private final Function<ContainerRequestContext, String> remoteAddress;
     private volatile Origin origin;
+    private volatile ParkedInvocations parking;
     private volatile DeadlineTimer ownTimer; // created under this object's monitor, read without it
+    private volatile ExecutorService resumes; // likewise
 
     SeawallRuntime(Seawall engine, boolean ownsEngine, NanoClock clock, PolicyFactory.Context context,
                    Function<ContainerRequestContext, String> remoteAddress) {
@@ -48,6 +68,15 @@ final class SeawallRuntime implements AutoCloseable {
 
     void origin(Origin o) {
         this.origin = o;
+    }
+
+    void parking(ParkedInvocations p) {
+        this.parking = p;
+    }
+
+    /** @return which asynchronous methods can be parked while their request waits for a throttle slot */
+    ParkedInvocations parking() {
+        return parking;
     }
 
     Origin origin() {
@@ -77,11 +106,36 @@ final class SeawallRuntime implements AutoCloseable {
         }
     }
 
+    /** @return the executor that invokes parked asynchronous resource methods once their slot is decided */
+    ExecutorService resumes() {
+        ExecutorService e = resumes;
+        if (e != null) {
+            return e;
+        }
+        synchronized (this) {
+            if (resumes == null) {
+                ThreadPoolExecutor pool = new ThreadPoolExecutor(RESUME_THREADS, RESUME_THREADS, 30, TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(RESUME_QUEUE), r -> {
+                            Thread t = new Thread(r, "seawall-jaxrs-resume-" + THREADS.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+                pool.allowCoreThreadTimeOut(true);
+                resumes = pool;
+            }
+            return resumes;
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (ownTimer != null) {
             ownTimer.close();
             ownTimer = null;
+        }
+        if (resumes != null) {
+            resumes.shutdown();
+            resumes = null;
         }
         if (ownsEngine && engine != null) {
             engine.close();

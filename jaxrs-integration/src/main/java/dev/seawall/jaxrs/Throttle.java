@@ -7,9 +7,11 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A concurrency limit with a bounded wait queue, like a YAML policy's {@code throttle}. JAX-RS filters cannot
- * suspend a request, so a queued request waits on its own thread, at most {@code maxWait}; put the servlet
- * {@code SeawallFilter} in front for queueing that holds no thread (README, "JAX-RS"). Method wins over class.
+ * A concurrency limit with a bounded wait queue, like a YAML policy's {@code throttle}. A queued request to an
+ * asynchronous method ({@code @Suspended AsyncResponse}) waits suspended, holding no thread, and the method is
+ * invoked when its slot is granted. JAX-RS filters cannot suspend a synchronous method's request, so that one
+ * waits on its own thread, at most {@code maxWait}; put the servlet {@code SeawallFilter} in front for queueing
+ * that holds no thread there (README, "JAX-RS"). Method wins over class.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
