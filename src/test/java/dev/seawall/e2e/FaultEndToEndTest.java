@@ -142,6 +142,7 @@ class FaultEndToEndTest {
             return "CLOSED".equals(breaker.breaker().state().name());
         });
         assertThat(RawHttp.get(server.port(), "/faults/x?do=ok").status()).isEqualTo(200);
-        assertThat(throttle.inFlight()).isZero();
+        // the client reads the answer a moment before the filter settles the permit
+        await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0);
     }
 }

@@ -16,7 +16,6 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * second time: only the annotation stages it does not configure run here.
  *
  * <p>Thread-safe: one instance serves every request of its method. The combined chains are built once per
- * (YAML policy, already-applied) pair and cached; there are at most twice as many as YAML policies.
+ * (YAML policy, already-applied) pair and cached by policy name; there are at most twice as many as YAML policies,
+ * and a configuration reload replaces them.
  */
 final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilter {
 
@@ -38,8 +38,13 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
     private final Policy annotated;
     private final boolean async;
     private final Method method;
-    private final ConcurrentHashMap<Policy, Optional<Policy>> combined = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Policy, Optional<Policy>> remaining = new ConcurrentHashMap<>();
+    /** by YAML policy name: a reload replaces an entry (a new policy object), so the maps never outgrow the file */
+    private final ConcurrentHashMap<String, Combined> combined = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Combined> remaining = new ConcurrentHashMap<>();
+
+    /** A combined chain and the YAML policy object it was built from. */
+    private record Combined(Policy yaml, Policy policy) {
+    }
 
     /**
      * @param annotated the policy the method's annotations declare, or null
@@ -62,8 +67,13 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         if (annotated == null) {
             return yamlAppliedAlready ? null : yaml;
         }
-        ConcurrentHashMap<Policy, Optional<Policy>> cache = yamlAppliedAlready ? remaining : combined;
-        return cache.computeIfAbsent(yaml, y -> Optional.ofNullable(combine(y, !yamlAppliedAlready))).orElse(null);
+        ConcurrentHashMap<String, Combined> cache = yamlAppliedAlready ? remaining : combined;
+        Combined c = cache.get(yaml.name());
+        if (c == null || c.yaml() != yaml) {
+            c = cache.compute(yaml.name(), (name, old) -> old != null && old.yaml() == yaml ? old
+                    : new Combined(yaml, combine(yaml, !yamlAppliedAlready)));
+        }
+        return c.policy();
     }
 
     private Policy combine(Policy yaml, boolean withYamlStages) {

@@ -1,5 +1,7 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.ConfigSource;
+import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.time.NanoClock;
@@ -17,10 +19,9 @@ import org.glassfish.jersey.server.spi.internal.ResourceMethodInvocationHandlerP
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -54,6 +55,8 @@ public final class SeawallFeature implements Feature {
 
     private final String location;
     private final Seawall engine;
+    private Duration watch = Duration.ofSeconds(2);
+    private volatile LiveSeawall live;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private NanoClock clock;
     private Function<ContainerRequestContext, String> remoteAddress;
@@ -107,8 +110,10 @@ public final class SeawallFeature implements Feature {
             return false;
         }
         NanoClock c = clock != null ? clock : engine != null ? engine.clock() : NanoClock.system();
-        Seawall e = engine != null ? engine : location != null ? load(location, c) : null;
-        SeawallRuntime runtime = new SeawallRuntime(e, engine == null, c,
+        LiveSeawall l = engine != null ? LiveSeawall.fixed(engine, meterRegistry)
+                : location != null ? load(location, c) : null;
+        this.live = l;
+        SeawallRuntime runtime = new SeawallRuntime(l, engine == null, c,
                 new PolicyFactory.Context(c, meterRegistry, null), remoteAddress);
         InjectionManager injection = InjectionManagerProvider.getInjectionManager(context);
         runtime.origin(new Origin(injection, remoteAddress));
@@ -126,35 +131,69 @@ public final class SeawallFeature implements Feature {
         return true;
     }
 
-    private Seawall load(String where, NanoClock c) {
-        String name;
-        String text;
+    private LiveSeawall load(String where, NanoClock c) {
+        ConfigSource source;
         if (where.startsWith("classpath:")) {
             String resource = where.substring("classpath:".length());
-            resource = resource.startsWith("/") ? resource.substring(1) : resource;
-            name = resource.contains("/") ? resource.substring(resource.lastIndexOf('/') + 1) : resource;
-            ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            if (loader == null) {
-                loader = SeawallFeature.class.getClassLoader();
+            String path = resource.startsWith("/") ? resource.substring(1) : resource;
+            String name = path.contains("/") ? path.substring(path.lastIndexOf('/') + 1) : path;
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            ClassLoader loader = context != null ? context : SeawallFeature.class.getClassLoader();
+            if (loader.getResource(path) == null) {
+                throw new IllegalStateException("Seawall: " + where + " is not on the class path");
             }
-            try (InputStream in = loader.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("Seawall: " + where + " is not on the class path");
+            source = new ConfigSource() {
+                @Override
+                public String name() {
+                    return name;
                 }
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException ex) {
-                throw new UncheckedIOException("Seawall: " + where + " cannot be read", ex);
-            }
+
+                @Override
+                public String read() throws IOException {
+                    try (InputStream in = loader.getResourceAsStream(path)) {
+                        if (in == null) {
+                            throw new IOException("the resource is gone");
+                        }
+                        return ConfigSource.readBounded(in, where);
+                    }
+                }
+            };
         } else {
-            Path file = Path.of(where);
-            name = file.getFileName() == null ? where : file.getFileName().toString();
-            try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException ex) {
-                throw new IllegalStateException("Seawall: " + where + " cannot be read ("
-                        + ex.getClass().getSimpleName() + ")", null);
-            }
+            source = ConfigSource.file(Path.of(where));
         }
-        return Seawall.builder().yaml(name, text).clock(c).meterRegistry(meterRegistry).source(where).build();
+        String text;
+        try {
+            text = source.read();
+        } catch (IOException ex) {
+            throw new IllegalStateException("Seawall: " + where + " cannot be read (" + ex.getMessage() + ")", null);
+        }
+        Seawall e = Seawall.builder().yaml(source.name(), text).clock(c).meterRegistry(meterRegistry).source(where)
+                .build();
+        LiveSeawall l = new LiveSeawall(e, source, text, meterRegistry, Clock.systemUTC());
+        if (watch != null) {
+            l.watch(watch); // a class-path resource has no version and is not watched
+        }
+        return l;
+    }
+
+    /**
+     * How often a configuration file is checked for changes; null turns watching off. Default 2 s. A valid new
+     * version replaces the YAML policies atomically (unchanged stages keep their state); annotation policies are
+     * read once at start-up and keep the global keys of that time.
+     */
+    public SeawallFeature watch(Duration interval) {
+        if (interval != null && (interval.isNegative() || interval.isZero())) {
+            throw new IllegalArgumentException("watch: " + interval + " must be positive");
+        }
+        this.watch = interval;
+        return this;
+    }
+
+    /**
+     * @return the YAML engine in service and its reloads ({@link LiveSeawall#reload()} reloads now), or null before
+     *         Jersey configured the feature or when it has no YAML configuration
+     */
+    public LiveSeawall live() {
+        return live;
     }
 }

@@ -1,5 +1,6 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.time.NanoClock;
@@ -35,7 +36,7 @@ final class SeawallRuntime implements AutoCloseable {
     private static final int RESUME_QUEUE = 4096;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
-    private final Seawall engine;
+    private final LiveSeawall live;
     private final boolean ownsEngine;
     private final NanoClock clock;
     private final AnnotationPolicies annotations;
@@ -45,17 +46,25 @@ final class SeawallRuntime implements AutoCloseable {
     private volatile DeadlineTimer ownTimer; // created under this object's monitor, read without it
     private volatile ExecutorService resumes; // likewise
 
-    SeawallRuntime(Seawall engine, boolean ownsEngine, NanoClock clock, PolicyFactory.Context context,
+    /**
+     * @param live the YAML engine in service and its reloads, or null for annotations only; annotation policies keep
+     *             the global keys ({@code trusted-proxies}, {@code client-ip}, {@code headers}) of the engine at
+     *             start-up
+     */
+    SeawallRuntime(LiveSeawall live, boolean ownsEngine, NanoClock clock, PolicyFactory.Context context,
                    Function<ContainerRequestContext, String> remoteAddress) {
-        this.engine = engine;
+        this.live = live;
+        Seawall engine = live == null ? null : live.current();
         this.ownsEngine = ownsEngine;
         this.clock = clock;
         this.remoteAddress = remoteAddress;
         this.annotations = new AnnotationPolicies(engine == null ? null : engine.config(), context);
     }
 
+    /** @return the YAML engine in service (one volatile read), or null */
     Seawall engine() {
-        return engine;
+        LiveSeawall l = live;
+        return l == null ? null : l.current();
     }
 
     NanoClock clock() {
@@ -91,6 +100,7 @@ final class SeawallRuntime implements AutoCloseable {
 
     /** @return the timer for deadlines: the engine's, or one of our own for annotation timeouts */
     DeadlineTimer deadlines() {
+        Seawall engine = engine();
         if (engine != null && engine.deadlines() != null) {
             return engine.deadlines();
         }
@@ -137,8 +147,8 @@ final class SeawallRuntime implements AutoCloseable {
             resumes.shutdown();
             resumes = null;
         }
-        if (ownsEngine && engine != null) {
-            engine.close();
+        if (ownsEngine && live != null) {
+            live.close(); // stops the watcher and the engine's deadline timer
         }
     }
 }
