@@ -65,6 +65,39 @@ public interface ConfigSource {
         };
     }
 
+    /** Opens a stream on a resource; null when the resource is gone. */
+    @FunctionalInterface
+    interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * A resource (class path, servlet context) re-read on every reload. It has no cheap version, so it is not
+     * watched; an explicit reload reads it again.
+     *
+     * @param name the name errors cite
+     */
+    static ConfigSource resource(String name, Opener opener) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(opener, "opener");
+        return new ConfigSource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String read() throws IOException {
+                try (InputStream in = opener.open()) {
+                    if (in == null) {
+                        throw new IOException("the resource is gone");
+                    }
+                    return readBounded(in, name);
+                }
+            }
+        };
+    }
+
     /**
      * Reads at most {@link #MAX_BYTES} bytes as UTF-8.
      *

@@ -18,7 +18,6 @@ import org.glassfish.jersey.internal.inject.InjectionManager;
 import org.glassfish.jersey.server.spi.internal.ResourceMethodInvocationHandlerProvider;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,22 +141,7 @@ public final class SeawallFeature implements Feature {
             if (loader.getResource(path) == null) {
                 throw new IllegalStateException("Seawall: " + where + " is not on the class path");
             }
-            source = new ConfigSource() {
-                @Override
-                public String name() {
-                    return name;
-                }
-
-                @Override
-                public String read() throws IOException {
-                    try (InputStream in = loader.getResourceAsStream(path)) {
-                        if (in == null) {
-                            throw new IOException("the resource is gone");
-                        }
-                        return ConfigSource.readBounded(in, where);
-                    }
-                }
-            };
+            source = ConfigSource.resource(name, () -> loader.getResourceAsStream(path));
         } else {
             source = ConfigSource.file(Path.of(where));
         }

@@ -1,42 +1,10 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.StoreConfig;
-import dev.seawall.core.ratelimit.BucketStore;
-import dev.seawall.core.ratelimit.BucketStoreContract;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-
-/** The same bucket-store contract as the local store, against a real Redis. */
-class RedisBucketStoreContractTest extends BucketStoreContract {
-
-    private static EmbeddedRedis redis;
-    private RedisBucketStore store;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = EmbeddedRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+/** The same bucket-store contract as the local store, against a real Redis, with the default script engine. */
+class RedisBucketStoreContractTest extends RedisStoreContract {
 
     @Override
-    protected BucketStore store() {
-        if (store == null) {
-            store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(redis.uri(), StoreConfig.OnFailure.DENY, 1),
-                    clock, new SimpleMeterRegistry());
-        }
-        return store;
-    }
-
-    @AfterEach
-    void closeStore() {
-        if (store != null) {
-            store.close();
-        }
+    String engine() {
+        return "script";
     }
 }

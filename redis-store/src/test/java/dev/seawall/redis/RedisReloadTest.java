@@ -1,11 +1,11 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.ConfigSource;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.testing.FakeRequest;
+import dev.seawall.core.testing.TextSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,7 +20,7 @@ class RedisReloadTest {
 
     private EmbeddedRedis redis;
     private LiveSeawall live;
-    private String text;
+    private TextSource source;
 
     @BeforeEach
     void start() {
@@ -64,20 +64,9 @@ class RedisReloadTest {
     }
 
     private void boot(String t) {
-        text = t;
+        source = new TextSource("seawall.yaml", t);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         Seawall engine = Seawall.builder().meterRegistry(meters).yaml("seawall.yaml", t).build();
-        ConfigSource source = new ConfigSource() {
-            @Override
-            public String name() {
-                return "seawall.yaml";
-            }
-
-            @Override
-            public String read() {
-                return text;
-            }
-        };
         live = new LiveSeawall(engine, source, t, meters, Clock.systemUTC());
     }
 
@@ -89,7 +78,7 @@ class RedisReloadTest {
         assertThat(admit()).isTrue();
         var store = live.current().store();
 
-        text = config("200ms", "3/1h") + "# edited\n";
+        source.text = config("200ms", "3/1h") + "# edited\n";
         assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
         assertThat(live.current().store()).isSameAs(store);
         assertThat(admit()).isTrue();
@@ -102,7 +91,7 @@ class RedisReloadTest {
         boot(config("200ms", "3/1h"));
         RedisBucketStore old = (RedisBucketStore) live.current().store();
         assertThat(admit()).isTrue();
-        text = config("300ms", "3/1h");
+        source.text = config("300ms", "3/1h");
         assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
         assertThat(live.current().store()).isNotSameAs(old);
         assertThat(old.up()).as("closed").isFalse();

@@ -87,7 +87,7 @@ final class ConfigLocator {
         } catch (IOException e) {
             throw new ServletException("Seawall: config " + resource + " could not be read: " + e.getMessage(), e);
         }
-        return read(resource(nameOf(resource), () -> context.getResourceAsStream(resource)), resource);
+        return read(ConfigSource.resource(nameOf(resource), () -> context.getResourceAsStream(resource)), resource);
     }
 
     private static Located fromClasspath(String resource) throws ServletException {
@@ -96,7 +96,8 @@ final class ConfigLocator {
         if (l.getResource(resource) == null) {
             return null;
         }
-        return read(resource(nameOf(resource), () -> l.getResourceAsStream(resource)), CLASSPATH + resource);
+        return read(ConfigSource.resource(nameOf(resource), () -> l.getResourceAsStream(resource)),
+                CLASSPATH + resource);
     }
 
     private static Located read(ConfigSource source, String what) throws ServletException {
@@ -105,31 +106,6 @@ final class ConfigLocator {
         } catch (IOException e) {
             throw new ServletException("Seawall: config " + what + " could not be read: " + e.getMessage(), e);
         }
-    }
-
-    /** Opens a resource stream; null when it is gone. */
-    private interface Opener {
-        InputStream open() throws IOException;
-    }
-
-    /** A resource re-read on every reload; it has no cheap version, so it is not watched. */
-    private static ConfigSource resource(String name, Opener opener) {
-        return new ConfigSource() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String read() throws IOException {
-                try (InputStream in = opener.open()) {
-                    if (in == null) {
-                        throw new IOException("the resource is gone");
-                    }
-                    return ConfigSource.readBounded(in, name);
-                }
-            }
-        };
     }
 
     private static String nameOf(String location) {

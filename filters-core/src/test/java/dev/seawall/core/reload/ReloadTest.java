@@ -10,6 +10,7 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.status.StatusReport;
 import dev.seawall.core.testing.FakeRequest;
+import dev.seawall.core.testing.TextSource;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +36,7 @@ class ReloadTest {
 
     private final ManualClock clock = new ManualClock();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final MutableSource source = new MutableSource();
+    private final TextSource source = new TextSource("seawall.yaml", "");
     private LiveSeawall live;
 
     private static String config(String apiLimit, String otherLimit) {
@@ -281,27 +282,6 @@ class ReloadTest {
             assertThat(s.read()).isEqualTo("policies: []");
         } finally {
             java.nio.file.Files.delete(f);
-        }
-    }
-
-    /** A source the test rewrites. */
-    private static final class MutableSource implements ConfigSource {
-        volatile String text;
-        volatile int version;
-
-        @Override
-        public String name() {
-            return "seawall.yaml";
-        }
-
-        @Override
-        public String read() {
-            return text;
-        }
-
-        @Override
-        public Object version() {
-            return version;
         }
     }
 }
