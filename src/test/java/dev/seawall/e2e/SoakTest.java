@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A bounded soak: mixed traffic on every kind of policy, with the configuration reloaded every few seconds (one
- * version broken on purpose) and a faulty application, for {@code -Dseawall.soak.seconds} (default 60; longer runs
+ * version broken on purpose) and a faulty application, for {@code -Dseawall.soak.seconds} (default 120; longer runs
  * by that flag). Afterwards: no unexpected status, the accounting identity admitted + rejected = sent holds per
  * rate-limit policy, heap after warm-up did not grow beyond a stated bound, and no thread was left behind.
  */
@@ -87,7 +87,7 @@ class SoakTest {
 
     @Test
     void mixedTrafficWithReloadsAndFaultsLosesNothingLeaksNothingAndGrowsNothing(@TempDir Path dir) throws Exception {
-        long seconds = Long.getLong("seawall.soak.seconds", 60);
+        long seconds = Long.getLong("seawall.soak.seconds", 120);
         Path file = dir.resolve("seawall.yaml");
         Files.writeString(file, config(40));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();

@@ -14,15 +14,21 @@ import java.net.ServerSocket;
 public final class EmbeddedRedis implements AutoCloseable {
 
     private final int port;
+    private final String[] settings;
     private RedisServer server;
 
-    private EmbeddedRedis(int port) {
+    private EmbeddedRedis(int port, String[] settings) {
         this.port = port;
+        this.settings = settings;
     }
 
-    /** Starts a server on a free port. */
-    public static EmbeddedRedis start() {
-        EmbeddedRedis r = new EmbeddedRedis(freePort());
+    /**
+     * Starts a server on a free port.
+     *
+     * @param settings extra {@code redis.conf} lines, e.g. {@code requirepass s3cret}
+     */
+    public static EmbeddedRedis start(String... settings) {
+        EmbeddedRedis r = new EmbeddedRedis(freePort(), settings.clone());
         r.startAgain();
         return r;
     }
@@ -38,12 +44,15 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** Starts the server again on the same port (after {@link #stop()}). */
     public void startAgain() {
         try {
-            server = RedisServer.newRedisServer()
+            var builder = RedisServer.newRedisServer()
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("save \"\"")
-                    .setting("appendonly no")
-                    .build();
+                    .setting("appendonly no");
+            for (String s : settings) {
+                builder.setting(s);
+            }
+            server = builder.build();
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -161,6 +161,45 @@ class RedisStoreFailureTest {
     }
 
     @Test
+    void aFlushedRedisStartsEveryBucketFullWithoutAnError() {
+        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(2, Duration.ofHours(1)));
+        b.tryConsumeOne("192.0.2.1");
+        b.tryConsumeOne("192.0.2.1");
+        assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isFalse();
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            c.sync().flushall();
+        } finally {
+            client.shutdown();
+        }
+        assertThat(b.tryConsumeOne("192.0.2.1").getRemainingTokens()).isEqualTo(1);
+        assertThat(calls("error") + calls("timeout")).isZero();
+    }
+
+    @Test
+    void aPasswordInTheUriIsUsedAndNeverShownAndAWrongOneLeavesTheStoreDown() {
+        redis.close();
+        redis = EmbeddedRedis.start("requirepass s3cret-password-42");
+        String good = "redis://:s3cret-password-42@127.0.0.1:" + redis.port();
+        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(good, StoreConfig.OnFailure.DENY, 1), clock,
+                meters);
+        BucketStore.Buckets b = store.buckets(new BucketSpec("api", "ip", "default",
+                List.of(new Rate(5, Duration.ofHours(1))), 100, clock));
+        assertThat(b.tryConsumeOne("192.0.2.1").getRemainingTokens()).isEqualTo(4);
+        assertThat(store.describe()).doesNotContain("s3cret").contains("127.0.0.1:" + redis.port());
+        store.close();
+
+        String wrong = "redis://:not-the-password@127.0.0.1:" + redis.port();
+        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(wrong, StoreConfig.OnFailure.DENY, 1), clock,
+                new SimpleMeterRegistry());
+        assertThat(store.up()).isFalse();
+        assertThat(store.describe()).doesNotContain("not-the-password");
+        BucketStore.Buckets denied = store.buckets(new BucketSpec("api", "ip", "default",
+                List.of(new Rate(5, Duration.ofHours(1))), 100, clock));
+        assertThat(denied.tryConsumeOne("192.0.2.1").isConsumed()).as("on-failure: deny").isFalse();
+    }
+
+    @Test
     void aRedisThatForgotTheScriptIsSentItAgain() {
         BucketStore.Buckets b = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(3, Duration.ofHours(1)));
         assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isTrue();
