@@ -2,6 +2,7 @@ package dev.seawall.demo;
 
 import dev.seawall.jaxrs.SeawallFeature;
 import dev.seawall.servlet.SeawallFilter;
+import dev.seawall.servlet.SeawallStatusServlet;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletContext;
 import jakarta.ws.rs.core.Context;
@@ -27,5 +28,10 @@ public class RatesApplication extends ResourceConfig {
             seawall.meterRegistry(r);
         }
         register(seawall);
+        if (context != null) {
+            // the status JSON and page list the annotation policies next to seawall.yaml's
+            context.setAttribute(SeawallStatusServlet.MORE_POLICIES_ATTRIBUTE,
+                    (java.util.function.Supplier<java.util.List<dev.seawall.core.policy.Policy>>) seawall::policies);
+        }
     }
 }

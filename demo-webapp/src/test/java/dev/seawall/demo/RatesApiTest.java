@@ -96,4 +96,20 @@ class RatesApiTest {
                 .contains("seawall_throttle_in_flight{policy=\"exchangerates.convert\"")
                 .contains("policy=\"login\"");
     }
+
+    @Test
+    void theStatusListsTheAnnotationPoliciesAfterTheYamlOnes() {
+        given().baseUri(demo.uri()).get("/api/v2/rates"); // Jersey deploys the application on first use at the latest
+        io.restassured.response.Response status = given().baseUri(demo.uri())
+                .header("Authorization", "Bearer a-token-for-this-test-only").get("/seawall/status");
+        assertThat(status.statusCode()).isEqualTo(200);
+        java.util.List<String> origins = status.jsonPath().getList("policies.origin");
+        java.util.List<String> names = status.jsonPath().getList("policies.name");
+        assertThat(names).contains("login", "payments");
+        assertThat(origins).contains("annotations");
+        java.util.List<java.util.Map<String, Object>> annotated = status.jsonPath()
+                .getList("policies.findAll { it.origin == 'annotations' }");
+        assertThat(annotated).isNotEmpty().allSatisfy(p -> assertThat((java.util.List<?>) p.get("stages")).isNotEmpty());
+        assertThat(status.asString()).contains("\"kind\":\"throttle\"").contains("\"kind\":\"timeout\"");
+    }
 }

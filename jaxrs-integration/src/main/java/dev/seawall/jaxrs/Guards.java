@@ -31,6 +31,9 @@ final class Guards implements DynamicFeature {
             return;
         }
         Policy annotated = runtime.annotations().policy(type, method);
+        if (annotated != null) {
+            runtime.annotated(annotated);
+        }
         if (annotated == null && runtime.engine() == null) {
             return;
         }

@@ -4,6 +4,7 @@ import dev.seawall.core.ConfigSource;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -56,6 +58,7 @@ public final class SeawallFeature implements Feature {
     private final Seawall engine;
     private Duration watch = Duration.ofSeconds(2);
     private volatile LiveSeawall live;
+    private volatile SeawallRuntime runtime;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private NanoClock clock;
     private Function<ContainerRequestContext, String> remoteAddress;
@@ -114,6 +117,7 @@ public final class SeawallFeature implements Feature {
         this.live = l;
         SeawallRuntime runtime = new SeawallRuntime(l, engine == null, c,
                 new PolicyFactory.Context(c, meterRegistry, null), remoteAddress);
+        this.runtime = runtime;
         InjectionManager injection = InjectionManagerProvider.getInjectionManager(context);
         runtime.origin(new Origin(injection, remoteAddress));
         ParkedInvocations parking = new ParkedInvocations(runtime, injection);
@@ -171,6 +175,15 @@ public final class SeawallFeature implements Feature {
         }
         this.watch = interval;
         return this;
+    }
+
+    /**
+     * @return the policies declared by annotations on the application's resource methods (read once when Jersey
+     *         deployed them), for status pages; empty before Jersey configured the feature
+     */
+    public List<Policy> policies() {
+        SeawallRuntime r = runtime;
+        return r == null ? List.of() : r.annotatedPolicies();
     }
 
     /**

@@ -2,11 +2,13 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
+import dev.seawall.core.policy.Policy;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.DeadlineTimer;
 import jakarta.ws.rs.container.ContainerRequestContext;
 
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -41,6 +43,8 @@ final class SeawallRuntime implements AutoCloseable {
     private final NanoClock clock;
     private final AnnotationPolicies annotations;
     private final Function<ContainerRequestContext, String> remoteAddress;
+    /** one entry per annotated resource method: bounded by the application's code, filled at deployment */
+    private final List<Policy> annotatedPolicies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Origin origin;
     private volatile ParkedInvocations parking;
     private volatile DeadlineTimer ownTimer; // created under this object's monitor, read without it
@@ -62,6 +66,16 @@ final class SeawallRuntime implements AutoCloseable {
     }
 
     /** @return the YAML engine in service (one volatile read), or null */
+    /** Records a method's annotation policy for status pages (once per method, at deployment). */
+    void annotated(Policy p) {
+        annotatedPolicies.add(p);
+    }
+
+    /** @return the annotation policies of the application's methods, in deployment order */
+    List<Policy> annotatedPolicies() {
+        return List.copyOf(annotatedPolicies);
+    }
+
     Seawall engine() {
         LiveSeawall l = live;
         return l == null ? null : l.current();

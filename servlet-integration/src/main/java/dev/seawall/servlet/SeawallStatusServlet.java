@@ -18,6 +18,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code GET}: the live state of the {@link SeawallFilter} of this web application as JSON
@@ -28,6 +31,12 @@ import java.security.MessageDigest;
  * {@code role}; at least one is required, so a status page is never public by accident. Thread-safe.
  */
 public class SeawallStatusServlet extends HttpServlet {
+
+    /**
+     * Servlet-context attribute where an application may put a {@code Supplier<List<Policy>>} of policies enforced
+     * beside the filter's (e.g. {@code SeawallFeature::policies} for JAX-RS annotations), listed in the status.
+     */
+    public static final String MORE_POLICIES_ATTRIBUTE = "dev.seawall.status.morePolicies";
 
     /** Context init-param that can hold the token instead of the servlet's own init-param. */
     public static final String TOKEN_CONTEXT_PARAM = "dev.seawall.status.token";
@@ -72,7 +81,7 @@ public class SeawallStatusServlet extends HttpServlet {
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
         if (live instanceof LiveSeawall l) {
-            resp.getWriter().write(StatusReport.json(l));
+            resp.getWriter().write(StatusReport.json(l, morePolicies()));
         } else if (engine instanceof Seawall seawall) {
             resp.getWriter().write(StatusReport.json(seawall));
         } else {
@@ -135,6 +144,20 @@ public class SeawallStatusServlet extends HttpServlet {
         }
         resp.setHeader("X-Seawall-Reload", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
         doGet(req, resp);
+    }
+
+    private List<Policy> morePolicies() {
+        if (getServletContext().getAttribute(MORE_POLICIES_ATTRIBUTE) instanceof Supplier<?> s
+                && s.get() instanceof List<?> list) {
+            List<Policy> out = new ArrayList<>(list.size());
+            for (Object o : list) {
+                if (o instanceof Policy p) {
+                    out.add(p);
+                }
+            }
+            return out;
+        }
+        return List.of();
     }
 
     private static String query(HttpServletRequest req, String key) {

@@ -29,7 +29,7 @@ public final class StatusReport {
 
     /** @return the snapshot as a JSON object */
     public static String json(Seawall engine) {
-        return json(engine, null);
+        return json(engine, null, List.of());
     }
 
     /**
@@ -37,10 +37,18 @@ public final class StatusReport {
      *         the last refused reload's error and whether the file is watched
      */
     public static String json(LiveSeawall live) {
-        return json(live.current(), live.status());
+        return json(live.current(), live.status(), List.of());
     }
 
-    private static String json(Seawall engine, LiveSeawall.Status status) {
+    /**
+     * @param more policies enforced beside the engine's (e.g. declared by JAX-RS annotations), listed after them with
+     *             {@code "origin":"annotations"}
+     */
+    public static String json(LiveSeawall live, List<Policy> more) {
+        return json(live.current(), live.status(), more);
+    }
+
+    private static String json(Seawall engine, LiveSeawall.Status status, List<Policy> more) {
         StringBuilder sb = new StringBuilder(512);
         sb.append("{\"source\":");
         Json.string(sb, engine.source());
@@ -69,14 +77,24 @@ public final class StatusReport {
             if (i > 0) {
                 sb.append(',');
             }
-            policy(sb, policies.get(i));
+            policy(sb, policies.get(i), null);
+        }
+        for (int i = 0; i < more.size(); i++) {
+            if (i > 0 || !policies.isEmpty()) {
+                sb.append(',');
+            }
+            policy(sb, more.get(i), "annotations");
         }
         return sb.append("]}").toString();
     }
 
-    private static void policy(StringBuilder sb, Policy p) {
+    private static void policy(StringBuilder sb, Policy p, String origin) {
         sb.append("{\"name\":");
         Json.string(sb, p.name());
+        if (origin != null) {
+            sb.append(",\"origin\":");
+            Json.string(sb, origin);
+        }
         sb.append(",\"paths\":");
         strings(sb, p.paths());
         sb.append(",\"methods\":");
