@@ -66,6 +66,8 @@ public final class SideBySideBenchmark {
     enum Setup {
         BARE("bare-jetty"),
         SEAWALL_IP("seawall-ip"),
+        /** Informational: {@link #SEAWALL_IP} with {@code headers: {rate-limit: none}}, to show what the IETF headers cost. */
+        SEAWALL_IP_NO_HEADERS("seawall-ip-no-headers"),
         SEAWALL_FULL("seawall-full-chain"),
         DOS("jetty-dosfilter"),
         DOS_QOS("jetty-dosfilter+qosfilter"),
@@ -120,7 +122,7 @@ public final class SideBySideBenchmark {
                     millis(m.getOrDefault("flood-seconds", "40")),
                     millis(m.getOrDefault("flood-slice-seconds", "10")),
                     Integer.parseInt(m.getOrDefault("flood-keys", "1000000")),
-                    setups(m.getOrDefault("setups", "bare-jetty,seawall-ip,seawall-full-chain,jetty-dosfilter,"
+                    setups(m.getOrDefault("setups", "bare-jetty,seawall-ip,seawall-full-chain,seawall-ip-no-headers,jetty-dosfilter,"
                             + "jetty-dosfilter+qosfilter,tomcat-ratelimitfilter,hand-rolled-bucket4j")),
                     setups(m.getOrDefault("flood-setups", "bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter")),
                     Set.of(m.getOrDefault("runs", "admission,rejection,flood").split(",")),
@@ -218,10 +220,10 @@ public final class SideBySideBenchmark {
             switch (setup) {
                 case BARE -> {
                 }
-                case SEAWALL_IP -> add(context, seawall("- {by: ip, limit: %s}".formatted(low ? LOW + "/1s" : HIGH + "/1s"),
+                case SEAWALL_IP, SEAWALL_IP_NO_HEADERS -> add(context, seawall(low, setup == Setup.SEAWALL_IP_NO_HEADERS,
+                        "- {by: ip, limit: %s}".formatted(low ? LOW + "/1s" : HIGH + "/1s"), ""), types);
+                case SEAWALL_IP_MINUTE -> add(context, seawall(low, false, "- {by: ip, limit: %d/1m}".formatted(LOW * 60),
                         ""), types);
-                case SEAWALL_IP_MINUTE -> add(context, seawall("- {by: ip, limit: %d/1m}".formatted(LOW * 60), ""),
-                        types);
                 case SEAWALL_FULL -> {
                     add(context, new BenchAuthFilter(), types);
                     String limits = """
@@ -230,7 +232,7 @@ public final class SideBySideBenchmark {
                                   - {by: user, attribute: bench.user, limit: %d/1s}
                                   - {by: tenant, limit: %d/1s}""".formatted(low ? LOW + "/1s" : HIGH + "/1s", HIGH,
                             HIGH, HIGH);
-                    add(context, seawall(limits, """
+                    add(context, seawall(low, false, limits, """
                                 throttle: {max-concurrent: 64, queue: 64, max-wait: 1s}
                                 circuit-breaker: {failure-rate: 50, minimum-calls: 20, window: 100, open-for: 30s}
                                 timeout: 5s
@@ -271,9 +273,14 @@ public final class SideBySideBenchmark {
         });
     }
 
-    private static SeawallFilter seawall(String limits, String stages) {
-        String yaml = """
-                trusted-proxies: [127.0.0.1/32]
+    /**
+     * @param low whether this is the rejection/flood configuration, where client addresses arrive in
+     *            {@code X-Forwarded-For} from the (trusted) load generator; in the admission run every setup
+     *            keys on the socket peer, so Seawall trusts no proxy there (and does not look for the header)
+     */
+    private static SeawallFilter seawall(boolean low, boolean noHeaders, String limits, String stages) {
+        String yaml = (low ? "trusted-proxies: [127.0.0.1/32]\n" : "")
+                + (noHeaders ? "headers: {rate-limit: none}\n" : "") + """
                 policies:
                   - name: bench
                     paths: [/*]
