@@ -37,7 +37,7 @@ public final class RatioChart {
         for (Group g : groups) {
             height += 26 + g.bars().size() * (barHeight + gap);
         }
-        height += 30;
+        height += 50;
         int width = labelWidth + plotWidth + 70;
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
@@ -80,6 +80,15 @@ public final class RatioChart {
             line(s, x, top, bottom, "#2a9d3a", " stroke-dasharray=\"4 3\"");
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#2a9d3a\">"
                     + "%.2f</text>%n", x, bottom + 26, t));
+        }
+        int ly = bottom + 44;
+        String[][] legend = {{"#888888", "baseline"}, {"#1f6fb4", "Seawall"}, {"#e08a2c", "alternatives"},
+            {"#2a9d3a", "targets (dashed)"}};
+        int lx = labelWidth;
+        for (String[] l : legend) {
+            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", lx, ly - 9, l[0], lx + 14, ly, l[1]));
+            lx += 30 + 8 * l[1].length();
         }
         s.append("</svg>\n");
         return s.toString();

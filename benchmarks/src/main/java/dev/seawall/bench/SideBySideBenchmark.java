@@ -46,7 +46,7 @@ import java.util.stream.Collectors;
  * {@code --out} (default {@code benchmarks/results}).
  *
  * <p>Run: {@code java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark}
- * (about 8 minutes); {@code --help} lists the options. Not thread-safe; a program, not a library.
+ * (about 9 minutes); {@code --help} lists the options. Not thread-safe; a program, not a library.
  */
 public final class SideBySideBenchmark {
 
@@ -113,9 +113,9 @@ public final class SideBySideBenchmark {
                 m.put(args[i].substring(2), args[++i]);
             }
             Options o = new Options(
-                    Integer.parseInt(m.getOrDefault("rounds", "5")),
-                    millis(m.getOrDefault("round-seconds", "4")),
-                    Integer.parseInt(m.getOrDefault("reject-rounds", "5")),
+                    Integer.parseInt(m.getOrDefault("rounds", "7")),
+                    millis(m.getOrDefault("round-seconds", "3")),
+                    Integer.parseInt(m.getOrDefault("reject-rounds", "7")),
                     millis(m.getOrDefault("reject-seconds", "3")),
                     millis(m.getOrDefault("warmup-seconds", "2")),
                     Integer.parseInt(m.getOrDefault("connections", "8")),
@@ -149,7 +149,7 @@ public final class SideBySideBenchmark {
         }
 
         static String usage() {
-            return "options (defaults): --rounds 5 --round-seconds 4 --reject-rounds 5 --reject-seconds 3"
+            return "options (defaults): --rounds 7 --round-seconds 3 --reject-rounds 7 --reject-seconds 3"
                     + " --warmup-seconds 2 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
                     + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
                     + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results";
