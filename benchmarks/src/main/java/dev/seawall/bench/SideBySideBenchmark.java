@@ -40,9 +40,9 @@ import java.util.stream.Collectors;
  *   <li>key flood: requests from {@code --flood-keys} distinct addresses behind a trusted proxy, heap measured
  *       after a full GC every slice.</li>
  * </ol>
- * In the first two runs every setup's server runs at once and the load alternates between them (A B C … A B C
- * …) after one warm-up each, so drift on the shared machine hits every setup alike; the ratio to bare Jetty is
- * taken per round and its median reported. Writes {@code side-by-side.md} and {@code ratio.svg} to
+ * In the first two runs every setup's server runs at once and the load alternates between them (A B C … B C A
+ * … C A B …: rotated each round) after one warm-up each, so drift on the shared machine hits every setup alike;
+ * the ratio to bare Jetty is taken per round and its median reported. Writes {@code side-by-side.md} and {@code ratio.svg} to
  * {@code --out} (default {@code benchmarks/results}).
  *
  * <p>Run: {@code java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark}
@@ -174,7 +174,8 @@ public final class SideBySideBenchmark {
             Map<Setup, List<Loopback.Result>> r = alternate(o, false, o.rounds, o.roundMillis,
                     Loopback.Requests.fixed(plainRequest()));
             md.append("\n### Admission: nothing rejected\n\n").append(String.format(Locale.ROOT,
-                    "%d alternating rounds of %.1f s after a %.1f s warm-up per setup; %d keep-alive connections.%n%n",
+                    "%d alternating rounds of %.1f s (order rotated each round) after a %.1f s warm-up per setup; %d"
+                            + " keep-alive connections.%n%n",
                     o.rounds, o.roundMillis / 1e3, o.warmupMillis / 1e3, o.connections));
             md.append(admissionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("admission (nothing rejected): req/s ÷ bare Jetty", bars(r, false)));
@@ -183,7 +184,8 @@ public final class SideBySideBenchmark {
             Map<Setup, List<Loopback.Result>> r = alternate(o, true, o.rejectRounds, o.rejectMillis,
                     rejectionRequests(o.connections));
             md.append("\n### Rejection-heavy: 90 % of requests over the per-address limit\n\n").append(String.format(
-                    Locale.ROOT, "%d alternating rounds of %.1f s after a %.1f s warm-up per setup; per-address limit"
+                    Locale.ROOT, "%d alternating rounds of %.1f s (order rotated each round) after a %.1f s warm-up per setup;"
+                            + " per-address limit"
                             + " %d/s; 9 of every 10 requests carry the flooding address, 1 in 10 one of 1,000 others.%n%n",
                     o.rejectRounds, o.rejectMillis / 1e3, o.warmupMillis / 1e3, LOW));
             md.append(rejectionTable(r, admissionRatio, admissionOkP99));
@@ -389,7 +391,11 @@ public final class SideBySideBenchmark {
                 Loopback.drive(servers.get(s).port(), o.connections, o.warmupMillis, requests);
             }
             for (int r = 0; r < rounds; r++) {
-                for (Setup s : o.setups) {
+                // rotated each round so that every setup takes every position: whatever the slot after another
+                // setup's round costs (its garbage, the scheduler's state) does not always land on the baseline
+                List<Setup> order = new ArrayList<>(o.setups);
+                java.util.Collections.rotate(order, -(r % order.size()));
+                for (Setup s : order) {
                     Loopback.Result res = Loopback.drive(servers.get(s).port(), o.connections, millis, requests);
                     results.get(s).add(res);
                     LOG.info(String.format(Locale.ROOT, "%s round %d %-26s %9.0f answers/s (%5.1f %% rejected,"
