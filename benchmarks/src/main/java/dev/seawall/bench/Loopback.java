@@ -57,7 +57,7 @@ public final class Loopback {
         }
     }
 
-    /** A started server and the port it listens on (127.0.0.1). */
+    /** A started server and the port it listens on (127.0.0.1). Immutable; close it from one thread. */
     public record Started(Server server, int port) implements AutoCloseable {
         @Override
         public void close() throws IOException {
@@ -116,7 +116,10 @@ public final class Loopback {
         }
     }
 
-    /** What one load period measured. Immutable. */
+    /**
+     * What one load period measured. Never modified once returned (the histograms are arrays: do not write to
+     * them), so it may be read from any thread.
+     */
     public record Result(long elapsedNanos, long ok, long rejected, long other, long[] okHistogram,
                          long[] rejectedHistogram, double clientCpuShare) {
 

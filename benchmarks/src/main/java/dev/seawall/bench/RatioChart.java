@@ -14,11 +14,11 @@ public final class RatioChart {
     private RatioChart() {
     }
 
-    /** One bar: a setup's median ratio in one run, and the lowest and highest per-round ratio as a whisker. */
+    /** One bar: a setup's median ratio in one run, and the lowest and highest per-round ratio as a whisker. Immutable. */
     public record Bar(String setup, double median, double low, double high) {
     }
 
-    /** One group of bars under a title. */
+    /** One group of bars under a title. Immutable when given an immutable list. */
     public record Group(String title, List<Bar> bars) {
     }
 
