@@ -38,7 +38,8 @@ public final class RatioChart {
             height += 26 + g.bars().size() * (barHeight + gap);
         }
         height += 50;
-        int width = labelWidth + plotWidth + 70;
+        // ~8 px per character of the 14 px bold title, so a long title is never clipped
+        int width = Math.max(labelWidth + plotWidth + 70, 20 + 8 * title.length());
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
                 + " viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height, width, height));
