@@ -6,21 +6,10 @@ import dev.seawall.core.time.NanoClock;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +19,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What breaker + timeout + fallback (static and stale cache) cost per request on a trivial endpoint, against
@@ -46,17 +33,6 @@ public final class StageCostBenchmark {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageCostBenchmark.class);
 
-    /** The trivial endpoint: a few bytes. */
-    public static final class TinyServlet extends HttpServlet {
-        private static final byte[] BODY = "ok\n".getBytes(StandardCharsets.US_ASCII);
-
-        @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            resp.setContentType("text/plain");
-            resp.getOutputStream().write(BODY);
-        }
-    }
-
     record Round(String setup, double perSecond, double p50Micros, double p99Micros) {
     }
 
@@ -64,15 +40,6 @@ public final class StageCostBenchmark {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        QueuedThreadPool pool = new QueuedThreadPool(64, 8);
-        Server server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        context.addServlet(new ServletHolder(new TinyServlet()), "/*");
         FilterHolder f = new FilterHolder(SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry())
                 .yaml("stage-cost.yaml", """
                         policies:
@@ -86,10 +53,12 @@ public final class StageCostBenchmark {
                               stale-cache: 1m
                         """).build());
         f.setAsyncSupported(true);
-        context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-        server.setHandler(context);
-        server.start();
-        int port = connector.getLocalPort();
+        Loopback.Started started = Loopback.start(64, false, context -> {
+            context.addServlet(new ServletHolder(new Loopback.TinyServlet()), "/*");
+            context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+            return context;
+        });
+        int port = started.port();
         List<Round> results = new ArrayList<>();
         try {
             drive("bare", port, "/bare/x", clients, 2);      // warm-up
@@ -103,7 +72,7 @@ public final class StageCostBenchmark {
                 }
             }
         } finally {
-            server.stop();
+            started.close();
         }
         StringBuilder md = new StringBuilder();
         md.append("| round | bare req/s | guarded req/s | ratio | bare p50/p99 (µs) | guarded p50/p99 (µs) |\n");
@@ -126,103 +95,14 @@ public final class StageCostBenchmark {
         }
     }
 
-    /** Closed loop: each client sends its next request when the previous answer is read. */
+    /** Closed loop through the shared {@link Loopback} client; every answer must be a 2xx. */
     static Round drive(String setup, int port, String path, int clients, int seconds) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        List<long[]> latencies = new ArrayList<>();
-        int[] counts = new int[clients];
-        CountDownLatch done = new CountDownLatch(clients);
-        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: bench\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        for (int c = 0; c < clients; c++) {
-            long[] lat = new long[4_000_000];
-            latencies.add(lat);
-            int id = c;
-            Thread t = new Thread(() -> {
-                try (Socket s = new Socket("127.0.0.1", port)) {
-                    s.setTcpNoDelay(true);
-                    OutputStream out = s.getOutputStream();
-                    InputStream in = s.getInputStream();
-                    byte[] buf = new byte[8192];
-                    int n = 0;
-                    while (!stop.get() && n < lat.length) {
-                        long t0 = System.nanoTime();
-                        out.write(request);
-                        readResponse(in, buf);
-                        lat[n++] = System.nanoTime() - t0;
-                    }
-                    counts[id] = n;
-                } catch (IOException e) {
-                    LOG.error("client failed", e);
-                } finally {
-                    done.countDown();
-                }
-            }, "bench-client-" + c);
-            t.setDaemon(true);
-            t.start();
+        Loopback.Result r = Loopback.drive(port, clients, seconds * 1000L, Loopback.Requests.fixed(
+                "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: bench\r\n\r\n"));
+        if (r.rejected() + r.other() > 0) {
+            throw new IllegalStateException(setup + ": " + (r.rejected() + r.other()) + " answers were not 2xx");
         }
-        long start = System.nanoTime();
-        Thread.sleep(Duration.ofSeconds(seconds).toMillis());
-        stop.set(true);
-        done.await();
-        long elapsed = System.nanoTime() - start;
-        int total = 0;
-        for (int c : counts) {
-            total += c;
-        }
-        long[] all = new long[total];
-        int k = 0;
-        for (int c = 0; c < clients; c++) {
-            System.arraycopy(latencies.get(c), 0, all, k, counts[c]);
-            k += counts[c];
-        }
-        Arrays.sort(all);
-        return new Round(setup, total / (elapsed / 1e9), all[(int) (all.length * 0.50)] / 1e3,
-                all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e3);
-    }
-
-    /** Reads one response with a Content-Length body; fails on anything else (the endpoint sends one). */
-    private static void readResponse(InputStream in, byte[] buf) throws IOException {
-        int len = 0;
-        int headerEnd = -1;
-        while (headerEnd < 0) {
-            int r = in.read(buf, len, buf.length - len);
-            if (r < 0) {
-                throw new IOException("connection closed");
-            }
-            len += r;
-            headerEnd = indexOf(buf, len);
-        }
-        String head = new String(buf, 0, headerEnd, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
-        if (!head.startsWith("http/1.1 200")) {
-            throw new IOException("unexpected answer: " + head.lines().findFirst().orElse(""));
-        }
-        int cl = head.indexOf("content-length:");
-        if (cl < 0) {
-            throw new IOException("no content-length");
-        }
-        int eol = head.indexOf('\r', cl);
-        if (eol < 0) {
-            eol = head.length();
-        }
-        int bodyLen = Integer.parseInt(head.substring(cl + 15, eol).trim());
-        int have = len - (headerEnd + 4);
-        while (have < bodyLen) {
-            int r = in.read(buf, 0, buf.length);
-            if (r < 0) {
-                throw new IOException("connection closed");
-            }
-            have += r;
-        }
-    }
-
-    private static int indexOf(byte[] b, int len) {
-        for (int i = 0; i + 3 < len; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return new Round(setup, r.perSecond(), r.okMicros(0.50), r.okMicros(0.99));
     }
 
     /** Fills a stale cache with 4 KiB copies from distinct callers far past its 16 MiB bound and measures the heap. */

@@ -34,8 +34,13 @@ final class ResponseHeaders implements HeaderSink {
             String existing = response.getHeader(name);
             if (existing != null && !existing.isEmpty()) {
                 response.setHeader(name, existing + ", " + value);
-                return;
+            } else if (existing == null) {
+                // known absent: adding skips the container's search for a field to replace
+                response.addHeader(name, value);
+            } else {
+                response.setHeader(name, value);
             }
+            return;
         }
         response.setHeader(name, value);
     }
@@ -55,7 +60,7 @@ final class ResponseHeaders implements HeaderSink {
         if (response.isCommitted()) {
             return false;
         }
-        byte[] body = ProblemRenderer.render(rejection);
+        byte[] body = ProblemRenderer.renderShared(rejection);
         response.setStatus(rejection.status());
         for (Rejection.Header h : rejection.headers()) {
             put(response, h.name(), h.value());

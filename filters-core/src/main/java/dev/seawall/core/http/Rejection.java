@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A refusal as data: status, headers and the RFC 9457 problem fields. One shared renderer
@@ -27,6 +28,11 @@ public final class Rejection implements Admission {
     private final String detail;
     private final Map<String, Object> extensions;
     private final List<Header> headers;
+    /** One memoised derived value (the rendered body); racy by design, see {@link #derived}. */
+    private volatile Derived<?> derived;
+
+    private record Derived<T>(Function<Rejection, T> function, T value) {
+    }
 
     private Rejection(Builder b) {
         this.status = b.status;
@@ -81,6 +87,26 @@ public final class Rejection implements Admission {
             }
         }
         return null;
+    }
+
+    /**
+     * {@code function} applied to this rejection, computed once per instance and then shared, so a rejection that
+     * is reused (a preallocated or recently built one) is rendered once, not per request. Only one function is
+     * remembered, identified by identity: pass a constant. {@code function} must depend only on this rejection's
+     * fields; two threads may both compute it the first time, which is harmless for such a function. The
+     * returned value is shared: never modify it.
+     */
+    @SuppressWarnings("unchecked") // the slot only ever holds a value produced by the function compared against
+    public <T> T derived(Function<Rejection, T> function) {
+        Derived<?> d = derived;
+        if (d != null && d.function() == function) {
+            return (T) d.value();
+        }
+        T value = function.apply(this);
+        if (d == null) {
+            derived = new Derived<>(function, value);
+        }
+        return value;
     }
 
     @Override

@@ -5,19 +5,32 @@ import dev.seawall.core.internal.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Renders a {@link Rejection} as an RFC 9457 {@code application/problem+json} document. The one
  * renderer every adapter uses, so the servlet and JAX-RS sides cannot drift apart.
  *
- * <p>Stateless and thread-safe. Allocates one builder and the result per call.
+ * <p>Stateless and thread-safe. {@link #render} allocates one builder and the result per call;
+ * {@link #renderShared} allocates only the first time for a given rejection.
  */
 public final class ProblemRenderer {
 
     /** The media type of every Seawall error body. */
     public static final String CONTENT_TYPE = "application/problem+json";
 
+    private static final Function<Rejection, byte[]> RENDER = ProblemRenderer::render;
+
     private ProblemRenderer() {
+    }
+
+    /**
+     * The same bytes as {@link #render}, rendered once per {@link Rejection} instance and shared by every caller:
+     * a reused rejection (the rate limit reuses one while a client floods) is not rendered again per request.
+     * The array is shared: write it, never modify it.
+     */
+    public static byte[] renderShared(Rejection rejection) {
+        return rejection.derived(RENDER);
     }
 
     /** @return UTF-8 JSON: type, title, status, detail (when present), then the extension members */

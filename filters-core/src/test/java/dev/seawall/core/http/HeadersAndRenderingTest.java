@@ -53,6 +53,17 @@ class HeadersAndRenderingTest {
     }
 
     @Test
+    void aSharedRenderingIsTheSameBytesRenderedOncePerRejection() {
+        Rejection r = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests").detail("d")
+                .extension("policy", "api").build();
+        byte[] shared = ProblemRenderer.renderShared(r);
+        assertThat(shared).isEqualTo(ProblemRenderer.render(r));
+        assertThat(ProblemRenderer.renderShared(r)).isSameAs(shared);
+        Rejection other = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests").detail("e").build();
+        assertThat(new String(ProblemRenderer.renderShared(other), StandardCharsets.UTF_8)).contains("\"detail\":\"e\"");
+    }
+
+    @Test
     void rejectionRefusesReservedMembersAndNonErrorStatuses() {
         assertThatThrownBy(() -> Rejection.builder(200, "t", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Rejection.builder(429, "t", "x").extension("status", 1))

@@ -83,6 +83,38 @@ class RateLimitStageTest {
     }
 
     @Test
+    void aFloodingClientIsRefusedWithOneReusedRejectionUntilItsRetryAfterChanges() {
+        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofMinutes(1)))).build();
+        s.admit(from("192.0.2.1"), clock.nanoTime());
+        Rejection first = s.admit(from("192.0.2.1"), clock.nanoTime()).rejection();
+        Rejection again = s.admit(from("192.0.2.1"), clock.nanoTime()).rejection();
+        assertThat(again).isSameAs(first);
+        assertThat(first.header("Retry-After")).isEqualTo("60");
+        assertThat(first.header("RateLimit")).isEqualTo("\"ip\";r=0;t=60");
+
+        clock.advance(Duration.ofSeconds(30));
+        Rejection later = s.admit(from("192.0.2.1"), clock.nanoTime()).rejection();
+        assertThat(later).isNotSameAs(first);
+        assertThat(later.header("Retry-After")).isEqualTo("30");
+        assertThat(later.header("RateLimit")).isEqualTo("\"ip\";r=0;t=30");
+        assertThat(later.detail()).contains("retry after 30 seconds");
+    }
+
+    @Test
+    void aRejectionAfterAnAdmittingLimitReportsThatLimitsCurrentRemainder() {
+        RateLimitStage s = stage().limit(ip(rate(100, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1)))).build();
+        FakeRequest a = from("192.0.2.1").header("X-API-Key", "k");
+        FakeRequest b = from("192.0.2.2").header("X-API-Key", "k");
+        s.admit(a, clock.nanoTime());
+        s.admit(a, clock.nanoTime());
+        s.admit(a, clock.nanoTime()).rejection();
+        // another address, same exhausted key: the ip part of the header is that address's own, never a reused one
+        assertThat(s.admit(b, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=99;");
+        assertThat(s.admit(a, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=98;");
+    }
+
+    @Test
     void retryAfterIsRoundedUpToWholeSecondsAndAtLeastOne() {
         RateLimitStage s = stage().limit(ip(rate(10, Duration.ofSeconds(1)))).build();
         for (int i = 0; i < 10; i++) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Where a Seawall filter's server time goes, from a JFR recording of SideBySideBenchmark.
+
+    java -Xms3g -Xmx3g "-XX:StartFlightRecording=filename=/tmp/s.jfr,settings=profile,jdk.ExecutionSample#period=1ms" \
+        -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark --runs admission \
+        --setups bare-jetty,seawall-ip --rounds 2 --round-seconds 10
+    jfr print --json --events jdk.ExecutionSample --stack-depth 80 /tmp/s.jfr > /tmp/s.json
+    python3 benchmarks/scripts/jfr-breakdown.py /tmp/s.json [anchor-method]
+
+Per Jetty thread pool (one per setup): samples, samples inside SeawallFilter.doFilter, and those not inside
+the application (ServletHandler$ChainEnd.doFilter) grouped by the first frames below the filter. With an
+anchor (e.g. RateLimitStage.admit), the frames below that method instead.
+"""
+import collections
+import json
+import sys
+
+
+def frames(event):
+    return [(f['method']['type']['name'] + '.' + f['method']['name']).replace('/', '.')
+            for f in event['values']['stackTrace']['frames']]
+
+
+def short(name):
+    parts = name.split('.')
+    return parts[-2] + '.' + parts[-1]
+
+
+def main():
+    events = [e for e in json.load(open(sys.argv[1]))['recording']['events']
+              if e['values'].get('stackTrace') and e['values'].get('sampledThread')]
+    anchor = sys.argv[2] if len(sys.argv) > 2 else 'SeawallFilter.doFilter'
+    pools = collections.defaultdict(list)
+    for e in events:
+        name = e['values']['sampledThread']['javaName'] or ''
+        if name.startswith('qtp'):
+            pools[name.split('-')[0]].append(frames(e))
+    for pool, samples in pools.items():
+        inside = [s for s in samples if any(n.endswith(anchor) for n in s)]
+        print(f'{pool}: {len(samples)} samples, {len(inside)} inside {anchor}')
+        if not inside:
+            continue
+        own = [s for s in inside if anchor != 'SeawallFilter.doFilter'
+               or not any('ChainEnd.doFilter' in n for n in s)]
+        if anchor == 'SeawallFilter.doFilter':
+            print(f'  of which not in the application: {len(own)}')
+        paths = collections.Counter()
+        for s in own:
+            i = max(k for k, n in enumerate(s) if n.endswith(anchor))
+            paths[' > '.join(short(n) for n in s[max(0, i - 3):i][::-1])] += 1
+        for path, count in paths.most_common(25):
+            print(f'  {count:5d}  {path}')
+
+
+if __name__ == '__main__':
+    main()
