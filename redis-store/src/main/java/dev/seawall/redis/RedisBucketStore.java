@@ -154,12 +154,9 @@ public final class RedisBucketStore implements BucketStore {
                 .tag("store", tag));
         gauges.rebind(); // a store built by a reload replaces its predecessor's gauge
         try {
-            StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, uri);
-            // load the script now (and warm the client's code paths), so the first decisions pay neither a NOSCRIPT
-            // round trip nor class loading inside their short timeout
-            c.sync().scriptLoad(SCRIPT.getBytes(StandardCharsets.UTF_8));
-            this.connection = c;
+            this.connection = client.connect(ByteArrayCodec.INSTANCE, uri);
             LOG.info("Seawall: Redis store connected to {}", config.redactedUri());
+            preload(connection);
         } catch (RuntimeException e) {
             // the application starts anyway: decisions follow on-failure until Redis answers
             guard.failure("cannot connect");
@@ -168,6 +165,21 @@ public final class RedisBucketStore implements BucketStore {
             }
             LOG.error("Seawall: Redis store {} is not reachable at start-up ({}); deciding with on-failure: {}",
                     config.redactedUri(), e.getClass().getSimpleName(), config.onFailure().configName());
+        }
+    }
+
+    /**
+     * Loads the script now (and warms the client's code paths), so the first decisions pay neither a NOSCRIPT round
+     * trip nor class loading inside their short timeout. Best effort: a failure only costs that later.
+     */
+    private static void preload(StatefulRedisConnection<byte[], byte[]> c) {
+        try {
+            c.async().scriptLoad(SCRIPT.getBytes(StandardCharsets.UTF_8)).get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.debug("Seawall: preloading the Redis script failed ({}); it is sent on first use",
+                    e.getClass().getSimpleName());
         }
     }
 
