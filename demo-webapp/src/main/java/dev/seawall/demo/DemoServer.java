@@ -158,9 +158,17 @@ public final class DemoServer implements AutoCloseable {
                 value = args[i].substring("--config=".length());
             }
         }
-        java.nio.file.Path file = value == null || value.isBlank()
-                ? java.nio.file.Files.createTempDirectory("seawall-demo").resolve("seawall.yaml")
-                : java.nio.file.Path.of(value.strip());
+        boolean temporary = value == null || value.isBlank();
+        java.nio.file.Path file;
+        if (temporary) {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("seawall-demo");
+            file = dir.resolve("seawall.yaml");
+            // deleted in reverse order of registration: the file, then its directory
+            dir.toFile().deleteOnExit();
+            file.toFile().deleteOnExit();
+        } else {
+            file = java.nio.file.Path.of(value.strip());
+        }
         if (!java.nio.file.Files.exists(file)) {
             try (java.io.InputStream in = DemoServer.class.getClassLoader()
                     .getResourceAsStream("webapp/WEB-INF/seawall.yaml")) {
