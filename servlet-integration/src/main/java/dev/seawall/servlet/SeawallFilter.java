@@ -69,11 +69,12 @@ public class SeawallFilter implements Filter {
     private final Builder settings;
     private final PolicyRunner runner = new PolicyRunner(this);
     private volatile LiveSeawall live;
-    private Seawall given;
+    private final Seawall given;
 
     /** For {@code web.xml}: configured by init-params in {@link #init}. */
     public SeawallFilter() {
         this.settings = null;
+        this.given = null;
     }
 
     /** Wraps an engine built elsewhere (tests, frameworks); it cannot be reloaded by the filter. */
@@ -84,6 +85,7 @@ public class SeawallFilter implements Filter {
 
     private SeawallFilter(Builder settings) {
         this.settings = settings;
+        this.given = null;
     }
 
     public static Builder builder() {
@@ -169,13 +171,14 @@ public class SeawallFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws java.io.IOException, ServletException {
         LiveSeawall l = live;
-        runner.doFilter(l == null ? null : l.current(), request, response, chain);
+        // an engine handed to the constructor serves even before init, as it always has
+        runner.doFilter(l != null ? l.current() : given, request, response, chain);
     }
 
-    /** @return the engine in use (null before {@link #init}) */
+    /** @return the engine in use (null before {@link #init}, unless one was handed to the constructor) */
     public Seawall engine() {
         LiveSeawall l = live;
-        return l == null ? null : l.current();
+        return l != null ? l.current() : given;
     }
 
     /** @return the engine in service and its reloads (null before {@link #init}) */
