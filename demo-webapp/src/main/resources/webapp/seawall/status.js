@@ -143,7 +143,8 @@ function render(status, latency, now) {
     const card = el('section', 'card');
     card.dataset.policy = p.name;
     card.append(el('h2', '', p.name),
-      el('div', 'paths', p.paths.join(' ') + (p.methods.length ? '  (' + p.methods.join(', ') + ')' : '')));
+      el('div', 'paths', p.origin === 'annotations' ? 'JAX-RS annotations on the resource method'
+        : p.paths.join(' ') + (p.methods.length ? '  (' + p.methods.join(', ') + ')' : '')));
     for (const s of p.stages) {
       const box = el('div', 'stage');
       box.append(el('h3', '', s.kind));
