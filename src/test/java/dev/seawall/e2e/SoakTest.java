@@ -35,8 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A bounded soak: mixed traffic on every kind of policy, with the configuration reloaded every few seconds (one
- * version broken on purpose) and a faulty application, for {@code -Dseawall.soak.seconds} (default 120; longer runs
+ * A bounded soak: mixed traffic on every kind of policy, with the configuration reloaded every 150 requests (every
+ * fifth version broken on purpose) and a faulty application, for {@code -Dseawall.soak.seconds} (default 120; longer runs
  * by that flag). Afterwards: no unexpected status, the accounting identity admitted + rejected = sent holds per
  * rate-limit policy, heap after warm-up did not grow beyond a stated bound, and no thread was left behind.
  */
@@ -137,8 +137,10 @@ class SoakTest {
             int version = 0;
             int refusedOnPurpose = 0;
             while (System.nanoTime() < end) {
-                // a reload every 3 s of the clients' time; each fifth one is broken on purpose
-                await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+                // a reload each time the clients have sent another 150 requests; each fifth one is broken on purpose
+                long next = sent.values().stream().mapToLong(AtomicLong::get).sum() + 150;
+                await().atMost(Duration.ofSeconds(60)).until(() -> System.nanoTime() >= end
+                        || sent.values().stream().mapToLong(AtomicLong::get).sum() >= next);
                 version++;
                 if (version % 5 == 0) {
                     Files.writeString(file, config(40).replace("limit: 20/1s", "limit: 20/xyz"));

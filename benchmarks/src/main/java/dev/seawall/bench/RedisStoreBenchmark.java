@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RedisStoreBenchmark {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisStoreBenchmark.class);
+
     private static final String[] SETUPS = {"local", "script", "bucket4j", "bucket4j-batching", "bucket4j-delaying"};
 
     private RedisStoreBenchmark() {
@@ -64,32 +66,31 @@ public final class RedisStoreBenchmark {
                     if (round > 0) { // round 0 is the warm-up
                         results.get(setup).add(r);
                     }
-                    System.out.printf("round %d %-18s %,10.0f decisions/s  p50 %6.1f us  p99 %7.1f us  %.2f commands,"
-                            + " %.2f round trips per decision%n", round, setup, r[0], r[1], r[2], r[3], r[4]);
+                    LOG.info(String.format(java.util.Locale.ROOT, "round %d %-18s %,10.0f decisions/s  p50 %6.1f us"
+                            + "  p99 %7.1f us  %.2f commands, %.2f round trips per decision", round, setup, r[0], r[1],
+                            r[2], r[3], r[4]));
                 }
             }
-            System.out.println();
-            System.out.println("| setup | decisions/s (median) | ratio to local | p50 (us) | p99 (us) |"
-                    + " round trips per decision | commands Redis ran per decision |");
-            System.out.println("|---|---|---|---|---|---|---|");
+            StringBuilder md = new StringBuilder("\n| setup | decisions/s (median) | ratio to local | p50 (us) |"
+                    + " p99 (us) | round trips per decision | commands Redis ran per decision |\n|---|---|---|---|---|---|---|\n");
             double local = median(results.get("local"), 0);
             for (String setup : SETUPS) {
                 List<double[]> r = results.get(setup);
-                System.out.printf("| %s | %,.0f | %.3f | %.1f | %.1f | %.2f | %.2f |%n", setup, median(r, 0),
-                        median(r, 0) / local, median(r, 1), median(r, 2), median(r, 4), median(r, 3));
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %,.0f | %.3f | %.1f | %.1f | %.2f | %.2f |%n",
+                        setup, median(r, 0), median(r, 0) / local, median(r, 1), median(r, 2), median(r, 4),
+                        median(r, 3)));
             }
-            System.out.println();
-            System.out.println("| setup (two nodes, 50 keys x 100/1h) | admitted | allowed | over-admission |");
-            System.out.println("|---|---|---|---|");
+            md.append("\n| setup (two nodes, 50 keys x 100/1h) | admitted | allowed | over-admission |\n|---|---|---|---|\n");
             for (String setup : SETUPS) {
                 if (setup.equals("local")) {
                     continue;
                 }
                 stats.sync().flushall();
                 long admitted = accuracy(setup, uri);
-                System.out.printf("| %s | %d | %d | %+.1f%% |%n", setup, admitted, 5000,
-                        (admitted - 5000) * 100.0 / 5000);
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %+.1f%% |%n", setup, admitted, 5000,
+                        (admitted - 5000) * 100.0 / 5000));
             }
+            LOG.info("{}", md);
         } finally {
             admin.shutdown();
             redis.stop();
