@@ -1,8 +1,8 @@
 package dev.seawall.demo;
 
 import dev.seawall.core.http.Rejection;
-import dev.seawall.core.problem.ProblemRenderer;
 import dev.seawall.core.problem.ProblemTypes;
+import dev.seawall.servlet.OperatorAccess;
 import dev.seawall.servlet.SeawallStatusServlet;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * Base of the demo's own operator endpoints under {@code /seawall/}: the same protection as
@@ -21,7 +20,7 @@ import java.security.MessageDigest;
  * authenticated user in the role of init-param {@code role}; anyone else gets 401 problem+json. Also writes
  * the demo's problem and JSON answers, always with {@code Cache-Control: no-store}.
  *
- * <p>Thread-safe: the credentials are set once in {@link #init(ServletConfig)} and only read afterwards.
+ * <p>Thread-safe: the {@link OperatorAccess} is set once in {@link #init(ServletConfig)} and only read afterwards.
  */
 public abstract class ProtectedDemoServlet extends HttpServlet {
 
@@ -31,27 +30,13 @@ public abstract class ProtectedDemoServlet extends HttpServlet {
             .header("WWW-Authenticate", "Bearer realm=\"seawall\"")
             .build();
 
-    private volatile byte[] token;
-    private volatile String role;
+    private volatile OperatorAccess access;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
         super.init(config);
-        // the same rules as SeawallStatusServlet, so the demo's endpoints are never less protected than it
-        String t = config.getInitParameter("token");
-        if (t == null || t.isBlank()) {
-            t = config.getServletContext().getInitParameter(SeawallStatusServlet.TOKEN_CONTEXT_PARAM);
-        }
-        String r = config.getInitParameter("role");
-        if ((t == null || t.isBlank()) && (r == null || r.isBlank())) {
-            throw new ServletException(config.getServletName() + ": set init-param token (or context init-param "
-                    + SeawallStatusServlet.TOKEN_CONTEXT_PARAM + ") or role: never served without protection");
-        }
-        if (t != null && !t.isBlank() && t.strip().length() < 16) {
-            throw new ServletException(config.getServletName() + ": the token must be at least 16 characters");
-        }
-        this.token = t == null || t.isBlank() ? null : t.strip().getBytes(StandardCharsets.UTF_8);
-        this.role = r == null || r.isBlank() ? null : r.strip();
+        // the status servlet's own rules, so the demo's endpoints are never less protected than it
+        this.access = OperatorAccess.of(config);
     }
 
     /**
@@ -60,38 +45,17 @@ public abstract class ProtectedDemoServlet extends HttpServlet {
      * @return true when the caller may go on
      */
     protected final boolean admit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] expected = token;
-        if (expected != null) {
-            String auth = req.getHeader("Authorization");
-            // constant-time comparison: the time taken must not reveal how much of the token matched
-            if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                    && MessageDigest.isEqual(expected, auth.substring(7).strip().getBytes(StandardCharsets.UTF_8))) {
-                return true;
-            }
-        }
-        String r = role;
-        if (r != null && req.getUserPrincipal() != null && req.isUserInRole(r)) {
+        if (access.allows(req)) {
             return true;
         }
-        problem(resp, UNAUTHORIZED);
+        OperatorAccess.writeProblem(resp, UNAUTHORIZED);
         return false;
     }
 
     /** A 400 problem whose detail is ours: never an exception message, never the client's value echoed. */
     protected static void badRequest(HttpServletResponse resp, String detail) throws IOException {
-        problem(resp, Rejection.builder(400, ProblemTypes.BASE + "bad-request", "Bad Request").detail(detail).build());
-    }
-
-    private static void problem(HttpServletResponse resp, Rejection rejection) throws IOException {
-        byte[] body = ProblemRenderer.render(rejection);
-        resp.setStatus(rejection.status());
-        for (Rejection.Header h : rejection.headers()) {
-            resp.setHeader(h.name(), h.value());
-        }
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentType(ProblemRenderer.CONTENT_TYPE);
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+        OperatorAccess.writeProblem(resp, Rejection.builder(400, ProblemTypes.BASE + "bad-request", "Bad Request")
+                .detail(detail).build());
     }
 
     /** A 200 JSON answer that no cache keeps: it is live operator state. */

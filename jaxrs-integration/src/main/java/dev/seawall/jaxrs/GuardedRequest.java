@@ -1,6 +1,5 @@
 package dev.seawall.jaxrs;
 
-import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.fallback.FallbackResponse;
@@ -17,7 +16,6 @@ import jakarta.ws.rs.core.Response;
 import org.glassfish.jersey.server.ContainerRequest;
 
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,22 +84,11 @@ final class GuardedRequest {
      * are parked instead: {@link ParkedInvocations}).
      */
     void awaitBlocking() throws InterruptedException {
-        Deferral deferral = exchange.deferral();
-        CountDownLatch decided = new CountDownLatch(1);
-        deferral.onDecided(decided::countDown);
-        long remaining = deferral.deadlineNanos() - runtime.clock().nanoTime();
-        boolean inTime;
         try {
-            inTime = decided.await(Math.max(0, remaining) + WAIT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
+            exchange.deferral().awaitDecision(runtime.clock(), WAIT_MARGIN_NANOS);
         } catch (InterruptedException e) {
             exchange.release();
             throw e;
-        }
-        if (!inTime) {
-            deferral.expire(runtime.clock().nanoTime());
-            if (deferral.outcome() == null) {
-                deferral.cancel();
-            }
         }
         exchange.resume(view, runtime.clock().nanoTime());
     }

@@ -74,12 +74,7 @@ final class ParkedCall {
         deferral.onDecided(this::decided);
         if (deferral.outcome() == null) {
             Deferral d = deferral;
-            expiry = runtime.deadlines().schedule(d.deadlineNanos(), () -> {
-                d.expire(runtime.clock().nanoTime());
-                if (d.outcome() == null) {
-                    d.cancel(); // the timer and the clock disagree by a hair: refuse rather than wait on
-                }
-            });
+            expiry = runtime.deadlines().schedule(d.deadlineNanos(), () -> d.endAt(runtime.clock().nanoTime()));
         }
         return null;
     }

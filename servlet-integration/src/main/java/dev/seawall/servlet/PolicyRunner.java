@@ -246,22 +246,12 @@ final class PolicyRunner {
                     + " servlet in its chain is not async-supported; mark them <async-supported>true</async-supported>"
                     + " so that queued requests hold no container thread (logged once)", request.getRequestURI());
         }
-        CountDownLatch decided = new CountDownLatch(1);
-        deferral.onDecided(decided::countDown);
-        boolean inTime;
         try {
-            inTime = decided.await(Math.max(0, remainingNanos) + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MARGIN_MS),
-                    TimeUnit.NANOSECONDS);
+            deferral.awaitDecision(engine.clock(), TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MARGIN_MS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             exchange.release();
             throw new ServletException("interrupted while waiting for a throttle slot", e);
-        }
-        if (!inTime) {
-            deferral.expire(engine.clock().nanoTime());
-            if (deferral.outcome() == null) {
-                deferral.cancel();
-            }
         }
         resume(engine, request, response, chain, exchange);
     }
@@ -370,10 +360,7 @@ final class PolicyRunner {
         public void onTimeout(AsyncEvent event) {
             Deferral d = exchange.deferral();
             if (d != null) {
-                d.expire(engine.clock().nanoTime());
-                if (d.outcome() == null) {
-                    d.cancel();
-                }
+                d.endAt(engine.clock().nanoTime());
             }
             // decided now, by us or by a thread that freed a slot at this very moment: dispatch before returning
             handBack.runOrAwait();

@@ -17,7 +17,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -47,26 +46,12 @@ public class SeawallStatusServlet extends HttpServlet {
             .header("WWW-Authenticate", "Bearer realm=\"seawall\"")
             .build();
 
-    private volatile byte[] token;
-    private volatile String role;
+    private volatile OperatorAccess access;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
         super.init(config);
-        String t = config.getInitParameter("token");
-        if (t == null || t.isBlank()) {
-            t = config.getServletContext().getInitParameter(TOKEN_CONTEXT_PARAM);
-        }
-        String r = config.getInitParameter("role");
-        if ((t == null || t.isBlank()) && (r == null || r.isBlank())) {
-            throw new ServletException(config.getServletName() + ": set init-param token (or context init-param "
-                    + TOKEN_CONTEXT_PARAM + ") or role: the status is never served without protection");
-        }
-        if (t != null && !t.isBlank() && t.strip().length() < 16) {
-            throw new ServletException(config.getServletName() + ": the token must be at least 16 characters");
-        }
-        this.token = t == null || t.isBlank() ? null : t.strip().getBytes(StandardCharsets.UTF_8);
-        this.role = r == null || r.isBlank() ? null : r.strip();
+        this.access = OperatorAccess.of(config);
     }
 
     @Override
@@ -186,17 +171,6 @@ public class SeawallStatusServlet extends HttpServlet {
     }
 
     private boolean authorised(HttpServletRequest req) {
-        byte[] expected = token;
-        if (expected != null) {
-            String auth = req.getHeader("Authorization");
-            if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                // constant-time comparison: the time taken must not reveal how much of the token matched
-                if (MessageDigest.isEqual(expected, auth.substring(7).strip().getBytes(StandardCharsets.UTF_8))) {
-                    return true;
-                }
-            }
-        }
-        String r = role;
-        return r != null && req.getUserPrincipal() != null && req.isUserInRole(r);
+        return access.allows(req);
     }
 }

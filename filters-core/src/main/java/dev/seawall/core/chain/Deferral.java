@@ -1,5 +1,7 @@
 package dev.seawall.core.chain;
 
+import dev.seawall.core.time.NanoClock;
+
 import dev.seawall.core.http.Rejection;
 
 /**
@@ -45,4 +47,32 @@ public interface Deferral extends Admission {
 
     /** @return the clock reading after which the wait is refused */
     long deadlineNanos();
+
+    /**
+     * Ends the wait now because a timer fired at (or just before) its deadline: expires it, or, when this clock
+     * says the deadline is a hair away, cancels it rather than wait on. After this call the wait is decided.
+     */
+    default void endAt(long nowNanos) {
+        expire(nowNanos);
+        if (outcome() == null) {
+            cancel();
+        }
+    }
+
+    /**
+     * Waits on the calling thread until the wait is decided, at most until its deadline plus {@code marginNanos}
+     * (then ends it with {@link #endAt}): for an adapter that cannot suspend the request. Must be the deferral's
+     * only {@link #onDecided} callback.
+     *
+     * @throws InterruptedException when the thread is interrupted; the wait is then still undecided and the caller
+     *                              releases its exchange
+     */
+    default void awaitDecision(NanoClock clock, long marginNanos) throws InterruptedException {
+        java.util.concurrent.CountDownLatch decided = new java.util.concurrent.CountDownLatch(1);
+        onDecided(decided::countDown);
+        long remaining = deadlineNanos() - clock.nanoTime();
+        if (!decided.await(Math.max(0, remaining) + marginNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            endAt(clock.nanoTime());
+        }
+    }
 }
