@@ -121,7 +121,17 @@ public final class Loopback {
      * them), so it may be read from any thread.
      */
     public record Result(long elapsedNanos, long ok, long rejected, long other, long[] okHistogram,
-                         long[] rejectedHistogram, double clientCpuShare) {
+                         long[] rejectedHistogram, double clientCpuShare, long serverCpuNanos) {
+
+        /**
+         * Process CPU time not spent on the load threads (server threads, their kernel time, GC, JIT), per
+         * answer, in µs: steadier than throughput on a shared machine, because another tenant's load slows the
+         * clock but not the work each request costs.
+         */
+        public double serverCpuMicrosPerAnswer() {
+            long n = ok + rejected + other;
+            return n == 0 || serverCpuNanos < 0 ? Double.NaN : serverCpuNanos / 1e3 / n;
+        }
 
         public double perSecond() {
             return (ok + rejected + other) / (elapsedNanos / 1e9);
@@ -259,7 +269,8 @@ public final class Loopback {
             oth += other[c];
             cc += clientCpu[c];
         }
-        return new Result(elapsed, ok, rej, oth, okAll, rejAll, cpu > 0 ? Math.min(1.0, cc / (double) cpu) : Double.NaN);
+        return new Result(elapsed, ok, rej, oth, okAll, rejAll, cpu > 0 ? Math.min(1.0, cc / (double) cpu) : Double.NaN,
+                cpu > 0 ? cpu - cc : -1);
     }
 
     private static final int CLOSE_FLAG = 1 << 16;

@@ -40,13 +40,14 @@ import java.util.stream.Collectors;
  *   <li>key flood: requests from {@code --flood-keys} distinct addresses behind a trusted proxy, heap measured
  *       after a full GC every slice.</li>
  * </ol>
- * In the first two runs every setup's server runs at once and the load alternates between them (A B C … B C A
- * … C A B …: rotated each round) after one warm-up each, so drift on the shared machine hits every setup alike;
- * the ratio to bare Jetty is taken per round and its median reported. Writes {@code side-by-side.md} and {@code ratio.svg} to
+ * In the first two runs every setup's server runs at once and, after one warm-up each, the load alternates between
+ * them with bare Jetty between every two (bare A bare B bare C bare, then B C A …: rotated each round), so each
+ * setup's ratio compares it with the two baseline runs seconds before and after it and drift on the shared machine
+ * cancels; the median of those ratios is reported. Writes {@code side-by-side.md} and {@code ratio.svg} to
  * {@code --out} (default {@code benchmarks/results}).
  *
  * <p>Run: {@code java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark}
- * (about 9 minutes); {@code --help} lists the options. Not thread-safe; a program, not a library.
+ * (about 11 minutes); {@code --help} lists the options. Not thread-safe; a program, not a library.
  */
 public final class SideBySideBenchmark {
 
@@ -113,9 +114,9 @@ public final class SideBySideBenchmark {
                 m.put(args[i].substring(2), args[++i]);
             }
             Options o = new Options(
-                    Integer.parseInt(m.getOrDefault("rounds", "7")),
+                    Integer.parseInt(m.getOrDefault("rounds", "5")),
                     millis(m.getOrDefault("round-seconds", "3")),
-                    Integer.parseInt(m.getOrDefault("reject-rounds", "7")),
+                    Integer.parseInt(m.getOrDefault("reject-rounds", "5")),
                     millis(m.getOrDefault("reject-seconds", "3")),
                     millis(m.getOrDefault("warmup-seconds", "2")),
                     Integer.parseInt(m.getOrDefault("connections", "8")),
@@ -149,7 +150,7 @@ public final class SideBySideBenchmark {
         }
 
         static String usage() {
-            return "options (defaults): --rounds 7 --round-seconds 3 --reject-rounds 7 --reject-seconds 3"
+            return "options (defaults): --rounds 5 --round-seconds 3 --reject-rounds 5 --reject-seconds 3"
                     + " --warmup-seconds 2 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
                     + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
                     + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results";
@@ -171,23 +172,25 @@ public final class SideBySideBenchmark {
         Map<Setup, Double> admissionRatio = new LinkedHashMap<>();
         Map<Setup, Double> admissionOkP99 = new LinkedHashMap<>();
         if (o.runs.contains("admission")) {
-            Map<Setup, List<Loopback.Result>> r = alternate(o, false, o.rounds, o.roundMillis,
+            Runs r = alternate(o, false, o.rounds, o.roundMillis,
                     Loopback.Requests.fixed(plainRequest()));
             md.append("\n### Admission: nothing rejected\n\n").append(String.format(Locale.ROOT,
-                    "%d alternating rounds of %.1f s (order rotated each round) after a %.1f s warm-up per setup; %d"
+                    "%d rounds after a %.1f s warm-up per setup; in each round every setup runs %.1f s between two bare-Jetty runs"
+                            + " (order rotated each round), and its ratio is its throughput over the mean of those two; %d"
                             + " keep-alive connections.%n%n",
-                    o.rounds, o.roundMillis / 1e3, o.warmupMillis / 1e3, o.connections));
+                    o.rounds, o.warmupMillis / 1e3, o.roundMillis / 1e3, o.connections));
             md.append(admissionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("admission (nothing rejected): req/s ÷ bare Jetty", bars(r, false)));
         }
         if (o.runs.contains("rejection")) {
-            Map<Setup, List<Loopback.Result>> r = alternate(o, true, o.rejectRounds, o.rejectMillis,
+            Runs r = alternate(o, true, o.rejectRounds, o.rejectMillis,
                     rejectionRequests(o.connections));
             md.append("\n### Rejection-heavy: 90 % of requests over the per-address limit\n\n").append(String.format(
-                    Locale.ROOT, "%d alternating rounds of %.1f s (order rotated each round) after a %.1f s warm-up per setup;"
+                    Locale.ROOT, "%d rounds after a %.1f s warm-up per setup; in each round every setup runs %.1f s between two"
+                            + " bare-Jetty runs (order rotated each round);"
                             + " per-address limit"
                             + " %d/s; 9 of every 10 requests carry the flooding address, 1 in 10 one of 1,000 others.%n%n",
-                    o.rejectRounds, o.rejectMillis / 1e3, o.warmupMillis / 1e3, LOW));
+                    o.rejectRounds, o.warmupMillis / 1e3, o.rejectMillis / 1e3, LOW));
             md.append(rejectionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("rejection-heavy (90 % over the limit): answers/s ÷ bare Jetty", bars(r, true)));
         }
@@ -377,32 +380,44 @@ public final class SideBySideBenchmark {
     // ---------------------------------------------------------------------------------------------------------
     // runs
 
-    /** Starts every setup, warms each up, then drives them in alternating rounds. */
-    static Map<Setup, List<Loopback.Result>> alternate(Options o, boolean low, int rounds, long millis,
-                                                       Loopback.Requests requests) throws Exception {
+    /**
+     * Measurements of alternating rounds, per setup, with the bare-Jetty reference of each: the mean of the two
+     * bare runs that bracket it (every setup runs between two bare runs), so that drift on the shared machine
+     * between a setup and its baseline is seconds, not a whole round. Not thread-safe.
+     */
+    static final class Runs extends LinkedHashMap<Setup, List<Loopback.Result>> {
+        private static final long serialVersionUID = 1L;
+        final Map<Setup, List<Double>> reference = new LinkedHashMap<>();
+    }
+
+    /**
+     * Starts every setup, warms each up, then drives them in rounds: bare, A, bare, B, bare, C, bare, the order of
+     * A B C rotated each round, so that every setup takes every position and sits between two baseline runs.
+     */
+    static Runs alternate(Options o, boolean low, int rounds, long millis, Loopback.Requests requests)
+            throws Exception {
         Map<Setup, Loopback.Started> servers = new LinkedHashMap<>();
-        Map<Setup, List<Loopback.Result>> results = new LinkedHashMap<>();
+        Runs results = new Runs();
         try {
             for (Setup s : o.setups) {
                 servers.put(s, start(s, low));
                 results.put(s, new ArrayList<>());
+                results.reference.put(s, new ArrayList<>());
             }
             for (Setup s : o.setups) {
                 Loopback.drive(servers.get(s).port(), o.connections, o.warmupMillis, requests);
             }
+            List<Setup> others = new ArrayList<>(o.setups);
+            others.remove(Setup.BARE);
             for (int r = 0; r < rounds; r++) {
-                // rotated each round so that every setup takes every position: whatever the slot after another
-                // setup's round costs (its garbage, the scheduler's state) does not always land on the baseline
-                List<Setup> order = new ArrayList<>(o.setups);
-                java.util.Collections.rotate(order, -(r % order.size()));
+                List<Setup> order = new ArrayList<>(others);
+                java.util.Collections.rotate(order, -(r % Math.max(1, order.size())));
+                Loopback.Result before = run(servers, results, Setup.BARE, low, r, millis, o, requests);
                 for (Setup s : order) {
-                    Loopback.Result res = Loopback.drive(servers.get(s).port(), o.connections, millis, requests);
-                    results.get(s).add(res);
-                    LOG.info(String.format(Locale.ROOT, "%s round %d %-26s %9.0f answers/s (%5.1f %% rejected,"
-                                    + " %d other) p50 %5.0f us p99 %6.0f us, client cpu %4.1f %%",
-                            low ? "rejection" : "admission", r + 1, s.label, res.perSecond(),
-                            100.0 * res.rejected() / Math.max(1, res.ok() + res.rejected() + res.other()), res.other(),
-                            res.allMicros(0.5), res.allMicros(0.99), 100 * res.clientCpuShare()));
+                    Loopback.Result mine = run(servers, results, s, low, r, millis, o, requests);
+                    Loopback.Result after = run(servers, results, Setup.BARE, low, r, millis, o, requests);
+                    results.reference.get(s).add((before.perSecond() + after.perSecond()) / 2);
+                    before = after;
                 }
             }
         } finally {
@@ -411,6 +426,22 @@ public final class SideBySideBenchmark {
             }
         }
         return results;
+    }
+
+    private static Loopback.Result run(Map<Setup, Loopback.Started> servers, Runs results, Setup s, boolean low,
+                                       int round, long millis, Options o, Loopback.Requests requests) throws Exception {
+        Loopback.Result res = Loopback.drive(servers.get(s).port(), o.connections, millis, requests);
+        results.get(s).add(res);
+        if (s == Setup.BARE) {
+            results.reference.get(s).add(res.perSecond());
+        }
+        LOG.info(String.format(Locale.ROOT, "%s round %d %-26s %9.0f answers/s (%5.1f %% rejected,"
+                        + " %d other) p50 %5.0f us p99 %6.0f us, client cpu %4.1f %%, server cpu %5.2f us/answer",
+                low ? "rejection" : "admission", round + 1, s.label, res.perSecond(),
+                100.0 * res.rejected() / Math.max(1, res.ok() + res.rejected() + res.other()), res.other(),
+                res.allMicros(0.5), res.allMicros(0.99), 100 * res.clientCpuShare(),
+                res.serverCpuMicrosPerAnswer()));
+        return res;
     }
 
     static double median(double[] v) {
@@ -423,12 +454,13 @@ public final class SideBySideBenchmark {
         return median(rs.stream().mapToDouble(f).toArray());
     }
 
+    /** Per run: throughput over the bracketing bare runs' mean (1 for bare itself). */
     static double[] ratios(Map<Setup, List<Loopback.Result>> r, Setup s) {
-        List<Loopback.Result> base = r.get(Setup.BARE);
         List<Loopback.Result> mine = r.get(s);
+        List<Double> ref = ((Runs) r).reference.get(s);
         double[] out = new double[mine.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = mine.get(i).perSecond() / base.get(i).perSecond();
+            out[i] = mine.get(i).perSecond() / ref.get(i);
         }
         return out;
     }
@@ -450,17 +482,20 @@ public final class SideBySideBenchmark {
     static String admissionTable(Map<Setup, List<Loopback.Result>> r, Map<Setup, Double> ratioOut,
                                  Map<Setup, Double> okP99Out) {
         StringBuilder sb = new StringBuilder("| setup | req/s (median) | ratio to bare (median) | per-round ratios |"
-                + " p50 µs | p99 µs | non-2xx | client CPU share |\n|---|---|---|---|---|---|---|---|\n");
+                + " p50 µs | p99 µs | non-2xx | client CPU share | server CPU µs/answer | ÷ bare |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
+        double bareCpu = median(r.get(Setup.BARE), Loopback.Result::serverCpuMicrosPerAnswer);
         for (Map.Entry<Setup, List<Loopback.Result>> e : r.entrySet()) {
             List<Loopback.Result> rs = e.getValue();
             double[] q = ratios(r, e.getKey());
             ratioOut.put(e.getKey(), median(q));
             okP99Out.put(e.getKey(), median(rs, x -> x.okMicros(0.99)));
             long bad = rs.stream().mapToLong(x -> x.rejected() + x.other()).sum();
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | **%.3f** | %s | %.0f | %.0f | %d | %.0f %% |%n",
+            double cpu = median(rs, Loopback.Result::serverCpuMicrosPerAnswer);
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | **%.3f** | %s | %.0f | %.0f | %d | %.0f %% | %.2f | %.3f |%n",
                     e.getKey().label, median(rs, Loopback.Result::perSecond), median(q), perRound(q),
                     median(rs, x -> x.allMicros(0.5)), median(rs, x -> x.allMicros(0.99)), bad,
-                    100 * median(rs, Loopback.Result::clientCpuShare)));
+                    100 * median(rs, Loopback.Result::clientCpuShare), cpu, cpu / bareCpu));
         }
         return sb.toString();
     }

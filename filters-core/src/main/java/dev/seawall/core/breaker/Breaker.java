@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +45,9 @@ public final class Breaker implements Gauges.Owner {
     private final NanoClock clock;
     private final long openForNanos;
     private volatile long openedAtNanos;
+    private final Duration openFor;
+    /** The last state seen by {@link #observe()}; compare-and-set so that one thread reports each transition. */
+    private final AtomicReference<CircuitBreaker.State> observedState = new AtomicReference<>();
     final Counter successes;
     final Counter failures;
     final Counter slow;
@@ -71,19 +75,19 @@ public final class Breaker implements Gauges.Owner {
             config.slidingWindow((int) Math.max(1, windowTime.toSeconds()), minimumCalls,
                     CircuitBreakerConfig.SlidingWindowType.TIME_BASED);
         } else {
-            config.slidingWindow(window, Math.min(minimumCalls, window), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED);
+            // every settled request records into this window, so a lock would be shared by all of the breaker's
+            // requests (it showed in profiles of settlement): the count window uses resilience4j's lock-free one.
+            // The time window keeps the synchronized one: its lock-free variant reads its own clock instead of the
+            // injected one, and fails with a 1-second window (resilience4j issues #2334, #2379)
+            config.slidingWindow(window, Math.min(minimumCalls, window), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
+                    CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
         }
         this.circuitBreaker = CircuitBreaker.of(name, config.build());
-        this.circuitBreaker.getEventPublisher().onStateTransition(e -> {
-            CircuitBreaker.State to = e.getStateTransition().getToState();
-            if (to == CircuitBreaker.State.OPEN) {
-                openedAtNanos = clock.nanoTime();
-                LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name,
-                        e.getStateTransition().getFromState(), openFor);
-            } else if (to == CircuitBreaker.State.CLOSED) {
-                LOG.info("Seawall: circuit breaker {} closed", name);
-            }
-        });
+        // No event consumer: with any consumer registered, resilience4j builds an event object (with a
+        // ZonedDateTime) for every recorded call, which showed in settlement profiles. Transitions are observed
+        // instead, by the thread that caused them, right after each call into the breaker (observe()).
+        this.openFor = openFor;
+        this.observedState.set(circuitBreaker.getState());
         this.gauges = new Gauges(registry);
         gauges.add(Gauge.builder("seawall.breaker.state", this, b -> b.stateCode())
                 .description("0 closed, 1 open, 2 half-open").tag("breaker", name));
@@ -105,6 +109,27 @@ public final class Breaker implements Gauges.Owner {
         return name;
     }
 
+    /**
+     * Reports a state change caused by the call just made into the breaker: logs it once, and notes when the breaker
+     * opened. One volatile read when nothing changed; called after every permission, record and release.
+     */
+    void observe() {
+        CircuitBreaker.State now = circuitBreaker.getState();
+        CircuitBreaker.State last = observedState.get();
+        if (now == last) {
+            return;
+        }
+        if (!observedState.compareAndSet(last, now)) {
+            return; // another thread reports this change
+        }
+        if (now == CircuitBreaker.State.OPEN) {
+            openedAtNanos = clock.nanoTime();
+            LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last, openFor);
+        } else if (now == CircuitBreaker.State.CLOSED) {
+            LOG.info("Seawall: circuit breaker {} closed", name);
+        }
+    }
+
     /** @return CLOSED, OPEN, HALF_OPEN, or FORCED_OPEN after {@link #forceOpen()} */
     public CircuitBreaker.State state() {
         return circuitBreaker.getState();
@@ -119,12 +144,14 @@ public final class Breaker implements Gauges.Owner {
     public void forceOpen() {
         LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
         circuitBreaker.transitionToForcedOpenState();
+        observe();
     }
 
     /** Operator action: close the breaker now and start a fresh window. */
     public void close() {
         LOG.info("Seawall: circuit breaker {} closed by an operator", name);
         circuitBreaker.reset();
+        observedState.set(circuitBreaker.getState()); // already logged above, as an operator's action
     }
 
     CircuitBreaker circuitBreaker() {

@@ -81,7 +81,9 @@ public final class BreakerStage implements Stage {
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         CircuitBreaker cb = breaker.circuitBreaker();
-        if (cb.tryAcquirePermission()) {
+        boolean permitted = cb.tryAcquirePermission();
+        breaker.observe(); // OPEN -> HALF_OPEN happens inside the permission check
+        if (permitted) {
             return new Call(cb);
         }
         breaker.notPermitted.increment();
@@ -125,6 +127,7 @@ public final class BreakerStage implements Stage {
                 (failure == SLOW_CALL ? breaker.slow : breaker.failures).increment();
                 cb.onError(elapsed, TimeUnit.NANOSECONDS, failure);
             }
+            breaker.observe();
         }
 
         @Override
@@ -132,6 +135,7 @@ public final class BreakerStage implements Stage {
             if (compareAndSet(false, true)) {
                 breaker.released.increment();
                 cb.releasePermission();
+                breaker.observe();
             }
         }
     }

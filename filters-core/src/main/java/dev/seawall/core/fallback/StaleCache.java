@@ -22,8 +22,15 @@ import java.util.Set;
  * identity headers ({@code Authorization}, {@code Cookie}, the API-key and tenant headers). Only a response
  * marked {@code Cache-Control: public} is shared by every caller. Responses with {@code no-store},
  * {@code private}, {@code Set-Cookie} or {@code Vary: *} are never stored; other {@code Vary} headers must
- * match. The identity is hashed (two independent 64-bit SipHash values with a random per-process key), so
- * no secret header is kept in memory longer than the request.
+ * match. The identity is hashed, so no secret header is kept in memory longer than the request.
+ *
+ * <p><b>Two hashes of the identity, for cost.</b> Every successful GET asks whether its caller's copy is due for a
+ * refresh, so the map key uses a cheap seeded 64-bit hash computed in one pass over the identity values (no string
+ * built). What decides whose copy a caller may be <em>served</em> is a 128-bit keyed SipHash of the same identity
+ * (two independent 64-bit SipHash values with random per-process keys), computed only when a copy is stored or
+ * looked up for serving, and kept in the copy: a copy whose owner hash differs from the caller's is never served.
+ * A collision of the cheap hash can therefore only make one caller's copy replace another's (that caller then
+ * has no copy, or a refresh is skipped), never hand one caller's data to another.
  *
  * <p>Bounded in entries <em>and</em> bytes (a Caffeine cache weighed so that both bounds hold); copies older
  * than the stale limit are never served and expire on their own. Thread-safe; no lock shared by all requests.
@@ -47,6 +54,8 @@ public final class StaleCache {
     private final Cache<Key, Entry> cache;
     private final SipHash h0 = SipHash.random();
     private final SipHash h1 = SipHash.random();
+    /** Seed of the cheap map-key hash, random per process so that nobody can aim two identities at one slot. */
+    private final long seed = new java.security.SecureRandom().nextLong();
 
     /**
      * @param maxAge          copies older than this are never served
@@ -100,11 +109,50 @@ public final class StaleCache {
         }
         String query = request.query();
         String target = query == null ? request.path() : request.path() + '?' + query;
+        long h = mix(mix(seed, request.principalName()), request.host());
+        for (String name : identityHeaders) {
+            // most identity headers are absent: one lookup answers that without walking the values
+            if (request.header(name) != null) {
+                for (String v : request.headers(name)) {
+                    h = mix(h, v);
+                }
+            }
+            h = (h ^ 0x5bd1e995L) * FNV_PRIME; // ends this header's values: no value can shift into the next header
+        }
+        h = fmix(h);
+        return new Key(target, h == 0 ? 1 : h); // 0 is the key of copies shared by all
+    }
+
+    private static final long FNV_PRIME = 0x100000001b3L;
+
+    /** One identity value into the cheap hash, length first, so that ("ab", "c") and ("a", "bc") differ. */
+    private static long mix(long h, String v) {
+        if (v == null) {
+            return (h ^ 0x27d4eb2fL) * FNV_PRIME;
+        }
+        h = (h ^ v.length()) * FNV_PRIME;
+        for (int i = 0; i < v.length(); i++) {
+            h = (h ^ v.charAt(i)) * FNV_PRIME;
+        }
+        return h;
+    }
+
+    /** MurmurHash3's finalizer: spreads the FNV state's bits over the whole word. */
+    private static long fmix(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    /** The 128-bit keyed owner hash of the caller: decides whether a stored copy may be served to it. */
+    private long[] owner(RequestView request) {
         StringBuilder id = new StringBuilder(64);
         append(id, request.principalName());
         append(id, request.host());
-        for (String h : identityHeaders) {
-            for (String v : request.headers(h)) {
+        for (String name : identityHeaders) {
+            for (String v : request.headers(name)) {
                 append(id, v);
             }
             id.append('\u0001');
@@ -113,9 +161,9 @@ public final class StaleCache {
         long a = h0.hash(s);
         long b = h1.hash(s);
         if (a == 0 && b == 0) {
-            b = 1; // (0, 0) is the shared key of public copies
+            b = 1; // (0, 0) marks the copies shared by all
         }
-        return new Key(target, a, b);
+        return new long[] {a, b};
     }
 
     private static void append(StringBuilder sb, String v) {
@@ -138,7 +186,7 @@ public final class StaleCache {
         if (own != null && nowNanos - own.storedNanos < refreshNanos) {
             return true;
         }
-        Entry shared = cache.getIfPresent(new Key(key.target, 0, 0));
+        Entry shared = cache.getIfPresent(new Key(key.target, 0));
         return shared != null && nowNanos - shared.storedNanos < refreshNanos;
     }
 
@@ -157,7 +205,7 @@ public final class StaleCache {
         boolean shared = false;
         List<String> vary = new ArrayList<>(2);
         List<Header> kept = new ArrayList<>(headers.size());
-        long weight = 160L + body.length + 2L * key.target.length();
+        long weight = 176L + body.length + 2L * key.target.length();
         for (Header h : headers) {
             String name = h.name().toLowerCase(Locale.ROOT);
             String value = h.value().toLowerCase(Locale.ROOT);
@@ -189,9 +237,10 @@ public final class StaleCache {
         if (weight > maxBytes) {
             return false; // would be evicted at once: say so instead of counting it as stored
         }
+        long[] owner = shared ? new long[] {0, 0} : owner(request);
         Entry e = new Entry(status, List.copyOf(kept), body, nowNanos, List.copyOf(vary), varyHash(vary, request),
-                weight);
-        cache.put(shared ? new Key(key.target, 0, 0) : key, e);
+                weight, owner[0], owner[1]);
+        cache.put(shared ? new Key(key.target, 0) : key, e);
         return true;
     }
 
@@ -204,7 +253,13 @@ public final class StaleCache {
             return null;
         }
         Entry own = usable(cache.getIfPresent(key), request, nowNanos);
-        Entry shared = usable(cache.getIfPresent(new Key(key.target, 0, 0)), request, nowNanos);
+        if (own != null) {
+            long[] caller = owner(request);
+            if (own.owner0 != caller[0] || own.owner1 != caller[1]) {
+                own = null; // another caller's copy under a colliding map key: never served across callers
+            }
+        }
+        Entry shared = usable(cache.getIfPresent(new Key(key.target, 0)), request, nowNanos);
         if (own == null) {
             return shared;
         }
@@ -256,8 +311,11 @@ public final class StaleCache {
         return maxEntryBytes;
     }
 
-    /** The key of a copy: target plus a 128-bit identity hash ((0, 0) for copies shared by all). Immutable. */
-    public record Key(String target, long id0, long id1) {
+    /**
+     * The map key of a copy: target plus the cheap identity hash (0 for copies shared by all); not what decides
+     * who may be served a copy (see the class comment). Immutable.
+     */
+    public record Key(String target, long id) {
     }
 
     /** One stored copy. Immutable. */
@@ -269,9 +327,14 @@ public final class StaleCache {
         final List<String> vary;
         final long varyHash;
         final long weight;
+        /** The 128-bit owner hash of the caller whose response this is; (0, 0) for a copy shared by all. */
+        final long owner0;
+        final long owner1;
 
         Entry(int status, List<Header> headers, byte[] body, long storedNanos, List<String> vary, long varyHash,
-              long weight) {
+              long weight, long owner0, long owner1) {
+            this.owner0 = owner0;
+            this.owner1 = owner1;
             this.status = status;
             this.headers = headers;
             this.body = body;

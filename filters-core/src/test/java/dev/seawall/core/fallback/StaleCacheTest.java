@@ -77,6 +77,29 @@ class StaleCacheTest {
     }
 
     @Test
+    void aCopyFoundUnderAnotherCallersMapKeyIsNeverServed() {
+        // what a collision of the cheap map-key hash would look like: bob's request arrives with alice's map key
+        assertThat(store(caller(), JSON)).isTrue();
+        FakeRequest bob = FakeRequest.get("/items").host("api.example.com").user("bob")
+                .header("Authorization", "Bearer bob-token").header("X-API-Key", "key-bob");
+
+        assertThat(cache.lookup(cache.key(caller()), bob, now())).isNull();
+        assertThat(cache.lookup(cache.key(caller()), caller(), now())).isNotNull();
+    }
+
+    @Test
+    void theMapKeyTellsIdentityValuesApartByTheirBoundaries() {
+        FakeRequest ab = FakeRequest.get("/items").header("X-API-Key", "ab").header("X-Tenant-ID", "c");
+        FakeRequest a = FakeRequest.get("/items").header("X-API-Key", "a").header("X-Tenant-ID", "bc");
+        FakeRequest moved = FakeRequest.get("/items").header("X-Tenant-ID", "ab");
+
+        assertThat(cache.key(ab)).isNotEqualTo(cache.key(a)).isNotEqualTo(cache.key(moved));
+        assertThat(cache.key(ab)).isEqualTo(cache.key(FakeRequest.get("/items").header("X-API-Key", "ab")
+                .header("X-Tenant-ID", "c")));
+        assertThat(cache.key(ab).id()).isNotZero();
+    }
+
+    @Test
     void keyIsNullForMethodsThatCanNeverBeServed() {
         assertThat(cache.key(caller().method("POST"))).isNull();
         assertThat(cache.key(caller().method("PUT"))).isNull();
