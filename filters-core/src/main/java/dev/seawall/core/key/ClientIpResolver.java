@@ -20,8 +20,8 @@ import dev.seawall.core.http.RequestView;
  *   <li>IPv4-mapped IPv6 is the IPv4 address. IPv6 clients are grouped by prefix (default /64, since one
  *       subscriber owns a whole /64) and keyed like {@code 2001:db8:1:2::/64}.</li>
  * </ul>
- * Thread-safe and stateless. Cost: an untrusted IPv4 peer is returned as the container gave it (no
- * allocation); other cases parse and format a few dozen bytes.
+ * Thread-safe and stateless. Cost: with no trusted proxy, a canonical IPv4 peer is checked in place and returned
+ * as the container gave it (no allocation); other cases parse and format a few dozen bytes.
  */
 public final class ClientIpResolver implements KeyResolver {
 
@@ -55,6 +55,9 @@ public final class ClientIpResolver implements KeyResolver {
         String peer = request.remoteAddress();
         if (peer == null || peer.isEmpty()) {
             return null;
+        }
+        if (trusted.isEmpty() && IpAddresses.isCanonicalIpv4(peer)) {
+            return peer; // the usual case, decided without parsing into bytes: the key is the container's literal
         }
         byte[] peerBytes = IpAddresses.parseHost(peer);
         if (peerBytes == null) {

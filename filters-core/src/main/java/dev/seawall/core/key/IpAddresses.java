@@ -57,6 +57,41 @@ public final class IpAddresses {
     }
 
     /** @return bytes of the whole string, see {@link #parseHost(String, int, int)} */
+    /**
+     * @return true when {@code s} is an IPv4 address in canonical dotted-decimal form (four decimal octets of
+     *         0-255 without leading zeros), the form a container reports a peer in; checked without allocating
+     */
+    public static boolean isCanonicalIpv4(String s) {
+        int n = s.length();
+        if (n < 7 || n > 15) {
+            return false;
+        }
+        int dots = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (digits == 0 || ++dots > 3) {
+                    return false;
+                }
+                digits = 0;
+                value = 0;
+            } else if (c >= '0' && c <= '9') {
+                if (digits == 1 && value == 0) {
+                    return false; // leading zero: "010" is not canonical
+                }
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return false;
+                }
+            } else {
+                return false;
+            }
+        }
+        return dots == 3 && digits > 0;
+    }
+
     public static byte[] parseHost(String s) {
         return s == null ? null : parseHost(s, 0, s.length());
     }

@@ -192,4 +192,38 @@ class ClientIpResolverTest {
         assertThat(IpAddresses.parseHost("12345::")).isNull();
         assertThat(IpAddresses.parseHost("::1.2.3.4.5")).isNull();
     }
+
+    @Test
+    void theAllocationFreeIpv4CheckAgreesWithTheParserOnCanonicalForms() {
+        for (String ok : List.of("0.0.0.0", "1.2.3.4", "10.0.0.1", "255.255.255.255", "192.168.100.200")) {
+            assertThat(IpAddresses.isCanonicalIpv4(ok)).as(ok).isTrue();
+            assertThat(IpAddresses.format(IpAddresses.parseHost(ok))).isEqualTo(ok);
+        }
+        for (String bad : List.of("", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "256.1.1.1", "1.2.3.1000",
+                "010.0.0.1", "1.2.3.04", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4:80", "::1", "::ffff:1.2.3.4", "a.b.c.d",
+                "1.2.3.4.5", "1234.1.1.1", "1.2.3.-4", "\u0661.2.3.4")) {
+            assertThat(IpAddresses.isCanonicalIpv4(bad)).as(bad).isFalse();
+        }
+        Random random = new Random(42);
+        String alphabet = "0123456789.:";
+        for (int i = 0; i < 100_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 1 + random.nextInt(16); n > 0; n--) {
+                sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String s = sb.toString();
+            if (IpAddresses.isCanonicalIpv4(s)) {
+                byte[] parsed = IpAddresses.parseHost(s);
+                assertThat(parsed).as(s).hasSize(4);
+                assertThat(IpAddresses.format(parsed)).as(s).isEqualTo(s);
+            }
+        }
+    }
+
+    @Test
+    void anUntrustedPeerIsItsOwnKeyWhetherOrNotItTakesTheFastPath() {
+        ClientIpResolver r = new ClientIpResolver(TrustedProxies.none(), 64);
+        assertThat(r.resolve(FakeRequest.get("/").from("10.0.0.1"))).isEqualTo("10.0.0.1");
+        assertThat(r.resolve(FakeRequest.get("/").from("::ffff:10.0.0.1"))).isEqualTo("10.0.0.1");
+    }
 }
