@@ -475,6 +475,10 @@ public final class SideBySideBenchmark {
         return bars;
     }
 
+    private static String perRound(Setup s, double[] q) {
+        return s == Setup.BARE ? "reference (runs before and after every other run)" : perRound(q);
+    }
+
     private static String perRound(double[] q) {
         return Arrays.stream(q).mapToObj(x -> String.format(Locale.ROOT, "%.3f", x)).collect(Collectors.joining(" "));
     }
@@ -493,7 +497,7 @@ public final class SideBySideBenchmark {
             long bad = rs.stream().mapToLong(x -> x.rejected() + x.other()).sum();
             double cpu = median(rs, Loopback.Result::serverCpuMicrosPerAnswer);
             sb.append(String.format(Locale.ROOT, "| %s | %.0f | **%.3f** | %s | %.0f | %.0f | %d | %.0f %% | %.2f | %.3f |%n",
-                    e.getKey().label, median(rs, Loopback.Result::perSecond), median(q), perRound(q),
+                    e.getKey().label, median(rs, Loopback.Result::perSecond), median(q), perRound(e.getKey(), q),
                     median(rs, x -> x.allMicros(0.5)), median(rs, x -> x.allMicros(0.99)), bad,
                     100 * median(rs, Loopback.Result::clientCpuShare), cpu, cpu / bareCpu));
         }
@@ -511,7 +515,7 @@ public final class SideBySideBenchmark {
             double share = median(rs, x -> x.rejected() / (double) Math.max(1, x.ok() + x.rejected() + x.other()));
             Double adm = admissionRatio.get(e.getKey());
             sb.append(String.format(Locale.ROOT, "| %s | %.0f | **%.3f** | %s | %.1f %% | %s | %s | %.0f | %s |%n",
-                    e.getKey().label, median(rs, Loopback.Result::perSecond), median(q), perRound(q), 100 * share,
+                    e.getKey().label, median(rs, Loopback.Result::perSecond), median(q), perRound(e.getKey(), q), 100 * share,
                     fmt(median(rs, x -> x.rejectedMicros(0.5))), fmt(median(rs, x -> x.rejectedMicros(0.99))),
                     median(rs, x -> x.okMicros(0.99)), adm == null ? "—" : String.format(Locale.ROOT, "%.3f",
                             median(q) / adm)));

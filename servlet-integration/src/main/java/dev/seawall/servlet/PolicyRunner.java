@@ -59,7 +59,15 @@ final class PolicyRunner {
     /** The container's async timeout fires this long after the wait's deadline, so the queue decides first. */
     private static final long TIMEOUT_MARGIN_MS = 250;
 
+    /** Set on a request only while it waits in a queue: the exchange its ASYNC dispatch resumes. */
     private final String seenAttribute;
+    /**
+     * Whether this thread is inside this filter's admitted request: a REQUEST dispatch reaching the same filter again
+     * (the filter mapped twice in one chain) passes through, while an outer filter that calls the chain again after
+     * it returned (a retry) is admitted again, as the new call it is. A thread flag instead of a request
+     * attribute, because every request attribute is a map operation in the container (it showed in profiles).
+     */
+    private final ThreadLocal<boolean[]> inside = ThreadLocal.withInitial(() -> new boolean[1]);
     private final AtomicBoolean warnedBlocking = new AtomicBoolean();
     private final AtomicBoolean warnedAsyncMapping = new AtomicBoolean();
 
@@ -78,13 +86,14 @@ final class PolicyRunner {
             chain.doFilter(req, res);
             return;
         }
-        Object mine = request.getAttribute(seenAttribute);
-        if (request.getDispatcherType() == DispatcherType.ASYNC && mine instanceof Exchange waiting
+        DispatcherType type = request.getDispatcherType();
+        if (type == DispatcherType.ASYNC && request.getAttribute(seenAttribute) instanceof Exchange waiting
                 && waiting.pending()) {
             resume(engine, request, response, chain, waiting);
             return;
         }
-        if (request.getDispatcherType() != DispatcherType.REQUEST || mine != null) {
+        boolean[] here = inside.get();
+        if (type != DispatcherType.REQUEST || here[0]) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
             return;
@@ -99,12 +108,17 @@ final class PolicyRunner {
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);
-        request.setAttribute(seenAttribute, exchange);
-        if (exchange.pending()) {
-            await(engine, request, response, chain, exchange);
-            return;
+        here[0] = true;
+        try {
+            if (exchange.pending()) {
+                request.setAttribute(seenAttribute, exchange);
+                await(engine, request, response, chain, exchange);
+                return;
+            }
+            proceed(engine, policy, view, request, response, chain, exchange);
+        } finally {
+            here[0] = false;
         }
-        proceed(engine, policy, view, request, response, chain, exchange);
     }
 
     /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */

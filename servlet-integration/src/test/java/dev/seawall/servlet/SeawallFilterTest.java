@@ -180,6 +180,24 @@ class SeawallFilterTest {
     }
 
     @Test
+    void aFilterMappedTwiceAdmitsOnceButAnOuterRetryIsAdmittedAsTheNewCallItIs() throws Exception {
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
+        SeawallFilter seawall = new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build());
+        Filter retryOnce = (req, res, chain) -> {
+            chain.doFilter(req, res);
+            chain.doFilter(req, res);
+        };
+        String base = start(retryOnce, seawall, seawall);
+        HttpResponse<String> r = get(base + "/api/x");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("okok");
+        // two calls through the chain, each admitted once although the filter sits in it twice
+        await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
+        assertThat(stage.admitted.get()).isEqualTo(2);
+        assertThat(stage.outcomes).hasSize(2);
+    }
+
+    @Test
     void stackedFiltersReleaseTheOuterPermitWhenAnInnerFilterRejects() throws Exception {
         RecordingStage outer = probe(StageKind.RATE_LIMIT, false);
         RecordingStage inner = probe(StageKind.CIRCUIT_BREAKER, true);

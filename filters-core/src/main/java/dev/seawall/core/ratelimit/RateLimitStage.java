@@ -72,6 +72,8 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
     private final String policy;
     private final Limit[] limits;
     private final RateLimitHeaders headers;
+    /** {@code RateLimit-Policy} when every limit applied with its default rates: the usual case, joined once. */
+    private final String allDefaultPolicies;
 
     private RateLimitStage(Builder b) {
         this.policy = b.policy;
@@ -82,6 +84,24 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
         for (int i = 0; i < limits.length; i++) {
             limits[i] = new Limit(policy, b.limits.get(i), hasher, b.clock, b.registry, gauges);
         }
+        StringBuilder joined = new StringBuilder();
+        for (Limit l : limits) {
+            joined.append(joined.length() == 0 ? "" : ", ").append(l.defaultTier.policyItems);
+        }
+        this.allDefaultPolicies = joined.toString();
+    }
+
+    /** @return true when every limit up to {@code upTo} took part with its default rates */
+    private boolean allDefault(ConsumptionProbe[] probes, Tier[] tiers, int upTo) {
+        if (upTo != limits.length) {
+            return false;
+        }
+        for (int i = 0; i < upTo; i++) {
+            if (probes[i] == null || tiers[i] != limits[i].defaultTier) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @param policyName the policy's name, cited in problem bodies, headers and metric tags */
@@ -262,19 +282,22 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
             String policyValue = null;
             StringBuilder policies = null;
             StringBuilder state = null;
+            boolean usual = allDefault(probes, tiers, upTo);
             for (int i = 0; i < upTo; i++) {
                 if (probes[i] == null) {
                     continue;
                 }
                 if (state == null) {
-                    policyValue = tiers[i].policyItems;
+                    policyValue = usual ? allDefaultPolicies : tiers[i].policyItems;
                     state = new StringBuilder(40 * upTo);
                 } else {
-                    if (policies == null) {
-                        policies = new StringBuilder(policyValue.length() * upTo + 2 * upTo).append(policyValue);
-                    }
-                    policies.append(", ").append(tiers[i].policyItems);
                     state.append(", ");
+                    if (!usual) { // the usual joined value is policyValue already
+                        if (policies == null) {
+                            policies = new StringBuilder(policyValue.length() * upTo + 2 * upTo).append(policyValue);
+                        }
+                        policies.append(", ").append(tiers[i].policyItems);
+                    }
                 }
                 appendState(state, limits[i], probes[i]);
             }

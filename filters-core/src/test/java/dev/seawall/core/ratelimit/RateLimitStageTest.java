@@ -214,6 +214,10 @@ class RateLimitStageTest {
         RateLimitStage s = stage().limit(ip(rate(3, Duration.ofMinutes(1))))
                 .limit(apiKey(OnMissing.SKIP, rate(9, Duration.ofMinutes(1)))).build();
         assertThat(headers(s.admit(from("192.0.2.1"), 0)).get("RateLimit-Policy")).isEqualTo("\"ip\";q=3;w=60");
+        // both applied: the joined value prepared at build time, and each limit's own state, in order
+        Map<String, String> both = headers(s.admit(from("192.0.2.1").header("X-API-Key", "k"), 0));
+        assertThat(both.get("RateLimit-Policy")).isEqualTo("\"ip\";q=3;w=60, \"api-key\";q=9;w=60");
+        assertThat(both.get("RateLimit")).startsWith("\"ip\";r=1;").contains(", \"api-key\";r=8;");
     }
 
     @Test
