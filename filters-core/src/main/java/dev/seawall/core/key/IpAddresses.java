@@ -56,7 +56,6 @@ public final class IpAddresses {
         return normalise(parseV6(s, from, to));
     }
 
-    /** @return bytes of the whole string, see {@link #parseHost(String, int, int)} */
     /**
      * @return true when {@code s} is an IPv4 address in canonical dotted-decimal form (four decimal octets of
      *         0-255 without leading zeros), the form a container reports a peer in; checked without allocating
@@ -92,6 +91,7 @@ public final class IpAddresses {
         return dots == 3 && digits > 0;
     }
 
+    /** @return bytes of the whole string, see {@link #parseHost(String, int, int)} */
     public static byte[] parseHost(String s) {
         return s == null ? null : parseHost(s, 0, s.length());
     }
