@@ -67,6 +67,8 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitStage.class);
     private static final String SHARED_KEY = "\u0000shared";
+    /** {@link Limit#key}'s answer for a limit that does not apply to the request (on-missing: skip). */
+    private static final Object SKIPPED = new Object();
     private static final String TITLE = "Too Many Requests";
 
     private final String policy;
@@ -131,29 +133,15 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
         for (int i = 0; i < n; i++) {
             Limit limit = limits[i];
             String identity = limit.resolver.resolve(request);
-            Object key;
-            Tier tier = limit.defaultTier;
-            if (identity == null) {
-                switch (limit.onMissing) {
-                    case SKIP -> {
-                        limit.skipped.increment();
-                        continue;
-                    }
-                    case SHARED -> key = SHARED_KEY;
-                    default -> {
-                        refund(taken, tiers, i);
-                        limit.missing.increment();
-                        return limit.missingRejection;
-                    }
-                }
-            } else if (identity == KeyResolver.INVALID) {
-                refund(taken, tiers, i);
-                limit.invalid.increment();
-                return limit.invalidRejection;
-            } else {
-                tier = limit.tierFor(identity);
-                key = limit.hashIdentity ? (Object) limit.hasher.applyAsLong(identity) : identity;
+            Object key = limit.key(identity);
+            if (key == SKIPPED) {
+                continue;
             }
+            if (key instanceof Rejection refused) {
+                refund(taken, tiers, i);
+                return refused;
+            }
+            Tier tier = identity == null ? limit.defaultTier : limit.tierFor(identity);
             ConsumptionProbe probe = tier.buckets.tryConsumeOne(key);
             if (!probe.isConsumed()) {
                 refund(taken, tiers, i);
@@ -180,27 +168,14 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
     private Admission admitOne(RequestView request) {
         Limit limit = limits[0];
         String identity = limit.resolver.resolve(request);
-        Object key;
-        Tier tier = limit.defaultTier;
-        if (identity == null) {
-            switch (limit.onMissing) {
-                case SKIP -> {
-                    limit.skipped.increment();
-                    return new RateLimitPermit(new Object[1], new ConsumptionProbe[1], new Tier[1]);
-                }
-                case SHARED -> key = SHARED_KEY;
-                default -> {
-                    limit.missing.increment();
-                    return limit.missingRejection;
-                }
-            }
-        } else if (identity == KeyResolver.INVALID) {
-            limit.invalid.increment();
-            return limit.invalidRejection;
-        } else {
-            tier = limit.tierFor(identity);
-            key = limit.hashIdentity ? (Object) limit.hasher.applyAsLong(identity) : identity;
+        Object key = limit.key(identity);
+        if (key == SKIPPED) {
+            return Permit.NONE; // nothing taken, no headers: what a permit of a skipped limit does
         }
+        if (key instanceof Rejection refused) {
+            return refused;
+        }
+        Tier tier = identity == null ? limit.defaultTier : limit.tierFor(identity);
         ConsumptionProbe probe = tier.buckets.tryConsumeOne(key);
         if (!probe.isConsumed()) {
             limit.rejected.increment();
@@ -534,6 +509,33 @@ public final class RateLimitStage implements Stage, Gauges.Owner {
             gauges.add(Gauge.builder("seawall.ratelimit.tracked.keys", this, Limit::trackedKeys)
                     .description("Keys with a bucket in memory")
                     .tag("policy", policy).tag("limit", name));
+        }
+
+        /**
+         * The bucket key for a resolved identity, counting the outcome when there is none: the key, {@link #SKIPPED},
+         * or the rejection for a missing or malformed identity.
+         */
+        Object key(String identity) {
+            if (identity == null) {
+                switch (onMissing) {
+                    case SKIP -> {
+                        skipped.increment();
+                        return SKIPPED;
+                    }
+                    case SHARED -> {
+                        return SHARED_KEY;
+                    }
+                    default -> {
+                        missing.increment();
+                        return missingRejection;
+                    }
+                }
+            }
+            if (identity == KeyResolver.INVALID) {
+                invalid.increment();
+                return invalidRejection;
+            }
+            return hashIdentity ? (Object) hasher.applyAsLong(identity) : identity;
         }
 
         Tier tierFor(String identity) {
