@@ -124,8 +124,8 @@ public final class Loopback {
                          long[] rejectedHistogram, double clientCpuShare, long serverCpuNanos) {
 
         /**
-         * Process CPU time not spent on the load threads (server threads, their kernel time, GC, JIT), per
-         * answer, in µs: steadier than throughput on a shared machine, because another tenant's load slows the
+         * The server's CPU time (its process's, when it runs in a JVM of its own; else this process's minus the load
+         * threads': server threads with their kernel time, GC, JIT), per answer, in µs: steadier than throughput on a shared machine, because another tenant's load slows the
          * clock but not the work each request costs.
          */
         public double serverCpuMicrosPerAnswer() {
@@ -189,6 +189,23 @@ public final class Loopback {
      * threads used, so a report can state the CPU split between load generator and server.
      */
     public static Result drive(int port, int connections, long millis, Requests requests) throws Exception {
+        return drive(port, connections, millis, requests, null);
+    }
+
+    /** Reads a server process's CPU time in ns. Called by the driving thread only. */
+    @FunctionalInterface
+    public interface CpuProbe {
+        long cpuNanos() throws IOException;
+    }
+
+    /**
+     * As {@link #drive(int, int, long, Requests)}, for a server in another process: {@code serverCpu} reads that
+     * process's CPU time before and after the period, and the client share is the load threads' CPU over theirs
+     * plus the server's. With a null probe the server is taken to be in this process (its CPU is this process's
+     * minus the load threads').
+     */
+    public static Result drive(int port, int connections, long millis, Requests requests, CpuProbe serverCpu)
+            throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(connections);
         long[][] okHist = new long[connections][HISTOGRAM_MICROS + 1];
@@ -243,7 +260,7 @@ public final class Loopback {
             t.setDaemon(true);
             threads.add(t);
         }
-        long cpu0 = os.getProcessCpuTime();
+        long cpu0 = serverCpu == null ? os.getProcessCpuTime() : serverCpu.cpuNanos();
         long start = System.nanoTime();
         threads.forEach(Thread::start);
         TimeUnit.MILLISECONDS.sleep(millis);
@@ -252,7 +269,7 @@ public final class Loopback {
         if (!done.await(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("load connections did not stop");
         }
-        long cpu = os.getProcessCpuTime() - cpu0;
+        long cpu = (serverCpu == null ? os.getProcessCpuTime() : serverCpu.cpuNanos()) - cpu0;
         long ok = 0;
         long rej = 0;
         long oth = 0;
@@ -268,6 +285,10 @@ public final class Loopback {
             }
             oth += other[c];
             cc += clientCpu[c];
+        }
+        if (serverCpu != null) {
+            return new Result(elapsed, ok, rej, oth, okAll, rejAll, cpu > 0 ? cc / (double) (cc + cpu) : Double.NaN,
+                    cpu > 0 ? cpu : -1);
         }
         return new Result(elapsed, ok, rej, oth, okAll, rejAll, cpu > 0 ? Math.min(1.0, cc / (double) cpu) : Double.NaN,
                 cpu > 0 ? cpu - cc : -1);

@@ -33,7 +33,8 @@ import java.util.stream.Collectors;
 /**
  * Side-by-side load comparison on a trivial endpoint (issue 8): bare Jetty 12 against Seawall (one IP limit; the
  * full chain) and the filters users would otherwise pick (Jetty's DoSFilter, DoSFilter + QoSFilter, Tomcat's
- * RateLimitFilter, a hand-rolled Bucket4j filter), all in one JVM, in three runs:
+ * RateLimitFilter, a hand-rolled Bucket4j filter), each setup's server in a JVM of its own ({@link ForkedServer}, so
+ * that no setup's JIT profile shapes another's; {@code --fork false} keeps them in this JVM), in three runs:
  * <ol>
  *   <li>admission: limits so high that nothing is rejected;</li>
  *   <li>rejection: 90 % of requests come from one client address far over a 100/s per-address limit;</li>
@@ -46,8 +47,9 @@ import java.util.stream.Collectors;
  * cancels; the median of those ratios is reported. Writes {@code side-by-side.md} and {@code ratio.svg} to
  * {@code --out} (default {@code benchmarks/results}).
  *
- * <p>Run: {@code java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark}
- * (about 11 minutes); {@code --help} lists the options. Not thread-safe; a program, not a library.
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark} (about 11 minutes;
+ * the servers' heaps are set by {@code --server-jvm}); {@code --help} lists the options. Not thread-safe; a program,
+ * not a library.
  */
 public final class SideBySideBenchmark {
 
@@ -59,6 +61,10 @@ public final class SideBySideBenchmark {
     static final int DOS_HIGH = 1_000_000;
     /** The per-address limit of the rejection and key-flood runs. */
     static final int LOW = 100;
+    /** JVM options of each setup's server in the alternating runs: eight of them run at once. */
+    static final String DEFAULT_SERVER_JVM = "-Xms1g -Xmx1g";
+    /** JVM options of the key flood's servers (one at a time): DoSFilter's tracker alone needs over 600 MiB. */
+    static final String DEFAULT_FLOOD_SERVER_JVM = "-Xms3g -Xmx3g";
 
     private SideBySideBenchmark() {
     }
@@ -97,10 +103,68 @@ public final class SideBySideBenchmark {
         }
     }
 
+    /**
+     * A started setup, in this JVM or in one of its own ({@link ForkedServer}). Not thread-safe: one thread drives
+     * it.
+     */
+    interface Server extends AutoCloseable {
+        int port();
+
+        /** The server's CPU time in ns, or -1 when it shares this process (the load client then separates it). */
+        long cpuNanos() throws IOException;
+
+        /** Runs a full GC in the server's JVM and returns its used heap in bytes. */
+        long usedHeapAfterGc() throws IOException;
+
+        @Override
+        void close() throws IOException;
+
+        /** What {@link Loopback#drive} reads the server's CPU with: null when it is this process. */
+        default Loopback.CpuProbe cpuProbe() {
+            return this::cpuNanos;
+        }
+    }
+
+    /** A setup in the harness's own JVM ({@code --fork false}): quicker to start, and sharing the JIT's profiles. */
+    record InProcess(Loopback.Started started) implements Server {
+        @Override
+        public int port() {
+            return started.port();
+        }
+
+        @Override
+        public long cpuNanos() {
+            return -1;
+        }
+
+        @Override
+        public long usedHeapAfterGc() {
+            System.gc();
+            return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        }
+
+        @Override
+        public Loopback.CpuProbe cpuProbe() {
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            started.close();
+        }
+    }
+
     /** Options; {@code --name value}. */
     record Options(int rounds, long roundMillis, int rejectRounds, long rejectMillis, long warmupMillis,
                    int connections, long floodMillis, long floodSliceMillis, int floodKeys, List<Setup> setups,
-                   List<Setup> floodSetups, Set<String> runs, Path out) {
+                   List<Setup> floodSetups, Set<String> runs, Path out, boolean fork, List<String> serverJvm,
+                   List<String> floodServerJvm) {
+
+        /** A server of {@code setup}, forked unless {@code --fork false}. */
+        Server open(Setup setup, boolean low, boolean flood) throws Exception {
+            return fork ? ForkedServer.start(setup, low, flood ? floodServerJvm : serverJvm)
+                    : new InProcess(start(setup, low));
+        }
 
         static Options parse(String[] args) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -118,7 +182,7 @@ public final class SideBySideBenchmark {
                     millis(m.getOrDefault("round-seconds", "3")),
                     Integer.parseInt(m.getOrDefault("reject-rounds", "5")),
                     millis(m.getOrDefault("reject-seconds", "3")),
-                    millis(m.getOrDefault("warmup-seconds", "2")),
+                    millis(m.getOrDefault("warmup-seconds", "10")),
                     Integer.parseInt(m.getOrDefault("connections", "8")),
                     millis(m.getOrDefault("flood-seconds", "40")),
                     millis(m.getOrDefault("flood-slice-seconds", "10")),
@@ -128,10 +192,13 @@ public final class SideBySideBenchmark {
                     setups(m.getOrDefault("flood-setups", "bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter")),
                     Set.of(m.getOrDefault("runs", "admission,rejection,flood").split(",")),
                     Path.of(m.getOrDefault("out", Files.isDirectory(Path.of("benchmarks")) ? "benchmarks/results"
-                            : "results")));
+                            : "results")),
+                    bool(m.getOrDefault("fork", "true")),
+                    words(m.getOrDefault("server-jvm", DEFAULT_SERVER_JVM)),
+                    words(m.getOrDefault("flood-server-jvm", DEFAULT_FLOOD_SERVER_JVM)));
             m.keySet().removeAll(Set.of("rounds", "round-seconds", "reject-rounds", "reject-seconds", "warmup-seconds",
                     "connections", "flood-seconds", "flood-slice-seconds", "flood-keys", "setups", "flood-setups",
-                    "runs", "out"));
+                    "runs", "out", "fork", "server-jvm", "flood-server-jvm"));
             if (!m.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + m.keySet() + "\n" + usage());
             }
@@ -139,6 +206,17 @@ public final class SideBySideBenchmark {
                 throw new IllegalArgumentException("bare-jetty is the baseline and must be among the setups");
             }
             return o;
+        }
+
+        private static boolean bool(String v) {
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("--fork takes true or false, not " + v);
+            }
+            return Boolean.parseBoolean(v);
+        }
+
+        private static List<String> words(String v) {
+            return Arrays.stream(v.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
         }
 
         private static long millis(String seconds) {
@@ -151,9 +229,12 @@ public final class SideBySideBenchmark {
 
         static String usage() {
             return "options (defaults): --rounds 5 --round-seconds 3 --reject-rounds 5 --reject-seconds 3"
-                    + " --warmup-seconds 2 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
+                    + " --warmup-seconds 10 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
                     + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
-                    + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results";
+                    + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results"
+                    + " --fork true --server-jvm '" + DEFAULT_SERVER_JVM + "' --flood-server-jvm '"
+                    + DEFAULT_FLOOD_SERVER_JVM + "' ({setup} in a JVM option becomes the setup's name, e.g. for a"
+                    + " JFR file per setup)";
         }
     }
 
@@ -396,16 +477,16 @@ public final class SideBySideBenchmark {
      */
     static Runs alternate(Options o, boolean low, int rounds, long millis, Loopback.Requests requests)
             throws Exception {
-        Map<Setup, Loopback.Started> servers = new LinkedHashMap<>();
+        Map<Setup, Server> servers = new LinkedHashMap<>();
         Runs results = new Runs();
         try {
             for (Setup s : o.setups) {
-                servers.put(s, start(s, low));
+                servers.put(s, o.open(s, low, false));
                 results.put(s, new ArrayList<>());
                 results.reference.put(s, new ArrayList<>());
             }
             for (Setup s : o.setups) {
-                Loopback.drive(servers.get(s).port(), o.connections, o.warmupMillis, requests);
+                Loopback.drive(servers.get(s).port(), o.connections, o.warmupMillis, requests, servers.get(s).cpuProbe());
             }
             List<Setup> others = new ArrayList<>(o.setups);
             others.remove(Setup.BARE);
@@ -421,16 +502,17 @@ public final class SideBySideBenchmark {
                 }
             }
         } finally {
-            for (Loopback.Started st : servers.values()) {
+            for (Server st : servers.values()) {
                 st.close();
             }
         }
         return results;
     }
 
-    private static Loopback.Result run(Map<Setup, Loopback.Started> servers, Runs results, Setup s, boolean low,
+    private static Loopback.Result run(Map<Setup, Server> servers, Runs results, Setup s, boolean low,
                                        int round, long millis, Options o, Loopback.Requests requests) throws Exception {
-        Loopback.Result res = Loopback.drive(servers.get(s).port(), o.connections, millis, requests);
+        Server server = servers.get(s);
+        Loopback.Result res = Loopback.drive(server.port(), o.connections, millis, requests, server.cpuProbe());
         results.get(s).add(res);
         if (s == Setup.BARE) {
             results.reference.get(s).add(res.perSecond());
@@ -532,35 +614,34 @@ public final class SideBySideBenchmark {
      * slices of load from ever new addresses, with the heap measured after a full GC at the end of each slice.
      */
     static String flood(Options o) throws Exception {
-        var mem = ManagementFactory.getMemoryMXBean();
         Loopback.Requests requests = floodRequests(o.connections, o.floodKeys);
         int slices = (int) Math.max(1, o.floodMillis / o.floodSliceMillis);
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%,d distinct client addresses in"
                         + " `X-Forwarded-For` from a trusted proxy (127.0.0.1), cycled in order; per-address limit %d/s"
                         + " (`seawall-ip-per-minute`: %d/1m); %d slices of %.0f s per setup; heap = used heap after a"
-                        + " full GC minus the same figure before the setup started.%n%n", o.floodKeys, LOW, LOW * 60,
+                        + " full GC in the server's JVM minus the same figure right after its server started.%n%n",
+                o.floodKeys, LOW, LOW * 60,
                 slices, o.floodSliceMillis / 1e3));
         sb.append("| setup | req/s (whole run) | ratio to bare | p50 µs | p99 µs | rejected | heap after each slice (MiB) |"
                 + " plateau (last slice, MiB) |\n|---|---|---|---|---|---|---|---|\n");
         double bare = Double.NaN;
         for (Setup s : o.floodSetups) {
-            System.gc();
-            long before = mem.getHeapMemoryUsage().getUsed();
             long requestsDone = 0;
             long elapsed = 0;
             long rejected = 0;
             List<String> heap = new ArrayList<>();
             List<Loopback.Result> parts = new ArrayList<>();
             double lastHeap = 0;
-            try (Loopback.Started st = start(s, true)) {
+            try (Server st = o.open(s, true, true)) {
+                long before = st.usedHeapAfterGc();
                 for (int i = 0; i < slices; i++) {
-                    Loopback.Result res = Loopback.drive(st.port(), o.connections, o.floodSliceMillis, requests);
+                    Loopback.Result res = Loopback.drive(st.port(), o.connections, o.floodSliceMillis, requests,
+                            st.cpuProbe());
                     parts.add(res);
                     requestsDone += res.ok() + res.rejected() + res.other();
                     rejected += res.rejected() + res.other();
                     elapsed += res.elapsedNanos();
-                    System.gc();
-                    lastHeap = (mem.getHeapMemoryUsage().getUsed() - before) / 1048576.0;
+                    lastHeap = (st.usedHeapAfterGc() - before) / 1048576.0;
                     heap.add(String.format(Locale.ROOT, "%.0f", lastHeap));
                     LOG.info(String.format(Locale.ROOT, "flood %-24s slice %d %9.0f req/s heap +%.0f MiB", s.label,
                             i + 1, res.perSecond(), lastHeap));
@@ -586,10 +667,15 @@ public final class SideBySideBenchmark {
             // not Linux: the processor count below still says what matters
         }
         Runtime rt = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "Run of %s: %d CPUs (%s), Java %s (%s), max heap %d MiB, %s %s; server and"
-                        + " %d load connections share the CPUs in one JVM (client CPU share per round below).%n",
+        String where = o.fork ? String.format(Locale.ROOT, "every setup's server in a JVM of its own (%s; key flood: %s),"
+                + " the %d load connections in the harness's JVM, all on the same CPUs", String.join(" ", o.serverJvm),
+                String.join(" ", o.floodServerJvm), o.connections)
+                : String.format(Locale.ROOT, "servers and %d load connections in one JVM (max heap %d MiB; `--fork false`)",
+                o.connections, rt.maxMemory() / 1048576);
+        return String.format(Locale.ROOT, "Run of %s: %d CPUs (%s), Java %s (%s), %s %s; %s (client CPU share per round"
+                        + " below).%n",
                 LocalDate.now(), rt.availableProcessors(), cpu, System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), rt.maxMemory() / 1048576, System.getProperty("os.name"),
-                System.getProperty("os.version"), o.connections);
+                System.getProperty("java.vm.name"), System.getProperty("os.name"), System.getProperty("os.version"),
+                where);
     }
 }

@@ -12,8 +12,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Smoke test of the side-by-side harness with rounds of a fraction of a second: every setup starts, answers the
- * shared request, rejects in the rejection run, and the report and chart are written. Measures nothing.
+ * Smoke test of the side-by-side harness with rounds of a fraction of a second: every setup starts (each in a JVM of
+ * its own, as in a real run), answers the shared request, rejects in the rejection run, and the report and chart are
+ * written (in-process, {@code --fork false}). Measures nothing.
  */
 class SideBySideBenchmarkSmokeTest {
 
@@ -21,7 +22,7 @@ class SideBySideBenchmarkSmokeTest {
         return SideBySideBenchmark.Options.parse(new String[] {"--rounds", "1", "--round-seconds", "0.25",
                 "--reject-rounds", "1", "--reject-seconds", "0.25", "--warmup-seconds", "0.1", "--connections", "2",
                 "--flood-seconds", "0.5", "--flood-slice-seconds", "0.25", "--flood-keys", "1000",
-                "--out", out.toString()});
+                "--server-jvm", "-Xms64m -Xmx256m -XX:TieredStopAtLevel=1", "--out", out.toString()});
     }
 
     @Test
@@ -30,6 +31,8 @@ class SideBySideBenchmarkSmokeTest {
                 250, Loopback.Requests.fixed(SideBySideBenchmark.plainRequest()));
 
         assertThat(r).hasSize(SideBySideBenchmark.Setup.values().length - 1);
+        // each server answered from a JVM of its own, which reported its CPU time
+        r.forEach((setup, results) -> assertThat(results.get(0).serverCpuNanos()).as(setup.label).isPositive());
         r.forEach((setup, results) -> {
             assertThat(results.get(0).ok()).as(setup.label).isPositive();
             assertThat(results.get(0).rejected() + results.get(0).other()).as(setup.label).isZero();
@@ -53,11 +56,18 @@ class SideBySideBenchmarkSmokeTest {
     }
 
     @Test
+    void refusesAForkValueThatIsNotABoolean() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
+                        new String[] {"--fork", "yes"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--fork takes true or false");
+    }
+
+    @Test
     void writesTheReportAndTheChart(@TempDir Path out) throws Exception {
         SideBySideBenchmark.main(new String[] {"--runs", "admission,flood", "--setups", "bare-jetty,seawall-ip",
                 "--flood-setups", "bare-jetty,seawall-ip", "--rounds", "1", "--round-seconds", "0.25",
                 "--warmup-seconds", "0.1", "--connections", "2", "--flood-seconds", "0.5",
-                "--flood-slice-seconds", "0.25", "--flood-keys", "1000", "--out", out.toString()});
+                "--flood-slice-seconds", "0.25", "--flood-keys", "1000", "--fork", "false", "--out", out.toString()});
 
         String md = Files.readString(out.resolve("side-by-side.md"), StandardCharsets.UTF_8);
         assertThat(md).contains("| bare-jetty |", "| seawall-ip |", "### Key flood");
