@@ -62,12 +62,14 @@ final class PolicyRunner {
     /** Set on a request only while it waits in a queue: the exchange its ASYNC dispatch resumes. */
     private final String seenAttribute;
     /**
-     * Whether this thread is inside this filter's admitted request: a REQUEST dispatch reaching the same filter again
+     * The Seawall filters this thread is inside, outermost first. A REQUEST dispatch reaching a filter already on it
      * (the filter mapped twice in one chain) passes through, while an outer filter that calls the chain again after
-     * it returned (a retry) is admitted again, as the new call it is. A thread flag instead of a request
-     * attribute, because every request attribute is a map operation in the container (it showed in profiles).
+     * it returned (a retry) is admitted again, as the new call it is; and the outermost one knows that no Seawall
+     * filter has written a header yet. Thread state instead of request attributes, because every request attribute
+     * is a map operation in the container (it showed in profiles). The value is a JDK array whose slots are cleared
+     * on the way out, so a container thread never keeps this web application's classes alive after an undeploy.
      */
-    private final ThreadLocal<boolean[]> inside = ThreadLocal.withInitial(() -> new boolean[1]);
+    private static final ThreadLocal<Object[]> ACTIVE = ThreadLocal.withInitial(() -> new Object[4]);
     private final AtomicBoolean warnedBlocking = new AtomicBoolean();
     private final AtomicBoolean warnedAsyncMapping = new AtomicBoolean();
 
@@ -92,8 +94,7 @@ final class PolicyRunner {
             resume(engine, request, response, chain, waiting);
             return;
         }
-        boolean[] here = inside.get();
-        if (type != DispatcherType.REQUEST || here[0]) {
+        if (type != DispatcherType.REQUEST || isActive(this)) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
             return;
@@ -108,22 +109,27 @@ final class PolicyRunner {
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);
-        here[0] = true;
+        int slot = enter(this);
         try {
             if (exchange.pending()) {
                 request.setAttribute(seenAttribute, exchange);
                 await(engine, request, response, chain, exchange);
                 return;
             }
-            proceed(engine, policy, view, request, response, chain, exchange);
+            proceed(engine, policy, view, request, response, chain, exchange, slot == 0);
         } finally {
-            here[0] = false;
+            leave(slot);
         }
     }
 
-    /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */
+    /**
+     * Runs the application for an admitted exchange, or writes its rejection (or the fallback for it).
+     *
+     * @param outermost whether this is the only Seawall filter on the thread, on the request's REQUEST pass: no
+     *                  Seawall header can be on the response yet
+     */
     private void proceed(Seawall engine, Policy policy, ServletRequestView view, HttpServletRequest request,
-                         HttpServletResponse response, FilterChain chain, Exchange exchange)
+                         HttpServletResponse response, FilterChain chain, Exchange exchange, boolean outermost)
             throws IOException, ServletException {
         if (exchange.abandoned()) {
             return;
@@ -137,13 +143,13 @@ final class PolicyRunner {
             if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
                 FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());
                 if (r != null) {
-                    exchange.writeHeaders(new ResponseHeaders(response));
+                    exchange.writeHeaders(new ResponseHeaders(response, outermost));
                     ResponseContext.writeFallback(response, r);
                     return;
                 }
             }
             // under an outer buffering filter this lands in its buffer, and the outer fallback may replace it
-            ResponseHeaders.writeRejection(response, rejection);
+            ResponseHeaders.writeRejection(response, rejection, outermost);
             return;
         }
         TimeoutStage timeout = (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
@@ -162,7 +168,7 @@ final class PolicyRunner {
                 response.setHeader(FallbackStage.DATA_SOURCE, "live");
             }
         }
-        exchange.writeHeaders(new ResponseHeaders(response));
+        exchange.writeHeaders(new ResponseHeaders(response, outermost));
         // the application's own time starts now, not at admission: a wait in a throttle queue is not the
         // application being slow (the breaker's slow-call must not see it)
         long appStart = engine.clock().nanoTime();
@@ -217,6 +223,37 @@ final class PolicyRunner {
         }
     }
 
+    private static boolean isActive(Object filter) {
+        for (Object f : ACTIVE.get()) {
+            if (f == null) {
+                return false;
+            }
+            if (f == filter) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the slot {@code filter} took on this thread: 0 for the outermost Seawall filter */
+    private static int enter(Object filter) {
+        Object[] active = ACTIVE.get();
+        for (int i = 0; i < active.length; i++) {
+            if (active[i] == null) {
+                active[i] = filter;
+                return i;
+            }
+        }
+        Object[] grown = java.util.Arrays.copyOf(active, active.length * 2);
+        grown[active.length] = filter;
+        ACTIVE.set(grown);
+        return active.length;
+    }
+
+    private static void leave(int slot) {
+        ACTIVE.get()[slot] = null;
+    }
+
     private static void rethrow(Throwable t) throws IOException, ServletException {
         if (t instanceof IOException e) {
             throw e;
@@ -239,8 +276,16 @@ final class PolicyRunner {
             await(engine, request, response, chain, exchange);
             return;
         }
-        // only requests that waited in a queue match again; the engine is immutable, so it is the same policy
-        proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange);
+        // only requests that waited in a queue match again; the engine is immutable, so it is the same policy.
+        // An outer Seawall filter passes ASYNC dispatches through without joining the thread state, so this one
+        // cannot know it is the outermost: its headers are joined with whatever is there.
+        int slot = enter(this);
+        try {
+            proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange,
+                    false);
+        } finally {
+            leave(slot);
+        }
     }
 
     private void await(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,

@@ -19,27 +19,53 @@ import java.io.OutputStream;
 final class ResponseHeaders implements HeaderSink {
 
     private final HttpServletResponse response;
+    private final boolean listsAbsent;
 
     ResponseHeaders(HttpServletResponse response) {
+        this(response, false);
+    }
+
+    /**
+     * @param listsAbsent whether no Seawall filter can have written a list header on this response yet (the
+     *                    outermost Seawall filter on its REQUEST pass): then the list headers are added without
+     *                    searching the response's fields for a value to join (a search per header showed in
+     *                    profiles). Another component that wrote one earlier then gets a second field line, which
+     *                    RFC 9110 section 5.3 makes equivalent to the joined value.
+     */
+    ResponseHeaders(HttpServletResponse response, boolean listsAbsent) {
         this.response = response;
+        this.listsAbsent = listsAbsent;
     }
 
     @Override
     public void set(String name, String value) {
-        put(response, name, value);
+        put(response, name, value, listsAbsent);
     }
 
     static void put(HttpServletResponse response, String name, String value) {
+        put(response, name, value, false);
+    }
+
+    private static void put(HttpServletResponse response, String name, String value, boolean listsAbsent) {
         if (isListHeader(name)) {
-            String existing = response.getHeader(name);
-            if (existing != null && !existing.isEmpty()) {
-                response.setHeader(name, existing + ", " + value);
-            } else if (existing == null) {
+            if (listsAbsent) {
+                response.addHeader(name, value);
+                return;
+            }
+            java.util.Collection<String> lines = response.getHeaders(name);
+            if (lines.isEmpty()) {
                 // known absent: adding skips the container's search for a field to replace
                 response.addHeader(name, value);
-            } else {
-                response.setHeader(name, value);
+                return;
             }
+            // every earlier line is kept (another component may have written its own), joined into one
+            StringBuilder joined = new StringBuilder();
+            for (String line : lines) {
+                if (line != null && !line.isEmpty()) {
+                    joined.append(line).append(", ");
+                }
+            }
+            response.setHeader(name, joined.append(value).toString());
             return;
         }
         response.setHeader(name, value);
@@ -57,13 +83,19 @@ final class ResponseHeaders implements HeaderSink {
      * @return false when the response was already committed and nothing could be written
      */
     static boolean writeRejection(HttpServletResponse response, Rejection rejection) throws IOException {
+        return writeRejection(response, rejection, false);
+    }
+
+    /** @param listsAbsent as for {@link #ResponseHeaders(HttpServletResponse, boolean)} */
+    static boolean writeRejection(HttpServletResponse response, Rejection rejection, boolean listsAbsent)
+            throws IOException {
         if (response.isCommitted()) {
             return false;
         }
         byte[] body = ProblemRenderer.renderShared(rejection);
         response.setStatus(rejection.status());
         for (Rejection.Header h : rejection.headers()) {
-            put(response, h.name(), h.value());
+            put(response, h.name(), h.value(), listsAbsent);
         }
         response.setHeader("Cache-Control", "no-store");
         response.setContentType(ProblemRenderer.CONTENT_TYPE);

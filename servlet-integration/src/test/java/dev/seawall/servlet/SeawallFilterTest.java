@@ -198,6 +198,32 @@ class SeawallFilterTest {
     }
 
     @Test
+    void theOutermostFilterAddsItsListHeadersAndInnerOnesJoinThem() throws Exception {
+        Filter foreign = (req, res, chain) -> {
+            if (((HttpServletRequest) req).getRequestURI().endsWith("/foreign")) {
+                ((HttpServletResponse) res).setHeader("RateLimit", "\"gateway\";r=5;t=1");
+            }
+            chain.doFilter(req, res);
+        };
+        String base = start(foreign,
+                new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"),
+                        probe(StageKind.RATE_LIMIT, false))).build()),
+                new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"),
+                        probe(StageKind.CIRCUIT_BREAKER, false))).build()));
+
+        HttpResponse<String> stacked = get(base + "/api/x");
+        assertThat(stacked.statusCode()).isEqualTo(200);
+        assertThat(stacked.headers().allValues("RateLimit"))
+                .containsExactly("\"rate-limits\";r=1;t=1, \"circuit-breaker\";r=1;t=1");
+
+        // a value another component wrote before any Seawall filter stays its own field line (RFC 9110 5.3: the
+        // same list as the joined value), and the inner Seawall filter joins the outer one's line
+        HttpResponse<String> behindGateway = get(base + "/api/foreign");
+        assertThat(String.join(", ", behindGateway.headers().allValues("RateLimit")))
+                .isEqualTo("\"gateway\";r=5;t=1, \"rate-limits\";r=1;t=1, \"circuit-breaker\";r=1;t=1");
+    }
+
+    @Test
     void stackedFiltersReleaseTheOuterPermitWhenAnInnerFilterRejects() throws Exception {
         RecordingStage outer = probe(StageKind.RATE_LIMIT, false);
         RecordingStage inner = probe(StageKind.CIRCUIT_BREAKER, true);
