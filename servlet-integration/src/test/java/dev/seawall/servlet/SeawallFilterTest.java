@@ -76,6 +76,10 @@ class SeawallFilterTest {
                 if (p.endsWith("/boom")) {
                     throw new IllegalStateException("secret internal detail");
                 }
+                if (p.endsWith("/mark")) {
+                    resp.getWriter().write(String.valueOf(req.getAttribute(Policy.APPLIED_ATTRIBUTE)));
+                    return;
+                }
                 if (p.endsWith("/fail")) {
                     resp.sendError(502);
                     return;
@@ -195,6 +199,18 @@ class SeawallFilterTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
         assertThat(stage.admitted.get()).isEqualTo(2);
         assertThat(stage.outcomes).hasSize(2);
+    }
+
+    @Test
+    void requestsAreMarkedWithTheAppliedPolicyOnlyWhereTheJaxrsFeatureCanBeLoaded() throws Exception {
+        SeawallFilter seawall = new SeawallFilter(Seawall.builder()
+                .policy(policy("api", List.of("/api/*"), probe(StageKind.RATE_LIMIT, false))).build());
+        String base = start(seawall);
+
+        // this module's class path has no jaxrs-integration: nobody reads the mark, so no attribute is set for it
+        // (JaxrsFeatureEndToEndTest covers the filter and the feature together, where the mark keeps a policy single)
+        assertThat(new PolicyRunner(seawall).marksAppliedPolicy()).isFalse();
+        assertThat(get(base + "/api/mark").body()).isEqualTo("null");
     }
 
     @Test

@@ -25,7 +25,7 @@ public record Policy(String name, List<String> paths, Set<String> methods, Chain
     /**
      * The request attribute (a JAX-RS request property in a servlet container) naming the policy a Seawall
      * servlet filter applied to the request, so that a {@code SeawallFeature} behind it never applies the same
-     * policy a second time.
+     * policy a second time. Set only where that feature's class can be loaded: it is the mark's one reader.
      */
     public static final String APPLIED_ATTRIBUTE = "dev.seawall.policy";
 
