@@ -164,8 +164,12 @@ class DeadlineTimerTest {
     @Test
     void cancelledDeadlinesArePurgedFromTheHeap() {
         DeadlineTimer.Handle h = timer.schedule(in(Duration.ofSeconds(30)), () -> { });
+        // this thread's next deadline moves the still-waiting one to the shared queue, and the tick into the heap
+        DeadlineTimer.Handle next = timer.schedule(in(Duration.ofSeconds(30)), () -> { });
         timer.runDue();
         assertThat(h.cancel()).isTrue();
+        assertThat(next.cancel()).isTrue();
+        timer.runDue();
         assertThat(timer.pending()).as("cancelled, not purged yet").isEqualTo(1);
 
         clock.advance(Duration.ofSeconds(2)); // past the once-a-second purge, well before the deadline
@@ -178,6 +182,130 @@ class DeadlineTimerTest {
         DeadlineTimer.Handle h = timer.schedule(in(Duration.ofSeconds(30)), () -> { });
         assertThat(h.cancel()).isTrue();
         timer.runDue();
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void aDeadlineStillWaitingWhenItsThreadSchedulesAgainStillFiresOnTime() {
+        // an asynchronous request: its thread serves the next request while the first one's deadline runs
+        List<String> ran = new ArrayList<>();
+        DeadlineTimer.Handle async = timer.schedule(in(Duration.ofMillis(100)), () -> ran.add("async"));
+        DeadlineTimer.Handle next = timer.schedule(in(Duration.ofMillis(200)), () -> ran.add("next"));
+        assertThat(next.cancel()).as("the next request finished in time").isTrue();
+        DeadlineTimer.Handle third = timer.schedule(in(Duration.ofMillis(300)), () -> ran.add("third"));
+        assertThat(timer.pending()).isEqualTo(2);
+
+        clock.advance(Duration.ofMillis(100));
+        assertThat(timer.runDue()).isEqualTo(1);
+        clock.advance(Duration.ofMillis(200));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(ran).containsExactly("async", "third");
+        assertThat(async.cancel()).isFalse();
+        assertThat(third.cancel()).isFalse();
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void theDeadlineOfAThreadThatDiedStillFires() throws InterruptedException {
+        AtomicInteger runs = new AtomicInteger();
+        Thread worker = new Thread(() -> timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet));
+        worker.start();
+        worker.join();
+
+        assertThat(timer.runDue()).as("the dead thread's slot is emptied into the heap, not fired early").isZero();
+        assertThat(timer.pending()).isEqualTo(1);
+        clock.advance(Duration.ofMillis(100));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void deadlinesFromManyThreadsFireExactlyOnceUnlessCancelledFirst() throws Exception {
+        int threads = 8;
+        int perThread = 5_000;
+        AtomicInteger[][] runs = new AtomicInteger[threads][perThread];
+        boolean[][] cancelled = new boolean[threads][perThread];
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        // the ticker's part runs concurrently with scheduling and cancelling, as the real ticker does
+        Thread ticker = new Thread(() -> {
+            while (!stop.get()) {
+                clock.advance(Duration.ofMillis(1));
+                timer.runDue();
+            }
+        });
+        ticker.start();
+        List<Thread> workers = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread w = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                    AtomicInteger counter = new AtomicInteger();
+                    runs[id][i] = counter;
+                    DeadlineTimer.Handle h = timer.schedule(clock.nanoTime() + (i % 7) * 1_000_000L,
+                            counter::incrementAndGet);
+                    // 9 in 10 settle at once; the 10th is left waiting, like an asynchronous request
+                    if (i % 10 != 9) {
+                        cancelled[id][i] = h.cancel();
+                    }
+                }
+            });
+            workers.add(w);
+            w.start();
+        }
+        go.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+        stop.set(true);
+        ticker.join();
+        clock.advance(Duration.ofSeconds(2));
+        timer.runDue();
+
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < perThread; i++) {
+                assertThat(runs[t][i].get()).as("thread %d deadline %d", t, i).isEqualTo(cancelled[t][i] ? 0 : 1);
+            }
+        }
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void aDeadlineScheduledOnAVirtualThreadFires() throws Exception {
+        // on Java 21+ this runs on a virtual thread (no slot: the shared queue); on 17 on a platform thread
+        AtomicInteger runs = new AtomicInteger();
+        Runnable schedule = () -> timer.schedule(in(Duration.ofMillis(100)), runs::incrementAndGet);
+        Thread worker;
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            worker = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                    .invoke(builder, schedule);
+            assertThat(Thread.class.getMethod("isVirtual").invoke(worker)).isEqualTo(true);
+        } catch (NoSuchMethodException java17) {
+            worker = new Thread(schedule);
+        }
+        worker.start();
+        worker.join();
+
+        assertThat(timer.pending()).isEqualTo(1);
+        clock.advance(Duration.ofMillis(100));
+        assertThat(timer.runDue()).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+        assertThat(timer.pending()).isZero();
+    }
+
+    @Test
+    void closeEmptiesTheSlotsSoThreadsKeepNothing() {
+        timer.schedule(in(Duration.ofSeconds(30)), () -> { });
+        assertThat(timer.pending()).isEqualTo(1);
+        timer.close();
         assertThat(timer.pending()).isZero();
     }
 
