@@ -17,5 +17,5 @@ fi
 if [[ "$what" == all || "$what" == load ]]; then
   java -cp "$jar" dev.seawall.bench.OverloadBenchmark 3 8
   java -cp "$jar" dev.seawall.bench.StageCostBenchmark 5 5 8
-  java -Xms3g -Xmx3g -cp "$jar" dev.seawall.bench.SideBySideBenchmark
+  java -cp "$jar" dev.seawall.bench.SideBySideBenchmark
 fi

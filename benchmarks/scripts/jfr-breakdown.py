@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Where a Seawall filter's server time goes, from a JFR recording of SideBySideBenchmark.
 
-    java -Xms3g -Xmx3g "-XX:StartFlightRecording=filename=/tmp/s.jfr,settings=profile,jdk.ExecutionSample#period=1ms" \
-        -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark --runs admission \
-        --setups bare-jetty,seawall-ip --rounds 2 --round-seconds 10
-    jfr print --json --events jdk.ExecutionSample --stack-depth 80 /tmp/s.jfr > /tmp/s.json
+    java -cp benchmarks/target/benchmarks.jar dev.seawall.bench.SideBySideBenchmark --runs admission \
+        --setups bare-jetty,seawall-ip --rounds 2 --round-seconds 8 --server-jvm "-Xms1g -Xmx1g -Xmn512m \
+        -XX:+AlwaysPreTouch -XX:StartFlightRecording=filename=/tmp/s-{setup}.jfr,settings=profile,jdk.ExecutionSample#period=1ms"
+    jfr print --json --events jdk.ExecutionSample --stack-depth 80 /tmp/s-seawall-ip.jfr > /tmp/s.json
     python3 benchmarks/scripts/jfr-breakdown.py /tmp/s.json [anchor-method]
 
-Per Jetty thread pool (one per setup): samples, samples inside SeawallFilter.doFilter, and those not inside
+Every setup's server is a JVM of its own, so each recording holds one setup. Per Jetty thread pool: samples, samples inside SeawallFilter.doFilter, and those not inside
 the application (ServletHandler$ChainEnd.doFilter) grouped by the first frames below the filter. With an
 anchor (e.g. RateLimitStage.admit), the frames below that method instead.
 """

@@ -238,7 +238,13 @@ final class PolicyRunner {
             if (unbufferedDeadline != null) {
                 unbufferedDeadline.cancel();
             }
+            boolean settled = false;
             if (owner && (failure != null || !request.isAsyncStarted())) {
+                ResponseGate g = gate;
+                // settled when the answer is decided, before its bytes leave: a client that sends its next request
+                // as soon as it has read this answer finds the copy stored, the breaker's count and the permits done
+                context.settleBeforeCommit((f, status) -> settle(engine, request, response, exchange, null, f,
+                        appStart, g, status));
                 try {
                     handled = context.finish(failure);
                 } catch (IOException | RuntimeException e) {
@@ -246,9 +252,13 @@ final class PolicyRunner {
                         failure = e;
                     }
                 }
+                settled = context.settledBeforeCommit();
             }
-            int appStatus = owner ? context.applicationStatus() : 0;
-            settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate, appStatus);
+            if (!settled) {
+                int appStatus = owner ? context.applicationStatus() : 0;
+                settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate,
+                        appStatus);
+            }
         }
         if (failure != null && !handled) {
             rethrow(failure);

@@ -54,6 +54,19 @@ final class ResponseContext {
     private volatile AsyncContext async;
     /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
     private volatile int applicationStatus;
+    /** The owning filter's settlement, run by {@link #finish} once the answer is decided and before it is written. */
+    private Settlement settlement;
+    private boolean settled;
+
+    /** Settles the owning filter's exchange. Called at most once, on the application's thread. */
+    @FunctionalInterface
+    interface Settlement {
+        /**
+         * @param failure   what the application threw (answered here), or null
+         * @param appStatus the application's own status, before a fallback replaced it
+         */
+        void settle(Throwable failure, int appStatus);
+    }
 
     ResponseContext(HttpServletRequest request, HttpServletResponse real, ServletRequestView view, int bufferBytes,
                     int captureLimit, NanoClock clock) {
@@ -89,6 +102,32 @@ final class ResponseContext {
         }
         timeout = stage;
         deadline = timer.schedule(appStartNanos + stage.afterNanos(), this::onDeadline);
+    }
+
+    /**
+     * Registers the owning filter's settlement: {@link #finish} runs it when it answers the request itself (the
+     * application's response, a fallback, a safe error), right before the bytes leave, so that a client which sends
+     * its next request as soon as it has read this answer finds this one's copy stored, its breaker call counted and
+     * its permits settled. When {@link #finish} does not answer (a timeout answered earlier, a streaming response), the
+     * owner settles afterwards as before.
+     */
+    void settleBeforeCommit(Settlement s) {
+        this.settlement = s;
+        this.settled = false;
+    }
+
+    /** @return whether {@link #finish} ran the registered settlement */
+    boolean settledBeforeCommit() {
+        return settled;
+    }
+
+    private void settleNow(Throwable failure) {
+        Settlement s = settlement;
+        if (s != null && !settled) {
+            settled = true;
+            settlement = null;
+            s.settle(failure, applicationStatus);
+        }
     }
 
     void asyncStarted(AsyncContext context) {
@@ -189,6 +228,7 @@ final class ResponseContext {
             FallbackTrigger trigger = FallbackTrigger.of(rejected);
             FallbackStage fb = fallback;
             FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());
+            settleNow(null);
             if (r != null) {
                 replace(r);
             } else {
@@ -200,6 +240,7 @@ final class ResponseContext {
             String id = Failures.newRequestId();
             LOG.error("Seawall: request {} failed in the application (policy {}, {} {})", id, policy,
                     request.getMethod(), request.getRequestURI(), failure);
+            settleNow(failure);
             answer(FallbackTrigger.ERROR, failClosed ? Failures.failedClosed(policy, id)
                     : Failures.internalError(policy, id), false);
             return true;
@@ -208,12 +249,15 @@ final class ResponseContext {
         if (status >= 500 && fallback != null) {
             FallbackResponse r = fallback.answer(FallbackTrigger.ERROR, key, view, clock.nanoTime());
             if (r != null) {
+                settleNow(null);
                 replace(r);
                 return true;
             }
         }
-        response.commit();
+        // the copy is kept before the bytes leave, for the same reason the settlement runs first
         remember();
+        settleNow(null);
+        response.commit();
         return true;
     }
 

@@ -202,6 +202,29 @@ class SeawallFilterTest {
     }
 
     @Test
+    void aBufferedAnswerIsSettledBeforeItsBytesLeaveTheServer() throws Exception {
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
+        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
+                Duration.ofSeconds(30), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        Policy buffered = new Policy("api", List.of("/api/*"), Set.of(),
+                ChainBuilder.create().add(stage).add(timeout).build());
+        String base = start(new SeawallFilter(Seawall.builder().policy(buffered).build()));
+
+        for (int i = 1; i <= 20; i++) {
+            HttpResponse<String> r = get(base + "/api/x");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("ok");
+            // read without waiting: a client's next request must find this one's permit (and breaker call, and
+            // stale copy) settled, so the settlement happens before the buffered answer is written
+            assertThat(stage.settled()).as("settled when answer %d arrived", i).isEqualTo(i);
+        }
+        HttpResponse<String> failed = get(base + "/api/boom");
+        assertThat(failed.statusCode()).isEqualTo(500);
+        assertThat(stage.settled()).as("a failure answered by Seawall is settled first too").isEqualTo(21);
+        assertThat(List.copyOf(stage.outcomes).get(20).failure()).isNotNull();
+    }
+
+    @Test
     void requestsAreMarkedWithTheAppliedPolicyOnlyWhereTheJaxrsFeatureCanBeLoaded() throws Exception {
         SeawallFilter seawall = new SeawallFilter(Seawall.builder()
                 .policy(policy("api", List.of("/api/*"), probe(StageKind.RATE_LIMIT, false))).build());
