@@ -43,7 +43,16 @@ final class ForkedServer implements SideBySideBenchmark.Server {
         this.label = label;
         this.in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
         this.out = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
+        // a child that hangs before it listens would block the read below forever: it is stopped instead, which
+        // ends its output and turns the wait into an error naming it
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture.runAsync(() -> {
+            if (!ready.get()) {
+                process.destroyForcibly();
+            }
+        }, java.util.concurrent.CompletableFuture.delayedExecutor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS));
         this.port = Integer.parseInt(expect(READY));
+        ready.set(true);
     }
 
     /**
@@ -92,18 +101,17 @@ final class ForkedServer implements SideBySideBenchmark.Server {
 
     /** The next protocol line (lines a library printed on standard output are skipped), without {@code prefix}. */
     private String expect(String prefix) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-        while (System.nanoTime() < deadline) {
+        while (true) {
             String line = in.readLine();
             if (line == null) {
-                throw new IOException("the " + label + " server process ended (exit code "
-                        + exitCode() + "); its standard error above says why");
+                throw new IOException("the " + label + " server process ended (exit code " + exitCode()
+                        + "; stopped if it was not listening within " + START_TIMEOUT_SECONDS
+                        + " s); its standard error above says why");
             }
             if (line.startsWith("@" + prefix)) {
                 return line.substring(1 + prefix.length()).trim();
             }
         }
-        throw new IOException("the " + label + " server process did not answer within " + START_TIMEOUT_SECONDS + " s");
     }
 
     private String exitCode() {

@@ -555,22 +555,19 @@ public final class SideBySideBenchmark {
 
     /** Per run: throughput over the bracketing bare runs' mean (1 for bare itself). */
     static double[] ratios(Map<Setup, List<Loopback.Result>> r, Setup s) {
-        List<Loopback.Result> mine = r.get(s);
-        List<Double> ref = ((Runs) r).reference.get(s);
-        double[] out = new double[mine.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = mine.get(i).perSecond() / ref.get(i);
-        }
-        return out;
+        return perRun(r.get(s), ((Runs) r).reference.get(s), Loopback.Result::perSecond);
     }
 
     /** Per run: server CPU per answer over the bracketing bare runs' mean (1 for bare itself). */
     static double[] cpuRatios(Map<Setup, List<Loopback.Result>> r, Setup s) {
-        List<Loopback.Result> mine = r.get(s);
-        List<Double> ref = ((Runs) r).referenceCpu.get(s);
+        return perRun(r.get(s), ((Runs) r).referenceCpu.get(s), Loopback.Result::serverCpuMicrosPerAnswer);
+    }
+
+    private static double[] perRun(List<Loopback.Result> mine, List<Double> reference,
+                                   java.util.function.ToDoubleFunction<Loopback.Result> figure) {
         double[] out = new double[mine.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = mine.get(i).serverCpuMicrosPerAnswer() / ref.get(i);
+            out[i] = figure.applyAsDouble(mine.get(i)) / reference.get(i);
         }
         return out;
     }

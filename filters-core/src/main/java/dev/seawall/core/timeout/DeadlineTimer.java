@@ -177,9 +177,12 @@ public final class DeadlineTimer implements AutoCloseable {
     private int fireDue(long now, boolean async) {
         Handle h;
         for (Slot slot : registered) {
-            h = slot.latest.get();
             Thread owner = slot.owner.get();
             boolean dead = owner == null || !owner.isAlive();
+            // read after the liveness check: once a thread is seen dead its last write to the slot is visible (its
+            // end happens-before isAlive() answers false), while a slot read first could miss the deadline the
+            // thread wrote just before it ended, and that deadline would be dropped with the slot
+            h = slot.latest.get();
             if (dead) {
                 registered.remove(slot);
             }
