@@ -56,6 +56,8 @@ final class ResponseContext {
     private volatile int applicationStatus;
     /** The owning filter's settlement, run by {@link #finish} once the answer is decided and before it is written. */
     private Settlement settlement;
+    /** The thread that registered {@link #settlement}: only it runs it (an async completion may call finish too). */
+    private Thread settler;
     private boolean settled;
 
     /** Settles the owning filter's exchange. Called at most once, on the application's thread. */
@@ -113,6 +115,7 @@ final class ResponseContext {
      */
     void settleBeforeCommit(Settlement s) {
         this.settlement = s;
+        this.settler = Thread.currentThread();
         this.settled = false;
     }
 
@@ -123,10 +126,16 @@ final class ResponseContext {
 
     private void settleNow(Throwable failure) {
         Settlement s = settlement;
-        if (s != null && !settled) {
-            settled = true;
-            settlement = null;
+        if (s == null || settled || settler != Thread.currentThread()) {
+            return;
+        }
+        settled = true;
+        settlement = null;
+        try {
             s.settle(failure, applicationStatus);
+        } catch (RuntimeException e) {
+            // the answer is decided and still goes out; a broken listener must not turn it into an error
+            LOG.error("Seawall: settling a request of policy {} failed", policy, e);
         }
     }
 
@@ -228,7 +237,7 @@ final class ResponseContext {
             FallbackTrigger trigger = FallbackTrigger.of(rejected);
             FallbackStage fb = fallback;
             FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());
-            settleNow(null);
+            settleNow(failure);
             if (r != null) {
                 replace(r);
             } else {
@@ -275,8 +284,20 @@ final class ResponseContext {
         writeFallback(real, r);
     }
 
-    /** Keeps a copy of a successful live response for the stale cache. */
+    /**
+     * Keeps a copy of a successful live response for the stale cache. Runs before the response is written, so a
+     * failure here is logged and the live answer still goes out.
+     */
     private void remember() {
+        try {
+            keepCopy();
+        } catch (RuntimeException e) {
+            LOG.warn("Seawall: the stale copy of a {} response could not be kept (policy {})", request.getMethod(),
+                    policy, e);
+        }
+    }
+
+    private void keepCopy() {
         FallbackStage fb = fallback;
         StaleCache.Key k = key;
         int status = response.appStatus();
@@ -289,10 +310,17 @@ final class ResponseContext {
             return;
         }
         List<Rejection.Header> headers = new ArrayList<>();
+        boolean contentType = false;
         for (String name : real.getHeaderNames()) {
+            contentType |= name.equalsIgnoreCase("Content-Type");
             for (String v : real.getHeaders(name)) {
                 headers.add(new Rejection.Header(name, v));
             }
+        }
+        String type = real.getContentType();
+        if (!contentType && type != null) {
+            // some containers (Tomcat) list Content-Type among the headers only once the response is committed
+            headers.add(new Rejection.Header("Content-Type", type));
         }
         fb.remember(k, view, status, headers, body, now);
     }

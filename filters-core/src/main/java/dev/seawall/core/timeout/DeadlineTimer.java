@@ -122,6 +122,10 @@ public final class DeadlineTimer implements AutoCloseable {
         }
         Handle h = new Handle(deadlineNanos, task);
         slot.set(h);
+        if (closed) {
+            // close() emptied the slots while this was being scheduled: nothing would ever clear this one
+            slot.compareAndSet(h, null);
+        }
         return h;
     }
 
