@@ -189,6 +189,39 @@ class ThrottleEndToEndTest {
     }
 
     @Test
+    void aRequestResumedFromAnOuterFiltersQueueStillPassesTheInnerFilters() throws Exception {
+        // web.xml stacking: a throttle in front of a rate limit; a request that waited in the throttle's queue
+        // resumes in an ASYNC dispatch, and the rate limit behind it must still count it
+        GatedServlet app = new GatedServlet();
+        dev.seawall.servlet.ThrottleFilter throttleFilter = new dev.seawall.servlet.ThrottleFilter();
+        List<java.util.Map.Entry<jakarta.servlet.Filter, java.util.Map<String, String>>> stack = List.of(
+                java.util.Map.entry(throttleFilter, java.util.Map.of("max-concurrent", "1", "queue", "2",
+                        "max-wait", "60s", "policy", "reports")),
+                java.util.Map.entry(new dev.seawall.servlet.RateLimitFilter(), java.util.Map.of("by", "ip",
+                        "limit", "2/1h", "policy", "reports")));
+        try (TestServer server = TestServer.stacked(stack, app, true, 50)) {
+            ThrottleStage throttle = throttleFilter.stage();
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            CompletableFuture<HttpResponse<String>> second = send(server.uri() + "/slow/2");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+            CompletableFuture<HttpResponse<String>> third = send(server.uri() + "/slow/3");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 2);
+            app.gate.countDown();
+
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            HttpResponse<String> secondAnswer = second.get(20, TimeUnit.SECONDS);
+            assertThat(secondAnswer.statusCode()).isEqualTo(200);
+            assertThat(secondAnswer.headers().firstValue("RateLimit")).as("the inner limit saw it")
+                    .hasValue("\"ip\";r=0;t=3600");
+            HttpResponse<String> thirdAnswer = third.get(20, TimeUnit.SECONDS);
+            assertThat(thirdAnswer.statusCode()).as("the third request is over the inner 2/1h limit").isEqualTo(429);
+            assertThat(app.entered.get()).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0 && throttle.queued() == 0);
+        }
+    }
+
+    @Test
     void withoutAsyncSupportAQueuedRequestWaitsOnItsThreadAndIsStillServed() throws Exception {
         GatedServlet app = new GatedServlet();
         SeawallFilter filter = filter(1, 2, "60s");

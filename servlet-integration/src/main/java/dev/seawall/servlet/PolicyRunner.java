@@ -124,7 +124,11 @@ final class PolicyRunner {
             resume(engine, request, response, chain, waiting);
             return;
         }
-        if (type != DispatcherType.REQUEST || isActive(this)) {
+        // an ASYNC dispatch in which an outer Seawall filter resumes a request that waited in its queue is the rest of
+        // the request's REQUEST pass: this filter never saw the request (the outer one stopped it first), so it admits
+        // it now (on an application's own ASYNC dispatch no Seawall filter is on the thread)
+        boolean passResumed = type == DispatcherType.ASYNC && ACTIVE.get()[0] != null;
+        if (type != DispatcherType.REQUEST && !passResumed || isActive(this)) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
             return;
