@@ -127,8 +127,9 @@ final class PolicyRunner {
         // an ASYNC dispatch in which an outer Seawall filter resumes a request that waited in its queue is the rest of
         // the request's REQUEST pass: this filter never saw the request (the outer one stopped it first), so it admits
         // it now (on an application's own ASYNC dispatch no Seawall filter is on the thread)
-        boolean passResumed = type == DispatcherType.ASYNC && ACTIVE.get()[0] != null;
-        if (type != DispatcherType.REQUEST && !passResumed || isActive(this)) {
+        Object[] active = ACTIVE.get();
+        boolean passResumed = type == DispatcherType.ASYNC && active[0] != null;
+        if (type != DispatcherType.REQUEST && !passResumed || isActive(active, this)) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
             return;
@@ -145,7 +146,7 @@ final class PolicyRunner {
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);
-        int slot = enter(this);
+        int slot = enter(active, this);
         try {
             if (exchange.pending()) {
                 request.setAttribute(seenAttribute, exchange);
@@ -269,8 +270,8 @@ final class PolicyRunner {
         }
     }
 
-    private static boolean isActive(Object filter) {
-        for (Object f : ACTIVE.get()) {
+    private static boolean isActive(Object[] active, Object filter) {
+        for (Object f : active) {
             if (f == null) {
                 return false;
             }
@@ -281,9 +282,11 @@ final class PolicyRunner {
         return false;
     }
 
-    /** @return the slot {@code filter} took on this thread: 0 for the outermost Seawall filter */
-    private static int enter(Object filter) {
-        Object[] active = ACTIVE.get();
+    /**
+     * @param active this thread's {@link #ACTIVE} array
+     * @return the slot {@code filter} took on this thread: 0 for the outermost Seawall filter
+     */
+    private static int enter(Object[] active, Object filter) {
         for (int i = 0; i < active.length; i++) {
             if (active[i] == null) {
                 active[i] = filter;
@@ -325,7 +328,7 @@ final class PolicyRunner {
         // only requests that waited in a queue match again; the engine is immutable, so it is the same policy.
         // An outer Seawall filter passes ASYNC dispatches through without joining the thread state, so this one
         // cannot know it is the outermost: its headers are joined with whatever is there.
-        int slot = enter(this);
+        int slot = enter(ACTIVE.get(), this);
         try {
             proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange,
                     false);

@@ -233,11 +233,12 @@ final class ResponseContext {
             }
             return false;
         }
+        // this thread answers from here on, whichever way: settled before any byte of the answer is written
+        settleNow(failure);
         if (request.getAttribute(PolicyRunner.REJECTED_ATTRIBUTE) instanceof Rejection rejected) {
             FallbackTrigger trigger = FallbackTrigger.of(rejected);
             FallbackStage fb = fallback;
             FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());
-            settleNow(failure);
             if (r != null) {
                 replace(r);
             } else {
@@ -249,7 +250,6 @@ final class ResponseContext {
             String id = Failures.newRequestId();
             LOG.error("Seawall: request {} failed in the application (policy {}, {} {})", id, policy,
                     request.getMethod(), request.getRequestURI(), failure);
-            settleNow(failure);
             answer(FallbackTrigger.ERROR, failClosed ? Failures.failedClosed(policy, id)
                     : Failures.internalError(policy, id), false);
             return true;
@@ -258,14 +258,12 @@ final class ResponseContext {
         if (status >= 500 && fallback != null) {
             FallbackResponse r = fallback.answer(FallbackTrigger.ERROR, key, view, clock.nanoTime());
             if (r != null) {
-                settleNow(null);
                 replace(r);
                 return true;
             }
         }
-        // the copy is kept before the bytes leave, for the same reason the settlement runs first
+        // the copy is kept before the bytes leave, for the same reason the settlement ran first
         remember();
-        settleNow(null);
         response.commit();
         return true;
     }
