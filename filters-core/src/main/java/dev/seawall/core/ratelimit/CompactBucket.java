@@ -31,16 +31,21 @@ final class CompactBucket {
     }
 
     private volatile BucketState state;
+    /**
+     * When the store last recorded an access to this bucket in its cache (see {@code LocalBucketStore}); racy by
+     * design: concurrent writers all write a time of about now, and a stale read only makes one more access recorded.
+     */
+    volatile long recordedNanos;
 
     CompactBucket(BucketConfiguration configuration, long nowNanos) {
         this.state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNanos);
+        this.recordedNanos = nowNanos;
     }
 
     /** Takes one token if available; the probe says what remains and how long to wait otherwise. */
-    ConsumptionProbe tryConsumeOne(NanoClock clock) {
+    ConsumptionProbe tryConsumeOne(long now) {
         BucketState previous = state;
         BucketState next = previous.copy();
-        long now = clock.nanoTime();
         while (true) {
             next.refillAllBandwidth(now);
             long available = next.getAvailableTokens();

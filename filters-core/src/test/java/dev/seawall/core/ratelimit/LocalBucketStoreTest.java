@@ -26,6 +26,86 @@ class LocalBucketStoreTest extends BucketStoreContract {
         assertThat(b.trackedKeys()).isLessThanOrEqualTo(100);
     }
 
+    /**
+     * A busy key is read without recording the access, except once per {@link LocalBucketStore#RECORD_EVERY_NANOS}:
+     * that must be enough to keep its bucket. Recreating it (as if idle) would hand out a whole capacity again.
+     */
+    @Test
+    void aBusyKeyKeepsItsBucketAlthoughItsAccessIsRecordedOnlyOncePerInterval() {
+        BucketStore.Buckets b = buckets(new Rate(10, Duration.ofSeconds(1)));
+        int admitted = 0;
+        for (int i = 0; i < 30_000; i++) { // one request every 100 µs for 3 s
+            if (b.tryConsumeOne("203.0.113.9").isConsumed()) {
+                admitted++;
+            }
+            clock.advance(Duration.ofNanos(100_000));
+        }
+        // the capacity once, then the refill of 3 s; a recreated bucket would add another 10
+        assertThat(admitted).isBetween(39, 41);
+        b.cleanUp();
+        assertThat(b.trackedKeys()).isEqualTo(1);
+    }
+
+    /**
+     * A bucket emptied just after its last recorded access refills a moment later than one period after that
+     * access; it must not expire (and come back full) before then. Here 1,000 tokens are taken 1 ms after the
+     * recorded access, so the bucket is full only 1 s after that, at 1.001 s.
+     */
+    @Test
+    void aBucketDoesNotExpireBeforeItHasRefilledWhenItsLastAccessWasNotRecorded() {
+        BucketStore.Buckets b = buckets(new Rate(1000, Duration.ofSeconds(1)));
+        assertThat(b.tryConsumeOne("k").isConsumed()).isTrue(); // creates it: recorded at 0
+        clock.advance(Duration.ofNanos(LocalBucketStore.RECORD_EVERY_NANOS)); // not later than the interval
+        int taken = 0;
+        while (b.tryConsumeOne("k").isConsumed()) {
+            taken++;
+        }
+        assertThat(taken).isEqualTo(1000); // 999 left plus the one token refilled in 1 ms
+        clock.advance(Duration.ofNanos(999_500_000)); // 1.0005 s after the recorded access
+        b.cleanUp();
+        assertThat(b.trackedKeys()).isEqualTo(1);
+        int later = 0;
+        while (b.tryConsumeOne("k").isConsumed()) {
+            later++;
+        }
+        assertThat(later).isEqualTo(999); // refilled for 999.5 ms, not recreated full
+    }
+
+    /**
+     * Caffeine records an access only when the recorded one is more than a second old, so for a per-minute limit
+     * the last real access can be a second later than the recorded one. The entry must still live until the bucket
+     * has refilled: here a token refilled 1 s after the recorded access is taken, so the bucket is full only at 61 s.
+     */
+    @Test
+    void aLongPeriodsBucketOutlivesTheSecondByWhichCaffeineMayRecordAnAccessLate() {
+        BucketStore.Buckets b = buckets(new Rate(60, Duration.ofMinutes(1)));
+        for (int i = 0; i < 60; i++) {
+            assertThat(b.tryConsumeOne("k").isConsumed()).isTrue();
+        }
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(b.tryConsumeOne("k").isConsumed()).isTrue(); // the refilled token; the access is not recorded
+        clock.advance(Duration.ofMillis(59_500)); // 60.5 s
+        int later = 0;
+        while (b.tryConsumeOne("k").isConsumed()) {
+            later++;
+        }
+        assertThat(later).isEqualTo(59); // 59.5 tokens refilled since 1 s, not a new bucket's 60
+    }
+
+    @Test
+    void anIdleBucketStaysUntilItHasRefilledAndGoesOnceTheMarginHasPassed() {
+        assertThat(LocalBucketStore.idleFor(Duration.ofSeconds(1))).isEqualTo(Duration.ofMillis(2001));
+        assertThat(LocalBucketStore.idleFor(Duration.ofMillis(500))).isEqualTo(Duration.ofMillis(501));
+        BucketStore.Buckets b = buckets(new Rate(5, Duration.ofSeconds(1)));
+        b.tryConsumeOne("idle");
+        clock.advance(Duration.ofSeconds(2));
+        b.cleanUp();
+        assertThat(b.trackedKeys()).isEqualTo(1);
+        clock.advance(Duration.ofNanos(LocalBucketStore.RECORD_EVERY_NANOS));
+        b.cleanUp();
+        assertThat(b.trackedKeys()).isZero();
+    }
+
     @Test
     void dividesCapacityByNodesRoundingUp() {
         BucketSpec spec = new BucketSpec("p", "l", "default", List.of(new Rate(10, Duration.ofMinutes(1)),

@@ -290,7 +290,7 @@ class RateLimitStageTest {
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isFalse();
-        clock.advance(Duration.ofMinutes(1));
+        clock.advance(LocalBucketStore.idleFor(Duration.ofMinutes(1)));
         s.cleanUp();
         assertThat(s.limits().get(0).trackedKeys()).isZero();
         // recreated full: exactly what the old bucket would have held
