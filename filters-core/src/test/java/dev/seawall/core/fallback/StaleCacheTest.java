@@ -62,6 +62,18 @@ class StaleCacheTest {
     }
 
     @Test
+    void mapKeysAreEqualExactlyWhenTargetAndIdentityHashAre() {
+        StaleCache.Key k = new StaleCache.Key("/a?x=1", 42);
+        assertThat(k).isEqualTo(new StaleCache.Key(new String("/a?x=1"), 42))
+                .hasSameHashCodeAs(new StaleCache.Key("/a?x=1", 42))
+                .isNotEqualTo(new StaleCache.Key("/a?x=1", 43))
+                .isNotEqualTo(new StaleCache.Key("/a?x=2", 42))
+                .isNotEqualTo(null)
+                .isNotEqualTo("/a?x=1");
+        assertThatThrownBy(() -> new StaleCache.Key(null, 1)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void storesAndServesTheCopyToTheSameCaller() {
         assertThat(store(caller(), JSON)).isTrue();
 
