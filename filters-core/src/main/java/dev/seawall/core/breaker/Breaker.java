@@ -46,6 +46,10 @@ public final class Breaker implements Gauges.Owner {
     private final long openForNanos;
     private volatile long openedAtNanos;
     private final Duration openFor;
+    /** The count window's size, or 0 for a time window (see {@link #recordSuccess}). */
+    private final int countWindow;
+    /** resilience4j's own slow-call duration: a success longer than this is a different outcome in its window. */
+    private final long slowSuccessNanos;
     /** The last state seen by {@link #observe()}; compare-and-set so that one thread reports each transition. */
     private final AtomicReference<CircuitBreaker.State> observedState = new AtomicReference<>();
     final Counter successes;
@@ -83,6 +87,8 @@ public final class Breaker implements Gauges.Owner {
                     CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
         }
         this.circuitBreaker = CircuitBreaker.of(name, config.build());
+        this.countWindow = windowTime == null ? window : 0;
+        this.slowSuccessNanos = circuitBreaker.getCircuitBreakerConfig().getSlowCallDurationThreshold().toNanos();
         // No event consumer: with any consumer registered, resilience4j builds an event object (with a
         // ZonedDateTime) for every recorded call, which showed in settlement profiles. Transitions are observed
         // instead, by the thread that caused them, right after each call into the breaker (observe()).
@@ -128,6 +134,30 @@ public final class Breaker implements Gauges.Owner {
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
         }
+    }
+
+    /**
+     * Records a successful call into the window.
+     *
+     * <p>A closed breaker whose count window already holds window-many calls, all successful and none slow, is left
+     * as it is: recording one more success would replace the oldest entry, a success, with another one, so every
+     * count, the failure rate and the state would stay exactly what they are (only resilience4j's total duration, which
+     * Seawall never reads, would move). Not recording it spares the shared window's compare-and-set and its three
+     * allocations on what is, for a healthy dependency, nearly every call, and leaves the window's memory unwritten, so
+     * it stays in every core's cache. A failure, a slow call, a half-open or open breaker, a window not yet full and a
+     * time window (where successes age out and must be recorded) all go to resilience4j as before. Under concurrency a
+     * success skipped while another thread records a failure is at most one entry of ordering difference, as with
+     * resilience4j's own lock-free window.
+     */
+    void recordSuccess(long elapsedNanos) {
+        if (countWindow > 0 && elapsedNanos <= slowSuccessNanos
+                && circuitBreaker.getState() == CircuitBreaker.State.CLOSED) {
+            CircuitBreaker.Metrics m = circuitBreaker.getMetrics();
+            if (m.getNumberOfSuccessfulCalls() == countWindow && m.getNumberOfSlowCalls() == 0) {
+                return;
+            }
+        }
+        circuitBreaker.onSuccess(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** @return CLOSED, OPEN, HALF_OPEN, or FORCED_OPEN after {@link #forceOpen()} */

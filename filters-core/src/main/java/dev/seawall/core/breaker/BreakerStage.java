@@ -122,7 +122,7 @@ public final class BreakerStage implements Stage {
                     : null;
             if (failure == null) {
                 breaker.successes.increment();
-                cb.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+                breaker.recordSuccess(elapsed);
             } else {
                 (failure == SLOW_CALL ? breaker.slow : breaker.failures).increment();
                 cb.onError(elapsed, TimeUnit.NANOSECONDS, failure);
