@@ -201,7 +201,9 @@ final class PolicyRunner {
         }
         if (context != null) {
             context.join(policy.name(), policy.failClosed(), exchange, fallback);
-            if (fallback != null) {
+            if (fallback != null && outermost) {
+                response.addHeader(FallbackStage.DATA_SOURCE, "live"); // no Seawall filter can have set it yet
+            } else if (fallback != null) {
                 response.setHeader(FallbackStage.DATA_SOURCE, "live");
             }
         }
@@ -244,12 +246,14 @@ final class PolicyRunner {
                 unbufferedDeadline.cancel();
             }
             boolean settled = false;
-            if (owner && (failure != null || !request.isAsyncStarted())) {
+            // asked once: the container answers it under a lock
+            boolean async = failure == null && request.isAsyncStarted();
+            if (owner && !async) {
                 ResponseGate g = gate;
                 // settled when the answer is decided, before its bytes leave: a client that sends its next request
                 // as soon as it has read this answer finds the copy stored, the breaker's count and the permits done
                 context.settleBeforeCommit((f, status) -> settle(engine, request, response, exchange, null, f,
-                        appStart, g, status));
+                        appStart, g, status, false));
                 try {
                     handled = context.finish(failure);
                 } catch (IOException | RuntimeException e) {
@@ -262,7 +266,7 @@ final class PolicyRunner {
             if (!settled) {
                 int appStatus = owner ? context.applicationStatus() : 0;
                 settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate,
-                        appStatus);
+                        appStatus, async);
             }
         }
         if (failure != null && !handled) {
@@ -376,16 +380,17 @@ final class PolicyRunner {
      * @param unanswered the failure when nobody answered it (the container will), else null
      * @param failure    what the application threw, answered or not (the breaker counts it either way)
      * @param appStatus  the application's status before a fallback replaced it, or 0 when unknown
+     * @param async      whether the application returned without failure after starting an async cycle
      */
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
                                Exchange exchange, Throwable unanswered, Throwable failure, long appStart,
-                               ResponseGate gate, int appStatus) {
+                               ResponseGate gate, int appStatus, boolean async) {
         if (failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
             // an inner Seawall filter refused the request: it never reached the application
             exchange.release();
             return;
         }
-        if (failure == null && request.isAsyncStarted()) {
+        if (async) {
             request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart, gate));
             return;
         }
