@@ -21,7 +21,8 @@ import dev.seawall.core.http.RequestView;
  *       subscriber owns a whole /64) and keyed like {@code 2001:db8:1:2::/64}.</li>
  * </ul>
  * Thread-safe and stateless. Cost: with no trusted proxy, a canonical IPv4 peer is checked in place and returned
- * as the container gave it (no allocation); other cases parse and format a few dozen bytes.
+ * as the container gave it (no allocation); behind a trusted proxy, a canonical IPv4 client in
+ * {@code X-Forwarded-For} is cut out of the header as it is; other cases parse and format a few dozen bytes.
  */
 public final class ClientIpResolver implements KeyResolver {
 
@@ -64,14 +65,17 @@ public final class ClientIpResolver implements KeyResolver {
             // not a literal (a Unix socket, an odd container): still a key the client did not choose
             return peer.length() > 64 ? peer.substring(0, 64) : peer;
         }
-        byte[] client = peerBytes;
         if (!trusted.isEmpty() && trusted.contains(peerBytes)) {
-            client = walk(request, peerBytes);
+            return walk(request, peer, peerBytes);
         }
-        if (client == peerBytes && client.length == 4 && peer.indexOf(':') < 0 && peer.indexOf('[') < 0) {
+        return peerKey(peer, peerBytes);
+    }
+
+    private String peerKey(String peer, byte[] peerBytes) {
+        if (peerBytes.length == 4 && peer.indexOf(':') < 0 && peer.indexOf('[') < 0) {
             return peer; // the container's canonical IPv4 literal, no allocation
         }
-        return key(client);
+        return key(peerBytes);
     }
 
     private String key(byte[] address) {
@@ -81,13 +85,14 @@ public final class ClientIpResolver implements KeyResolver {
         return IpAddresses.format(address);
     }
 
-    private byte[] walk(RequestView request, byte[] peer) {
+    /** @return the key of the client behind the trusted peer */
+    private String walk(RequestView request, String peer, byte[] peerBytes) {
         String forwarded = joined(request.headers("Forwarded"));
         if (forwarded != null) {
-            return walkList(forwarded, peer, true);
+            return walkList(forwarded, peer, peerBytes, true);
         }
         String xff = joined(request.headers("X-Forwarded-For"));
-        return xff == null ? peer : walkList(xff, peer, false);
+        return xff == null ? peerKey(peer, peerBytes) : walkList(xff, peer, peerBytes, false);
     }
 
     /** Joins header lines with commas (RFC 9110 list semantics), keeping only the rightmost part. */
@@ -124,8 +129,8 @@ public final class ClientIpResolver implements KeyResolver {
         return all;
     }
 
-    private byte[] walkList(String list, byte[] peer, boolean forwardedSyntax) {
-        byte[] last = peer;
+    private String walkList(String list, String peer, byte[] peerBytes, boolean forwardedSyntax) {
+        byte[] last = peerBytes;
         int end = list.length();
         int hops = 0;
         while (end >= 0 && hops < MAX_HOPS) {
@@ -133,10 +138,10 @@ public final class ClientIpResolver implements KeyResolver {
             byte[] hop = forwardedSyntax ? parseForwardedElement(list, start + 1, end)
                     : IpAddresses.parseHost(list, start + 1, end);
             if (hop == null) {
-                return last;
+                return lastKey(last, peer, peerBytes);
             }
             if (!trusted.contains(hop)) {
-                return hop;
+                return forwardedSyntax ? key(hop) : hopKey(list, start + 1, end, hop);
             }
             last = hop;
             hops++;
@@ -146,7 +151,30 @@ public final class ClientIpResolver implements KeyResolver {
             end = start;
         }
         // every hop was trusted (or the walk hit its bound): the farthest trusted hop is the client
-        return last;
+        return lastKey(last, peer, peerBytes);
+    }
+
+    private String lastKey(byte[] last, String peer, byte[] peerBytes) {
+        return last == peerBytes ? peerKey(peer, peerBytes) : key(last);
+    }
+
+    /**
+     * The key of an {@code X-Forwarded-For} member: a canonical IPv4 literal (the usual form) is already its own
+     * key, so it is cut out of the header instead of formatted again from its bytes.
+     */
+    private String hopKey(String list, int from, int to, byte[] hop) {
+        if (hop.length == 4) {
+            while (from < to && (list.charAt(from) == ' ' || list.charAt(from) == '\t')) {
+                from++;
+            }
+            while (to > from && (list.charAt(to - 1) == ' ' || list.charAt(to - 1) == '\t')) {
+                to--;
+            }
+            if (IpAddresses.isCanonicalIpv4(list, from, to)) {
+                return from == 0 && to == list.length() ? list : list.substring(from, to);
+            }
+        }
+        return key(hop);
     }
 
     /** Extracts {@code for=} from one {@code Forwarded} element; null when absent, obfuscated or invalid. */

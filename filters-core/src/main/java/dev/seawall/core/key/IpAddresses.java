@@ -61,14 +61,19 @@ public final class IpAddresses {
      *         0-255 without leading zeros), the form a container reports a peer in; checked without allocating
      */
     public static boolean isCanonicalIpv4(String s) {
-        int n = s.length();
+        return isCanonicalIpv4(s, 0, s.length());
+    }
+
+    /** @return whether {@code s[from, to)} is a canonical IPv4 address, see {@link #isCanonicalIpv4(String)} */
+    public static boolean isCanonicalIpv4(String s, int from, int to) {
+        int n = to - from;
         if (n < 7 || n > 15) {
             return false;
         }
         int dots = 0;
         int value = 0;
         int digits = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c == '.') {
                 if (digits == 0 || ++dots > 3) {

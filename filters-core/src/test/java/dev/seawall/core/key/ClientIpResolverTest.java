@@ -226,4 +226,36 @@ class ClientIpResolverTest {
         assertThat(r.resolve(FakeRequest.get("/").from("10.0.0.1"))).isEqualTo("10.0.0.1");
         assertThat(r.resolve(FakeRequest.get("/").from("::ffff:10.0.0.1"))).isEqualTo("10.0.0.1");
     }
+
+    /**
+     * The client hop of {@code X-Forwarded-For} is cut out of the header when it is a canonical IPv4 literal, and
+     * formatted from its bytes otherwise; either way the key must be the canonical form of the parsed address, so
+     * that every spelling of one client is one key. Checked against parse-then-format over random hops.
+     */
+    @Test
+    void aForwardedClientsKeyIsItsCanonicalFormHoweverItWasSpelled() {
+        Random random = new Random(7);
+        String[] pads = {"", " ", "  ", "\t", " \t"};
+        for (int i = 0; i < 50_000; i++) {
+            String address = random.nextInt(4) == 0 ? "2001:db8:" + Integer.toHexString(random.nextInt(65536)) + "::"
+                    + Integer.toHexString(random.nextInt(65536))
+                    // never in 10/8, which these proxies trust
+                    : ((11 + random.nextInt(245)) + "." + random.nextInt(256) + "." + random.nextInt(256) + "."
+                    + random.nextInt(256));
+            String spelled = switch (random.nextInt(6)) {
+                case 0 -> address.contains(":") ? "[" + address + "]:443" : address + ":8080";
+                case 1 -> address.contains(":") ? address : "::ffff:" + address;
+                case 2 -> address.contains(":") ? address.toUpperCase(java.util.Locale.ROOT) : address;
+                default -> address;
+            };
+            String hop = pads[random.nextInt(pads.length)] + spelled + pads[random.nextInt(pads.length)];
+            String xff = random.nextBoolean() ? hop : "198.51.100.1," + hop + (random.nextBoolean() ? ", 10.3.3.3" : "");
+            FakeRequest r = FakeRequest.get("/").from("10.0.0.1").header("X-Forwarded-For", xff);
+            byte[] parsed = IpAddresses.parseHost(hop);
+            String expected = parsed.length == 16
+                    ? IpAddresses.format(TrustedProxies.mask(parsed, 64)) + "/64"
+                    : IpAddresses.format(parsed);
+            assertThat(behindProxies.resolve(r)).as(xff).isEqualTo(expected);
+        }
+    }
 }
