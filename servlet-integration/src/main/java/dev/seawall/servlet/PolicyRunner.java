@@ -172,7 +172,10 @@ final class PolicyRunner {
             return;
         }
         FallbackStage fallback = (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
-        ResponseContext outer = request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c ? c : null;
+        // the outermost filter has no outer Seawall filter whose buffered response it could join; an attribute it finds
+        // is left from an earlier pass through the chain (an outer filter retrying), whose answer is over
+        ResponseContext outer = !outermost && request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c
+                ? c : null;
         if (!exchange.admitted()) {
             Rejection rejection = exchange.rejection();
             request.setAttribute(REJECTED_ATTRIBUTE, rejection);

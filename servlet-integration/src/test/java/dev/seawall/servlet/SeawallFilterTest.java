@@ -56,6 +56,8 @@ class SeawallFilterTest {
         return new Policy(name, paths, Set.of(), ChainBuilder.create().add(stage).build());
     }
 
+    private static final java.util.concurrent.CountDownLatch RELEASE = new java.util.concurrent.CountDownLatch(1);
+
     private String start(Filter... filters) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -75,6 +77,18 @@ class SeawallFilterTest {
                 String p = req.getRequestURI();
                 if (p.endsWith("/boom")) {
                     throw new IllegalStateException("secret internal detail");
+                }
+                if (p.endsWith("/hang-on-retry") && !Integer.valueOf(2).equals(req.getAttribute("test.pass"))) {
+                    resp.setStatus(502); // no body: nothing is committed, so the retry filter may try again
+                    return;
+                }
+                if (p.endsWith("/hang-on-retry")) {
+                    try {
+                        RELEASE.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // the deadline interrupts the handler
+                    }
+                    return;
                 }
                 if (p.endsWith("/mark")) {
                     resp.getWriter().write(String.valueOf(req.getAttribute(Policy.APPLIED_ATTRIBUTE)));
@@ -199,6 +213,38 @@ class SeawallFilterTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
         assertThat(stage.admitted.get()).isEqualTo(2);
         assertThat(stage.outcomes).hasSize(2);
+    }
+
+    /**
+     * An outer filter that runs the chain a second time gets a second, complete admission from a buffering policy:
+     * its own buffered response and deadline. The first pass's response context, still on the request as an
+     * attribute, is over and must not be joined (its deadline was spent, so a hanging retry was never answered).
+     */
+    @Test
+    void anOuterRetryThroughABufferingPolicyGetsItsOwnDeadline() throws Exception {
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
+        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
+                Duration.ofMillis(300), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        Policy buffered = new Policy("api", List.of("/api/*"), Set.of(),
+                ChainBuilder.create().add(stage).add(timeout).build());
+        Filter retryOnce = (req, res, chain) -> {
+            req.setAttribute("test.pass", 1);
+            chain.doFilter(req, res);
+            if (!res.isCommitted()) {
+                res.reset();
+                req.setAttribute("test.pass", 2);
+                chain.doFilter(req, res);
+            }
+        };
+        String base = start(retryOnce, new SeawallFilter(Seawall.builder().policy(buffered).build()));
+        try {
+            HttpResponse<String> r = get(base + "/api/hang-on-retry");
+            assertThat(r.statusCode()).isEqualTo(503); // the retry's own timeout answered it
+            await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
+            assertThat(stage.admitted.get()).isEqualTo(2);
+        } finally {
+            RELEASE.countDown();
+        }
     }
 
     @Test
