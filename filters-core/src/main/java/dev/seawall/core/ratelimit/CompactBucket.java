@@ -36,6 +36,8 @@ final class CompactBucket {
      * design: concurrent writers all write a time of about now, and a stale read only makes one more access recorded.
      */
     volatile long recordedNanos;
+    /** Reads since the store last recorded an access; racy by design (a lost increment only delays a recording). */
+    int quietReads;
 
     CompactBucket(BucketConfiguration configuration, long nowNanos) {
         this.state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNanos);

@@ -35,9 +35,10 @@ import java.util.function.Function;
  *       buffer's drain into the eviction policy, all on the request thread), and it tells the cache nothing new
  *       when the same key was recorded a moment ago. So a decision reads the bucket without side effects
  *       ({@link Policy#getIfPresentQuietly}) and records the access only when the last recorded one is older than
- *       that; a key seen less often than once per millisecond, i.e. nearly every key, is recorded on every
- *       request as before. A key asked for a thousand times a second still counts as frequent for W-TinyLFU (its
- *       counter saturates at 15 either way).</li>
+ *       that or when {@link #RECORD_EVERY_READS} reads went unrecorded; a key seen less often than once per
+ *       millisecond, i.e. nearly every key, is recorded on every request as before, and a busy key on about one
+ *       request in 32, so W-TinyLFU still sees it as the frequent key it is (its counter saturates at 15 either
+ *       way) while a flood of one-shot keys streams past it.</li>
  * </ul>
  * Thread-safe and stateless itself (the state is in the {@link Buckets} it hands out): one shared
  * {@link #INSTANCE}. Cost per decision: one cache lookup and one compare-and-set on the key's bucket.
@@ -47,8 +48,14 @@ public final class LocalBucketStore implements BucketStore {
     /** The local store; it holds no state of its own. */
     public static final LocalBucketStore INSTANCE = new LocalBucketStore();
 
-    /** How often at most a busy key's access is recorded in its cache (its eviction order and expiry). */
+    /** How long at most a busy key's access goes unrecorded in its cache (its expiry and eviction order). */
     static final long RECORD_EVERY_NANOS = 1_000_000;
+    /**
+     * How many reads at most a busy key's access goes unrecorded, however close together they come: W-TinyLFU must
+     * see a key asked for a thousand times in one instant (a burst, a flood replayed faster than the clock moves) as
+     * more frequent than a thousand one-shot keys. A power of two.
+     */
+    static final int RECORD_EVERY_READS = 32;
     /**
      * Caffeine updates a recorded access time only when it is more than this old, for expiries longer than this
      * ({@code BoundedLocalCache.EXPIRE_TOLERANCE}, Caffeine 3.x).
@@ -110,7 +117,8 @@ public final class LocalBucketStore implements BucketStore {
         public ConsumptionProbe tryConsumeOne(Object key) {
             long now = clock.nanoTime();
             CompactBucket bucket = quiet.getIfPresentQuietly(key);
-            if (bucket == null || now - bucket.recordedNanos > RECORD_EVERY_NANOS) {
+            if (bucket == null || now - bucket.recordedNanos > RECORD_EVERY_NANOS
+                    || (++bucket.quietReads & (RECORD_EVERY_READS - 1)) == 0) {
                 bucket = cache.get(key, factory); // creates it, or records the access
                 bucket.recordedNanos = now;
             }
