@@ -172,10 +172,11 @@ final class PolicyRunner {
             return;
         }
         FallbackStage fallback = (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
-        // the outermost filter has no outer Seawall filter whose buffered response it could join; an attribute it finds
-        // is left from an earlier pass through the chain (an outer filter retrying), whose answer is over
+        // The outermost filter has no outer Seawall filter whose buffered response it could join; and a context whose
+        // answer was decided is left from an earlier pass through the chain (an outer filter retrying): joining it
+        // would run the retry without a buffer and a deadline of its own
         ResponseContext outer = !outermost && request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c
-                ? c : null;
+                && !c.decided() ? c : null;
         if (!exchange.admitted()) {
             Rejection rejection = exchange.rejection();
             request.setAttribute(REJECTED_ATTRIBUTE, rejection);
@@ -205,7 +206,9 @@ final class PolicyRunner {
         if (context != null) {
             context.join(policy.name(), policy.failClosed(), exchange, fallback);
             if (fallback != null && outermost) {
-                response.addHeader(FallbackStage.DATA_SOURCE, "live"); // no Seawall filter can have set it yet
+                // nothing of this pass can have set it yet; an earlier pass's value stays unless the retrying filter
+                // reset the response, as for the rate-limit headers (ResponseHeaders)
+                response.addHeader(FallbackStage.DATA_SOURCE, "live");
             } else if (fallback != null) {
                 response.setHeader(FallbackStage.DATA_SOURCE, "live");
             }

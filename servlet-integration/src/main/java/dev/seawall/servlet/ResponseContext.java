@@ -139,6 +139,15 @@ final class ResponseContext {
         }
     }
 
+    /**
+     * @return whether this request's answer was decided (the application finished, or the deadline answered): the
+     *         context belongs to a pass through the chain that is over, and no later pass may join it
+     */
+    boolean decided() {
+        int s = gate.state();
+        return s == ResponseGate.FINISHED || s == ResponseGate.TIMED_OUT;
+    }
+
     void asyncStarted(AsyncContext context) {
         this.async = context;
     }

@@ -56,7 +56,8 @@ class SeawallFilterTest {
         return new Policy(name, paths, Set.of(), ChainBuilder.create().add(stage).build());
     }
 
-    private static final java.util.concurrent.CountDownLatch RELEASE = new java.util.concurrent.CountDownLatch(1);
+    /** Lets a handler hanging in a test go; one per test (JUnit makes an instance per test). */
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     private String start(Filter... filters) throws Exception {
         server = new Server();
@@ -84,7 +85,7 @@ class SeawallFilterTest {
                 }
                 if (p.endsWith("/hang-on-retry")) {
                     try {
-                        RELEASE.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt(); // the deadline interrupts the handler
                     }
@@ -218,15 +219,31 @@ class SeawallFilterTest {
     /**
      * An outer filter that runs the chain a second time gets a second, complete admission from a buffering policy:
      * its own buffered response and deadline. The first pass's response context, still on the request as an
-     * attribute, is over and must not be joined (its deadline was spent, so a hanging retry was never answered).
+     * attribute, is over and must not be joined (its deadline was spent, so a hanging retry was never answered) —
+     * neither by a single filter nor by a buffering filter stacked behind a non-buffering one.
      */
     @Test
     void anOuterRetryThroughABufferingPolicyGetsItsOwnDeadline() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
+        assertRetryIsAnsweredByItsOwnTimeout(stage, new SeawallFilter(Seawall.builder().policy(buffered(stage)).build()));
+    }
+
+    @Test
+    void anOuterRetryThroughABufferingFilterStackedBehindAnotherGetsItsOwnDeadline() throws Exception {
+        RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
+        SeawallFilter outer = new SeawallFilter(Seawall.builder()
+                .policy(policy("limits", List.of("/api/*"), probe(StageKind.RATE_LIMIT, false))).build());
+        SeawallFilter inner = new SeawallFilter(Seawall.builder().policy(buffered(stage)).build());
+        assertRetryIsAnsweredByItsOwnTimeout(stage, outer, inner);
+    }
+
+    private static Policy buffered(RecordingStage stage) {
         dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
                 Duration.ofMillis(300), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        Policy buffered = new Policy("api", List.of("/api/*"), Set.of(),
-                ChainBuilder.create().add(stage).add(timeout).build());
+        return new Policy("api", List.of("/api/*"), Set.of(), ChainBuilder.create().add(stage).add(timeout).build());
+    }
+
+    private void assertRetryIsAnsweredByItsOwnTimeout(RecordingStage stage, Filter... seawall) throws Exception {
         Filter retryOnce = (req, res, chain) -> {
             req.setAttribute("test.pass", 1);
             chain.doFilter(req, res);
@@ -236,14 +253,17 @@ class SeawallFilterTest {
                 chain.doFilter(req, res);
             }
         };
-        String base = start(retryOnce, new SeawallFilter(Seawall.builder().policy(buffered).build()));
+        Filter[] filters = new Filter[seawall.length + 1];
+        filters[0] = retryOnce;
+        System.arraycopy(seawall, 0, filters, 1, seawall.length);
+        String base = start(filters);
         try {
             HttpResponse<String> r = get(base + "/api/hang-on-retry");
             assertThat(r.statusCode()).isEqualTo(503); // the retry's own timeout answered it
             await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
             assertThat(stage.admitted.get()).isEqualTo(2);
         } finally {
-            RELEASE.countDown();
+            release.countDown();
         }
     }
 

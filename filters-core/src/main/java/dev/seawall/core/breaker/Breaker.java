@@ -145,9 +145,10 @@ public final class Breaker implements Gauges.Owner {
      * Seawall never reads, would move). Not recording it spares the shared window's compare-and-set and its three
      * allocations on what is, for a healthy dependency, nearly every call, and leaves the window's memory unwritten, so
      * it stays in every core's cache. A failure, a slow call, a half-open or open breaker, a window not yet full and a
-     * time window (where successes age out and must be recorded) all go to resilience4j as before. Under concurrency a
-     * success skipped while another thread records a failure is at most one entry of ordering difference, as with
-     * resilience4j's own lock-free window.
+     * time window (where successes age out and must be recorded) all go to resilience4j as before. The check reads
+     * the window twice (successful, then slow calls), each a snapshot of its own; a failure recorded between the two
+     * reads can at most leave this one success unrecorded, the same slack resilience4j's lock-free window has in
+     * ordering concurrent calls.
      */
     void recordSuccess(long elapsedNanos) {
         if (countWindow > 0 && elapsedNanos <= slowSuccessNanos

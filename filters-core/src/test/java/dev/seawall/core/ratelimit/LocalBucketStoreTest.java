@@ -72,6 +72,30 @@ class LocalBucketStoreTest extends BucketStoreContract {
     }
 
     /**
+     * The same for a period under a second, where Caffeine records every access it is told of and only this store's
+     * own interval lags: 20 tokens taken 1 ms after the recorded access (not recorded: not later than the interval,
+     * fewer than {@link LocalBucketStore#RECORD_EVERY_READS} reads), so the bucket is full only at 21 ms. At 20.5 ms it
+     * must still be there with 19 tokens, not recreated with 20.
+     */
+    @Test
+    void aShortPeriodsBucketOutlivesTheIntervalByWhichItsLastAccessMayGoUnrecorded() {
+        BucketStore.Buckets b = buckets(new Rate(20, Duration.ofMillis(20)));
+        assertThat(b.tryConsumeOne("k").isConsumed()).isTrue(); // creates it: recorded at 0
+        clock.advance(Duration.ofNanos(LocalBucketStore.RECORD_EVERY_NANOS));
+        int taken = 0;
+        while (b.tryConsumeOne("k").isConsumed()) {
+            taken++;
+        }
+        assertThat(taken).isEqualTo(20); // 19 left plus the token refilled in 1 ms
+        clock.advance(Duration.ofNanos(19_500_000)); // 20.5 ms after the recorded access
+        int later = 0;
+        while (b.tryConsumeOne("k").isConsumed()) {
+            later++;
+        }
+        assertThat(later).isEqualTo(19); // refilled for 19.5 ms, not recreated full
+    }
+
+    /**
      * Caffeine records an access only when the recorded one is more than a second old, so for a per-minute limit
      * the last real access can be a second later than the recorded one. The entry must still live until the bucket
      * has refilled: here a token refilled 1 s after the recorded access is taken, so the bucket is full only at 61 s.
