@@ -28,6 +28,13 @@ class BreakerSuccessShortcutTest {
                 new SimpleMeterRegistry());
     }
 
+    /** @return a count of the successes resilience4j records into the breaker's window from now on */
+    private static AtomicInteger successesWritten(Breaker b) {
+        AtomicInteger n = new AtomicInteger();
+        b.circuitBreaker().getEventPublisher().onSuccess(e -> n.incrementAndGet());
+        return n;
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void decidesExactlyAsABreakerThatRecordsEverySuccess(long seed) {
@@ -68,8 +75,7 @@ class BreakerSuccessShortcutTest {
     @Test
     void aFullWindowOfSuccessesIsNotWrittenAgainButAFailureStillCountsAgainstAllOfThem() {
         Breaker b = breaker(4, 10, null);
-        AtomicInteger recorded = new AtomicInteger();
-        b.circuitBreaker().getEventPublisher().onSuccess(e -> recorded.incrementAndGet());
+        AtomicInteger recorded = successesWritten(b);
         for (int i = 0; i < 25; i++) {
             b.recordSuccess(1_000);
         }
@@ -84,8 +90,7 @@ class BreakerSuccessShortcutTest {
     @Test
     void aSlowSuccessAndATimeWindowAreAlwaysRecorded() {
         Breaker count = breaker(4, 10, null);
-        AtomicInteger recorded = new AtomicInteger();
-        count.circuitBreaker().getEventPublisher().onSuccess(e -> recorded.incrementAndGet());
+        AtomicInteger recorded = successesWritten(count);
         for (int i = 0; i < 10; i++) {
             count.recordSuccess(1_000);
         }
@@ -94,8 +99,7 @@ class BreakerSuccessShortcutTest {
         assertThat(count.circuitBreaker().getMetrics().getNumberOfSlowCalls()).isEqualTo(1);
 
         Breaker time = breaker(4, null, Duration.ofSeconds(10));
-        AtomicInteger timed = new AtomicInteger();
-        time.circuitBreaker().getEventPublisher().onSuccess(e -> timed.incrementAndGet());
+        AtomicInteger timed = successesWritten(time);
         for (int i = 0; i < 50; i++) {
             time.recordSuccess(1_000);
         }
