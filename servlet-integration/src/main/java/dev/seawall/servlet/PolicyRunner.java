@@ -143,6 +143,11 @@ final class PolicyRunner {
         if (markApplied) {
             request.setAttribute(Policy.APPLIED_ATTRIBUTE, policy.name());
         }
+        if (active[0] == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
+            // the outermost filter starts a new pass through the chain: a refusal on the request is an earlier pass's
+            // (an outer filter retrying, e.g. on 503), and would make this pass's answer and settlement look refused
+            request.removeAttribute(REJECTED_ATTRIBUTE);
+        }
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);

@@ -237,6 +237,83 @@ class SeawallFilterTest {
         assertRetryIsAnsweredByItsOwnTimeout(stage, outer, inner);
     }
 
+    /**
+     * A refusal by an inner filter is an attribute on the request; an outer filter that retries (here on the inner
+     * filter's 429) must not have its second pass, which the inner filter admits, settled as refused: the outer
+     * filter's permit is completed with the outcome, not given back.
+     */
+    @Test
+    void aRetryAfterAnInnerRefusalIsSettledAsTheAdmittedCallItIs() throws Exception {
+        RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
+        RecordingStage refusing = probe(StageKind.THROTTLE, true);
+        RecordingStage admitting = probe(StageKind.THROTTLE, false);
+        Stage firstPassRefused = new Stage() {
+            @Override
+            public StageKind kind() {
+                return StageKind.THROTTLE;
+            }
+
+            @Override
+            public String name() {
+                return "inner";
+            }
+
+            @Override
+            public dev.seawall.core.chain.Admission admit(dev.seawall.core.http.RequestView request, long nowNanos) {
+                return Integer.valueOf(1).equals(request.attribute("test.pass")) ? refusing.admit(request, nowNanos)
+                        : admitting.admit(request, nowNanos);
+            }
+        };
+        // like a real retrying filter, it holds the first attempt's body back so that it can still try again
+        Filter retryOnce = (req, res, chain) -> {
+            req.setAttribute("test.pass", 1);
+            jakarta.servlet.ServletOutputStream discard = new jakarta.servlet.ServletOutputStream() {
+                @Override
+                public void write(int b) {
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setWriteListener(jakarta.servlet.WriteListener listener) {
+                }
+            };
+            HttpServletResponse held = new jakarta.servlet.http.HttpServletResponseWrapper((HttpServletResponse) res) {
+                @Override
+                public jakarta.servlet.ServletOutputStream getOutputStream() {
+                    return discard;
+                }
+
+                @Override
+                public void setContentLength(int len) {
+                }
+
+                @Override
+                public void setContentLengthLong(long len) {
+                }
+            };
+            chain.doFilter(req, held);
+            if (held.getStatus() == 429) {
+                res.reset();
+                req.setAttribute("test.pass", 2);
+                chain.doFilter(req, res);
+            }
+        };
+        String base = start(retryOnce,
+                new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"), outerStage)).build()),
+                new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), firstPassRefused)).build()));
+        HttpResponse<String> r = get(base + "/api/x");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ok");
+        await().atMost(Duration.ofSeconds(5)).until(() -> outerStage.settled() == 2);
+        assertThat(outerStage.releases.get()).as("the refused first pass gives its permit back").isEqualTo(1);
+        assertThat(outerStage.outcomes).as("the admitted retry is completed").hasSize(1);
+        assertThat(outerStage.outcomes.peek().status()).isEqualTo(200);
+    }
+
     private static Policy buffered(RecordingStage stage) {
         dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
                 Duration.ofMillis(300), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
