@@ -524,7 +524,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     }
 
     /** Sink for a response that is already complete (redirect, error) or taken over by a timeout. */
-    private static final ServletOutputStream NULL_STREAM = new ServletOutputStream() {
+    static final ServletOutputStream NULL_STREAM = new ServletOutputStream() {
         @Override
         public void write(int b) {
         }

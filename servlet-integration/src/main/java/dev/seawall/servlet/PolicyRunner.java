@@ -143,7 +143,8 @@ final class PolicyRunner {
         if (markApplied) {
             request.setAttribute(Policy.APPLIED_ATTRIBUTE, policy.name());
         }
-        if (active[0] == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
+        boolean outermost = active[0] == null; // the slot enter() gives it below is 0
+        if (outermost && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
             // the outermost filter starts a new pass through the chain: a refusal on the request is an earlier pass's
             // (an outer filter retrying, e.g. on 503), and would make this pass's answer and settlement look refused
             request.removeAttribute(REJECTED_ATTRIBUTE);
@@ -158,7 +159,7 @@ final class PolicyRunner {
                 await(engine, request, response, chain, exchange);
                 return;
             }
-            proceed(engine, policy, view, request, response, chain, exchange, slot == 0);
+            proceed(engine, policy, view, request, response, chain, exchange, outermost);
         } finally {
             leave(slot);
         }
@@ -210,12 +211,14 @@ final class PolicyRunner {
         }
         if (context != null) {
             context.join(policy.name(), policy.failClosed(), exchange, fallback);
-            if (fallback != null && outermost) {
-                // nothing of this pass can have set it yet; an earlier pass's value stays unless the retrying filter
-                // reset the response, as for the rate-limit headers (ResponseHeaders)
-                response.addHeader(FallbackStage.DATA_SOURCE, "live");
-            } else if (fallback != null) {
-                response.setHeader(FallbackStage.DATA_SOURCE, "live");
+            if (fallback != null) {
+                // the outermost filter adds it: nothing of this pass can have set it yet (an earlier pass's value stays
+                // unless the retrying filter reset the response, as for the rate-limit headers in ResponseHeaders)
+                if (outermost) {
+                    response.addHeader(FallbackStage.DATA_SOURCE, "live");
+                } else {
+                    response.setHeader(FallbackStage.DATA_SOURCE, "live");
+                }
             }
         }
         exchange.writeHeaders(new ResponseHeaders(response, outermost));
@@ -263,8 +266,8 @@ final class PolicyRunner {
                 ResponseGate g = gate;
                 // settled when the answer is decided, before its bytes leave: a client that sends its next request
                 // as soon as it has read this answer finds the copy stored, the breaker's count and the permits done
-                context.settleBeforeCommit((f, status) -> settle(engine, request, response, exchange, null, f,
-                        appStart, g, status, false));
+                context.settleBeforeCommit((f, status, refused) -> settle(engine, request, response, exchange, null,
+                        f, appStart, g, status, false, refused));
                 try {
                     handled = context.finish(failure);
                 } catch (IOException | RuntimeException e) {
@@ -277,7 +280,7 @@ final class PolicyRunner {
             if (!settled) {
                 int appStatus = owner ? context.applicationStatus() : 0;
                 settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate,
-                        appStatus, async);
+                        appStatus, async, failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null);
             }
         }
         if (failure != null && !handled) {
@@ -392,11 +395,12 @@ final class PolicyRunner {
      * @param failure    what the application threw, answered or not (the breaker counts it either way)
      * @param appStatus  the application's status before a fallback replaced it, or 0 when unknown
      * @param async      whether the application returned without failure after starting an async cycle
+     * @param refused    whether an inner Seawall filter refused the request ({@link #REJECTED_ATTRIBUTE} is set)
      */
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
                                Exchange exchange, Throwable unanswered, Throwable failure, long appStart,
-                               ResponseGate gate, int appStatus, boolean async) {
-        if (failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
+                               ResponseGate gate, int appStatus, boolean async, boolean refused) {
+        if (failure == null && refused) {
             // an inner Seawall filter refused the request: it never reached the application
             exchange.release();
             return;

@@ -66,8 +66,9 @@ final class ResponseContext {
         /**
          * @param failure   what the application threw (answered here), or null
          * @param appStatus the application's own status, before a fallback replaced it
+         * @param refused   whether an inner Seawall filter refused the request (it never reached the application)
          */
-        void settle(Throwable failure, int appStatus);
+        void settle(Throwable failure, int appStatus, boolean refused);
     }
 
     ResponseContext(HttpServletRequest request, HttpServletResponse real, ServletRequestView view, int bufferBytes,
@@ -124,7 +125,7 @@ final class ResponseContext {
         return settled;
     }
 
-    private void settleNow(Throwable failure) {
+    private void settleNow(Throwable failure, boolean refused) {
         Settlement s = settlement;
         if (s == null || settled || settler != Thread.currentThread()) {
             return;
@@ -132,7 +133,7 @@ final class ResponseContext {
         settled = true;
         settlement = null;
         try {
-            s.settle(failure, applicationStatus);
+            s.settle(failure, applicationStatus, refused);
         } catch (RuntimeException e) {
             // the answer is decided and still goes out; a broken listener must not turn it into an error
             LOG.error("Seawall: settling a request of policy {} failed", policy, e);
@@ -243,8 +244,9 @@ final class ResponseContext {
             return false;
         }
         // this thread answers from here on, whichever way: settled before any byte of the answer is written
-        settleNow(failure);
-        if (request.getAttribute(PolicyRunner.REJECTED_ATTRIBUTE) instanceof Rejection rejected) {
+        Rejection rejected = request.getAttribute(PolicyRunner.REJECTED_ATTRIBUTE) instanceof Rejection r ? r : null;
+        settleNow(failure, rejected != null);
+        if (rejected != null) {
             FallbackTrigger trigger = FallbackTrigger.of(rejected);
             FallbackStage fb = fallback;
             FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, view, clock.nanoTime());

@@ -267,24 +267,10 @@ class SeawallFilterTest {
         // like a real retrying filter, it holds the first attempt's body back so that it can still try again
         Filter retryOnce = (req, res, chain) -> {
             req.setAttribute("test.pass", 1);
-            jakarta.servlet.ServletOutputStream discard = new jakarta.servlet.ServletOutputStream() {
-                @Override
-                public void write(int b) {
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setWriteListener(jakarta.servlet.WriteListener listener) {
-                }
-            };
             HttpServletResponse held = new jakarta.servlet.http.HttpServletResponseWrapper((HttpServletResponse) res) {
                 @Override
                 public jakarta.servlet.ServletOutputStream getOutputStream() {
-                    return discard;
+                    return BufferedResponse.NULL_STREAM;
                 }
 
                 @Override

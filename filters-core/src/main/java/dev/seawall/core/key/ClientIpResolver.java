@@ -164,14 +164,10 @@ public final class ClientIpResolver implements KeyResolver {
      */
     private String hopKey(String list, int from, int to, byte[] hop) {
         if (hop.length == 4) {
-            while (from < to && (list.charAt(from) == ' ' || list.charAt(from) == '\t')) {
-                from++;
-            }
-            while (to > from && (list.charAt(to - 1) == ' ' || list.charAt(to - 1) == '\t')) {
-                to--;
-            }
-            if (IpAddresses.isCanonicalIpv4(list, from, to)) {
-                return from == 0 && to == list.length() ? list : list.substring(from, to);
+            int start = IpAddresses.trimmedFrom(list, from, to);
+            int end = IpAddresses.trimmedTo(list, start, to);
+            if (IpAddresses.isCanonicalIpv4(list, start, end)) {
+                return start == 0 && end == list.length() ? list : list.substring(start, end);
             }
         }
         return key(hop);

@@ -26,12 +26,8 @@ public final class IpAddresses {
      */
     public static byte[] parseHost(String s, int from, int to) {
         // trim optional whitespace around list members
-        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
-            from++;
-        }
-        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
-            to--;
-        }
+        from = trimmedFrom(s, from, to);
+        to = trimmedTo(s, from, to);
         if (to - from == 0 || to - from > MAX_LENGTH) {
             return null;
         }
@@ -94,6 +90,22 @@ public final class IpAddresses {
             }
         }
         return dots == 3 && digits > 0;
+    }
+
+    /** @return the first index of {@code s[from, to)} after optional whitespace (spaces, tabs) */
+    public static int trimmedFrom(String s, int from, int to) {
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        return from;
+    }
+
+    /** @return the end of {@code s[from, to)} before optional whitespace (spaces, tabs) */
+    public static int trimmedTo(String s, int from, int to) {
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return to;
     }
 
     /** @return bytes of the whole string, see {@link #parseHost(String, int, int)} */
