@@ -37,7 +37,7 @@ import java.util.function.Function;
  *       ({@link Policy#getIfPresentQuietly}) and records the access only when the last recorded one is older than
  *       that or when {@link #RECORD_EVERY_READS} reads went unrecorded; a key seen less often than once per
  *       millisecond, i.e. nearly every key, is recorded on every request as before, and a busy key on about one
- *       request in 32, so W-TinyLFU still sees it as the frequent key it is (its counter saturates at 15 either
+ *       request in 64, so W-TinyLFU still sees it as the frequent key it is (its counter saturates at 15 either
  *       way) while a flood of one-shot keys streams past it.</li>
  * </ul>
  * Thread-safe and stateless itself (the state is in the {@link Buckets} it hands out): one shared
@@ -55,7 +55,7 @@ public final class LocalBucketStore implements BucketStore {
      * see a key asked for a thousand times in one instant (a burst, a flood replayed faster than the clock moves) as
      * more frequent than a thousand one-shot keys. A power of two.
      */
-    static final int RECORD_EVERY_READS = 32;
+    static final int RECORD_EVERY_READS = 64;
     /**
      * Caffeine updates a recorded access time only when it is more than this old, for expiries longer than this
      * ({@code BoundedLocalCache.EXPIRE_TOLERANCE}, Caffeine 3.x).
