@@ -51,9 +51,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PolicyRunner {
 
-    /** Set on a request by whichever Seawall filter refused it: the {@link Rejection}. */
-    static final String REJECTED_ATTRIBUTE = "dev.seawall.rejected";
-
     private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** The one reader of {@link Policy#APPLIED_ATTRIBUTE}: while it cannot be loaded, nobody needs the mark. */
@@ -70,8 +67,23 @@ final class PolicyRunner {
      * filter has written a header yet. Thread state instead of request attributes, because every request attribute
      * is a map operation in the container (it showed in profiles). The value is a JDK array whose slots are cleared
      * on the way out, so a container thread never keeps this web application's classes alive after an undeploy.
+     * Slot {@link #REFUSALS} is not a filter but this thread's refusal count (below); the filters start at
+     * {@link #FIRST}.
      */
-    private static final ThreadLocal<Object[]> ACTIVE = ThreadLocal.withInitial(() -> new Object[4]);
+    private static final ThreadLocal<Object[]> ACTIVE = ThreadLocal.withInitial(() -> new Object[] {new int[1],
+            null, null, null, null});
+    /**
+     * The slot of {@link #ACTIVE} that holds an {@code int[1]}: how many refusals Seawall filters wrote on this thread
+     * (wrapping harmlessly). A filter compares it before and after it calls the chain, so it learns whether an inner
+     * Seawall filter refused the request in that call — and only in that call: a request attribute would outlive the
+     * pass (an outer filter retrying after the refusal) and cost a lookup per request (two of them were about 0.7 % of
+     * a trivial request's server time). An {@code int[]} rather than a field of ours for the reason above, and shared
+     * by a grown copy of the array. A buffered response learns of an inner refusal from the refusing filter itself
+     * ({@link ResponseContext#refusedInside}), because it may be finished on another thread.
+     */
+    private static final int REFUSALS = 0;
+    /** The first slot of {@link #ACTIVE} that holds a filter. */
+    private static final int FIRST = 1;
     /**
      * Whether admitted requests are marked with the policy applied ({@link Policy#APPLIED_ATTRIBUTE}) for a
      * {@code SeawallFeature} behind this filter: only where that feature can be loaded, because the first request
@@ -128,7 +140,7 @@ final class PolicyRunner {
         // the request's REQUEST pass: this filter never saw the request (the outer one stopped it first), so it admits
         // it now (on an application's own ASYNC dispatch no Seawall filter is on the thread)
         Object[] active = ACTIVE.get();
-        boolean passResumed = type == DispatcherType.ASYNC && active[0] != null;
+        boolean passResumed = type == DispatcherType.ASYNC && active[FIRST] != null;
         if (type != DispatcherType.REQUEST && !passResumed || isActive(active, this)) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
             chain.doFilter(req, res);
@@ -143,12 +155,7 @@ final class PolicyRunner {
         if (markApplied) {
             request.setAttribute(Policy.APPLIED_ATTRIBUTE, policy.name());
         }
-        boolean outermost = active[0] == null; // the slot enter() gives it below is 0
-        if (outermost && request.getAttribute(REJECTED_ATTRIBUTE) != null) {
-            // the outermost filter starts a new pass through the chain: a refusal on the request is an earlier pass's
-            // (an outer filter retrying, e.g. on 503), and would make this pass's answer and settlement look refused
-            request.removeAttribute(REJECTED_ATTRIBUTE);
-        }
+        boolean outermost = active[FIRST] == null; // the slot enter() gives it below is FIRST
         long start = engine.clock().nanoTime();
         ServletRequestView view = new ServletRequestView(request, path);
         Exchange exchange = policy.chain().admit(view, start);
@@ -159,7 +166,7 @@ final class PolicyRunner {
                 await(engine, request, response, chain, exchange);
                 return;
             }
-            proceed(engine, policy, view, request, response, chain, exchange, outermost);
+            proceed(engine, policy, view, request, response, chain, exchange, outermost, (int[]) active[REFUSALS]);
         } finally {
             leave(slot);
         }
@@ -170,10 +177,11 @@ final class PolicyRunner {
      *
      * @param outermost whether this is the only Seawall filter on the thread, on the request's REQUEST pass: no
      *                  Seawall header can be on the response yet
+     * @param refusals  this thread's refusal count ({@link #REFUSALS})
      */
     private void proceed(Seawall engine, Policy policy, ServletRequestView view, HttpServletRequest request,
-                         HttpServletResponse response, FilterChain chain, Exchange exchange, boolean outermost)
-            throws IOException, ServletException {
+                         HttpServletResponse response, FilterChain chain, Exchange exchange, boolean outermost,
+                         int[] refusals) throws IOException, ServletException {
         if (exchange.abandoned()) {
             return;
         }
@@ -185,7 +193,10 @@ final class PolicyRunner {
                 && !c.decided() ? c : null;
         if (!exchange.admitted()) {
             Rejection rejection = exchange.rejection();
-            request.setAttribute(REJECTED_ATTRIBUTE, rejection);
+            refusals[0]++;
+            if (outer != null) {
+                outer.refusedInside(rejection);
+            }
             FallbackTrigger trigger = FallbackTrigger.of(rejection);
             if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
                 FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());
@@ -244,6 +255,7 @@ final class PolicyRunner {
         }
         Throwable failure = null;
         boolean handled = false;
+        int refusalsBefore = refusals[0];
         try {
             if (owner) {
                 chain.doFilter(new GatedRequest(request, context), context.response);
@@ -262,6 +274,7 @@ final class PolicyRunner {
             boolean settled = false;
             // asked once: the container answers it under a lock
             boolean async = failure == null && request.isAsyncStarted();
+            boolean innerRefused = refusals[0] != refusalsBefore;
             if (owner && !async) {
                 ResponseGate g = gate;
                 // settled when the answer is decided, before its bytes leave: a client that sends its next request
@@ -280,7 +293,7 @@ final class PolicyRunner {
             if (!settled) {
                 int appStatus = owner ? context.applicationStatus() : 0;
                 settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate,
-                        appStatus, async, failure == null && request.getAttribute(REJECTED_ATTRIBUTE) != null);
+                        appStatus, async, failure == null && innerRefused);
             }
         }
         if (failure != null && !handled) {
@@ -289,7 +302,8 @@ final class PolicyRunner {
     }
 
     private static boolean isActive(Object[] active, Object filter) {
-        for (Object f : active) {
+        for (int i = FIRST; i < active.length; i++) {
+            Object f = active[i];
             if (f == null) {
                 return false;
             }
@@ -302,10 +316,10 @@ final class PolicyRunner {
 
     /**
      * @param active this thread's {@link #ACTIVE} array
-     * @return the slot {@code filter} took on this thread: 0 for the outermost Seawall filter
+     * @return the slot {@code filter} took on this thread: {@link #FIRST} for the outermost Seawall filter
      */
     private static int enter(Object[] active, Object filter) {
-        for (int i = 0; i < active.length; i++) {
+        for (int i = FIRST; i < active.length; i++) {
             if (active[i] == null) {
                 active[i] = filter;
                 return i;
@@ -346,10 +360,11 @@ final class PolicyRunner {
         // only requests that waited in a queue match again; the engine is immutable, so it is the same policy.
         // An outer Seawall filter passes ASYNC dispatches through without joining the thread state, so this one
         // cannot know it is the outermost: its headers are joined with whatever is there.
-        int slot = enter(ACTIVE.get(), this);
+        Object[] active = ACTIVE.get();
+        int slot = enter(active, this);
         try {
             proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange,
-                    false);
+                    false, (int[]) active[REFUSALS]);
         } finally {
             leave(slot);
         }
@@ -395,7 +410,7 @@ final class PolicyRunner {
      * @param failure    what the application threw, answered or not (the breaker counts it either way)
      * @param appStatus  the application's status before a fallback replaced it, or 0 when unknown
      * @param async      whether the application returned without failure after starting an async cycle
-     * @param refused    whether an inner Seawall filter refused the request ({@link #REJECTED_ATTRIBUTE} is set)
+     * @param refused    whether an inner Seawall filter refused the request in this pass ({@link #REFUSALS})
      */
     private static void settle(Seawall engine, HttpServletRequest request, HttpServletResponse response,
                                Exchange exchange, Throwable unanswered, Throwable failure, long appStart,

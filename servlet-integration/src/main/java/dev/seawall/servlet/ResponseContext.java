@@ -54,6 +54,12 @@ final class ResponseContext {
     private volatile AsyncContext async;
     /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
     private volatile int applicationStatus;
+    /**
+     * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not read from the
+     * request, because the context is this pass's own: a refusal left on the request by an earlier pass (an outer
+     * filter retrying) cannot reach it. Volatile: an async cycle may finish on another thread.
+     */
+    private volatile Rejection innerRefusal;
     /** The owning filter's settlement, run by {@link #finish} once the answer is decided and before it is written. */
     private Settlement settlement;
     /** The thread that registered {@link #settlement}: only it runs it (an async completion may call finish too). */
@@ -80,6 +86,11 @@ final class ResponseContext {
         this.gate = new ResponseGate(Thread.currentThread());
         this.response = new BufferedResponse(real, gate, bufferBytes, captureLimit);
         this.response.onReset(() -> writeSeawallHeaders(true));
+    }
+
+    /** An inner Seawall filter refused the request in this pass: the answer is its refusal (or a fallback for it). */
+    void refusedInside(Rejection rejection) {
+        innerRefusal = rejection;
     }
 
     /** Registers a policy's exchange: its headers are re-applied whenever the response is reset. */
@@ -244,7 +255,7 @@ final class ResponseContext {
             return false;
         }
         // this thread answers from here on, whichever way: settled before any byte of the answer is written
-        Rejection rejected = request.getAttribute(PolicyRunner.REJECTED_ATTRIBUTE) instanceof Rejection r ? r : null;
+        Rejection rejected = innerRefusal;
         settleNow(failure, rejected != null);
         if (rejected != null) {
             FallbackTrigger trigger = FallbackTrigger.of(rejected);

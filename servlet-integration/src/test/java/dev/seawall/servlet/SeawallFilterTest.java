@@ -239,13 +239,36 @@ class SeawallFilterTest {
 
     /**
      * A refusal by an inner filter is an attribute on the request; an outer filter that retries (here on the inner
-     * filter's 429) must not have its second pass, which the inner filter admits, settled as refused: the outer
+     * filter's 503) must not have its second pass, which the inner filter admits, settled as refused: the outer
      * filter's permit is completed with the outcome, not given back.
      */
     @Test
     void aRetryAfterAnInnerRefusalIsSettledAsTheAdmittedCallItIs() throws Exception {
         RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
-        RecordingStage refusing = probe(StageKind.THROTTLE, true);
+        assertRetryAfterAnInnerRefusalIsCompleted(outerStage, policy("outer", List.of("/api/*"), outerStage), "/api/x",
+                "ok");
+    }
+
+    /**
+     * The same through a buffering outer filter with a fallback for an inner throttle's refusal, whose retry goes
+     * asynchronous: its buffered answer is finished when the async cycle completes, and must not take the first pass's
+     * refusal for this one's (it would replace the live answer with the fallback).
+     */
+    @Test
+    void anAsyncRetryAfterAnInnerRefusalIsAnsweredLive() throws Exception {
+        RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
+        dev.seawall.core.fallback.FallbackStage fallback = dev.seawall.core.fallback.FallbackStage.builder("api")
+                .staticResponse(dev.seawall.core.fallback.FallbackResponse.of(200, "text/plain", "fallback"))
+                .on(Set.of(dev.seawall.core.fallback.FallbackTrigger.THROTTLED)).build();
+        Policy outer = new Policy("api", List.of("/api/*"), Set.of(),
+                ChainBuilder.create().add(fallback).add(outerStage).build());
+        assertRetryAfterAnInnerRefusalIsCompleted(outerStage, outer, "/api/async", "later");
+    }
+
+    private void assertRetryAfterAnInnerRefusalIsCompleted(RecordingStage outerStage, Policy outerPolicy, String path,
+                                                           String body) throws Exception {
+        RecordingStage refusing = new RecordingStage(StageKind.THROTTLE).rejectWith(Rejection.builder(503,
+                ProblemTypes.TEMPORARY_REDUCED_CAPACITY, "Service Unavailable").header("Retry-After", "1").build());
         RecordingStage admitting = probe(StageKind.THROTTLE, false);
         Stage firstPassRefused = new Stage() {
             @Override
@@ -282,18 +305,19 @@ class SeawallFilterTest {
                 }
             };
             chain.doFilter(req, held);
-            if (held.getStatus() == 429) {
+            // the first answer (the inner refusal, or the outer fallback for it) was held back: try again
+            if (!res.isCommitted()) {
                 res.reset();
                 req.setAttribute("test.pass", 2);
                 chain.doFilter(req, res);
             }
         };
         String base = start(retryOnce,
-                new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"), outerStage)).build()),
+                new SeawallFilter(Seawall.builder().policy(outerPolicy).build()),
                 new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), firstPassRefused)).build()));
-        HttpResponse<String> r = get(base + "/api/x");
+        HttpResponse<String> r = get(base + path);
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("ok");
+        assertThat(r.body()).isEqualTo(body);
         await().atMost(Duration.ofSeconds(5)).until(() -> outerStage.settled() == 2);
         assertThat(outerStage.releases.get()).as("the refused first pass gives its permit back").isEqualTo(1);
         assertThat(outerStage.outcomes).as("the admitted retry is completed").hasSize(1);
