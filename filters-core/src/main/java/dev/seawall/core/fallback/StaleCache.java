@@ -26,20 +26,26 @@ import java.util.Set;
  * match. The identity is hashed, so no secret header is kept in memory longer than the request.
  *
  * <p><b>Two hashes of the identity, for cost.</b> Every successful GET asks whether its caller's copy is due for a
- * refresh, so the map key uses a cheap seeded 64-bit hash computed in one pass over the identity values (no string
- * built). What decides whose copy a caller may be <em>served</em> is a 128-bit keyed SipHash of the same identity
- * (two independent 64-bit SipHash values with random per-process keys), computed only when a copy is stored or
- * looked up for serving, and kept in the copy: a copy whose owner hash differs from the caller's is never served.
- * A collision of the cheap hash can therefore only make one caller's copy replace another's (that caller then
- * has no copy, or a refresh is skipped), never hand one caller's data to another.
+ * refresh, so the map key uses a cheap seeded 64-bit hash computed in one pass over the identity (no string built),
+ * taking only the first value of a repeated identity header except {@code Cookie} (one header lookup each). What
+ * decides whose copy a caller may be <em>served</em> is a 128-bit keyed SipHash of the whole identity, every value
+ * of every identity header (two independent 64-bit SipHash values with random per-process keys), computed only when
+ * a copy is stored or looked up for serving, and kept in the copy: a copy whose owner hash differs from the
+ * caller's is never served. Callers whose map keys collide (by chance, or by repeating a header with different
+ * later values) can therefore only make one caller's copy replace another's (that caller then has no copy, or a
+ * refresh is skipped), never hand one caller's data to another. {@code Cookie} is mixed whole because HTTP/2 lets
+ * clients send each cookie as a field of its own (RFC 9113, 8.2.3): keyed by the first, every visitor with the same
+ * first cookie would share one key.
  *
  * <p>Bounded in entries <em>and</em> bytes (a Caffeine cache weighed so that both bounds hold); copies older
  * than the stale limit are never served and expire on their own. Thread-safe; no lock shared by all requests.
  */
 public final class StaleCache {
 
+    /** The one identity header whose every value goes into the map key (compared by identity: the list's own). */
+    private static final String COOKIE = "Cookie";
     /** Identity headers every key includes, besides the configured API-key and tenant headers. */
-    static final List<String> BASE_IDENTITY_HEADERS = List.of("Authorization", "Cookie", "X-API-Key", "X-Tenant-ID");
+    static final List<String> BASE_IDENTITY_HEADERS = List.of("Authorization", COOKIE, "X-API-Key", "X-Tenant-ID");
 
     /** Response headers not replayed from a copy: per-exchange, hop-by-hop, or Seawall's own. */
     private static final Set<String> NOT_REPLAYED = Set.of("set-cookie", "content-length", "date", "connection",
@@ -116,12 +122,19 @@ public final class StaleCache {
         String query = request.query();
         String target = query == null ? request.path() : request.path() + '?' + query;
         long h = mix(mix(seed, request.principalName()), request.host());
-        // Only each header's first value: the map key only spreads copies, and a header repeated with different
-        // later values lands on the same key, which can make one caller's copy replace another's but never serve
-        // it (the owner hash, over every value, decides that). One lookup per header instead of two for a present
-        // one (its presence, then its values), on every GET.
+        // Only each header's first value (but Cookie's all, see the class comment): the map key only spreads copies,
+        // and a header repeated with different later values lands on the same key, which can make one caller's copy
+        // replace another's but never serve it (the owner hash, over every value, decides that). One lookup per
+        // header instead of two for a present one (its presence, then its values), on every GET.
         for (String name : identityHeaderArray) {
-            h = mix(h, request.header(name));
+            String first = request.header(name);
+            if (first != null && name == COOKIE) {
+                for (String v : request.headers(name)) {
+                    h = mix(h, v);
+                }
+            } else {
+                h = mix(h, first);
+            }
         }
         h = fmix(h);
         return new Key(target, h == 0 ? 1 : h); // 0 is the key of copies shared by all

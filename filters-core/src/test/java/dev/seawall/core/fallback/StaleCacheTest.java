@@ -166,6 +166,31 @@ class StaleCacheTest {
         assertThat(lookup(caller().header("Cookie", "session=a"))).isNotNull();
     }
 
+    /**
+     * The map key takes a repeated identity header's first value only, so a caller repeating it with another later
+     * value shares the map key; the owner hash takes every value, so that caller is never served the other's copy.
+     */
+    @Test
+    void aLaterValueOfARepeatedIdentityHeaderSharesTheMapKeyButNeverTheCopy() {
+        FakeRequest alice = caller();
+        FakeRequest repeated = caller().header("X-API-Key", "key-mallory");
+        assertThat(cache.key(repeated)).isEqualTo(cache.key(alice));
+        store(alice, JSON);
+        assertThat(lookup(repeated)).isNull();
+        assertThat(lookup(alice)).isNotNull();
+    }
+
+    /** HTTP/2 clients may send each cookie as a field of its own: visitors sharing only a first cookie get own keys. */
+    @Test
+    void everyCookieFieldIsPartOfTheMapKey() {
+        FakeRequest one = caller().header("Cookie", "theme=dark").header("Cookie", "session=a");
+        FakeRequest two = caller().header("Cookie", "theme=dark").header("Cookie", "session=b");
+        assertThat(cache.key(one)).isNotEqualTo(cache.key(two));
+        store(one, JSON);
+        assertThat(lookup(two)).isNull();
+        assertThat(lookup(caller().header("Cookie", "theme=dark").header("Cookie", "session=a"))).isNotNull();
+    }
+
     @Test
     void aConfiguredIdentityHeaderIsPartOfTheKey() {
         store(caller().header("X-Client-Id", "c1"), JSON);
