@@ -55,9 +55,10 @@ final class ResponseContext {
     /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
     private volatile int applicationStatus;
     /**
-     * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not read from the
-     * request, because the context is this pass's own: a refusal left on the request by an earlier pass (an outer
-     * filter retrying) cannot reach it. Volatile: an async cycle may finish on another thread.
+     * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not on the request,
+     * because the context is this pass's own: an earlier pass's refusal (a filter outside the owner retrying) cannot
+     * reach it, and a filter joining afterwards clears it (a filter between the owner and the refusing one retried).
+     * Volatile: an async cycle may finish on another thread.
      */
     private volatile Rejection innerRefusal;
     /** The owning filter's settlement, run by {@link #finish} once the answer is decided and before it is written. */
@@ -98,6 +99,9 @@ final class ResponseContext {
         synchronized (gate) {
             exchanges.add(exchange);
         }
+        // Filters join outer to inner before the chain goes on, and none runs inside one that refused: a join after a
+        // refusal is a new pass below the owner (a filter between them retried), and that refusal's answer is gone
+        innerRefusal = null;
         if (policy == null) {
             policy = policyName;
         }

@@ -238,15 +238,15 @@ class SeawallFilterTest {
     }
 
     /**
-     * A refusal by an inner filter is an attribute on the request; an outer filter that retries (here on the inner
-     * filter's 503) must not have its second pass, which the inner filter admits, settled as refused: the outer
+     * An outer Seawall filter learns of an inner filter's refusal in the pass it made; a filter outside both that
+     * retries (here on the inner filter's 503) must not have its second pass, which the inner filter admits, settled as refused: the outer
      * filter's permit is completed with the outcome, not given back.
      */
     @Test
     void aRetryAfterAnInnerRefusalIsSettledAsTheAdmittedCallItIs() throws Exception {
         RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
         assertRetryAfterAnInnerRefusalIsCompleted(outerStage, policy("outer", List.of("/api/*"), outerStage), "/api/x",
-                "ok");
+                "ok", false);
     }
 
     /**
@@ -257,16 +257,31 @@ class SeawallFilterTest {
     @Test
     void anAsyncRetryAfterAnInnerRefusalIsAnsweredLive() throws Exception {
         RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
+        assertRetryAfterAnInnerRefusalIsCompleted(outerStage, fallbackOnThrottled(outerStage), "/api/async", "later",
+                false);
+    }
+
+    /**
+     * The retrying filter between a buffering outer filter and the refusing inner one: the outer filter makes one pass,
+     * inside which the first attempt was refused and the retry admitted; its answer is the retry's, and its permit is
+     * completed once.
+     */
+    @Test
+    void aRetryBetweenABufferingFilterAndARefusingOneIsAnsweredLive() throws Exception {
+        RecordingStage outerStage = probe(StageKind.RATE_LIMIT, false);
+        assertRetryAfterAnInnerRefusalIsCompleted(outerStage, fallbackOnThrottled(outerStage), "/api/x", "ok", true);
+    }
+
+    private static Policy fallbackOnThrottled(RecordingStage stage) {
         dev.seawall.core.fallback.FallbackStage fallback = dev.seawall.core.fallback.FallbackStage.builder("api")
                 .staticResponse(dev.seawall.core.fallback.FallbackResponse.of(200, "text/plain", "fallback"))
                 .on(Set.of(dev.seawall.core.fallback.FallbackTrigger.THROTTLED)).build();
-        Policy outer = new Policy("api", List.of("/api/*"), Set.of(),
-                ChainBuilder.create().add(fallback).add(outerStage).build());
-        assertRetryAfterAnInnerRefusalIsCompleted(outerStage, outer, "/api/async", "later");
+        return new Policy("api", List.of("/api/*"), Set.of(), ChainBuilder.create().add(fallback).add(stage).build());
     }
 
+    /** @param retryInside whether the retrying filter sits between the outer Seawall filter and the inner one */
     private void assertRetryAfterAnInnerRefusalIsCompleted(RecordingStage outerStage, Policy outerPolicy, String path,
-                                                           String body) throws Exception {
+                                                           String body, boolean retryInside) throws Exception {
         RecordingStage refusing = new RecordingStage(StageKind.THROTTLE).rejectWith(Rejection.builder(503,
                 ProblemTypes.TEMPORARY_REDUCED_CAPACITY, "Service Unavailable").header("Retry-After", "1").build());
         RecordingStage admitting = probe(StageKind.THROTTLE, false);
@@ -312,14 +327,17 @@ class SeawallFilterTest {
                 chain.doFilter(req, res);
             }
         };
-        String base = start(retryOnce,
-                new SeawallFilter(Seawall.builder().policy(outerPolicy).build()),
-                new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), firstPassRefused)).build()));
+        Filter outer = new SeawallFilter(Seawall.builder().policy(outerPolicy).build());
+        Filter inner = new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), firstPassRefused))
+                .build());
+        String base = retryInside ? start(outer, retryOnce, inner) : start(retryOnce, outer, inner);
         HttpResponse<String> r = get(base + path);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(body);
-        await().atMost(Duration.ofSeconds(5)).until(() -> outerStage.settled() == 2);
-        assertThat(outerStage.releases.get()).as("the refused first pass gives its permit back").isEqualTo(1);
+        int passes = retryInside ? 1 : 2;
+        await().atMost(Duration.ofSeconds(5)).until(() -> outerStage.settled() == passes);
+        assertThat(outerStage.releases.get()).as("a refused pass of the outer filter gives its permit back")
+                .isEqualTo(passes - 1);
         assertThat(outerStage.outcomes).as("the admitted retry is completed").hasSize(1);
         assertThat(outerStage.outcomes.peek().status()).isEqualTo(200);
     }
