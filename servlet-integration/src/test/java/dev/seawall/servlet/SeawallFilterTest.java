@@ -449,6 +449,52 @@ class SeawallFilterTest {
         assertThat(outer.outcomes).isEmpty();
     }
 
+    /**
+     * More stacked filters than the thread state first has room for (it grows while the innermost enters): every outer
+     * filter still learns of the innermost one's refusal, and the next request on the same threads is admitted and
+     * completed by all of them.
+     */
+    @Test
+    void fiveStackedFiltersAllReleaseWhenTheInnermostRejects() throws Exception {
+        List<RecordingStage> outers = new java.util.ArrayList<>();
+        List<Filter> filters = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            RecordingStage s = probe(StageKind.RATE_LIMIT, false);
+            outers.add(s);
+            filters.add(new SeawallFilter(Seawall.builder().policy(policy("outer" + i, List.of("/api/*"), s)).build()));
+        }
+        RecordingStage innermost = probe(StageKind.CIRCUIT_BREAKER, false);
+        Stage refusingOnX = new Stage() {
+            @Override
+            public StageKind kind() {
+                return StageKind.CIRCUIT_BREAKER;
+            }
+
+            @Override
+            public String name() {
+                return "innermost";
+            }
+
+            @Override
+            public dev.seawall.core.chain.Admission admit(dev.seawall.core.http.RequestView request, long nowNanos) {
+                return request.path().endsWith("/x") ? TOO_MANY : innermost.admit(request, nowNanos);
+            }
+        };
+        filters.add(new SeawallFilter(Seawall.builder().policy(policy("innermost", List.of("/api/*"), refusingOnX))
+                .build()));
+        String base = start(filters.toArray(new Filter[0]));
+        for (int round = 1; round <= 3; round++) {
+            assertThat(get(base + "/api/x").statusCode()).isEqualTo(429);
+            assertThat(get(base + "/api/y").statusCode()).isEqualTo(200);
+            int settled = 2 * round;
+            for (RecordingStage s : outers) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> s.settled() == settled);
+                assertThat(s.releases.get()).as("refused requests").isEqualTo(round);
+                assertThat(s.outcomes).as("admitted requests").hasSize(round);
+            }
+        }
+    }
+
     @Test
     void everyPermitIsSettledAfterManyMixedRequests() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
