@@ -132,6 +132,7 @@ public final class StaleCache {
                 for (String v : request.headers(name)) {
                     h = mix(h, v);
                 }
+                h = (h ^ 0x5bd1e995L) * FNV_PRIME; // ends its values: none can shift into the next header
             } else {
                 h = mix(h, first);
             }
