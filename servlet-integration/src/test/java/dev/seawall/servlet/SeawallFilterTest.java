@@ -272,6 +272,28 @@ class SeawallFilterTest {
         assertRetryAfterAnInnerRefusalIsCompleted(outerStage, fallbackOnThrottled(outerStage), "/api/x", "ok", true);
     }
 
+    /** A stage that answers a request matching {@code test} as {@code when} does, and others as {@code otherwise}. */
+    private static Stage choosing(StageKind kind, String name,
+                                  java.util.function.Predicate<dev.seawall.core.http.RequestView> test, Stage when,
+                                  Stage otherwise) {
+        return new Stage() {
+            @Override
+            public StageKind kind() {
+                return kind;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public dev.seawall.core.chain.Admission admit(dev.seawall.core.http.RequestView request, long nowNanos) {
+                return (test.test(request) ? when : otherwise).admit(request, nowNanos);
+            }
+        };
+    }
+
     private static Policy fallbackOnThrottled(RecordingStage stage) {
         dev.seawall.core.fallback.FallbackStage fallback = dev.seawall.core.fallback.FallbackStage.builder("api")
                 .staticResponse(dev.seawall.core.fallback.FallbackResponse.of(200, "text/plain", "fallback"))
@@ -285,23 +307,8 @@ class SeawallFilterTest {
         RecordingStage refusing = new RecordingStage(StageKind.THROTTLE).rejectWith(Rejection.builder(503,
                 ProblemTypes.TEMPORARY_REDUCED_CAPACITY, "Service Unavailable").header("Retry-After", "1").build());
         RecordingStage admitting = probe(StageKind.THROTTLE, false);
-        Stage firstPassRefused = new Stage() {
-            @Override
-            public StageKind kind() {
-                return StageKind.THROTTLE;
-            }
-
-            @Override
-            public String name() {
-                return "inner";
-            }
-
-            @Override
-            public dev.seawall.core.chain.Admission admit(dev.seawall.core.http.RequestView request, long nowNanos) {
-                return Integer.valueOf(1).equals(request.attribute("test.pass")) ? refusing.admit(request, nowNanos)
-                        : admitting.admit(request, nowNanos);
-            }
-        };
+        Stage firstPassRefused = choosing(StageKind.THROTTLE, "inner",
+                request -> Integer.valueOf(1).equals(request.attribute("test.pass")), refusing, admitting);
         // like a real retrying filter, it holds the first attempt's body back so that it can still try again
         Filter retryOnce = (req, res, chain) -> {
             req.setAttribute("test.pass", 1);
@@ -463,23 +470,8 @@ class SeawallFilterTest {
             outers.add(s);
             filters.add(new SeawallFilter(Seawall.builder().policy(policy("outer" + i, List.of("/api/*"), s)).build()));
         }
-        RecordingStage innermost = probe(StageKind.CIRCUIT_BREAKER, false);
-        Stage refusingOnX = new Stage() {
-            @Override
-            public StageKind kind() {
-                return StageKind.CIRCUIT_BREAKER;
-            }
-
-            @Override
-            public String name() {
-                return "innermost";
-            }
-
-            @Override
-            public dev.seawall.core.chain.Admission admit(dev.seawall.core.http.RequestView request, long nowNanos) {
-                return request.path().endsWith("/x") ? TOO_MANY : innermost.admit(request, nowNanos);
-            }
-        };
+        Stage refusingOnX = choosing(StageKind.CIRCUIT_BREAKER, "innermost", request -> request.path().endsWith("/x"),
+                probe(StageKind.CIRCUIT_BREAKER, true), probe(StageKind.CIRCUIT_BREAKER, false));
         filters.add(new SeawallFilter(Seawall.builder().policy(policy("innermost", List.of("/api/*"), refusingOnX))
                 .build()));
         String base = start(filters.toArray(new Filter[0]));
