@@ -148,6 +148,9 @@ final class GatedWriter implements ContainerResponseWriter {
         if (app != null) {
             Holding h = holding;
             int length = h == null ? 0 : h.count;
+            // kept before a byte goes out, like the settlement: a client that asks again as soon as it has read this
+            // answer, and gets a failure, must be served the copy (JaxrsFeatureEndToEndTest failed on this once)
+            remember(app, h);
             try {
                 OutputStream out = real.writeResponseStatusAndHeaders(h == null ? 0 : length, app);
                 if (out != null && h != null && length > 0) {
@@ -159,7 +162,6 @@ final class GatedWriter implements ContainerResponseWriter {
             } catch (IOException e) {
                 LOG.debug("Seawall: the client went away while the response was written", e);
             }
-            remember(app, h);
         }
         real.commit();
     }
