@@ -575,6 +575,65 @@ class JaxrsFeatureEndToEndTest {
         assertThat(other.asString()).doesNotContain("backend down");
     }
 
+    /**
+     * The copy of a live answer is kept before the answer's first byte leaves the server: a client that asks again as
+     * soon as it has read the answer, and meets a failure, must be served the copy. A servlet filter in front of Jersey
+     * reads the stored-copies counter when the first byte is written.
+     */
+    @Test
+    void aLiveAnswersCopyIsKeptBeforeItsFirstByteIsWritten() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        java.util.concurrent.atomic.AtomicReference<Double> storedAtFirstByte =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable firstByte = () -> storedAtFirstByte.compareAndSet(null,
+                meters.find("seawall.fallback.cache.stored").counters().stream().mapToDouble(c -> c.count()).sum());
+        jakarta.servlet.Filter watch = (req, res, chain) -> chain.doFilter(req,
+                new jakarta.servlet.http.HttpServletResponseWrapper((jakarta.servlet.http.HttpServletResponse) res) {
+                    @Override
+                    public jakarta.servlet.ServletOutputStream getOutputStream() throws java.io.IOException {
+                        jakarta.servlet.ServletOutputStream out = super.getOutputStream();
+                        return new jakarta.servlet.ServletOutputStream() {
+                            @Override
+                            public void write(int b) throws java.io.IOException {
+                                firstByte.run();
+                                out.write(b);
+                            }
+
+                            @Override
+                            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                                firstByte.run();
+                                out.write(b, off, len);
+                            }
+
+                            @Override
+                            public void flush() throws java.io.IOException {
+                                out.flush();
+                            }
+
+                            @Override
+                            public void close() throws java.io.IOException {
+                                out.close();
+                            }
+
+                            @Override
+                            public boolean isReady() {
+                                return out.isReady();
+                            }
+
+                            @Override
+                            public void setWriteListener(jakarta.servlet.WriteListener listener) {
+                                out.setWriteListener(listener);
+                            }
+                        };
+                    }
+                });
+        TestServer server = start(new ResourceConfig(Guarded.class).register(new SeawallFeature().meterRegistry(meters)),
+                watch);
+        Response live = given().baseUri(server.uri()).header("X-API-Key", "k1").get("/api/cached/8");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(storedAtFirstByte.get()).as("copies stored when the answer's first byte was written").isEqualTo(1.0);
+    }
+
     @Test
     void yamlReplacesTheAnnotationOfTheSameStageAndKeepsTheOthers() throws Exception {
         java.nio.file.Path yaml = Files.createTempFile("seawall-jaxrs", ".yaml");
