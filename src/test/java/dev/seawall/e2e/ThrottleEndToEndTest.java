@@ -188,6 +188,35 @@ class ThrottleEndToEndTest {
         }
     }
 
+    /**
+     * web.xml stacking the other way round: a rate limit in front of a throttle. A request that waits in the inner
+     * throttle's queue and is refused when its wait expires never reached the application, so the outer limit gives
+     * its token back — although the outer filter's call returned when the request went asynchronous.
+     */
+    @Test
+    void anOuterLimitRefundsARequestTheInnerThrottleRefusedAfterItsWait() throws Exception {
+        GatedServlet app = new GatedServlet();
+        dev.seawall.servlet.ThrottleFilter throttleFilter = new dev.seawall.servlet.ThrottleFilter();
+        List<java.util.Map.Entry<jakarta.servlet.Filter, java.util.Map<String, String>>> stack = List.of(
+                java.util.Map.entry(new dev.seawall.servlet.RateLimitFilter(), java.util.Map.of("by", "ip",
+                        "limit", "2/1h", "policy", "reports")),
+                java.util.Map.entry(throttleFilter, java.util.Map.of("max-concurrent", "1", "queue", "1",
+                        "max-wait", "300ms", "policy", "reports")));
+        try (TestServer server = TestServer.stacked(stack, app, true, 50)) {
+            ThrottleStage throttle = throttleFilter.stage();
+            CompletableFuture<HttpResponse<String>> running = send(server.uri() + "/slow/1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+            HttpResponse<String> waited = send(server.uri() + "/slow/2").get(20, TimeUnit.SECONDS);
+            assertThat(waited.statusCode()).isEqualTo(503);
+            app.gate.countDown();
+            assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            HttpResponse<String> third = send(server.uri() + "/slow/3").get(20, TimeUnit.SECONDS);
+            assertThat(third.statusCode()).as("the refused request's token was given back").isEqualTo(200);
+            assertThat(third.headers().firstValue("RateLimit")).hasValue("\"ip\";r=0;t=3600");
+            assertThat(app.entered.get()).isEqualTo(2);
+        }
+    }
+
     @Test
     void aRequestResumedFromAnOuterFiltersQueueStillPassesTheInnerFilters() throws Exception {
         // web.xml stacking: a throttle in front of a rate limit; a request that waited in the throttle's queue

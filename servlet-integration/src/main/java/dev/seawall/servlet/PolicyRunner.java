@@ -51,6 +51,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PolicyRunner {
 
+    /**
+     * Set on a request refused after it waited in a Seawall filter's queue (on the ASYNC dispatch that resumed it):
+     * outer Seawall filters, which settle a request that went asynchronous in their chain call when its cycle
+     * completes, then give their permits back instead of completing them with the refusal's status. Only that rare
+     * path writes or reads it; a refusal on the thread of an outer filter's chain call is counted instead
+     * ({@link #REFUSALS}).
+     */
+    static final String REFUSED_AFTER_WAIT_ATTRIBUTE = "dev.seawall.refused-after-wait";
+
+    /**
+     * Set on a request while it is suspended in a Seawall filter's queue: the container's async timeout that expires
+     * the wait reaches outer Seawall filters' listeners too, and is not the application timing out.
+     */
+    static final String WAITING_ATTRIBUTE = "dev.seawall.waiting";
+
     private static final Logger LOG = LoggerFactory.getLogger(PolicyRunner.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** The one reader of {@link Policy#APPLIED_ATTRIBUTE}: while it cannot be loaded, nobody needs the mark. */
@@ -351,6 +366,7 @@ final class PolicyRunner {
     /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
     private void resume(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                         Exchange exchange) throws IOException, ServletException {
+        request.removeAttribute(WAITING_ATTRIBUTE);
         ServletRequestView view = new ServletRequestView(request, ServletRequestView.pathOf(request));
         exchange.resume(view, engine.clock().nanoTime());
         if (exchange.pending()) {
@@ -361,12 +377,17 @@ final class PolicyRunner {
         // An outer Seawall filter passes ASYNC dispatches through without joining the thread state, so this one
         // cannot know it is the outermost: its headers are joined with whatever is there.
         Object[] active = ACTIVE.get();
+        int[] refusals = (int[]) active[REFUSALS];
+        int refusalsBefore = refusals[0];
         int slot = enter(active, this);
         try {
             proceed(engine, engine.match(request.getMethod(), view.path()), view, request, response, chain, exchange,
-                    false, (int[]) active[REFUSALS]);
+                    false, refusals);
         } finally {
             leave(slot);
+            if (refusals[0] != refusalsBefore) {
+                request.setAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE, Boolean.TRUE);
+            }
         }
     }
 
@@ -375,6 +396,7 @@ final class PolicyRunner {
         Deferral deferral = exchange.deferral();
         long remainingNanos = deferral.deadlineNanos() - engine.clock().nanoTime();
         if (request.isAsyncSupported()) {
+            request.setAttribute(WAITING_ATTRIBUTE, Boolean.TRUE);
             AsyncContext async = request.startAsync();
             async.setTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)) + TIMEOUT_MARGIN_MS);
             HandBack handBack = new HandBack(async, exchange);
@@ -421,7 +443,8 @@ final class PolicyRunner {
             return;
         }
         if (async) {
-            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, response, appStart, gate));
+            request.getAsyncContext().addListener(new SettlingListener(engine, exchange, request, response, appStart,
+                    gate));
             return;
         }
         // the application's status, not a fallback's substitute: a 502 answered by a 202 fallback is a failure
@@ -540,14 +563,16 @@ final class PolicyRunner {
     private static final class SettlingListener implements AsyncListener {
         private final Seawall engine;
         private final Exchange exchange;
+        private final HttpServletRequest request;
         private final HttpServletResponse response;
         private final long appStart;
         private final ResponseGate gate;
 
-        SettlingListener(Seawall engine, Exchange exchange, HttpServletResponse response, long appStart,
-                         ResponseGate gate) {
+        SettlingListener(Seawall engine, Exchange exchange, HttpServletRequest request, HttpServletResponse response,
+                         long appStart, ResponseGate gate) {
             this.engine = engine;
             this.exchange = exchange;
+            this.request = request;
             this.response = response;
             this.appStart = appStart;
             this.gate = gate;
@@ -555,12 +580,22 @@ final class PolicyRunner {
 
         @Override
         public void onComplete(AsyncEvent event) {
+            if (request.getAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE) != null) {
+                // an inner Seawall filter refused it after its wait: it never reached the application
+                exchange.release();
+                return;
+            }
             exchange.complete(new Outcome(response.getStatus(), null, appStart, engine.clock().nanoTime(),
                     gate != null && gate.deadlinePassed()));
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
+            if (request.getAttribute(WAITING_ATTRIBUTE) != null) {
+                // the expiry of an inner Seawall filter's queue wait, not the application's: its ASYNC dispatch answers
+                // the request, and onComplete settles it
+                return;
+            }
             exchange.complete(new Outcome(statusOf(response, event.getThrowable()), event.getThrowable(),
                     appStart, engine.clock().nanoTime(), true));
         }
