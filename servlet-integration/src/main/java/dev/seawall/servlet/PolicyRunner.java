@@ -148,7 +148,7 @@ final class PolicyRunner {
         DispatcherType type = request.getDispatcherType();
         if (type == DispatcherType.ASYNC && request.getAttribute(seenAttribute) instanceof Exchange waiting
                 && waiting.pending()) {
-            resume(engine, request, response, chain, waiting);
+            resume(engine, request, response, chain, waiting, true);
             return;
         }
         // an ASYNC dispatch in which an outer Seawall filter resumes a request that waited in its queue is the rest of
@@ -364,8 +364,12 @@ final class PolicyRunner {
     }
 
     /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
+    /**
+     * @param dispatched whether this is the ASYNC dispatch that resumes the request (else its own thread waited, and
+     *                   outer filters are still in their chain call)
+     */
     private void resume(Seawall engine, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                        Exchange exchange) throws IOException, ServletException {
+                        Exchange exchange, boolean dispatched) throws IOException, ServletException {
         request.removeAttribute(WAITING_ATTRIBUTE);
         ServletRequestView view = new ServletRequestView(request, ServletRequestView.pathOf(request));
         exchange.resume(view, engine.clock().nanoTime());
@@ -385,7 +389,8 @@ final class PolicyRunner {
                     false, refusals);
         } finally {
             leave(slot);
-            if (refusals[0] != refusalsBefore) {
+            if (dispatched && refusals[0] != refusalsBefore) {
+                // outer filters returned when the request went asynchronous: the count cannot reach them
                 request.setAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE, Boolean.TRUE);
             }
         }
@@ -396,8 +401,8 @@ final class PolicyRunner {
         Deferral deferral = exchange.deferral();
         long remainingNanos = deferral.deadlineNanos() - engine.clock().nanoTime();
         if (request.isAsyncSupported()) {
-            request.setAttribute(WAITING_ATTRIBUTE, Boolean.TRUE);
             AsyncContext async = request.startAsync();
+            request.setAttribute(WAITING_ATTRIBUTE, Boolean.TRUE);
             async.setTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)) + TIMEOUT_MARGIN_MS);
             HandBack handBack = new HandBack(async, exchange);
             async.addListener(new WaitListener(engine, exchange, handBack));
@@ -416,7 +421,7 @@ final class PolicyRunner {
             exchange.release();
             throw new ServletException("interrupted while waiting for a throttle slot", e);
         }
-        resume(engine, request, response, chain, exchange);
+        resume(engine, request, response, chain, exchange, false);
     }
 
     private static void complete(AsyncContext async) {
@@ -580,8 +585,11 @@ final class PolicyRunner {
 
         @Override
         public void onComplete(AsyncEvent event) {
-            if (request.getAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE) != null) {
-                // an inner Seawall filter refused it after its wait: it never reached the application
+            if (request.getAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE) != null
+                    || request.getAttribute(WAITING_ATTRIBUTE) != null) {
+                // an inner Seawall filter refused it after its wait, or its wait ended without resuming (abandoned,
+                // or answered by the container): it never reached the application. (Where the inner filter is not
+                // mapped for ASYNC the application does run after the wait, unadmitted; that filter warns about it.)
                 exchange.release();
                 return;
             }
@@ -602,6 +610,11 @@ final class PolicyRunner {
 
         @Override
         public void onError(AsyncEvent event) {
+            if (request.getAttribute(WAITING_ATTRIBUTE) != null) {
+                // the client went away while an inner Seawall filter's queue held the request: it never ran
+                exchange.release();
+                return;
+            }
             Throwable t = event.getThrowable();
             exchange.complete(new Outcome(t == null ? response.getStatus() : 500, t, appStart,
                     engine.clock().nanoTime(), false));
