@@ -31,6 +31,8 @@ final class ForkedServer implements SideBySideBenchmark.Server {
 
     private static final String READY = "ready ";
     private static final long START_TIMEOUT_SECONDS = 60;
+    /** A {@code cpu} or {@code heap} answer takes milliseconds (a full GC of a 3 GiB heap, a second or two). */
+    private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     private final Process process;
     private final BufferedReader in;
@@ -43,16 +45,30 @@ final class ForkedServer implements SideBySideBenchmark.Server {
         this.label = label;
         this.in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
         this.out = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
-        // a child that hangs before it listens would block the read below forever: it is stopped instead, which
-        // ends its output and turns the wait into an error naming it
-        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        this.port = Integer.parseInt(within(process, START_TIMEOUT_SECONDS, TimeUnit.SECONDS, () -> expect(READY)));
+    }
+
+    /** A read of the child's answer. */
+    interface Answer<T> {
+        T read() throws IOException;
+    }
+
+    /**
+     * Reads an answer of {@code child}, stopping the child if none came within the timeout: a hung child would block
+     * the read (and the whole run) forever, while a stopped one ends its output, which turns the wait into an error.
+     */
+    static <T> T within(Process child, long timeout, TimeUnit unit, Answer<T> answer) throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.CompletableFuture.runAsync(() -> {
-            if (!ready.get()) {
-                process.destroyForcibly();
+            if (done.compareAndSet(false, true)) {
+                child.destroyForcibly();
             }
-        }, java.util.concurrent.CompletableFuture.delayedExecutor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        this.port = Integer.parseInt(expect(READY));
-        ready.set(true);
+        }, java.util.concurrent.CompletableFuture.delayedExecutor(timeout, unit));
+        try {
+            return answer.read();
+        } finally {
+            done.set(true); // a watchdog that has not fired yet does nothing
+        }
     }
 
     /**
@@ -96,7 +112,7 @@ final class ForkedServer implements SideBySideBenchmark.Server {
     private String ask(String command) throws IOException {
         out.write(command + "\n");
         out.flush();
-        return expect("");
+        return within(process, COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS, () -> expect(""));
     }
 
     /** The next protocol line (lines a library printed on standard output are skipped), without {@code prefix}. */
@@ -106,6 +122,7 @@ final class ForkedServer implements SideBySideBenchmark.Server {
             if (line == null) {
                 throw new IOException("the " + label + " server process ended (exit code " + exitCode()
                         + "; stopped if it was not listening within " + START_TIMEOUT_SECONDS
+                        + " s or did not answer a command within " + COMMAND_TIMEOUT_SECONDS
                         + " s); its standard error above says why");
             }
             if (line.startsWith("@" + prefix)) {
