@@ -308,7 +308,7 @@ final class PolicyRunner {
             if (!settled) {
                 int appStatus = owner ? context.applicationStatus() : 0;
                 settle(engine, request, response, exchange, handled ? null : failure, failure, appStart, gate,
-                        appStatus, async, failure == null && innerRefused);
+                        appStatus, async, innerRefused);
             }
         }
         if (failure != null && !handled) {

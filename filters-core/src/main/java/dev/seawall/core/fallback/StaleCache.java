@@ -57,9 +57,8 @@ public final class StaleCache {
     private final long maxBytes;
     private final int maxEntries;
     private final int maxEntryBytes;
-    private final List<String> identityHeaders;
-    /** The same, for the per-GET key: an array walk allocates no iterator. */
-    private final String[] identityHeaderArray;
+    /** An array: the per-GET key walks it without an iterator. */
+    private final String[] identityHeaders;
     private final Cache<Key, Entry> cache;
     private final Policy<Key, Entry> quiet;
     private final SipHash h0 = SipHash.random();
@@ -94,8 +93,7 @@ public final class StaleCache {
                 ids.add(h);
             }
         }
-        this.identityHeaders = List.copyOf(ids);
-        this.identityHeaderArray = ids.toArray(new String[0]);
+        this.identityHeaders = ids.toArray(new String[0]);
         // each copy weighs at least maxBytes/maxEntries, so the weight bound also bounds the count
         long floor = Math.max(1, maxBytes / maxEntries);
         Objects.requireNonNull(clock, "clock");
@@ -126,7 +124,7 @@ public final class StaleCache {
         // and a header repeated with different later values lands on the same key, which can make one caller's copy
         // replace another's but never serve it (the owner hash, over every value, decides that). One lookup per
         // header instead of two for a present one (its presence, then its values), on every GET.
-        for (String name : identityHeaderArray) {
+        for (String name : identityHeaders) {
             String first = request.header(name);
             if (first != null && name == COOKIE) {
                 for (String v : request.headers(name)) {

@@ -76,9 +76,7 @@ class BreakerSuccessShortcutTest {
     void aFullWindowOfSuccessesIsNotWrittenAgainButAFailureStillCountsAgainstAllOfThem() {
         Breaker b = breaker(4, 10, null);
         AtomicInteger recorded = successesWritten(b);
-        for (int i = 0; i < 25; i++) {
-            b.recordSuccess(1_000);
-        }
+        recordFastSuccesses(b, 25);
         assertThat(recorded).hasValue(10); // the window filled, then nothing more was written
         b.circuitBreaker().onError(1_000, TimeUnit.NANOSECONDS, new IllegalStateException());
         assertThat(b.circuitBreaker().getMetrics().getNumberOfBufferedCalls()).isEqualTo(10);
@@ -91,18 +89,14 @@ class BreakerSuccessShortcutTest {
     void aSlowSuccessAndATimeWindowAreAlwaysRecorded() {
         Breaker count = breaker(4, 10, null);
         AtomicInteger recorded = successesWritten(count);
-        for (int i = 0; i < 10; i++) {
-            count.recordSuccess(1_000);
-        }
+        recordFastSuccesses(count, 10);
         count.recordSuccess(TimeUnit.SECONDS.toNanos(61)); // slow for resilience4j (60 s by default): another outcome
         assertThat(recorded).hasValue(11);
         assertThat(count.circuitBreaker().getMetrics().getNumberOfSlowCalls()).isEqualTo(1);
 
         Breaker time = breaker(4, null, Duration.ofSeconds(10));
         AtomicInteger timed = successesWritten(time);
-        for (int i = 0; i < 50; i++) {
-            time.recordSuccess(1_000);
-        }
+        recordFastSuccesses(time, 50);
         assertThat(timed).hasValue(50);
     }
 
@@ -120,5 +114,11 @@ class BreakerSuccessShortcutTest {
             b.recordSuccess(1_000);
         }
         assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    private static void recordFastSuccesses(Breaker b, int calls) {
+        for (int i = 0; i < calls; i++) {
+            b.recordSuccess(1_000);
+        }
     }
 }
