@@ -46,6 +46,13 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private Stream stream;
     private PrintWriter writer;
     private boolean internalFlush;
+    /**
+     * Set when the application dispatched its async cycle: the container, not Seawall, then ends the response after
+     * the dispatch, and cannot see characters still held in the writer's encoder, so every write through the writer
+     * is pushed on at once (into the container's own output buffer, not onto the network). Written before the
+     * container dispatches, which orders the dispatched thread's reads after it.
+     */
+    private boolean flushEachWrite;
     private int errorStatus;
     private String errorMessage;
     private long contentLength = -1;
@@ -117,6 +124,16 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         realOut.write(buf, 0, len);
         buf = null;
         return true;
+    }
+
+    /**
+     * The application dispatches its async cycle (to itself or elsewhere): from now on the response passes through,
+     * and what the dispatched code writes reaches the container however it ends.
+     */
+    void passThroughForDispatch() throws IOException {
+        flushEachWrite = true;
+        flushWriter();
+        stream();
     }
 
     /** The application finished in time: commit what it wrote. Called by the handler's thread after finish(). */
@@ -233,7 +250,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                 }
             }
             stream = new Stream();
-            writer = new PrintWriter(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)));
+            writer = new Writer(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)));
         }
         return writer;
     }
@@ -464,6 +481,50 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         synchronized (gate) {
             if (open()) {
                 real.setTrailerFields(supplier);
+            }
+        }
+    }
+
+    /**
+     * The application's writer: {@link PrintWriter} over the {@link Stream}, which after a dispatch
+     * ({@link #flushEachWrite}) pushes each write on. Every print, append and format ends in one of these methods.
+     */
+    private final class Writer extends PrintWriter {
+        Writer(java.io.Writer out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int c) {
+            super.write(c);
+            written();
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            super.write(buf, off, len);
+            written();
+        }
+
+        @Override
+        public void write(String s, int off, int len) {
+            super.write(s, off, len);
+            written();
+        }
+
+        @Override
+        public void println() {
+            super.println(); // writes the line separator to the encoder directly, not through write()
+            written();
+        }
+
+        private void written() {
+            if (flushEachWrite) {
+                try {
+                    flushWriter();
+                } catch (IOException e) {
+                    setError();
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletContext;
@@ -9,21 +10,104 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
 /**
- * The request an application sees under a buffering policy. Its only job: when the application goes async
- * (Jersey's {@code @Suspended AsyncResponse}, a servlet's {@code startAsync()}), hand out an
- * {@link AsyncContext} whose {@code complete()} first commits the buffered response, and whose
- * {@code dispatch()} lets it pass through, so async applications behave as without Seawall. Confined to the
- * request like any servlet request.
+ * The request an application (and every filter behind the owning Seawall filter) sees under a buffering policy.
+ * <ul>
+ *   <li>When the application goes async (Jersey's {@code @Suspended AsyncResponse}, a servlet's
+ *       {@code startAsync()}), it hands out an {@link AsyncContext} whose {@code complete()} first commits the
+ *       buffered response, and whose {@code dispatch()} lets it pass through, so async applications behave as
+ *       without Seawall. Its ASYNC dispatches carry this request.</li>
+ *   <li>It answers two request attributes itself instead of setting them on the container's request: the
+ *       {@link ResponseContext} ({@link ResponseContext#ATTRIBUTE}, which inner Seawall filters join) and the documented
+ *       deadline ({@link TimeoutStage#DEADLINE_ATTRIBUTE}, an {@link Instant} made only when somebody asks). The
+ *       first attribute set on a request makes the container build its attribute map and look for attribute
+ *       listeners, and the deadline needed a wall-clock read: on a trivial endpoint the two were about 1 % of the
+ *       server's time. An application may still set or remove the deadline attribute; it then sees its own value.
+ *       (Code that unwraps this request to the container's own does not see them.)</li>
+ * </ul>
+ * Confined to the request like any servlet request.
  */
 final class GatedRequest extends HttpServletRequestWrapper {
 
     private final ResponseContext context;
     private AsyncContext gated;
+    /** Whether the application set or removed the deadline attribute: it then reads {@link #ownDeadline}. */
+    private boolean deadlineReplaced;
+    private Object ownDeadline;
+    /** The announced deadline as an {@code Instant}, made on first request, and the announcement it was made for. */
+    private Instant deadline;
+    private long deadlineFor;
 
     GatedRequest(HttpServletRequest request, ResponseContext context) {
         super(request);
         this.context = context;
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+        if (TimeoutStage.DEADLINE_ATTRIBUTE.equals(name)) {
+            return deadline();
+        }
+        if (ResponseContext.ATTRIBUTE.equals(name)) {
+            return context;
+        }
+        return super.getAttribute(name);
+    }
+
+    @Override
+    public void setAttribute(String name, Object value) {
+        if (TimeoutStage.DEADLINE_ATTRIBUTE.equals(name)) {
+            if (value == null) {
+                removeAttribute(name);
+                return;
+            }
+            deadlineReplaced = true;
+            ownDeadline = value;
+            return;
+        }
+        super.setAttribute(name, value);
+    }
+
+    @Override
+    public void removeAttribute(String name) {
+        if (TimeoutStage.DEADLINE_ATTRIBUTE.equals(name)) {
+            deadlineReplaced = true;
+            ownDeadline = null;
+            return;
+        }
+        super.removeAttribute(name);
+    }
+
+    @Override
+    public Enumeration<String> getAttributeNames() {
+        Set<String> names = new LinkedHashSet<>(Collections.list(super.getAttributeNames()));
+        if (deadline() != null) {
+            names.add(TimeoutStage.DEADLINE_ATTRIBUTE);
+        } else {
+            names.remove(TimeoutStage.DEADLINE_ATTRIBUTE);
+        }
+        return Collections.enumeration(names);
+    }
+
+    private Object deadline() {
+        if (deadlineReplaced) {
+            return ownDeadline;
+        }
+        if (!context.hasDeadline()) {
+            return super.getAttribute(TimeoutStage.DEADLINE_ATTRIBUTE);
+        }
+        long nanos = context.deadlineNanos();
+        if (deadline == null || deadlineFor != nanos) {
+            deadline = Instant.now().plusNanos(nanos - context.clock().nanoTime());
+            deadlineFor = nanos;
+        }
+        return deadline;
     }
 
     @Override
@@ -69,7 +153,7 @@ final class GatedRequest extends HttpServletRequestWrapper {
 
         private void passThrough() {
             try {
-                context.response.stream();
+                context.response.passThroughForDispatch();
             } catch (java.io.IOException e) {
                 // the dispatch target will see the broken connection itself
             }

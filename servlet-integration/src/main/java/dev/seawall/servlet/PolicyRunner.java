@@ -201,9 +201,10 @@ final class PolicyRunner {
             return;
         }
         FallbackStage fallback = (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
-        // The outermost filter has no outer Seawall filter whose buffered response it could join; and a context whose
-        // answer was decided is left from an earlier pass through the chain (an outer filter retrying): joining it
-        // would run the retry without a buffer and a deadline of its own
+        // The outermost filter has no outer Seawall filter whose buffered response it could join (an outer one hands on
+        // its GatedRequest, which answers the attribute); and a context whose answer was decided (its deadline answered)
+        // belongs to an earlier attempt of a filter between the two that retried: joining it would run the retry
+        // without a buffer and a deadline of its own
         ResponseContext outer = !outermost && request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c
                 && !c.decided() ? c : null;
         if (!exchange.admitted()) {
@@ -230,9 +231,9 @@ final class PolicyRunner {
         boolean owner = false;
         if (context == null && policy.bufferBytes() > 0 && (timeout != null || fallback != null)) {
             int capture = fallback != null && fallback.cache() != null ? fallback.cache().maxEntryBytes() : 0;
+            // inner Seawall filters find it through the request handed on (GatedRequest), not a request attribute
             context = new ResponseContext(request, response, view,
                     policy.bufferBytes(), capture, engine.clock());
-            request.setAttribute(ResponseContext.ATTRIBUTE, context);
             owner = true;
         }
         if (context != null) {
@@ -254,11 +255,12 @@ final class PolicyRunner {
         ResponseGate gate = context != null ? context.gate : null;
         DeadlineTimer.Handle unbufferedDeadline = null;
         if (timeout != null) {
-            request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE,
-                    Instant.now().plusNanos(timeout.afterNanos()));
             if (context != null) {
+                // the application reads it through the GatedRequest of the filter that owns the context
+                context.announceDeadline(appStart + timeout.afterNanos());
                 context.arm(timeout, engine.deadlines(), appStart);
             } else {
+                request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
                 ResponseGate unbuffered = new ResponseGate(Thread.currentThread());
                 gate = unbuffered;

@@ -25,7 +25,7 @@ import java.util.List;
 /**
  * One request's buffered response and everything that may answer it instead of the application: the
  * timeout (from a deadline thread), the fallback, Seawall's safe error. Shared by stacked Seawall filters
- * through a request attribute, so {@code FallbackFilter -> CircuitBreakerFilter -> TimeoutFilter} in a
+ * through the request the owner hands on ({@link GatedRequest} answers {@link #ATTRIBUTE} with it), so {@code FallbackFilter -> CircuitBreakerFilter -> TimeoutFilter} in a
  * {@code web.xml} behaves exactly like one {@link SeawallFilter} policy with the three stages: the outermost
  * buffering filter creates and finally commits it, inner filters register their stage with it.
  *
@@ -54,6 +54,14 @@ final class ResponseContext {
     private volatile AsyncContext async;
     /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
     private volatile int applicationStatus;
+    /**
+     * The deadline the application sees as {@link TimeoutStage#DEADLINE_ATTRIBUTE}, on the engine's clock, set by the
+     * last (innermost) filter with a timeout; {@link GatedRequest} turns it into an {@code Instant} only when asked.
+     * Written and read on the request's thread (an async application's other threads read it after
+     * {@code startAsync}, which orders them after it).
+     */
+    private long deadlineNanos;
+    private boolean hasDeadline;
     /**
      * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not on the request,
      * because the context is this pass's own: an earlier pass's refusal (a filter outside the owner retrying) cannot
@@ -111,6 +119,27 @@ final class ResponseContext {
             key = fb.cacheKey(view);
             policy = policyName;
         }
+    }
+
+    /** Records the deadline the application is told of (the request attribute), without any clock call. */
+    void announceDeadline(long nanos) {
+        deadlineNanos = nanos;
+        hasDeadline = true;
+    }
+
+    /** @return whether a timeout stage {@linkplain #announceDeadline announced} a deadline */
+    boolean hasDeadline() {
+        return hasDeadline;
+    }
+
+    /** @return the announced deadline on the engine's clock; only meaningful when {@link #hasDeadline()} */
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** @return the engine's clock, which {@link #deadlineNanos()} is on */
+    NanoClock clock() {
+        return clock;
     }
 
     /** Arms the deadline of a timeout stage. */

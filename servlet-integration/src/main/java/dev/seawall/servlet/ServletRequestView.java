@@ -17,6 +17,18 @@ final class ServletRequestView implements RequestView {
 
     private final HttpServletRequest request;
     private final String path;
+    /**
+     * The first two headers asked for, with their values (null when absent). A policy's rate limits read the API-key
+     * and tenant headers, and the stale cache reads the same two again for its caller key: each read is a
+     * case-insensitive walk over the request's fields in the container. Never replaced, so they hold what the
+     * limits read first. Immutable entries: a timeout answer may read this view from the deadline thread while the
+     * request's thread fills a slot, and must see either no entry or a whole one.
+     */
+    private Seen seen0;
+    private Seen seen1;
+
+    private record Seen(String name, String value) {
+    }
 
     ServletRequestView(HttpServletRequest request, String path) {
         this.request = request;
@@ -54,7 +66,21 @@ final class ServletRequestView implements RequestView {
 
     @Override
     public String header(String name) {
-        return request.getHeader(name);
+        Seen s0 = seen0;
+        if (s0 != null && s0.name.equals(name)) {
+            return s0.value;
+        }
+        Seen s1 = seen1;
+        if (s1 != null && s1.name.equals(name)) {
+            return s1.value;
+        }
+        String value = request.getHeader(name);
+        if (s0 == null) {
+            seen0 = new Seen(name, value);
+        } else if (s1 == null) {
+            seen1 = new Seen(name, value);
+        }
+        return value;
     }
 
     @Override

@@ -91,6 +91,25 @@ class SeawallFilterTest {
                     }
                     return;
                 }
+                if (p.endsWith("/redispatched-writer")) {
+                    if (req.getDispatcherType() == DispatcherType.REQUEST) {
+                        resp.setContentType("text/plain");
+                        resp.getWriter().print("before dispatch, ");
+                        req.startAsync().dispatch();
+                    } else {
+                        resp.getWriter().print("after it");
+                        resp.getWriter().println();
+                    }
+                    return;
+                }
+                if (p.endsWith("/redispatched-deadline") && req.getDispatcherType() == DispatcherType.REQUEST) {
+                    req.startAsync().dispatch();
+                    return;
+                }
+                if (p.endsWith("/deadline") || p.endsWith("/redispatched-deadline")) {
+                    resp.getWriter().write(describeDeadline(req));
+                    return;
+                }
                 if (p.endsWith("/mark")) {
                     resp.getWriter().write(String.valueOf(req.getAttribute(Policy.APPLIED_ATTRIBUTE)));
                     return;
@@ -400,6 +419,89 @@ class SeawallFilterTest {
         assertThat(failed.statusCode()).isEqualTo(500);
         assertThat(stage.settled()).as("a failure answered by Seawall is settled first too").isEqualTo(21);
         assertThat(List.copyOf(stage.outcomes).get(20).failure()).isNotNull();
+    }
+
+    /**
+     * What the application sees of {@code dev.seawall.deadline}: the time left (ms) before and after it replaced the
+     * attribute, whether the attribute names list it, and whether the container's own request (under the request Seawall
+     * handed on) carries it or the buffered response's context.
+     */
+    private static String describeDeadline(HttpServletRequest req) {
+        String name = dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE;
+        Object d = req.getAttribute(name);
+        String left = d instanceof java.time.Instant i ? String.valueOf(Duration.between(java.time.Instant.now(), i)
+                .toMillis()) : String.valueOf(d);
+        boolean listed = java.util.Collections.list(req.getAttributeNames()).contains(name);
+        jakarta.servlet.ServletRequest container = req;
+        while (container instanceof jakarta.servlet.ServletRequestWrapper w) {
+            container = w.getRequest();
+        }
+        boolean onContainer = container.getAttribute(name) != null
+                || container.getAttribute(ResponseContext.ATTRIBUTE) != null;
+        req.setAttribute(name, "mine");
+        Object replaced = req.getAttribute(name);
+        req.removeAttribute(name);
+        Object removed = req.getAttribute(name);
+        boolean listedAfterRemoval = java.util.Collections.list(req.getAttributeNames()).contains(name);
+        return left + " listed=" + listed + " onContainer=" + onContainer + " replaced=" + replaced
+                + " removed=" + removed + " listedAfterRemoval=" + listedAfterRemoval;
+    }
+
+    private static Policy withTimeout(String name, Duration after) {
+        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage(name, after, 503,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        return new Policy(name, List.of("/api/*"), Set.of(),
+                ChainBuilder.create().add(probe(StageKind.RATE_LIMIT, false)).add(timeout).build());
+    }
+
+    /**
+     * Under a buffering policy the deadline is answered by the request handed on, made only when asked for, and
+     * neither it nor the buffered response's context is set on the container's request (the first attribute set there
+     * builds the container's attribute map: it showed in profiles of a trivial endpoint). To the application it is
+     * still an ordinary attribute: an {@code Instant}, listed, replaceable and removable.
+     */
+    @Test
+    void theDeadlineIsAnAttributeOfTheRequestHandedOnAndNothingIsSetOnTheContainersRequest() throws Exception {
+        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
+                .build()));
+
+        String[] seen = get(base + "/api/deadline").body().split(" ", 2);
+        assertThat(Long.parseLong(seen[0])).as("ms left of a 30 s timeout").isBetween(20_000L, 30_000L);
+        assertThat(seen[1]).isEqualTo("listed=true onContainer=false replaced=mine removed=null"
+                + " listedAfterRemoval=false");
+        // an application that goes async and dispatches again still sees it: the dispatch carries the same request
+        String[] redispatched = get(base + "/api/redispatched-deadline").body().split(" ", 2);
+        assertThat(Long.parseLong(redispatched[0])).isBetween(20_000L, 30_000L);
+        assertThat(redispatched[1]).startsWith("listed=true onContainer=false");
+    }
+
+    /**
+     * An application that goes async and dispatches (as Spring MVC does for its async results) ends its response
+     * after the dispatch, where no Seawall filter runs: what it wrote through the writer of the buffered response must
+     * reach the client, also what it wrote before it dispatched. (It was lost in the writer's encoder.)
+     */
+    @Test
+    void whatAnAsyncDispatchWritesThroughTheWriterOfABufferedResponseReachesTheClient() throws Exception {
+        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
+                .build()));
+
+        HttpResponse<String> r = get(base + "/api/redispatched-writer");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("before dispatch, after it" + System.lineSeparator());
+    }
+
+    /** Stacked filters share one buffered response; the application sees the innermost filter's deadline, as before. */
+    @Test
+    void anInnerFiltersDeadlineIsTheOneTheApplicationSees() throws Exception {
+        SeawallFilter outer = new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofSeconds(30)))
+                .build());
+        SeawallFilter inner = new SeawallFilter(Seawall.builder().policy(withTimeout("inner", Duration.ofSeconds(10)))
+                .build());
+        String base = start(outer, inner);
+
+        String[] seen = get(base + "/api/deadline").body().split(" ", 2);
+        assertThat(Long.parseLong(seen[0])).as("ms left of the inner 10 s timeout").isBetween(1_000L, 10_000L);
+        assertThat(seen[1]).startsWith("listed=true onContainer=false");
     }
 
     @Test
