@@ -33,6 +33,7 @@ import java.util.function.Supplier;
 final class BufferedResponse extends HttpServletResponseWrapper {
 
     private final HttpServletResponse real;
+    private final Owner owner;
     private final ResponseGate gate;
     private final int limit;
     private final int captureLimit;
@@ -61,9 +62,11 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     /**
      * @param limit        bytes held back before the response streams (at least 1)
      * @param captureLimit largest body captured for the stale cache; 0 for none
+     * @param owner        told of resets and of errors handed to the container
      */
-    BufferedResponse(HttpServletResponse real, ResponseGate gate, int limit, int captureLimit) {
+    BufferedResponse(HttpServletResponse real, ResponseGate gate, int limit, int captureLimit, Owner owner) {
         super(real);
+        this.owner = owner;
         this.real = real;
         this.gate = gate;
         this.limit = Math.max(1, limit);
@@ -110,6 +113,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             }
             applyPending();
             if (errorStatus != 0) {
+                owner.beforeErrorDispatch();
                 real.sendError(errorStatus, errorMessage);
                 closed = true;
                 realOut = NULL_STREAM;
@@ -144,6 +148,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         }
         applyPending();
         if (errorStatus != 0) {
+            owner.beforeErrorDispatch();
             real.sendError(errorStatus, errorMessage);
             return;
         }
@@ -276,7 +281,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         synchronized (gate) {
             if (open()) {
                 real.reset();
-                onReset.run();
+                owner.onReset();
             }
         }
         len = 0;
@@ -307,11 +312,16 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         return limit;
     }
 
-    /** Re-applies Seawall's own headers after the application resets the response. */
-    private Runnable onReset = () -> { };
+    /**
+     * What the response tells its owner. An interface the owner implements rather than two lambdas: one response is
+     * made per buffered request, and each object per request showed on a trivial endpoint.
+     */
+    interface Owner {
+        /** Re-applies Seawall's own headers after the application reset the response (under the gate). */
+        void onReset();
 
-    void onReset(Runnable r) {
-        this.onReset = r;
+        /** This response is about to hand an error to the container, whose error page gets the container's request. */
+        void beforeErrorDispatch();
     }
 
     // ---- status and headers: to the real response, under the gate ----

@@ -25,11 +25,15 @@ import java.util.Set;
  *       without Seawall. Its ASYNC dispatches carry this request.</li>
  *   <li>It answers two request attributes itself instead of setting them on the container's request: the
  *       {@link ResponseContext} ({@link ResponseContext#ATTRIBUTE}, which inner Seawall filters join) and the documented
- *       deadline ({@link TimeoutStage#DEADLINE_ATTRIBUTE}, an {@link Instant} made only when somebody asks). The
- *       first attribute set on a request makes the container build its attribute map and look for attribute
- *       listeners, and the deadline needed a wall-clock read: on a trivial endpoint the two were about 1 % of the
- *       server's time. An application may still set or remove the deadline attribute; it then sees its own value.
- *       (Code that unwraps this request to the container's own does not see them.)</li>
+ *       deadline ({@link TimeoutStage#DEADLINE_ATTRIBUTE}: the armed deadline as an {@link Instant}, made only when
+ *       somebody asks). The first attribute set on a request makes the container build its attribute map, and the
+ *       deadline needed a wall-clock read: on a trivial endpoint the two were about 1 % of the server's time. Both are
+ *       listed in {@link #getAttributeNames()}. An application may set or remove the deadline attribute (that goes to
+ *       the container's request too, so its attribute listeners hear of it); it then sees its own value until a
+ *       Seawall filter announces a deadline again, as when the filters set the attribute themselves. Before the
+ *       container answers an error itself (an error page, which it dispatches with its own request), the deadline is
+ *       copied onto the container's request ({@link #publishDeadline}). Code that unwraps this request to the
+ *       container's own does not see them otherwise.</li>
  * </ul>
  * Confined to the request like any servlet request.
  */
@@ -37,10 +41,14 @@ final class GatedRequest extends HttpServletRequestWrapper {
 
     private final ResponseContext context;
     private AsyncContext gated;
-    /** Whether the application set or removed the deadline attribute: it then reads {@link #ownDeadline}. */
+    /**
+     * Whether the application set or removed the deadline attribute after the context's {@link #replacedAt}-th
+     * announcement: it then reads {@link #ownDeadline}.
+     */
     private boolean deadlineReplaced;
+    private int replacedAt;
     private Object ownDeadline;
-    /** The announced deadline as an {@code Instant}, made on first request, and the announcement it was made for. */
+    /** The armed deadline as an {@code Instant}, made on first request, and the engine-clock deadline it was made for. */
     private Instant deadline;
     private long deadlineFor;
 
@@ -63,13 +71,7 @@ final class GatedRequest extends HttpServletRequestWrapper {
     @Override
     public void setAttribute(String name, Object value) {
         if (TimeoutStage.DEADLINE_ATTRIBUTE.equals(name)) {
-            if (value == null) {
-                removeAttribute(name);
-                return;
-            }
-            deadlineReplaced = true;
-            ownDeadline = value;
-            return;
+            replaceDeadline(value); // null removes it, as for any attribute
         }
         super.setAttribute(name, value);
     }
@@ -77,16 +79,21 @@ final class GatedRequest extends HttpServletRequestWrapper {
     @Override
     public void removeAttribute(String name) {
         if (TimeoutStage.DEADLINE_ATTRIBUTE.equals(name)) {
-            deadlineReplaced = true;
-            ownDeadline = null;
-            return;
+            replaceDeadline(null);
         }
         super.removeAttribute(name);
+    }
+
+    private void replaceDeadline(Object value) {
+        deadlineReplaced = true;
+        replacedAt = context.announcements();
+        ownDeadline = value;
     }
 
     @Override
     public Enumeration<String> getAttributeNames() {
         Set<String> names = new LinkedHashSet<>(Collections.list(super.getAttributeNames()));
+        names.add(ResponseContext.ATTRIBUTE);
         if (deadline() != null) {
             names.add(TimeoutStage.DEADLINE_ATTRIBUTE);
         } else {
@@ -95,14 +102,27 @@ final class GatedRequest extends HttpServletRequestWrapper {
         return Collections.enumeration(names);
     }
 
+    /**
+     * Copies the deadline as this request answers it onto the container's request: the container is about to answer an
+     * error itself, and its error page gets its own request. Rare, so the attribute map it builds does not matter.
+     */
+    void publishDeadline() {
+        Object d = deadline();
+        if (d != null && super.getAttribute(TimeoutStage.DEADLINE_ATTRIBUTE) != d) {
+            super.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, d);
+        }
+    }
+
     private Object deadline() {
-        if (deadlineReplaced) {
+        if (deadlineReplaced && replacedAt == context.announcements()) {
             return ownDeadline;
         }
         if (!context.hasDeadline()) {
+            // no timeout in this context (a fallback-only owner): an outer unbuffered filter's, if any
             return super.getAttribute(TimeoutStage.DEADLINE_ATTRIBUTE);
         }
         long nanos = context.deadlineNanos();
+        // racy by design when an async application reads it from several threads: each makes the same value
         if (deadline == null || deadlineFor != nanos) {
             deadline = Instant.now().plusNanos(nanos - context.clock().nanoTime());
             deadlineFor = nanos;

@@ -256,8 +256,7 @@ final class PolicyRunner {
         DeadlineTimer.Handle unbufferedDeadline = null;
         if (timeout != null) {
             if (context != null) {
-                // the application reads it through the GatedRequest of the filter that owns the context
-                context.announceDeadline(appStart + timeout.afterNanos());
+                // the application reads the armed deadline through the GatedRequest of the filter that owns the context
                 context.arm(timeout, engine.deadlines(), appStart);
             } else {
                 request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
@@ -275,7 +274,9 @@ final class PolicyRunner {
         int refusalsBefore = refusals[0];
         try {
             if (owner) {
-                chain.doFilter(new GatedRequest(request, context), context.response);
+                GatedRequest handedOn = new GatedRequest(request, context);
+                context.handedOn(handedOn);
+                chain.doFilter(handedOn, context.response);
             } else {
                 chain.doFilter(request, response);
             }
@@ -314,6 +315,9 @@ final class PolicyRunner {
             }
         }
         if (failure != null && !handled) {
+            if (owner) {
+                context.beforeErrorDispatch(); // the container's error page gets its own request
+            }
             rethrow(failure);
         }
     }

@@ -33,7 +33,7 @@ import java.util.List;
  * may fire on a timer thread while the application runs. The {@link ResponseGate} decides who writes the
  * real response, and its monitor orders the timeout answer against the application's header writes.
  */
-final class ResponseContext {
+final class ResponseContext implements BufferedResponse.Owner {
 
     static final String ATTRIBUTE = "dev.seawall.response";
     private static final Logger LOG = LoggerFactory.getLogger(ResponseContext.class);
@@ -54,14 +54,16 @@ final class ResponseContext {
     private volatile AsyncContext async;
     /** The application's own status when it finished, before any fallback replaced it (0: not finished). */
     private volatile int applicationStatus;
+    /** When {@link #deadline} is due, on the engine's clock; the deadline the application sees. Request thread only. */
+    private long armedDue;
     /**
-     * The deadline the application sees as {@link TimeoutStage#DEADLINE_ATTRIBUTE}, on the engine's clock, set by the
-     * last (innermost) filter with a timeout; {@link GatedRequest} turns it into an {@code Instant} only when asked.
-     * Written and read on the request's thread (an async application's other threads read it after
-     * {@code startAsync}, which orders them after it).
+     * How many times a timeout stage armed (or tried to arm) this context's deadline: an application's own value of the
+     * deadline attribute holds only until a Seawall filter announces one again (a filter between two of them that
+     * retries), as when the filters set the attribute themselves. Request thread only.
      */
-    private long deadlineNanos;
-    private boolean hasDeadline;
+    private int announcements;
+    /** The request handed on by the owner, which answers the deadline attribute; published before an error dispatch. */
+    private GatedRequest handedOn;
     /**
      * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not on the request,
      * because the context is this pass's own: an earlier pass's refusal (a filter outside the owner retrying) cannot
@@ -93,8 +95,7 @@ final class ResponseContext {
         this.view = view;
         this.clock = clock;
         this.gate = new ResponseGate(Thread.currentThread());
-        this.response = new BufferedResponse(real, gate, bufferBytes, captureLimit);
-        this.response.onReset(() -> writeSeawallHeaders(true));
+        this.response = new BufferedResponse(real, gate, bufferBytes, captureLimit, this);
     }
 
     /** An inner Seawall filter refused the request in this pass: the answer is its refusal (or a fallback for it). */
@@ -121,20 +122,19 @@ final class ResponseContext {
         }
     }
 
-    /** Records the deadline the application is told of (the request attribute), without any clock call. */
-    void announceDeadline(long nanos) {
-        deadlineNanos = nanos;
-        hasDeadline = true;
-    }
-
-    /** @return whether a timeout stage {@linkplain #announceDeadline announced} a deadline */
+    /** @return whether a timeout stage armed a deadline */
     boolean hasDeadline() {
-        return hasDeadline;
+        return deadline != null;
     }
 
-    /** @return the announced deadline on the engine's clock; only meaningful when {@link #hasDeadline()} */
+    /** @return when the armed deadline is due, on the engine's clock; only meaningful when {@link #hasDeadline()} */
     long deadlineNanos() {
-        return deadlineNanos;
+        return armedDue;
+    }
+
+    /** @return how many times a timeout stage announced a deadline here (see {@link #announcements}) */
+    int announcements() {
+        return announcements;
     }
 
     /** @return the engine's clock, which {@link #deadlineNanos()} is on */
@@ -142,13 +142,37 @@ final class ResponseContext {
         return clock;
     }
 
+    /** The owner hands this request on: it answers the deadline attribute, which an error dispatch must see too. */
+    void handedOn(GatedRequest request) {
+        this.handedOn = request;
+    }
+
+    @Override
+    public void onReset() {
+        writeSeawallHeaders(true);
+    }
+
+    /** The container will answer a failure itself (an error dispatch, with its own request): it must see the deadline. */
+    @Override
+    public void beforeErrorDispatch() {
+        GatedRequest r = handedOn;
+        if (r != null) {
+            r.publishDeadline();
+        }
+    }
+
     /** Arms the deadline of a timeout stage. */
     void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos) {
-        if (timeout != null) {
-            return; // the innermost (first armed) timeout wins; an outer one could only be later
+        announcements++;
+        long due = appStartNanos + stage.afterNanos();
+        DeadlineTimer.Handle armed = deadline;
+        // stacked timeouts: the earliest bounds the request, an inner filter's shorter one as much as an outer's
+        if (armed != null && (due >= armedDue || !armed.cancel())) {
+            return; // later than the armed one, or that one fired already (its answer decides)
         }
         timeout = stage;
-        deadline = timer.schedule(appStartNanos + stage.afterNanos(), this::onDeadline);
+        armedDue = due;
+        deadline = timer.schedule(due, this::onDeadline);
     }
 
     /**

@@ -20,9 +20,9 @@ final class ServletRequestView implements RequestView {
     /**
      * The first two headers asked for, with their values (null when absent). A policy's rate limits read the API-key
      * and tenant headers, and the stale cache reads the same two again for its caller key: each read is a
-     * case-insensitive walk over the request's fields in the container. Never replaced, so they hold what the
-     * limits read first. Immutable entries: a timeout answer may read this view from the deadline thread while the
-     * request's thread fills a slot, and must see either no entry or a whole one.
+     * case-insensitive walk over the request's fields in the container. Filled once each, so they hold what the
+     * limits read first (a timeout answer reading this view on the deadline thread may race the request's thread to
+     * fill one: either entry is right). Immutable entries: a reader on another thread sees no entry or a whole one.
      */
     private Seen seen0;
     private Seen seen1;
@@ -66,6 +66,9 @@ final class ServletRequestView implements RequestView {
 
     @Override
     public String header(String name) {
+        if (name == null) {
+            return null; // no header has no name (and a null entry would break the memo's comparisons)
+        }
         Seen s0 = seen0;
         if (s0 != null && s0.name.equals(name)) {
             return s0.value;

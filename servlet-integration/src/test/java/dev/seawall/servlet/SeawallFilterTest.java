@@ -59,6 +59,9 @@ class SeawallFilterTest {
     /** Lets a handler hanging in a test go; one per test (JUnit makes an instance per test). */
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
+    /** Whether {@link #start} maps an error page (for 502) to the application's {@code /errors}. */
+    private boolean errorPage;
+
     private String start(Filter... filters) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -91,14 +94,42 @@ class SeawallFilterTest {
                     }
                     return;
                 }
+                if (req.getDispatcherType() == DispatcherType.ERROR) {
+                    Object d = req.getAttribute(dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE);
+                    resp.getWriter().write("error page, deadline in " + (d instanceof java.time.Instant i
+                            ? String.valueOf(Duration.between(java.time.Instant.now(), i).toMillis()) : d));
+                    return;
+                }
+                if (p.endsWith("/replace-deadline-then-retry")) {
+                    String name = dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE;
+                    if (Integer.valueOf(1).equals(req.getAttribute("test.pass"))) {
+                        req.setAttribute(name, "mine");
+                        resp.setStatus(502); // nothing committed: the retry filter tries again
+                        return;
+                    }
+                    resp.getWriter().write(String.valueOf(req.getAttribute(name) instanceof java.time.Instant));
+                    return;
+                }
+                if (p.endsWith("/hang")) {
+                    try {
+                        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // the deadline interrupts the handler
+                    }
+                    return;
+                }
                 if (p.endsWith("/redispatched-writer")) {
                     if (req.getDispatcherType() == DispatcherType.REQUEST) {
                         resp.setContentType("text/plain");
                         resp.getWriter().print("before dispatch, ");
                         req.startAsync().dispatch();
                     } else {
-                        resp.getWriter().print("after it");
-                        resp.getWriter().println();
+                        java.io.PrintWriter w = resp.getWriter();
+                        w.print("after it");
+                        w.printf(" %d", 42);
+                        w.append('!');
+                        w.write('?');
+                        w.println();
                     }
                     return;
                 }
@@ -136,6 +167,12 @@ class SeawallFilterTest {
         });
         app.setAsyncSupported(true);
         context.addServlet(app, "/*");
+        if (errorPage) {
+            org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler errors =
+                    new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
+            errors.addErrorPage(502, "/errors");
+            context.setErrorHandler(errors);
+        }
         server.setHandler(context);
         server.start();
         return "http://127.0.0.1:" + connector.getLocalPort();
@@ -237,9 +274,9 @@ class SeawallFilterTest {
 
     /**
      * An outer filter that runs the chain a second time gets a second, complete admission from a buffering policy:
-     * its own buffered response and deadline. The first pass's response context, still on the request as an
-     * attribute, is over and must not be joined (its deadline was spent, so a hanging retry was never answered) —
-     * neither by a single filter nor by a buffering filter stacked behind a non-buffering one.
+     * its own buffered response and deadline. The first pass's response context is over and must not be joined (its
+     * deadline was spent, so a hanging retry was never answered; it was found as a request attribute then) — neither
+     * by a single filter nor by a buffering filter stacked behind a non-buffering one.
      */
     @Test
     void anOuterRetryThroughABufferingPolicyGetsItsOwnDeadline() throws Exception {
@@ -487,21 +524,84 @@ class SeawallFilterTest {
 
         HttpResponse<String> r = get(base + "/api/redispatched-writer");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("before dispatch, after it" + System.lineSeparator());
+        assertThat(r.body()).isEqualTo("before dispatch, after it 42!?" + System.lineSeparator());
     }
 
-    /** Stacked filters share one buffered response; the application sees the innermost filter's deadline, as before. */
+    /**
+     * An error page is dispatched by the container with its own request, not the one Seawall handed on: the deadline is
+     * copied there before the container answers the application's {@code sendError}.
+     */
     @Test
-    void anInnerFiltersDeadlineIsTheOneTheApplicationSees() throws Exception {
-        SeawallFilter outer = new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofSeconds(30)))
+    void anErrorPageSeesTheDeadline() throws Exception {
+        errorPage = true;
+        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
+                .build()));
+
+        HttpResponse<String> r = get(base + "/api/fail");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).startsWith("error page, deadline in ");
+        assertThat(Long.parseLong(r.body().substring("error page, deadline in ".length())))
+                .isBetween(20_000L, 30_000L);
+    }
+
+    /**
+     * Stacked filters share one buffered response and its deadline: the earliest of their timeouts bounds the request,
+     * whichever filter has it, and is the deadline the application sees.
+     */
+    @Test
+    void stackedTimeoutsShowTheApplicationTheEarliestDeadline() throws Exception {
+        for (Duration[] outerInner : List.of(new Duration[] {Duration.ofSeconds(30), Duration.ofSeconds(10)},
+                new Duration[] {Duration.ofSeconds(10), Duration.ofSeconds(30)})) {
+            String which = "outer " + outerInner[0] + ", inner " + outerInner[1];
+            String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("outer", outerInner[0])).build()),
+                    new SeawallFilter(Seawall.builder().policy(withTimeout("inner", outerInner[1])).build()));
+            String[] seen = get(base + "/api/deadline").body().split(" ", 2);
+            assertThat(Long.parseLong(seen[0])).as("ms left, %s", which).isBetween(1_000L, 10_000L);
+            assertThat(seen[1]).as(which).startsWith("listed=true onContainer=false");
+            server.stop();
+        }
+    }
+
+    /**
+     * An application's own value of the deadline attribute holds until a Seawall filter announces the deadline again:
+     * here the inner filter on the second pass of a filter retrying between the two, as when the filters set the
+     * attribute themselves.
+     */
+    @Test
+    void aDeadlineTheApplicationReplacedIsAnnouncedAgainOnARetriedPass() throws Exception {
+        Filter retryOnce = (req, res, chain) -> {
+            req.setAttribute("test.pass", 1);
+            chain.doFilter(req, res);
+            if (!res.isCommitted()) {
+                res.reset();
+                req.setAttribute("test.pass", 2);
+                chain.doFilter(req, res);
+            }
+        };
+        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofSeconds(30)))
+                .build()), retryOnce, new SeawallFilter(Seawall.builder()
+                .policy(withTimeout("inner", Duration.ofSeconds(10))).build()));
+
+        assertThat(get(base + "/api/replace-deadline-then-retry").body()).isEqualTo("true");
+    }
+
+    /**
+     * The earliest deadline also answers: an inner filter's shorter timeout under an outer one's longer timeout. (The
+     * outer one was armed first and the inner one was ignored, so this request hung for the outer minute.)
+     */
+    @Test
+    void anInnerFiltersShorterTimeoutAnswersUnderAnOuterLongerOne() throws Exception {
+        SeawallFilter outer = new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofMinutes(1)))
                 .build());
-        SeawallFilter inner = new SeawallFilter(Seawall.builder().policy(withTimeout("inner", Duration.ofSeconds(10)))
+        SeawallFilter inner = new SeawallFilter(Seawall.builder().policy(withTimeout("inner", Duration.ofMillis(300)))
                 .build());
         String base = start(outer, inner);
-
-        String[] seen = get(base + "/api/deadline").body().split(" ", 2);
-        assertThat(Long.parseLong(seen[0])).as("ms left of the inner 10 s timeout").isBetween(1_000L, 10_000L);
-        assertThat(seen[1]).startsWith("listed=true onContainer=false");
+        try {
+            // the client gives up after 10 s: only the inner timeout can answer in time
+            assertThat(get(base + "/api/hang").statusCode()).isEqualTo(503);
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
