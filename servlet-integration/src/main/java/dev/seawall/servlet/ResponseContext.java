@@ -25,9 +25,10 @@ import java.util.List;
 /**
  * One request's buffered response and everything that may answer it instead of the application: the
  * timeout (from a deadline thread), the fallback, Seawall's safe error. Shared by stacked Seawall filters
- * through the request the owner hands on ({@link GatedRequest} answers {@link #ATTRIBUTE} with it), so {@code FallbackFilter -> CircuitBreakerFilter -> TimeoutFilter} in a
- * {@code web.xml} behaves exactly like one {@link SeawallFilter} policy with the three stages: the outermost
- * buffering filter creates and finally commits it, inner filters register their stage with it.
+ * through the request the owner hands on ({@link GatedRequest} answers {@link #ATTRIBUTE} with it), so
+ * {@code FallbackFilter -> CircuitBreakerFilter -> TimeoutFilter} in a {@code web.xml} behaves exactly like one
+ * {@link SeawallFilter} policy with the three stages: the outermost buffering filter creates and finally commits it,
+ * inner filters register their stage with it.
  *
  * <p>Thread-safety: registration happens on the request's thread before the application runs; the deadline
  * may fire on a timer thread while the application runs. The {@link ResponseGate} decides who writes the

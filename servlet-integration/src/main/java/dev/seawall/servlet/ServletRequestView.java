@@ -67,7 +67,7 @@ final class ServletRequestView implements RequestView {
     @Override
     public String header(String name) {
         if (name == null) {
-            return null; // no header has no name (and a null entry would break the memo's comparisons)
+            return null; // every header has a name (and an entry without one would break the memo's comparisons)
         }
         Seen s0 = seen0;
         if (s0 != null && s0.name.equals(name)) {

@@ -86,7 +86,7 @@ class SeawallFilterTest {
                     resp.setStatus(502); // no body: nothing is committed, so the retry filter may try again
                     return;
                 }
-                if (p.endsWith("/hang-on-retry")) {
+                if (p.endsWith("/hang-on-retry") || p.endsWith("/hang")) {
                     try {
                         release.await(20, java.util.concurrent.TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -96,8 +96,7 @@ class SeawallFilterTest {
                 }
                 if (req.getDispatcherType() == DispatcherType.ERROR) {
                     Object d = req.getAttribute(dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE);
-                    resp.getWriter().write("error page, deadline in " + (d instanceof java.time.Instant i
-                            ? String.valueOf(Duration.between(java.time.Instant.now(), i).toMillis()) : d));
+                    resp.getWriter().write("error page, deadline in " + msLeft(d));
                     return;
                 }
                 if (p.endsWith("/replace-deadline-then-retry")) {
@@ -108,14 +107,6 @@ class SeawallFilterTest {
                         return;
                     }
                     resp.getWriter().write(String.valueOf(req.getAttribute(name) instanceof java.time.Instant));
-                    return;
-                }
-                if (p.endsWith("/hang")) {
-                    try {
-                        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // the deadline interrupts the handler
-                    }
                     return;
                 }
                 if (p.endsWith("/redispatched-writer")) {
@@ -411,18 +402,20 @@ class SeawallFilterTest {
         return new Policy("api", List.of("/api/*"), Set.of(), ChainBuilder.create().add(stage).add(timeout).build());
     }
 
-    private void assertRetryIsAnsweredByItsOwnTimeout(RecordingStage stage, Filter... seawall) throws Exception {
-        Filter retryOnce = (req, res, chain) -> {
-            req.setAttribute("test.pass", 1);
+    /** Runs the chain again when the first pass left the response uncommitted; the pass is the attribute test.pass. */
+    private static final Filter RETRY_ONCE = (req, res, chain) -> {
+        req.setAttribute("test.pass", 1);
+        chain.doFilter(req, res);
+        if (!res.isCommitted()) {
+            res.reset();
+            req.setAttribute("test.pass", 2);
             chain.doFilter(req, res);
-            if (!res.isCommitted()) {
-                res.reset();
-                req.setAttribute("test.pass", 2);
-                chain.doFilter(req, res);
-            }
-        };
+        }
+    };
+
+    private void assertRetryIsAnsweredByItsOwnTimeout(RecordingStage stage, Filter... seawall) throws Exception {
         Filter[] filters = new Filter[seawall.length + 1];
-        filters[0] = retryOnce;
+        filters[0] = RETRY_ONCE;
         System.arraycopy(seawall, 0, filters, 1, seawall.length);
         String base = start(filters);
         try {
@@ -466,8 +459,7 @@ class SeawallFilterTest {
     private static String describeDeadline(HttpServletRequest req) {
         String name = dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE;
         Object d = req.getAttribute(name);
-        String left = d instanceof java.time.Instant i ? String.valueOf(Duration.between(java.time.Instant.now(), i)
-                .toMillis()) : String.valueOf(d);
+        String left = msLeft(d);
         boolean listed = java.util.Collections.list(req.getAttributeNames()).contains(name);
         jakarta.servlet.ServletRequest container = req;
         while (container instanceof jakarta.servlet.ServletRequestWrapper w) {
@@ -482,6 +474,12 @@ class SeawallFilterTest {
         boolean listedAfterRemoval = java.util.Collections.list(req.getAttributeNames()).contains(name);
         return left + " listed=" + listed + " onContainer=" + onContainer + " replaced=" + replaced
                 + " removed=" + removed + " listedAfterRemoval=" + listedAfterRemoval;
+    }
+
+    /** @return the ms left until a deadline attribute's {@code Instant}, or what the attribute is instead */
+    private static String msLeft(Object deadline) {
+        return deadline instanceof java.time.Instant i
+                ? String.valueOf(Duration.between(java.time.Instant.now(), i).toMillis()) : String.valueOf(deadline);
     }
 
     private static Policy withTimeout(String name, Duration after) {
@@ -569,17 +567,8 @@ class SeawallFilterTest {
      */
     @Test
     void aDeadlineTheApplicationReplacedIsAnnouncedAgainOnARetriedPass() throws Exception {
-        Filter retryOnce = (req, res, chain) -> {
-            req.setAttribute("test.pass", 1);
-            chain.doFilter(req, res);
-            if (!res.isCommitted()) {
-                res.reset();
-                req.setAttribute("test.pass", 2);
-                chain.doFilter(req, res);
-            }
-        };
         String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofSeconds(30)))
-                .build()), retryOnce, new SeawallFilter(Seawall.builder()
+                .build()), RETRY_ONCE, new SeawallFilter(Seawall.builder()
                 .policy(withTimeout("inner", Duration.ofSeconds(10))).build()));
 
         assertThat(get(base + "/api/replace-deadline-then-retry").body()).isEqualTo("true");
