@@ -42,11 +42,10 @@ final class GatedRequest extends HttpServletRequestWrapper {
     private final ResponseContext context;
     private AsyncContext gated;
     /**
-     * Whether the application set or removed the deadline attribute after the context's {@link #replacedAt}-th
-     * announcement: it then reads {@link #ownDeadline}.
+     * The context's {@linkplain ResponseContext#announcements announcement} after which the application set or removed
+     * the deadline attribute, or -1: until the next announcement the application reads {@link #ownDeadline}.
      */
-    private boolean deadlineReplaced;
-    private int replacedAt;
+    private int replacedAt = -1;
     private Object ownDeadline;
     /** The armed deadline as an {@code Instant}, made on first request, and the engine-clock deadline it was made for. */
     private Instant deadline;
@@ -85,7 +84,6 @@ final class GatedRequest extends HttpServletRequestWrapper {
     }
 
     private void replaceDeadline(Object value) {
-        deadlineReplaced = true;
         replacedAt = context.announcements();
         ownDeadline = value;
     }
@@ -114,7 +112,7 @@ final class GatedRequest extends HttpServletRequestWrapper {
     }
 
     private Object deadline() {
-        if (deadlineReplaced && replacedAt == context.announcements()) {
+        if (replacedAt == context.announcements()) {
             return ownDeadline;
         }
         if (!context.hasDeadline()) {

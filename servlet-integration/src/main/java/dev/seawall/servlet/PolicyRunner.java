@@ -274,9 +274,7 @@ final class PolicyRunner {
         int refusalsBefore = refusals[0];
         try {
             if (owner) {
-                GatedRequest handedOn = new GatedRequest(request, context);
-                context.handedOn(handedOn);
-                chain.doFilter(handedOn, context.response);
+                chain.doFilter(context.handedOn, context.response);
             } else {
                 chain.doFilter(request, response);
             }
@@ -369,8 +367,9 @@ final class PolicyRunner {
         throw (Error) t;
     }
 
-    /** The ASYNC dispatch after a wait was decided: continue the walk where it paused. */
     /**
+     * Continues the walk where a wait paused it, once the wait was decided.
+     *
      * @param dispatched whether this is the ASYNC dispatch that resumes the request (else its own thread waited, and
      *                   outer filters are still in their chain call)
      */

@@ -42,6 +42,8 @@ final class ResponseContext implements BufferedResponse.Owner {
     final HttpServletRequest request;
     final HttpServletResponse real;
     final BufferedResponse response;
+    /** The request the owner hands on: it answers the deadline attribute, published before an error dispatch. */
+    final GatedRequest handedOn;
     final ResponseGate gate;
     final ServletRequestView view;
     private final NanoClock clock;
@@ -63,8 +65,6 @@ final class ResponseContext implements BufferedResponse.Owner {
      * retries), as when the filters set the attribute themselves. Request thread only.
      */
     private int announcements;
-    /** The request handed on by the owner, which answers the deadline attribute; published before an error dispatch. */
-    private GatedRequest handedOn;
     /**
      * The refusal of an inner Seawall filter during this pass, told by that filter. Kept here, not on the request,
      * because the context is this pass's own: an earlier pass's refusal (a filter outside the owner retrying) cannot
@@ -97,6 +97,7 @@ final class ResponseContext implements BufferedResponse.Owner {
         this.clock = clock;
         this.gate = new ResponseGate(Thread.currentThread());
         this.response = new BufferedResponse(real, gate, bufferBytes, captureLimit, this);
+        this.handedOn = new GatedRequest(request, this);
     }
 
     /** An inner Seawall filter refused the request in this pass: the answer is its refusal (or a fallback for it). */
@@ -143,11 +144,6 @@ final class ResponseContext implements BufferedResponse.Owner {
         return clock;
     }
 
-    /** The owner hands this request on: it answers the deadline attribute, which an error dispatch must see too. */
-    void handedOn(GatedRequest request) {
-        this.handedOn = request;
-    }
-
     @Override
     public void onReset() {
         writeSeawallHeaders(true);
@@ -156,10 +152,7 @@ final class ResponseContext implements BufferedResponse.Owner {
     /** The container will answer a failure itself (an error dispatch, with its own request): it must see the deadline. */
     @Override
     public void beforeErrorDispatch() {
-        GatedRequest r = handedOn;
-        if (r != null) {
-            r.publishDeadline();
-        }
+        handedOn.publishDeadline();
     }
 
     /** Arms the deadline of a timeout stage. */
