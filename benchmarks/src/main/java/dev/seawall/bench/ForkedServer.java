@@ -75,7 +75,8 @@ final class ForkedServer implements SideBySideBenchmark.Server {
      * Starts {@code setup} in a new JVM: the same {@code java} binary and class path as this one, with
      * {@code jvmArgs} (heap size and whatever a profiler needs; {@code {setup}} in them becomes the setup's label).
      */
-    static ForkedServer start(SideBySideBenchmark.Setup setup, boolean low, List<String> jvmArgs) throws IOException {
+    static ForkedServer start(SideBySideBenchmark.Setup setup, boolean low, int lowLimit, List<String> jvmArgs)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
@@ -84,7 +85,7 @@ final class ForkedServer implements SideBySideBenchmark.Server {
         }
         cmd.addAll(Arrays.asList("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
                 System.getProperty("java.class.path"), ForkedServer.class.getName(), setup.label,
-                Boolean.toString(low)));
+                Boolean.toString(low), Integer.toString(lowLimit)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             return new ForkedServer(p, setup.label);
@@ -159,7 +160,7 @@ final class ForkedServer implements SideBySideBenchmark.Server {
         }
     }
 
-    /** Child side: {@code ForkedServer <setup> <low>}. Protocol lines start with {@code @}. */
+    /** Child side: {@code ForkedServer <setup> <low> <low-limit>}. Protocol lines start with {@code @}. */
     public static void main(String[] args) throws Exception {
         PrintStream protocol = System.out;
         // nothing else may write protocol lines: a library printing to standard output goes to standard error
@@ -168,7 +169,8 @@ final class ForkedServer implements SideBySideBenchmark.Server {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var mem = ManagementFactory.getMemoryMXBean();
-        try (Loopback.Started started = SideBySideBenchmark.start(setup, Boolean.parseBoolean(args[1]))) {
+        try (Loopback.Started started = SideBySideBenchmark.start(setup, Boolean.parseBoolean(args[1]),
+                Integer.parseInt(args[2]))) {
             protocol.println("@" + READY + started.port());
             protocol.flush();
             BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));

@@ -59,7 +59,7 @@ public final class SideBySideBenchmark {
     static final long HIGH = 100_000_000L;
     /** DoSFilter keeps one {@code long} per allowed request per second per address, so its "high" must stay small. */
     static final int DOS_HIGH = 1_000_000;
-    /** The per-address limit of the rejection and key-flood runs. */
+    /** The per-address limit of the rejection and key-flood runs unless {@code --reject-limit} says otherwise. */
     static final int LOW = 100;
     /**
      * JVM options of each setup's server in the alternating runs (eight of them run at once). Fixed, pre-touched heap
@@ -163,12 +163,12 @@ public final class SideBySideBenchmark {
     record Options(int rounds, long roundMillis, int rejectRounds, long rejectMillis, long warmupMillis,
                    int connections, long floodMillis, long floodSliceMillis, int floodKeys, List<Setup> setups,
                    List<Setup> floodSetups, Set<String> runs, Path out, boolean fork, List<String> serverJvm,
-                   List<String> floodServerJvm) {
+                   List<String> floodServerJvm, int rejectLimit) {
 
         /** A server of {@code setup}, forked unless {@code --fork false}. */
         Server open(Setup setup, boolean low, boolean flood) throws Exception {
-            return fork ? ForkedServer.start(setup, low, flood ? floodServerJvm : serverJvm)
-                    : new InProcess(start(setup, low));
+            return fork ? ForkedServer.start(setup, low, rejectLimit, flood ? floodServerJvm : serverJvm)
+                    : new InProcess(start(setup, low, rejectLimit));
         }
 
         static Options parse(String[] args) {
@@ -200,12 +200,17 @@ public final class SideBySideBenchmark {
                             : "results")),
                     bool(m.getOrDefault("fork", "true")),
                     words(m.getOrDefault("server-jvm", DEFAULT_SERVER_JVM)),
-                    words(m.getOrDefault("flood-server-jvm", DEFAULT_FLOOD_SERVER_JVM)));
+                    words(m.getOrDefault("flood-server-jvm", DEFAULT_FLOOD_SERVER_JVM)),
+                    Integer.parseInt(m.getOrDefault("reject-limit", Integer.toString(LOW))));
             m.keySet().removeAll(Set.of("rounds", "round-seconds", "reject-rounds", "reject-seconds", "warmup-seconds",
                     "connections", "flood-seconds", "flood-slice-seconds", "flood-keys", "setups", "flood-setups",
-                    "runs", "out", "fork", "server-jvm", "flood-server-jvm"));
+                    "runs", "out", "fork", "server-jvm", "flood-server-jvm", "reject-limit"));
             if (!m.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + m.keySet() + "\n" + usage());
+            }
+            if (o.rejectLimit < 1) {
+                throw new IllegalArgumentException("--reject-limit is requests per second per address, at least 1, not "
+                        + o.rejectLimit);
             }
             if (!o.setups.contains(Setup.BARE) || !o.floodSetups.contains(Setup.BARE)) {
                 throw new IllegalArgumentException("bare-jetty is the baseline and must be among the setups");
@@ -237,7 +242,7 @@ public final class SideBySideBenchmark {
                     + " --warmup-seconds 10 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
                     + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
                     + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results"
-                    + " --fork true --server-jvm '" + DEFAULT_SERVER_JVM + "' --flood-server-jvm '"
+                    + " --fork true --reject-limit " + LOW + " --server-jvm '" + DEFAULT_SERVER_JVM + "' --flood-server-jvm '"
                     + DEFAULT_FLOOD_SERVER_JVM + "' ({setup} in a JVM option becomes the setup's name, e.g. for a"
                     + " JFR file per setup)";
         }
@@ -276,7 +281,7 @@ public final class SideBySideBenchmark {
                             + " bare-Jetty runs (order rotated each round);"
                             + " per-address limit"
                             + " %d/s; 9 of every 10 requests carry the flooding address, 1 in 10 one of 1,000 others.%n%n",
-                    o.rejectRounds, o.warmupMillis / 1e3, o.rejectMillis / 1e3, LOW));
+                    o.rejectRounds, o.warmupMillis / 1e3, o.rejectMillis / 1e3, o.rejectLimit));
             md.append(rejectionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("rejection-heavy (90 % over the limit): answers/s ÷ bare Jetty", bars(r, true)));
         }
@@ -298,10 +303,10 @@ public final class SideBySideBenchmark {
     // the setups
 
     /**
-     * Starts one setup. {@code low} selects the rejection/flood limits (100/s per address, addresses taken from
-     * {@code X-Forwarded-For}) instead of the admission run's limits that never reject.
+     * Starts one setup. {@code low} selects the rejection/flood limits ({@code lowLimit}/s per address, addresses
+     * taken from {@code X-Forwarded-For}) instead of the admission run's limits that never reject.
      */
-    static Loopback.Started start(Setup setup, boolean low) throws Exception {
+    static Loopback.Started start(Setup setup, boolean low, int lowLimit) throws Exception {
         // Filters other than Seawall only see getRemoteAddr(): behind a proxy their users let Jetty's
         // ForwardedRequestCustomizer rewrite it. Seawall reads X-Forwarded-For itself, from trusted peers only.
         boolean forwarded = low && !setup.seawall() && setup != Setup.BARE;
@@ -312,8 +317,8 @@ public final class SideBySideBenchmark {
                 case BARE -> {
                 }
                 case SEAWALL_IP, SEAWALL_IP_NO_HEADERS -> add(context, seawall(low, setup == Setup.SEAWALL_IP_NO_HEADERS,
-                        "- {by: ip, limit: %s}".formatted(low ? LOW + "/1s" : HIGH + "/1s"), ""), types);
-                case SEAWALL_IP_MINUTE -> add(context, seawall(low, false, "- {by: ip, limit: %d/1m}".formatted(LOW * 60),
+                        "- {by: ip, limit: %s}".formatted(low ? lowLimit + "/1s" : HIGH + "/1s"), ""), types);
+                case SEAWALL_IP_MINUTE -> add(context, seawall(low, false, "- {by: ip, limit: %d/1m}".formatted(lowLimit * 60),
                         ""), types);
                 case SEAWALL_FULL -> {
                     add(context, new BenchAuthFilter(), types);
@@ -321,7 +326,7 @@ public final class SideBySideBenchmark {
                             - {by: ip, limit: %s}
                                   - {by: api-key, limit: %d/1s}
                                   - {by: user, attribute: bench.user, limit: %d/1s}
-                                  - {by: tenant, limit: %d/1s}""".formatted(low ? LOW + "/1s" : HIGH + "/1s", HIGH,
+                                  - {by: tenant, limit: %d/1s}""".formatted(low ? lowLimit + "/1s" : HIGH + "/1s", HIGH,
                             HIGH, HIGH);
                     add(context, seawall(low, false, limits, """
                                 throttle: {max-concurrent: 64, queue: 64, max-wait: 1s}
@@ -336,7 +341,7 @@ public final class SideBySideBenchmark {
                 case DOS, DOS_QOS -> {
                     FilterHolder dos = new FilterHolder(new org.eclipse.jetty.ee10.servlets.DoSFilter());
                     dos.setAsyncSupported(true);
-                    dos.setInitParameter("maxRequestsPerSec", Integer.toString(low ? LOW : DOS_HIGH));
+                    dos.setInitParameter("maxRequestsPerSec", Integer.toString(low ? lowLimit : DOS_HIGH));
                     dos.setInitParameter("delayMs", "-1"); // reject at once, like every other setup here
                     dos.setInitParameter("tooManyCode", "429");
                     context.addFilter(dos, "/*", types);
@@ -352,11 +357,11 @@ public final class SideBySideBenchmark {
                     FilterHolder t = new FilterHolder(new org.apache.catalina.filters.RateLimitFilter());
                     t.setAsyncSupported(true);
                     t.setInitParameter("bucketDuration", "1");
-                    t.setInitParameter("bucketRequests", Long.toString(low ? LOW : HIGH));
+                    t.setInitParameter("bucketRequests", Long.toString(low ? lowLimit : HIGH));
                     t.setInitParameter("statusCode", "429");
                     context.addFilter(t, "/*", types);
                 }
-                case BUCKET4J -> add(context, new HandRolledBucket4jFilter(low ? LOW : HIGH, Duration.ofSeconds(1)),
+                case BUCKET4J -> add(context, new HandRolledBucket4jFilter(low ? lowLimit : HIGH, Duration.ofSeconds(1)),
                         types);
                 default -> throw new IllegalArgumentException(setup.label);
             }
@@ -644,7 +649,7 @@ public final class SideBySideBenchmark {
                         + " `X-Forwarded-For` from a trusted proxy (127.0.0.1), cycled in order; per-address limit %d/s"
                         + " (`seawall-ip-per-minute`: %d/1m); %d slices of %.0f s per setup; heap = used heap after a"
                         + " full GC in the server's JVM minus the same figure right after its server started.%n%n",
-                o.floodKeys, LOW, LOW * 60,
+                o.floodKeys, o.rejectLimit, o.rejectLimit * 60,
                 slices, o.floodSliceMillis / 1e3));
         sb.append("| setup | req/s (whole run) | ratio to bare | p50 µs | p99 µs | rejected | heap after each slice (MiB) |"
                 + " plateau (last slice, MiB) |\n|---|---|---|---|---|---|---|---|\n");

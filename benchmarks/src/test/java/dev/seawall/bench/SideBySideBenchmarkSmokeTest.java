@@ -18,8 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SideBySideBenchmarkSmokeTest {
 
+    /**
+     * The rejection run's per-address limit here: 9 in 10 requests come from one address, so that address is over its
+     * limit as soon as a round sends more than a few dozen requests. With the real run's 100/s a slow or loaded machine
+     * that manages only a few hundred requests in a quarter-second round (and a fixed-window limiter whose window
+     * turns over inside it) could admit as many as it rejects.
+     */
+    private static final String TINY_LIMIT = "3";
+
     private static SideBySideBenchmark.Options tiny(Path out) {
-        return SideBySideBenchmark.Options.parse(new String[] {"--rounds", "1", "--round-seconds", "0.25",
+        return SideBySideBenchmark.Options.parse(new String[] {"--reject-limit", TINY_LIMIT,
+                "--rounds", "1", "--round-seconds", "0.25",
                 "--reject-rounds", "1", "--reject-seconds", "0.25", "--warmup-seconds", "0.1", "--connections", "2",
                 "--flood-seconds", "0.5", "--flood-slice-seconds", "0.25", "--flood-keys", "1000",
                 "--server-jvm", "-Xms64m -Xmx256m -XX:TieredStopAtLevel=1", "--out", out.toString()});
@@ -60,6 +69,13 @@ class SideBySideBenchmarkSmokeTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
                         new String[] {"--fork", "yes"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--fork takes true or false");
+    }
+
+    @Test
+    void refusesARejectLimitBelowOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
+                        new String[] {"--reject-limit", "0"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--reject-limit");
     }
 
     @Test
