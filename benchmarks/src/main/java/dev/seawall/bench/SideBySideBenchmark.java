@@ -242,8 +242,8 @@ public final class SideBySideBenchmark {
                     + " --warmup-seconds 10 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
                     + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
                     + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results"
-                    + " --fork true --reject-limit " + LOW + " --server-jvm '" + DEFAULT_SERVER_JVM + "' --flood-server-jvm '"
-                    + DEFAULT_FLOOD_SERVER_JVM + "' ({setup} in a JVM option becomes the setup's name, e.g. for a"
+                    + " --fork true --reject-limit " + LOW + " --server-jvm '" + DEFAULT_SERVER_JVM
+                    + "' --flood-server-jvm '" + DEFAULT_FLOOD_SERVER_JVM + "' ({setup} in a JVM option becomes the setup's name, e.g. for a"
                     + " JFR file per setup)";
         }
     }
@@ -310,6 +310,7 @@ public final class SideBySideBenchmark {
         // Filters other than Seawall only see getRemoteAddr(): behind a proxy their users let Jetty's
         // ForwardedRequestCustomizer rewrite it. Seawall reads X-Forwarded-For itself, from trusted peers only.
         boolean forwarded = low && !setup.seawall() && setup != Setup.BARE;
+        long perAddress = low ? lowLimit : HIGH; // per second; DoSFilter alone needs a smaller "high"
         return Loopback.start(64, forwarded, context -> {
             context.addServlet(new ServletHolder(new Loopback.TinyServlet()), "/*");
             EnumSet<DispatcherType> types = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC);
@@ -317,17 +318,16 @@ public final class SideBySideBenchmark {
                 case BARE -> {
                 }
                 case SEAWALL_IP, SEAWALL_IP_NO_HEADERS -> add(context, seawall(low, setup == Setup.SEAWALL_IP_NO_HEADERS,
-                        "- {by: ip, limit: %s}".formatted(low ? lowLimit + "/1s" : HIGH + "/1s"), ""), types);
-                case SEAWALL_IP_MINUTE -> add(context, seawall(low, false, "- {by: ip, limit: %d/1m}".formatted(lowLimit * 60),
-                        ""), types);
+                        "- {by: ip, limit: %d/1s}".formatted(perAddress), ""), types);
+                case SEAWALL_IP_MINUTE -> add(context, seawall(low, false,
+                        "- {by: ip, limit: %d/1m}".formatted(lowLimit * 60), ""), types);
                 case SEAWALL_FULL -> {
                     add(context, new BenchAuthFilter(), types);
                     String limits = """
-                            - {by: ip, limit: %s}
+                            - {by: ip, limit: %d/1s}
                                   - {by: api-key, limit: %d/1s}
                                   - {by: user, attribute: bench.user, limit: %d/1s}
-                                  - {by: tenant, limit: %d/1s}""".formatted(low ? lowLimit + "/1s" : HIGH + "/1s", HIGH,
-                            HIGH, HIGH);
+                                  - {by: tenant, limit: %d/1s}""".formatted(perAddress, HIGH, HIGH, HIGH);
                     add(context, seawall(low, false, limits, """
                                 throttle: {max-concurrent: 64, queue: 64, max-wait: 1s}
                                 circuit-breaker: {failure-rate: 50, minimum-calls: 20, window: 100, open-for: 30s}
@@ -357,12 +357,11 @@ public final class SideBySideBenchmark {
                     FilterHolder t = new FilterHolder(new org.apache.catalina.filters.RateLimitFilter());
                     t.setAsyncSupported(true);
                     t.setInitParameter("bucketDuration", "1");
-                    t.setInitParameter("bucketRequests", Long.toString(low ? lowLimit : HIGH));
+                    t.setInitParameter("bucketRequests", Long.toString(perAddress));
                     t.setInitParameter("statusCode", "429");
                     context.addFilter(t, "/*", types);
                 }
-                case BUCKET4J -> add(context, new HandRolledBucket4jFilter(low ? lowLimit : HIGH, Duration.ofSeconds(1)),
-                        types);
+                case BUCKET4J -> add(context, new HandRolledBucket4jFilter(perAddress, Duration.ofSeconds(1)), types);
                 default -> throw new IllegalArgumentException(setup.label);
             }
             return context;

@@ -75,7 +75,8 @@ class SideBySideBenchmarkSmokeTest {
     void refusesARejectLimitBelowOne() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
                         new String[] {"--reject-limit", "0"}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--reject-limit");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--reject-limit is requests per second")
+                .hasMessageEndingWith("at least 1, not 0");
     }
 
     @Test
