@@ -14,7 +14,9 @@ import java.util.Map;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The circuit breaker on a real Jetty: 5xx and exceptions open it, then the application is not called. */
+/**
+ * The circuit breaker on a real servlet container: 5xx and exceptions open it, then the application is not called.
+ */
 class CircuitBreakerEndToEndTest {
 
     private static BreakerStage breakerOf(SeawallFilter f, String policy) {

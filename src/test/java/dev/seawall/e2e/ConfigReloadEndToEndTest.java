@@ -21,7 +21,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Configuration reload on a real Jetty: the file watched, the admin action, state kept, bad versions refused. */
+/**
+ * Configuration reload on a real servlet container: the file watched, the admin action, state kept, bad versions
+ * refused.
+ */
 class ConfigReloadEndToEndTest {
 
     private static final String TOKEN = "reload-test-token-0123456789";

@@ -19,7 +19,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Secure fallbacks on a real Jetty: last-good copies per caller, static answers, no secret ever shown. */
+/** Secure fallbacks on a real servlet container: last-good copies per caller, static answers, no secret ever shown. */
 class FallbackEndToEndTest {
 
     private static final String STATIC = "{\"items\":[],\"degraded\":true}";

@@ -91,7 +91,7 @@ class FaultEndToEndTest {
     @Test
     void everyPermitIsSettledNoThreadIsLeftAndNothingLeaksUnderMixedFaults() throws Exception {
         int seawallThreadsBefore = seawallThreads();
-        int busyBefore = server.busyThreads(); // the acceptor and the selector run as pool jobs
+        int busyBefore = server.busyThreads(); // on Jetty the acceptor and the selector run as pool jobs
         String[] behaviours = {"throw", "hang", "half", "flush", "slow", "ok", "ok", "slow"};
         ExecutorService pool = Executors.newFixedThreadPool(12);
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();

@@ -12,14 +12,15 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hostile input on a real Jetty, over raw sockets: spoofed and malformed forwarding headers, header injection,
- * thousands of hops and header lines, IPv6 spellings of one address, odd bytes in API keys and tenant ids, and
- * path tricks. Never a 5xx, never a key the attacker chose, and a request always meets the policy of the path the
+ * Hostile input on a real servlet container, over raw sockets: spoofed and malformed forwarding headers, header
+ * injection, thousands of hops and header lines, IPv6 spellings of one address, odd bytes in API keys and tenant ids,
+ * and path tricks. Never a 5xx, never a key the attacker chose, and a request always meets the policy of the path the
  * container routes it to.
  */
 class HostileInputEndToEndTest {
@@ -144,7 +145,12 @@ class HostileInputEndToEndTest {
             }
             lines.add("X-Forwarded-For: " + client);
             RawHttp.Answer a = RawHttp.get(proxied.port(), "/strict/x", lines.toArray(String[]::new));
-            assertThat(a.status()).isIn(200, 429, 431);
+            // the container may refuse 301 header lines itself (Tomcat allows 100, Undertow 200) before any filter
+            assertThat(a.status()).isIn(200, 429, TestServer.headerLimitStatus());
+            if (a.status() == TestServer.headerLimitStatus()) {
+                assertThat(Objects.toString(a.header("Content-Type"), "")).as("the container's refusal")
+                        .doesNotStartWith("application/problem");
+            }
             admitted += a.status() == 200 ? 1 : 0;
         }
         assertThat(admitted).isLessThanOrEqualTo(3);

@@ -40,10 +40,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * SeawallFeature on Jersey inside a real Jetty: every annotation, method-over-class and YAML-over-annotation
- * precedence, permits settled when resources throw, async resources waiting in a throttle queue without a
- * thread, deadlines answered for sync and async methods, start-up failures for bad annotations, and the rule for
- * a SeawallFilter and a SeawallFeature installed together.
+ * SeawallFeature on Jersey inside a real servlet container: every annotation, method-over-class and
+ * YAML-over-annotation precedence, permits settled when resources throw, async resources waiting in a throttle queue
+ * without a thread, deadlines answered for sync and async methods, start-up failures for bad annotations, and the
+ * rule for a SeawallFilter and a SeawallFeature installed together.
  */
 class JaxrsFeatureEndToEndTest {
 
@@ -679,6 +679,7 @@ class JaxrsFeatureEndToEndTest {
     }
 
     @Test
+    @ContainerIndependent
     void invalidAnnotationsFailStartUpNamingTheMethodAndAttribute() {
         assertThatThrownBy(() -> new ApplicationHandler(new ResourceConfig(BadLimit.class).register(feature())))
                 .satisfies(e -> assertThat(rootMessage(e))

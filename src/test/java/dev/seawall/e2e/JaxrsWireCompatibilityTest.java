@@ -121,6 +121,7 @@ class JaxrsWireCompatibilityTest {
     }
 
     @Test
+    @ContainerIndependent
     void theFeatureWorksOnJerseysStandaloneGrizzlyContainer() throws Exception {
         ResourceConfig app = new ResourceConfig(Annotated.class)
                 .register(new SeawallFeature().meterRegistry(new SimpleMeterRegistry()));

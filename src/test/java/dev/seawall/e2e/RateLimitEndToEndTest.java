@@ -12,7 +12,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * SeawallFilter registered in a real {@code WEB-INF/web.xml} on Jetty 12, configured by
+ * SeawallFilter registered in a real {@code WEB-INF/web.xml} on a real servlet container, configured by
  * {@code /WEB-INF/seawall.yaml}; the client connects from 127.0.0.1, which that file trusts as a proxy, so
  * {@code X-Forwarded-For} chooses distinct clients per test.
  */
@@ -96,8 +96,13 @@ class RateLimitEndToEndTest {
                 "unknown", "_hidden", "a".repeat(6000), "1.1.1.1, " + "2.2.2.2, ".repeat(2000) + "x"};
         for (String h : hostile) {
             Response r = get("/ip/garbage", h);
-            // 431: Jetty itself refuses headers over its 8 KB limit before any filter runs
-            assertThat(r.statusCode()).as(h.length() > 40 ? h.substring(0, 40) : h).isIn(200, 429, 431);
+            // the container itself refuses headers over its limit (8 KB on Jetty and Tomcat) before any filter runs
+            String label = h.length() > 40 ? h.substring(0, 40) : h;
+            assertThat(r.statusCode()).as(label).isIn(200, 429, TestServer.headerLimitStatus());
+            if (r.statusCode() == TestServer.headerLimitStatus()) {
+                assertThat(r.contentType()).as(label + ": the container's refusal")
+                        .doesNotStartWith("application/problem");
+            }
         }
         // all of those fall back to the trusted proxy itself (127.0.0.1): one shared bucket, now exhausted
         assertThat(get("/ip/garbage", "not-an-ip").statusCode()).isEqualTo(429);
@@ -197,7 +202,7 @@ class RateLimitEndToEndTest {
         for (int i = 0; i < 3; i++) {
             assertThat(get("/ip/a", client).statusCode()).isEqualTo(200);
         }
-        // each of these is routed by Jetty to /ip/a, so each must meet the exhausted limit
+        // each of these is routed by the container to /ip/a, so each must meet the exhausted limit
         for (String p : new String[] {"/ip/./a", "/x/../ip/a", "/ip/a;jsessionid=123", "/ip/%61"}) {
             Response r = get(p, client);
             assertThat(r.statusCode()).as(p).isIn(429, 400);

@@ -138,6 +138,7 @@ class RegistrationEndToEndTest {
     }
 
     @Test
+    @ContainerIndependent
     void invalidConfigurationFailsStartUpNamingFileLineAndKey() {
         String yaml = """
                 policies:
@@ -155,6 +156,7 @@ class RegistrationEndToEndTest {
     }
 
     @Test
+    @ContainerIndependent
     void aFallbackHandlerThatCannotBeUsedFailsStartUpNamingTheClass() {
         String yaml = """
                 policies:
@@ -177,6 +179,7 @@ class RegistrationEndToEndTest {
     }
 
     @Test
+    @ContainerIndependent
     void missingConfigurationFailsStartUpWithAClearMessage() {
         assertThatThrownBy(() -> new SeawallFilter().init(null))
                 .isInstanceOf(ServletException.class)

@@ -25,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Two Jetty nodes sharing one real Redis: one budget per key across both, and Redis stopped and restarted in the
- * middle of a load run without a single 5xx.
+ * Two servlet container nodes sharing one real Redis: one budget per key across both, and Redis stopped and
+ * restarted in the middle of a load run without a single 5xx.
  */
 class SharedRedisEndToEndTest {
 

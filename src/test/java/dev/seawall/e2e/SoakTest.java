@@ -81,7 +81,8 @@ class SoakTest {
     private static long ownThreads() {
         return Arrays.stream(ManagementFactory.getThreadMXBean().dumpAllThreads(false, false))
                 .map(t -> t.getThreadName())
-                .filter(n -> !n.startsWith("qtp") && !n.startsWith("soak-") && !n.startsWith("HttpClient"))
+                .filter(n -> !n.startsWith(TestServer.POOL_THREADS) && !n.startsWith("soak-")
+                        && !n.startsWith("HttpClient"))
                 .count();
     }
 

@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The throttle on a real Jetty: queued requests hold no thread, exact admission counts, expiry, disconnects. */
+/**
+ * The throttle on a real servlet container: queued requests hold no thread, exact admission counts, expiry,
+ * disconnects.
+ */
 class ThrottleEndToEndTest {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -11,7 +11,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Request timeouts on a real Jetty: the client is answered at the deadline whatever the handler does. */
+/** Request timeouts on a real servlet container: the client is answered at the deadline whatever the handler does. */
 class TimeoutEndToEndTest {
 
     private static SeawallFilter filter(String yaml) {

@@ -20,6 +20,7 @@ import org.glassfish.jersey.server.ResourceConfig;
 public class RatesApplication extends ResourceConfig {
 
     /** @param context injected by Jersey's servlet container: where DemoServer left the meter registry */
+    @SuppressWarnings("this-escape") // ResourceConfig is configured in its subclass's constructor, as Jersey documents
     public RatesApplication(@Context ServletContext context) {
         register(ExchangeRates.class);
         SeawallFeature seawall = new SeawallFeature();

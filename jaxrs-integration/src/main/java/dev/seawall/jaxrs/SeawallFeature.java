@@ -14,9 +14,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 import org.glassfish.jersey.InjectionManagerProvider;
-import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.internal.inject.InjectionManager;
-import org.glassfish.jersey.server.spi.internal.ResourceMethodInvocationHandlerProvider;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -122,13 +120,8 @@ public final class SeawallFeature implements Feature {
         runtime.origin(new Origin(injection, remoteAddress));
         ParkedInvocations parking = new ParkedInvocations(runtime, injection);
         runtime.parking(parking);
-        // not a JAX-RS provider contract: Jersey only takes it as a binding in its injection manager
-        context.register(new AbstractBinder() {
-            @Override
-            protected void configure() {
-                bind(parking).to(ResourceMethodInvocationHandlerProvider.class);
-            }
-        });
+        // not a JAX-RS provider contract: Jersey only takes it as a binding (made differently by Jersey 3 and 4)
+        context.register(ParkingBinder.forThisJersey(parking));
         context.register(new Guards(runtime));
         context.register(new Settlement(runtime));
         return true;

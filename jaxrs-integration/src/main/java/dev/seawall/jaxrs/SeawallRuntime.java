@@ -65,7 +65,6 @@ final class SeawallRuntime implements AutoCloseable {
         this.annotations = new AnnotationPolicies(engine == null ? null : engine.config(), context);
     }
 
-    /** @return the YAML engine in service (one volatile read), or null */
     /** Records a method's annotation policy for status pages (once per method, at deployment). */
     void annotated(Policy p) {
         annotatedPolicies.add(p);

@@ -239,6 +239,11 @@ final class ResponseContext implements BufferedResponse.Owner {
             t.answered();
             try {
                 answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(), true);
+                // Jetty and Tomcat 11 end the exchange once the declared Content-Length is written; Tomcat 10.1 and
+                // Undertow keep the whole answer in their own buffer until the request's dispatch returns (the handler
+                // may ignore interrupts for seconds). Flushing sends it now on every container; still under the gate's
+                // monitor, so the application's thread cannot finish the response meanwhile.
+                real.flushBuffer();
             } catch (IOException | RuntimeException e) {
                 // the client is gone or the container refused; the application's output is discarded either way
                 LOG.debug("Seawall: the timeout answer could not be written", e);

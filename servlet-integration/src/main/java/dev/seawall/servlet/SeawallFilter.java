@@ -67,6 +67,8 @@ public class SeawallFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(SeawallFilter.class);
 
     private final Builder settings;
+    // PolicyRunner reads only the owner's class (its name and loader), never its state: the early 'this' is harmless
+    @SuppressWarnings("this-escape")
     private final PolicyRunner runner = new PolicyRunner(this);
     private volatile LiveSeawall live;
     private final Seawall given;
