@@ -89,35 +89,43 @@ class ContainerBehaviourEndToEndTest {
         GatedServlet app = new GatedServlet();
         SeawallFilter filter = filter();
         try (TestServer server = TestServer.programmatic(filter, app, 50)) {
-            ThrottleStage throttle = throttleOf(filter);
-            CompletableFuture<HttpResponse<String>> holder = send(server.uri() + "/slow/holder");
-            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
-            CompletableFuture<HttpResponse<String>> queued = send(server.uri() + "/slow/queued");
-            await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
-            try (KeepAlive conn = new KeepAlive(server.port())) {
-                assertThat(conn.get("/fast/warm").status()).isEqualTo(200);
-                KeepAlive.Answer full = conn.get("/slow/overflow");
-                assertThat(full.status()).as("queue full").isEqualTo(503);
-                assertThat(full.body()).contains("/temporary-reduced-capacity");
-                assertConnection(conn, full);
+            try {
+                throttleAndBreaker(server, filter, app);
+            } finally {
+                app.gate.countDown(); // a failed assertion must not leave requests holding the server for a minute
             }
-            app.gate.countDown();
-            assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            assertThat(queued.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
 
-            try (KeepAlive conn = new KeepAlive(server.port())) {
-                conn.get("/error/1");
-                KeepAlive second = conn.reopenIfClosed();
-                second.get("/error/2");
-                try (KeepAlive open = new KeepAlive(server.port())) {
-                    assertThat(open.get("/fast/warm").status()).isEqualTo(200);
-                    KeepAlive.Answer breakerOpen = open.get("/error/3");
-                    assertThat(breakerOpen.status()).as("breaker open").isEqualTo(503);
-                    assertThat(breakerOpen.body()).contains("/service-unavailable");
-                    assertConnection(open, breakerOpen);
-                }
-                second.close();
+    private void throttleAndBreaker(TestServer server, SeawallFilter filter, GatedServlet app) throws Exception {
+        ThrottleStage throttle = throttleOf(filter);
+        CompletableFuture<HttpResponse<String>> holder = send(server.uri() + "/slow/holder");
+        await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 1);
+        CompletableFuture<HttpResponse<String>> queued = send(server.uri() + "/slow/queued");
+        await().atMost(Duration.ofSeconds(10)).until(() -> throttle.queued() == 1);
+        try (KeepAlive conn = new KeepAlive(server.port())) {
+            assertThat(conn.get("/fast/warm").status()).isEqualTo(200);
+            KeepAlive.Answer full = conn.get("/slow/overflow");
+            assertThat(full.status()).as("queue full").isEqualTo(503);
+            assertThat(full.body()).contains("/temporary-reduced-capacity");
+            assertConnection(conn, full);
+        }
+        app.gate.countDown();
+        assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(queued.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+
+        try (KeepAlive conn = new KeepAlive(server.port())) {
+            conn.get("/error/1");
+            KeepAlive second = conn.reopenIfClosed();
+            second.get("/error/2");
+            try (KeepAlive open = new KeepAlive(server.port())) {
+                assertThat(open.get("/fast/warm").status()).isEqualTo(200);
+                KeepAlive.Answer breakerOpen = open.get("/error/3");
+                assertThat(breakerOpen.status()).as("breaker open").isEqualTo(503);
+                assertThat(breakerOpen.body()).contains("/service-unavailable");
+                assertConnection(open, breakerOpen);
             }
+            second.close();
         }
     }
 
@@ -160,8 +168,9 @@ class ContainerBehaviourEndToEndTest {
                     .isEqualToIgnoringCase("close");
             assertThat(conn.stillOpen()).as("the connection after a %d", answer.status()).isFalse();
         } else {
+            // Undertow says so (keep-alive), the others leave it to HTTP/1.1's default
             assertThat(answer.header("Connection")).as("%s keeps the connection after %d", TestServer.container(),
-                    answer.status()).isNull();
+                    answer.status()).isIn(null, "keep-alive");
             assertThat(conn.get("/fast/after").status()).as("the same connection answers again").isEqualTo(200);
         }
     }

@@ -82,8 +82,17 @@ class FallbackEndToEndTest {
             assertFallback(given().baseUri(server.uri()).auth().preemptive().basic("bob", "bob-pw").get("/user/me"));
             Response aliceAgain = given().baseUri(server.uri()).auth().preemptive().basic("alice", "alice-pw")
                     .get("/user/me");
-            assertThat(aliceAgain.header("X-Data-Source")).isEqualTo("cache");
-            assertThat(aliceAgain.asString()).endsWith("for alice");
+            if (TestServer.container() == dev.seawall.e2e.container.ContainerKind.JETTY) {
+                assertThat(aliceAgain.header("X-Data-Source")).isEqualTo("cache");
+                assertThat(aliceAgain.asString()).endsWith("for alice");
+            } else {
+                // Tomcat's authenticator (disableProxyCaching) and Undertow (disableCachingForSecuredPages) mark every
+                // response under a security constraint uncacheable by default ("private", or "no-store"): Seawall
+                // honours that and keeps no copy (docs/containers.md says how to turn the containers' default off)
+                assertThat(alice.header("Cache-Control")).as("%s's default on secured pages", TestServer.container())
+                        .containsAnyOf("private", "no-store");
+                assertFallback(aliceAgain);
+            }
             // never stored: private and cookie-setting responses
             assertFallback(as(server, "k1").get("/private/p"));
             assertFallback(as(server, "k1").get("/cookie/c"));

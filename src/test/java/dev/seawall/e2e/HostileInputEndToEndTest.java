@@ -208,12 +208,14 @@ class HostileInputEndToEndTest {
             if (a.status() != 200) {
                 continue; // the container refused it: nothing reached the application
             }
-            String routed = a.header("X-Routed");
+            // where the container routed it, as a framework behind the servlet may see it: Undertow hands an encoded
+            // slash on undecoded ("/admin%2fx"), which Jersey would route to /admin/x
+            String routed = a.header("X-Routed").replace("%2f", "/").replace("%2F", "/");
             String policy = a.header("RateLimit-Policy");
-            if (routed.startsWith("/admin")) {
+            if (routed.equals("/admin") || routed.startsWith("/admin/")) {
                 routedToAdmin++;
                 assertThat(policy).as(t + " routed to " + routed).startsWith("\"admin-ip\";");
-            } else if (routed.startsWith("/api")) {
+            } else if (routed.equals("/api") || routed.startsWith("/api/")) {
                 assertThat(policy).as(t + " routed to " + routed).startsWith("\"api-ip\";");
             } else {
                 assertThat(policy).as(t + " routed to " + routed).isNull();

@@ -215,7 +215,8 @@ class ThrottleEndToEndTest {
             assertThat(running.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             HttpResponse<String> third = send(server.uri() + "/slow/3").get(20, TimeUnit.SECONDS);
             assertThat(third.statusCode()).as("the refused request's token was given back").isEqualTo(200);
-            assertThat(third.headers().firstValue("RateLimit")).hasValue("\"ip\";r=0;t=3600");
+            // t counts down whole seconds from the first request: a slow machine may cross one second boundary
+            assertThat(third.headers().firstValue("RateLimit").orElseThrow()).matches("\"ip\";r=0;t=(3599|3600)");
             assertThat(app.entered.get()).isEqualTo(2);
         }
     }

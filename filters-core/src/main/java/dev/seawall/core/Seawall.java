@@ -64,15 +64,17 @@ public final class Seawall implements AutoCloseable {
         this.clock = clock;
         this.source = source;
         this.config = config;
-        boolean timeouts = policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null);
-        this.ownsDeadlines = deadlines == null && timeouts;
-        this.deadlines = deadlines != null ? deadlines : timeouts ? DeadlineTimer.start(clock) : null;
+        // request deadlines, and the end of throttle waits at max-wait (adapters ask the queue then)
+        boolean timed = policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null
+                || p.chain().stage(StageKind.THROTTLE) != null);
+        this.ownsDeadlines = deadlines == null && timed;
+        this.deadlines = deadlines != null ? deadlines : timed ? DeadlineTimer.start(clock) : null;
         this.context = context;
         this.programmatic = List.copyOf(programmatic);
         this.ownsStore = ownsStore;
     }
 
-    /** @return the timer firing request deadlines; null when no policy has a timeout */
+    /** @return the timer firing request deadlines and throttle waits' ends; null when no policy has either stage */
     public DeadlineTimer deadlines() {
         return deadlines;
     }

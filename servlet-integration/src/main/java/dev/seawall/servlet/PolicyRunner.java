@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Waiting (throttle queue): the request is suspended with {@code startAsync()} and holds no container
  * thread. When its turn comes (or its wait expires) the deciding thread calls {@code AsyncContext.dispatch()},
  * and the walk resumes in the ASYNC dispatch — so the filter must be mapped for the {@code ASYNC}
- * dispatcher as well as {@code REQUEST}. The container's async timeout, set just past the wait's deadline,
- * expires a wait nobody decided. Where async is unavailable (a filter or servlet in the chain is not
+ * dispatcher as well as {@code REQUEST}. Seawall's deadline timer ends a wait nobody decided at its max-wait; the
+ * container's async timeout, set just past it, is the backstop. Where async is unavailable (a filter or servlet in the chain is not
  * async-supported), the request thread waits, bounded by max-wait, and a WARN says why, once.
  */
 final class PolicyRunner {
@@ -70,7 +70,7 @@ final class PolicyRunner {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** The one reader of {@link Policy#APPLIED_ATTRIBUTE}: while it cannot be loaded, nobody needs the mark. */
     static final String FEATURE_CLASS = "dev.seawall.jaxrs.SeawallFeature";
-    /** The container's async timeout fires this long after the wait's deadline, so the queue decides first. */
+    /** The container's async timeout fires this long after the wait's deadline, so Seawall's timer decides first. */
     private static final long TIMEOUT_MARGIN_MS = 250;
 
     /** Set on a request only while it waits in a queue: the exchange its ASYNC dispatch resumes. */
@@ -412,6 +412,15 @@ final class PolicyRunner {
             HandBack handBack = new HandBack(async, exchange);
             async.addListener(new WaitListener(engine, exchange, handBack));
             deferral.onDecided(handBack);
+            DeadlineTimer timer = engine.deadlines(); // started by every engine with a throttle
+            if (timer != null && deferral.outcome() == null) {
+                // The queue decides an expired wait only when asked: Seawall's own timer asks at max-wait, so the 503
+                // goes out on time on every container (Tomcat looks at async timeouts about once a second, Jetty's
+                // fires only after the margin). The container's async timeout just after it stays the backstop. A
+                // timer that fires after another thread decided the wait finds nothing to do.
+                handBack.expiry = timer.schedule(deferral.deadlineNanos(),
+                        () -> deferral.endAt(engine.clock().nanoTime()));
+            }
             return;
         }
         if (warnedBlocking.compareAndSet(false, true)) {
@@ -484,6 +493,8 @@ final class PolicyRunner {
         private final Exchange exchange;
         private final AtomicBoolean taken = new AtomicBoolean();
         private final CountDownLatch done = new CountDownLatch(1);
+        /** Seawall's timer that ends the wait at max-wait; cancelled once the wait is decided. */
+        volatile DeadlineTimer.Handle expiry;
 
         HandBack(AsyncContext async, Exchange exchange) {
             this.async = async;
@@ -494,6 +505,10 @@ final class PolicyRunner {
         public void run() {
             if (!taken.compareAndSet(false, true)) {
                 return;
+            }
+            DeadlineTimer.Handle timer = expiry;
+            if (timer != null) {
+                timer.cancel();
             }
             try {
                 if (exchange.abandoned()) {

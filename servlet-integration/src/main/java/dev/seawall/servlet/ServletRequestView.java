@@ -43,10 +43,40 @@ final class ServletRequestView implements RequestView {
     static String pathOf(HttpServletRequest request) {
         String servletPath = request.getServletPath();
         String pathInfo = request.getPathInfo();
+        String path;
         if (servletPath == null || servletPath.isEmpty()) {
-            return pathInfo == null || pathInfo.isEmpty() ? "/" : pathInfo;
+            path = pathInfo == null || pathInfo.isEmpty() ? "/" : pathInfo;
+        } else {
+            path = pathInfo == null ? servletPath : servletPath + pathInfo;
         }
-        return pathInfo == null ? servletPath : servletPath + pathInfo;
+        return decodeSlashes(path);
+    }
+
+    /**
+     * Jetty and Tomcat refuse a path with an encoded slash ({@code %2F}) with 400, but Undertow hands it on undecoded
+     * ({@code /admin%2fx}), and a framework behind the servlet may decode it and route the request to
+     * {@code /admin/x} (Jersey matches decoded paths). So policies are chosen on the path with encoded slashes decoded:
+     * encoding a slash never escapes a policy. Only the path Seawall matches changes; the request goes on untouched.
+     *
+     * @return {@code path}, itself when it holds no {@code %2F} (the usual case: one scan, no allocation)
+     */
+    static String decodeSlashes(String path) {
+        int i = path.indexOf('%');
+        if (i < 0) {
+            return path;
+        }
+        StringBuilder out = null;
+        int copied = 0;
+        for (; i >= 0 && i + 2 < path.length(); i = path.indexOf('%', i + 1)) {
+            if (path.charAt(i + 1) == '2' && (path.charAt(i + 2) == 'f' || path.charAt(i + 2) == 'F')) {
+                if (out == null) {
+                    out = new StringBuilder(path.length());
+                }
+                out.append(path, copied, i).append('/');
+                copied = i + 3;
+            }
+        }
+        return out == null ? path : out.append(path, copied, path.length()).toString();
     }
 
     @Override
