@@ -58,6 +58,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private String errorMessage;
     private long contentLength = -1;
     private boolean closed;
+    private boolean cookieAdded;
 
     /**
      * @param limit        bytes held back before the response streams (at least 1)
@@ -165,6 +166,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         buf = null;
         len = 0;
         errorStatus = 0;
+        cookieAdded = false;
         closed = true;
         if (!real.isCommitted()) {
             real.reset();
@@ -287,6 +289,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         len = 0;
         contentLength = -1;
         errorStatus = 0;
+        cookieAdded = false; // reset() clears the cookies too
         writer = null;
         stream = null;
     }
@@ -436,8 +439,17 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         synchronized (gate) {
             if (open()) {
                 real.addCookie(cookie);
+                cookieAdded = true;
             }
         }
+    }
+
+    /**
+     * @return whether the application added a cookie: Undertow lists such cookies among the response's headers only
+     *         when it commits, so {@code Set-Cookie} may be missing from {@code getHeaderNames()} before
+     */
+    boolean cookieAdded() {
+        return cookieAdded;
     }
 
     @Override

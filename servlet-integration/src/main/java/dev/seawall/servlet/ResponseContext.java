@@ -387,11 +387,18 @@ final class ResponseContext implements BufferedResponse.Owner {
         }
         List<Rejection.Header> headers = new ArrayList<>();
         boolean contentType = false;
+        boolean setCookie = false;
         for (String name : real.getHeaderNames()) {
             contentType |= name.equalsIgnoreCase("Content-Type");
+            setCookie |= name.equalsIgnoreCase("Set-Cookie");
             for (String v : real.getHeaders(name)) {
                 headers.add(new Rejection.Header(name, v));
             }
+        }
+        if (!setCookie && response.cookieAdded()) {
+            // Undertow lists cookies among the headers only once the response is committed; the stale cache must
+            // still see that this answer sets one (it never stores such an answer). The value is never replayed.
+            headers.add(new Rejection.Header("Set-Cookie", "(added with addCookie)"));
         }
         String type = real.getContentType();
         if (!contentType && type != null) {
