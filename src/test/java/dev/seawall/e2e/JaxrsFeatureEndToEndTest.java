@@ -375,6 +375,7 @@ class JaxrsFeatureEndToEndTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // 8 threads: one acceptor, one selector, at most six for requests; eleven requests will be queued
         TestServer server = startParked(registry, 8);
+        int idle = server.busyThreads(); // on Jetty the acceptor and the selector run as pool jobs
         gate = new CountDownLatch(1);
         List<CompletableFuture<Response>> calls = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -386,6 +387,10 @@ class JaxrsFeatureEndToEndTest {
                 meter(registry, "seawall.throttle.queued", "parked.parked")).as("queued").isEqualTo(11));
         assertThat(CALLS.get()).as("queued methods have not run").isEqualTo(1);
         assertThat(meter(registry, "seawall.throttle.in.flight", "parked.parked")).isEqualTo(1);
+        // the running method handed its response to a worker: no request holds a container thread now (counted: on
+        // virtual threads without a bound, Tomcat's, the ping below would be served even if every request held one)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(server.busyThreads())
+                .as("container threads inside a request while twelve are parked").isEqualTo(idle));
         // with every queued request holding a thread, this would wait for a free one until max-wait
         CompletableFuture<Response> ping = CompletableFuture.supplyAsync(
                 () -> given().baseUri(server.uri()).get("/api/ping"), WORKERS);

@@ -48,7 +48,8 @@ final class TestServer implements AutoCloseable {
         return container() == ContainerKind.JETTY ? 431 : 400;
     }
 
-    private static TestServer start(Deployment deployment) throws Exception {
+    /** Starts a deployment described in full (several servlets, each with its own async support). */
+    static TestServer start(Deployment deployment) throws Exception {
         return new TestServer(container().start(deployment));
     }
 
@@ -118,7 +119,10 @@ final class TestServer implements AutoCloseable {
         return start(d.build());
     }
 
-    /** @return threads of the request pool running a request now; compare with an earlier reading */
+    /**
+     * @return threads of the request pool running a request now, virtual threads included; compare with an earlier
+     *     reading (see {@link ServletContainer#busyThreads()})
+     */
     int busyThreads() {
         return server.busyThreads();
     }

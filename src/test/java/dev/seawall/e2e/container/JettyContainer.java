@@ -19,10 +19,16 @@ import org.eclipse.jetty.util.Jetty;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.security.Password;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import java.util.EnumSet;
 
-/** Jetty 12 (ee10) with one acceptor and one selector on a sized pool. Thread-safe once started. */
+/**
+ * Jetty 12 (ee10) with one acceptor and one selector on a sized pool. On {@link RequestThreads#VIRTUAL virtual
+ * threads} the pool keeps the acceptor, the selector and Jetty's non-blocking tasks, and hands what may block (the
+ * servlet dispatches) to a {@link VirtualThreadPool} that runs at most {@link Deployment#workerThreads()} tasks at
+ * once, as its platform pool would. Thread-safe once started.
+ */
 final class JettyContainer implements ServletContainer {
 
     private final Server server;
@@ -33,8 +39,8 @@ final class JettyContainer implements ServletContainer {
         this.connector = connector;
     }
 
-    static ServletContainer start(Deployment d) throws Exception {
-        Server server = server(d.maxThreads());
+    static ServletContainer start(Deployment d, RequestThreads threads) throws Exception {
+        Server server = server(d.maxThreads(), threads);
         ServletContextHandler context = new ServletContextHandler(
                 d.realm() == null ? ServletContextHandler.NO_SECURITY : ServletContextHandler.SECURITY);
         context.setContextPath("/");
@@ -81,8 +87,8 @@ final class JettyContainer implements ServletContainer {
         return started(server, context);
     }
 
-    static ServletContainer startWebapp(String classpathDir) throws Exception {
-        Server server = server(Deployment.DEFAULT_MAX_THREADS);
+    static ServletContainer startWebapp(String classpathDir, RequestThreads threads) throws Exception {
+        Server server = server(Deployment.DEFAULT_MAX_THREADS, threads);
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath("/");
         webapp.setBaseResource(ResourceFactory.of(webapp).newClassLoaderResource(classpathDir));
@@ -93,10 +99,17 @@ final class JettyContainer implements ServletContainer {
         return started(server, webapp);
     }
 
-    private static Server server(int maxThreads) {
+    private static Server server(int maxThreads, RequestThreads threads) {
         QueuedThreadPool pool = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         pool.setName(POOL_THREAD_PREFIX);
         pool.setReservedThreads(0);
+        if (threads == RequestThreads.VIRTUAL) {
+            VirtualThreadPool virtual = new VirtualThreadPool();
+            virtual.setName(POOL_THREAD_PREFIX + "-virtual");
+            virtual.setMaxConcurrentTasks(Deployment.workerThreads(maxThreads));
+            virtual.setTracking(true); // getThreads() counts the live virtual threads, -1 without tracking
+            pool.setVirtualThreadsExecutor(virtual);
+        }
         return new Server(pool);
     }
 
@@ -130,9 +143,19 @@ final class JettyContainer implements ServletContainer {
         return connector.getLocalPort();
     }
 
+    /**
+     * The platform pool's busy threads (its acceptor and selector among them) and, on virtual threads, the live
+     * virtual threads: each runs one task and ends, and those waiting for one of the pool's concurrent-task permits
+     * are counted too.
+     */
     @Override
     public int busyThreads() {
-        return ((QueuedThreadPool) server.getThreadPool()).getBusyThreads();
+        QueuedThreadPool pool = (QueuedThreadPool) server.getThreadPool();
+        int busy = pool.getBusyThreads();
+        if (pool.getVirtualThreadsExecutor() instanceof VirtualThreadPool virtual) {
+            busy += virtual.getThreads();
+        }
+        return busy;
     }
 
     @Override

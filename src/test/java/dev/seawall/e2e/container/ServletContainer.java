@@ -8,7 +8,8 @@ public interface ServletContainer {
 
     /**
      * The prefix of the names of the threads of the container's request pool, which come and go with the load (on
-     * Jetty the pool also runs the acceptor and the selector; Undertow's I/O threads carry its worker's name too).
+     * Jetty the pool also runs the acceptor and the selector; Undertow's I/O threads carry its worker's name too), and
+     * of the virtual threads that run requests on {@link RequestThreads#VIRTUAL}.
      */
     String POOL_THREAD_PREFIX = "e2e-pool";
 
@@ -17,7 +18,8 @@ public interface ServletContainer {
 
     /**
      * @return threads of the request pool running a request now (on Jetty its acceptor and selector, which are jobs
-     *     of that pool, are counted too): compare it with an earlier reading of the same container, not a constant
+     *     of that pool, are counted too), and on {@link RequestThreads#VIRTUAL} the virtual threads alive to run one:
+     *     compare it with an earlier reading of the same container, not a constant
      */
     int busyThreads();
 

@@ -9,6 +9,7 @@ import org.apache.catalina.authenticator.BasicAuthenticator;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.core.StandardThreadExecutor;
+import org.apache.catalina.core.StandardVirtualThreadExecutor;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.util.ServerInfo;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -38,10 +39,12 @@ import java.util.stream.Stream;
 
 /**
  * Embedded Tomcat (10.1 or 11, whichever {@code tomcat-embed-core} is on the class path: only API present in both
- * is used) with an NIO connector whose requests run on a sized executor, and error pages without exception reports
- * or server version (as Tomcat's security guide advises for production; Jetty's show neither). Tomcat does not throw
- * when a filter or a servlet of a context fails to start, it logs the error and leaves the context unavailable:
- * start-up checks the context's state and throws with the logged error. Thread-safe once started.
+ * is used) with an NIO connector whose requests run on a sized executor (on {@link RequestThreads#VIRTUAL virtual
+ * threads}: Tomcat's {@link StandardVirtualThreadExecutor}, a virtual thread per task and no bound on how many), and
+ * error pages without exception reports or server version (as Tomcat's security guide advises for production; Jetty's
+ * show neither). Tomcat does not throw when a filter or a servlet of a context fails to start, it logs the error and
+ * leaves the context unavailable: start-up checks the context's state and throws with the logged error. Thread-safe
+ * once started.
  */
 final class TomcatContainer implements ServletContainer {
 
@@ -52,23 +55,38 @@ final class TomcatContainer implements ServletContainer {
      */
     private static final Path HOME = home();
 
+    /** The name prefix of the virtual threads running requests: a thread of Tomcat's executor runs one task and ends. */
+    private static final String VIRTUAL_THREAD_PREFIX = POOL_THREAD_PREFIX + "-virtual-";
+
     private final Tomcat tomcat = new Tomcat();
-    private final StandardThreadExecutor executor = new StandardThreadExecutor();
+    /** The sized platform pool, or {@code null} on virtual threads. */
+    private final StandardThreadExecutor pool;
     private final Connector connector = new Connector("HTTP/1.1");
     private final Path baseDir;
     private Context context;
 
-    private TomcatContainer(int workerThreads) throws IOException {
+    private TomcatContainer(int workerThreads, RequestThreads threads) throws IOException {
         baseDir = Files.createTempDirectory(HOME, "server");
         tomcat.setBaseDir(baseDir.toString());
         for (Map.Entry<String, String> user : Deployment.USERS.entrySet()) {
             tomcat.addUser(user.getKey(), user.getValue());
             tomcat.addRole(user.getKey(), Deployment.ROLE);
         }
-        executor.setName("e2e-requests");
-        executor.setNamePrefix(POOL_THREAD_PREFIX + "-");
-        executor.setMaxThreads(workerThreads);
-        executor.setMinSpareThreads(Math.min(8, workerThreads));
+        org.apache.catalina.Executor executor;
+        if (threads == RequestThreads.VIRTUAL) {
+            StandardVirtualThreadExecutor virtual = new StandardVirtualThreadExecutor();
+            virtual.setName("e2e-requests");
+            virtual.setNamePrefix(VIRTUAL_THREAD_PREFIX);
+            executor = virtual;
+            pool = null;
+        } else {
+            pool = new StandardThreadExecutor();
+            pool.setName("e2e-requests");
+            pool.setNamePrefix(POOL_THREAD_PREFIX + "-");
+            pool.setMaxThreads(workerThreads);
+            pool.setMinSpareThreads(Math.min(8, workerThreads));
+            executor = pool;
+        }
         tomcat.getService().addExecutor(executor);
         connector.setProperty("address", "127.0.0.1");
         connector.setPort(0);
@@ -81,9 +99,9 @@ final class TomcatContainer implements ServletContainer {
         tomcat.getHost().getPipeline().addValve(errorPages);
     }
 
-    static ServletContainer start(Deployment d) throws Exception {
+    static ServletContainer start(Deployment d, RequestThreads threads) throws Exception {
         String docBase = d.resources() == null ? null : directory(d.resources());
-        TomcatContainer server = new TomcatContainer(d.workerThreads());
+        TomcatContainer server = new TomcatContainer(d.workerThreads(), threads);
         Context ctx = server.tomcat.addContext("", docBase);
         ctx.setLoader(new TestClassPathLoader());
         server.context = ctx;
@@ -130,9 +148,10 @@ final class TomcatContainer implements ServletContainer {
         return server.started();
     }
 
-    static ServletContainer startWebapp(String classpathDir) throws Exception {
+    static ServletContainer startWebapp(String classpathDir, RequestThreads threads) throws Exception {
         String docBase = directory(classpathDir);
-        TomcatContainer server = new TomcatContainer(Deployment.workerThreads(Deployment.DEFAULT_MAX_THREADS));
+        TomcatContainer server = new TomcatContainer(Deployment.workerThreads(Deployment.DEFAULT_MAX_THREADS),
+                threads);
         // no default web.xml: it maps Jasper's JSP servlet, which is not on the class path
         server.tomcat.setAddDefaultWebXmlToWebapp(false);
         Context ctx = server.tomcat.addWebapp("", docBase);
@@ -271,9 +290,13 @@ final class TomcatContainer implements ServletContainer {
         return connector.getLocalPort();
     }
 
+    /**
+     * The platform pool's active threads or, on virtual threads, the live ones Tomcat's executor started (it has no
+     * count of its own): they are counted in a JSON thread dump, by name.
+     */
     @Override
     public int busyThreads() {
-        return executor.getActiveCount();
+        return pool != null ? pool.getActiveCount() : VirtualThreadProbes.liveThreadsNamed(VIRTUAL_THREAD_PREFIX);
     }
 
     @Override
