@@ -31,7 +31,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Side-by-side load comparison on a trivial endpoint (issue 8): bare Jetty 12 against Seawall (one IP limit; the
+ * Side-by-side load comparison on a trivial endpoint: bare Jetty 12 against Seawall (one IP limit; the
  * full chain) and the filters users would otherwise pick (Jetty's DoSFilter, DoSFilter + QoSFilter, Tomcat's
  * RateLimitFilter, a hand-rolled Bucket4j filter), each setup's server in a JVM of its own ({@link ForkedServer}, so
  * that no setup's JIT profile shapes another's; {@code --fork false} keeps them in this JVM), in three runs:

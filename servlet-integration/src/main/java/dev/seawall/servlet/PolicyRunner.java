@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread. When its turn comes (or its wait expires) the deciding thread calls {@code AsyncContext.dispatch()},
  * and the walk resumes in the ASYNC dispatch — so the filter must be mapped for the {@code ASYNC}
  * dispatcher as well as {@code REQUEST}. Seawall's deadline timer ends a wait nobody decided at its max-wait; the
- * container's async timeout, set just past it, is the backstop. Where async is unavailable (a filter or servlet in the chain is not
- * async-supported), the request thread waits, bounded by max-wait, and a WARN says why, once.
+ * container's async timeout, set just past it, is the backstop. Where async is unavailable (a filter or servlet in
+ * the chain is not async-supported), the request thread waits, bounded by max-wait, and a WARN says why, once.
  */
 final class PolicyRunner {
 
@@ -581,69 +581,6 @@ final class PolicyRunner {
         @Override
         public void onStartAsync(AsyncEvent event) {
             // the ASYNC dispatch may start another cycle; this wait is over by then
-        }
-    }
-
-    /** Settles an async request when it really ends; the exchange makes repeated events harmless. */
-    private static final class SettlingListener implements AsyncListener {
-        private final Seawall engine;
-        private final Exchange exchange;
-        private final HttpServletRequest request;
-        private final HttpServletResponse response;
-        private final long appStart;
-        private final ResponseGate gate;
-
-        SettlingListener(Seawall engine, Exchange exchange, HttpServletRequest request, HttpServletResponse response,
-                         long appStart, ResponseGate gate) {
-            this.engine = engine;
-            this.exchange = exchange;
-            this.request = request;
-            this.response = response;
-            this.appStart = appStart;
-            this.gate = gate;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            if (request.getAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE) != null
-                    || request.getAttribute(WAITING_ATTRIBUTE) != null) {
-                // an inner Seawall filter refused it after its wait, or its wait ended without resuming (abandoned,
-                // or answered by the container): it never reached the application. (Where the inner filter is not
-                // mapped for ASYNC the application does run after the wait, unadmitted; that filter warns about it.)
-                exchange.release();
-                return;
-            }
-            exchange.complete(new Outcome(response.getStatus(), null, appStart, engine.clock().nanoTime(),
-                    gate != null && gate.deadlinePassed()));
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            if (request.getAttribute(WAITING_ATTRIBUTE) != null) {
-                // the expiry of an inner Seawall filter's queue wait, not the application's: its ASYNC dispatch answers
-                // the request, and onComplete settles it
-                return;
-            }
-            exchange.complete(new Outcome(statusOf(response, event.getThrowable()), event.getThrowable(),
-                    appStart, engine.clock().nanoTime(), true));
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            if (request.getAttribute(WAITING_ATTRIBUTE) != null) {
-                // the client went away while an inner Seawall filter's queue held the request: it never ran
-                exchange.release();
-                return;
-            }
-            Throwable t = event.getThrowable();
-            exchange.complete(new Outcome(t == null ? response.getStatus() : 500, t, appStart,
-                    engine.clock().nanoTime(), false));
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // a re-started async cycle keeps the listener only if re-added
-            event.getAsyncContext().addListener(this);
         }
     }
 }
