@@ -24,6 +24,15 @@ public record Rate(long tokens, Duration period) {
         }
     }
 
+    /**
+     * Parses the configuration's rate syntax: {@code 100/1m}, {@code 5/10s}, {@code 10/s}.
+     *
+     * @throws IllegalArgumentException quoting the text and saying what was expected
+     */
+    public static Rate parse(String text) {
+        return dev.seawall.core.config.ConfigValues.parseRate(text);
+    }
+
     /** @return the window in whole seconds, rounded up (the {@code w} of {@code RateLimit-Policy}) */
     public long windowSeconds() {
         long s = period.getSeconds();

@@ -17,10 +17,12 @@ public final class Stores {
     }
 
     /**
+     * @param line the {@code store:} block's line, or 0 when unknown
      * @throws ConfigException at the {@code store:} line when no provider serves the type or the provider refuses
      *                         the settings
      */
-    public static BucketStore create(String source, StoreConfig config, NanoClock clock, MeterRegistry registry) {
+    public static BucketStore create(String source, int line, StoreConfig config, NanoClock clock,
+                                     MeterRegistry registry) {
         if (config.local()) {
             return LocalBucketStore.INSTANCE;
         }
@@ -33,11 +35,11 @@ public final class Stores {
                 try {
                     return p.create(config, clock, registry);
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException(source, config.line(), "store", e.getMessage());
+                    throw new ConfigException(source, line, "store", e.getMessage());
                 }
             }
         }
-        throw new ConfigException(source, config.line(), "store.type", "\"" + config.type() + "\" needs its store"
+        throw new ConfigException(source, line, "store.type", "\"" + config.type() + "\" needs its store"
                 + " module on the class path (for redis: dev.seawall:redis-store)");
     }
 }

@@ -31,8 +31,9 @@ class StoreConfigTest {
 
     @Test
     void aRedisStoreHasDocumentedDefaults() {
-        StoreConfig s = parse("store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n"
-                + "  key-salt: 0123456789abcdef-secret\n" + POLICY).store();
+        SeawallConfig c = parse("store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n"
+                + "  key-salt: 0123456789abcdef-secret\n" + POLICY);
+        StoreConfig s = c.store();
         assertThat(s.type()).isEqualTo("redis");
         assertThat(s.keyPrefix()).isEqualTo("seawall:");
         assertThat(s.timeout()).isEqualTo(Duration.ofMillis(50));
@@ -42,7 +43,7 @@ class StoreConfigTest {
         assertThat(s.failures()).isEqualTo(3);
         assertThat(s.engine()).isEqualTo("script");
         assertThat(s.optimization()).isEqualTo("none");
-        assertThat(s.line()).isEqualTo(1);
+        assertThat(c.line("store")).isEqualTo(1);
     }
 
     @Test
