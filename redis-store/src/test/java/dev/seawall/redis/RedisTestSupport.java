@@ -23,7 +23,7 @@ public final class RedisTestSupport {
     /** As above, with an engine and, for bucket4j, an optimization. */
     public static StoreConfig config(String uri, StoreConfig.OnFailure onFailure, int nodes, String engine,
                                      String optimization) {
-        return new StoreConfig(1, "redis", uri, "seawall-test:", Duration.ofMillis(200), onFailure, nodes, SALT,
+        return new StoreConfig("redis", uri, "seawall-test:", Duration.ofMillis(200), onFailure, nodes, SALT,
                 Duration.ofSeconds(2), 3, engine, optimization);
     }
 
