@@ -133,6 +133,18 @@ public final class ConfigValues {
         return rates;
     }
 
+    /**
+     * Parses a whole number as the configuration writes it: an optional minus and at most 12 digits. The range is
+     * the setting's business (its builder says what it accepts).
+     */
+    public static long parseWholeNumber(String text) {
+        String t = text == null ? "" : text.trim();
+        if (!t.matches("-?\\d{1,12}")) {
+            throw new IllegalArgumentException(quote(t) + " is not a whole number");
+        }
+        return Long.parseLong(t);
+    }
+
     /** Parses {@code 500} or {@code 500-599} (100-599, from &lt;= to). */
     public static StatusRange parseStatusRange(String text) {
         String t = text == null ? "" : text.trim();

@@ -312,10 +312,11 @@ final class YamlReader {
     }
 
     long whole(Node node, String path, String v) {
-        if (!v.matches("-?\\d{1,12}")) {
-            throw error(node, path, ConfigValues.quote(v) + " is not a whole number");
+        try {
+            return ConfigValues.parseWholeNumber(v);
+        } catch (IllegalArgumentException e) {
+            throw error(node, path, e.getMessage());
         }
-        return Long.parseLong(v);
     }
 
     /** A whole number within a range that is the front end's own (list sizes), not a setting's. */
