@@ -1,246 +1,49 @@
 package dev.seawall.core.config;
 
-import java.time.Duration;
-import java.util.LinkedHashSet;
 import java.util.Objects;
-import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * The top-level {@code store:} block: where rate-limit buckets live. Immutable and thread-safe; built and
- * validated by {@link #builder(String)}.
+ * The top-level {@code store:} block: where rate-limit buckets live. The core knows only {@code type}; a shared
+ * store's keys belong to the module serving the type (a {@code BucketStoreProvider}), which checks them and returns
+ * its own settings object. Immutable and thread-safe.
  *
- * @param type             {@code local} (default) or a type served by a {@code BucketStoreProvider}, e.g. {@code redis}
- * @param uri              the server, e.g. {@code redis://host:6379} or {@code rediss://:password@host:6380/0}
- * @param keyPrefix        prepended to every remote key
- * @param timeout          the most a decision waits for the store before {@code on-failure} applies
- * @param onFailure        what a decision does while the store is unreachable
- * @param nodes            expected node count: with {@code on-failure: local} each node allows limit / nodes
- * @param keySalt          the per-deployment secret keying the hash of identities in remote keys (never logged)
- * @param backoff          how long the store stops trying its backend after {@code failures} failures in a row
- * @param failures         consecutive failures that open the store's own breaker
- * @param engine           {@code script} (default: one atomic Lua call per decision) or {@code bucket4j} (Bucket4j's
- *                         compare-and-swap Lettuce integration)
- * @param optimization     for {@code engine: bucket4j}: {@code none}, {@code batching} or {@code delaying}
+ * @param type     {@code local} (default) or a type served by a {@code BucketStoreProvider}, e.g. {@code redis}
+ * @param settings the provider's settings for the block's other keys (for {@code redis}: the redis-store module's
+ *                 {@code RedisStoreSettings}); null for {@code local}. Compared with {@code equals}: a reload keeps
+ *                 a store whose settings are equal
  */
-public record StoreConfig(String type, String uri, String keyPrefix, Duration timeout, OnFailure onFailure,
-                          int nodes, String keySalt, Duration backoff, int failures, String engine,
-                          String optimization) {
+public record StoreConfig(String type, Object settings) {
+
+    /** A store type's name; declared before {@link #LOCAL}, whose construction checks it. */
+    private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     /** No {@code store:} block: buckets in each JVM. */
-    public static final StoreConfig LOCAL = new StoreConfig("local", null, null, null, null, 1, null, null, 0, null,
-            null);
-
-    /** {@code key-prefix}: prepended to every remote key. */
-    public static final String DEFAULT_KEY_PREFIX = "seawall:";
-    /** {@code timeout}: the most a decision waits for the store (1ms-10s). */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
-    /** {@code on-failure}. */
-    public static final OnFailure DEFAULT_ON_FAILURE = OnFailure.LOCAL;
-    /** {@code nodes}: expected node count (1-10000). */
-    public static final int DEFAULT_NODES = 1;
-    /** {@code backoff}: pause after {@code failures} failures in a row (10ms-10m). */
-    public static final Duration DEFAULT_BACKOFF = Duration.ofSeconds(2);
-    /** {@code failures}: consecutive failures that open the store's own breaker (1-1000). */
-    public static final int DEFAULT_FAILURES = 3;
-    /** {@code engine}: {@code script} or {@code bucket4j}. */
-    public static final String DEFAULT_ENGINE = "script";
-    /** {@code optimization} (engine bucket4j only): {@code none}, {@code batching} or {@code delaying}. */
-    public static final String DEFAULT_OPTIMIZATION = "none";
-    /** A salt shorter than this is guessable enough to let someone map remote keys back to identities. */
-    public static final int MIN_SALT_CHARS = 16;
-
-    private static final Pattern SAFE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9:_.{}-]{0,64}");
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    public static final StoreConfig LOCAL = new StoreConfig("local", null);
 
     public StoreConfig {
         Objects.requireNonNull(type, "type");
+        checkType(type);
+        if ("local".equals(type) && settings != null) {
+            throw new InvalidSettingException("type", "a local store has no other settings");
+        }
     }
 
     /**
-     * @param type {@code local}, or a type served by a {@code BucketStoreProvider} such as {@code redis}
-     * @throws InvalidSettingException (key {@code type}) when the type is not a name
+     * @return the type, when it is a store type's name
+     * @throws InvalidSettingException (key {@code type}) otherwise
      */
-    public static Builder builder(String type) {
-        return new Builder(type, System::getenv);
+    public static String checkType(String type) {
+        if (type == null || !TYPE.matcher(type).matches()) {
+            throw new InvalidSettingException("type", ConfigValues.quote(String.valueOf(type))
+                    + " is not a store type (expected local or redis)");
+        }
+        return type;
     }
 
-    /** Like {@link #builder(String)}, reading {@code key-salt-env} through {@code env} (tests). */
-    static Builder builder(String type, UnaryOperator<String> env) {
-        return new Builder(type, env);
-    }
-
-    /**
-     * Validating builder: setters throw {@link InvalidSettingException} naming the key; {@link #build()} checks
-     * the rules between keys. Not thread-safe.
-     */
-    public static final class Builder {
-        private final String type;
-        private final UnaryOperator<String> env;
-        /** the keys given besides {@code type}, in the order given: a local store refuses the first */
-        private final Set<String> given = new LinkedHashSet<>();
-        private String uri;
-        private String keyPrefix = DEFAULT_KEY_PREFIX;
-        private Duration timeout = DEFAULT_TIMEOUT;
-        private OnFailure onFailure = DEFAULT_ON_FAILURE;
-        private int nodes = DEFAULT_NODES;
-        private String keySalt;
-        private String keySaltEnv;
-        private Duration backoff = DEFAULT_BACKOFF;
-        private int failures = DEFAULT_FAILURES;
-        private String engine = DEFAULT_ENGINE;
-        private String optimization;
-
-        private Builder(String type, UnaryOperator<String> env) {
-            String t = type == null ? "local" : type.trim();
-            if (!SAFE_NAME.matcher(t).matches()) {
-                throw new InvalidSettingException("type", ConfigValues.quote(t) + " is not a store type (expected"
-                        + " local or redis)");
-            }
-            this.type = t;
-            this.env = env;
-        }
-
-        public Builder uri(String uri) {
-            given.add("uri");
-            String u = uri == null ? "" : uri.trim();
-            if (!(u.startsWith("redis://") || u.startsWith("rediss://")) || u.length() > 2000
-                    || u.chars().anyMatch(c -> c <= ' ')) {
-                throw new InvalidSettingException("uri", "is not a redis:// or rediss:// URI");
-            }
-            this.uri = u;
-            return this;
-        }
-
-        public Builder keyPrefix(String prefix) {
-            given.add("key-prefix");
-            if (prefix == null || !KEY_PREFIX.matcher(prefix).matches()) {
-                throw new InvalidSettingException("key-prefix", ConfigValues.quote(String.valueOf(prefix))
-                        + " must be at most 64 chars of A-Z, a-z, 0-9, ':', '_', '.', '-', '{', '}'");
-            }
-            this.keyPrefix = prefix;
-            return this;
-        }
-
-        public Builder timeout(Duration timeout) {
-            given.add("timeout");
-            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofSeconds(10)) > 0) {
-                throw new InvalidSettingException("timeout", "must be between 1ms and 10s");
-            }
-            this.timeout = timeout;
-            return this;
-        }
-
-        public Builder onFailure(OnFailure onFailure) {
-            given.add("on-failure");
-            this.onFailure = Objects.requireNonNull(onFailure, "on-failure");
-            return this;
-        }
-
-        public Builder nodes(int nodes) {
-            given.add("nodes");
-            this.nodes = Check.range("nodes", nodes, 1, 10_000);
-            return this;
-        }
-
-        /** {@code key-salt}: the secret itself; never quoted back in a message. */
-        public Builder keySalt(String salt) {
-            given.add("key-salt");
-            if (salt == null || salt.length() < MIN_SALT_CHARS) {
-                throw new InvalidSettingException("key-salt", "is shorter than " + MIN_SALT_CHARS + " characters");
-            }
-            this.keySalt = salt;
-            return this;
-        }
-
-        /** {@code key-salt-env}: the environment variable holding the salt, read now. */
-        public Builder keySaltEnv(String name) {
-            given.add("key-salt-env");
-            String n = name == null ? "" : name.trim();
-            if (!ENV_NAME.matcher(n).matches()) {
-                throw new InvalidSettingException("key-salt-env", ConfigValues.quote(n)
-                        + " is not an environment variable name");
-            }
-            String salt = env.apply(n);
-            if (salt == null || salt.length() < MIN_SALT_CHARS) {
-                throw new InvalidSettingException("key-salt-env", "the environment variable " + n
-                        + (salt == null ? " is not set" : " holds fewer than " + MIN_SALT_CHARS + " characters"));
-            }
-            this.keySaltEnv = salt;
-            return this;
-        }
-
-        public Builder backoff(Duration backoff) {
-            given.add("backoff");
-            if (backoff.compareTo(Duration.ofMillis(10)) < 0 || backoff.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new InvalidSettingException("backoff", "must be between 10ms and 10m");
-            }
-            this.backoff = backoff;
-            return this;
-        }
-
-        public Builder failures(int failures) {
-            given.add("failures");
-            this.failures = Check.range("failures", failures, 1, 1000);
-            return this;
-        }
-
-        public Builder engine(String engine) {
-            given.add("engine");
-            String e = engine == null ? "" : engine.trim();
-            if (!e.equals("script") && !e.equals("bucket4j")) {
-                throw new InvalidSettingException("engine", ConfigValues.quote(e)
-                        + " is not an engine (expected script or bucket4j)");
-            }
-            this.engine = e;
-            return this;
-        }
-
-        public Builder optimization(String optimization) {
-            given.add("optimization");
-            String o = optimization == null ? "" : optimization.trim();
-            if (!o.equals("none") && !o.equals("batching") && !o.equals("delaying")) {
-                throw new InvalidSettingException("optimization", ConfigValues.quote(o)
-                        + " is not a choice (expected none, batching or delaying)");
-            }
-            this.optimization = o;
-            return this;
-        }
-
-        /** Marks a key as given even though its value could not be read, so that the cross-key rules see it. */
-        public Builder given(String key) {
-            given.add(key);
-            return this;
-        }
-
-        public StoreConfig build() {
-            if ("local".equals(type)) {
-                for (String k : given) {
-                    throw new InvalidSettingException(k, "applies only to a shared store (type: redis)");
-                }
-                return LOCAL;
-            }
-            if (!given.contains("uri")) {
-                throw Check.required("uri", "for type: " + type + " (e.g. redis://127.0.0.1:6379)");
-            }
-            boolean salt = given.contains("key-salt");
-            boolean saltEnv = given.contains("key-salt-env");
-            if (salt && saltEnv) {
-                throw new InvalidSettingException("key-salt", "give key-salt or key-salt-env, not both",
-                        "key-salt-env");
-            }
-            if (!salt && !saltEnv) {
-                throw Check.required("key-salt", "for a shared store (or key-salt-env naming an environment"
-                        + " variable): a secret of at least " + MIN_SALT_CHARS + " characters, the same on every node");
-            }
-            if (given.contains("optimization") && !engine.equals("bucket4j")) {
-                throw new InvalidSettingException("optimization", "applies only to engine: bucket4j");
-            }
-            return new StoreConfig(type, uri, keyPrefix, timeout, onFailure, nodes, salt ? keySalt : keySaltEnv,
-                    backoff, failures, engine, optimization == null ? DEFAULT_OPTIMIZATION : optimization);
-        }
+    /** The problem of a key given to a local store. */
+    static InvalidSettingException notLocal(String key) {
+        return new InvalidSettingException(key, "applies only to a shared store (type: redis)");
     }
 
     /** @return true for the in-JVM store */
@@ -248,47 +51,9 @@ public record StoreConfig(String type, String uri, String keyPrefix, Duration ti
         return "local".equals(type);
     }
 
-    /** The salt is a secret: it must not reach logs or error pages through a {@code toString}. */
+    /** The settings may hold secrets: their own {@code toString} keeps them out. */
     @Override
     public String toString() {
-        return "StoreConfig[type=" + type + ", uri=" + redactedUri() + ", keyPrefix=" + keyPrefix + ", timeout="
-                + timeout + ", onFailure=" + onFailure + ", nodes=" + nodes + ", backoff=" + backoff + ", failures="
-                + failures + ", engine=" + engine + ", optimization=" + optimization + "]";
-    }
-
-    /** @return the URI without its user-info part (passwords) */
-    public String redactedUri() {
-        if (uri == null) {
-            return null;
-        }
-        int scheme = uri.indexOf("://");
-        int at = uri.lastIndexOf('@');
-        if (scheme < 0 || at < scheme) {
-            return uri;
-        }
-        return uri.substring(0, scheme + 3) + uri.substring(at + 1);
-    }
-
-    /** {@code on-failure}: what a decision does while the shared store cannot be reached. */
-    public enum OnFailure {
-        /** Per-node buckets holding limit / {@code nodes} (default). */
-        LOCAL,
-        /** Admit every request. */
-        ALLOW,
-        /** Reject every request with 429 until the store is back. */
-        DENY;
-
-        public String configName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        public static OnFailure fromConfigName(String s) {
-            for (OnFailure f : values()) {
-                if (f.configName().equals(s)) {
-                    return f;
-                }
-            }
-            return null;
-        }
+        return "StoreConfig[type=" + type + (settings == null ? "" : ", settings=" + settings) + "]";
     }
 }

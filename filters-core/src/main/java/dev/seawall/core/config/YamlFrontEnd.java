@@ -2,7 +2,10 @@ package dev.seawall.core.config;
 
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.policy.PathPattern;
+import dev.seawall.core.ratelimit.BucketStoreProvider;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
+import dev.seawall.core.ratelimit.StoreKeys;
+import dev.seawall.core.ratelimit.Stores;
 import org.yaml.snakeyaml.nodes.Node;
 
 import java.util.ArrayList;
@@ -25,8 +28,6 @@ final class YamlFrontEnd {
 
     private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
             "store");
-    private static final Set<String> STORE_KEYS = Set.of("type", "uri", "key-prefix", "timeout", "on-failure", "nodes",
-            "key-salt", "key-salt-env", "backoff", "failures", "engine", "optimization");
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
@@ -130,66 +131,70 @@ final class YamlFrontEnd {
         return r.build(mark, m, () -> b.positions(r.positions()).build());
     }
 
+    /**
+     * The {@code store:} block. The core checks {@code type}; the other keys belong to the store module serving the
+     * type, which checks them ({@code BucketStoreProvider#settings}); its refusals are reported at their keys' lines.
+     */
     StoreConfig store(Node node) {
-        YamlReader.Block m = r.mapping(node, "store", STORE_KEYS);
         int mark = r.mark();
-        String type = m.has("type") ? r.scalar(m.get("type"), "store.type").trim() : "local";
-        StoreConfig.Builder b;
+        YamlReader.Block m = r.mapping(node, "store", null);
+        Node typeNode = m.get("type");
+        String type = typeNode != null ? r.scalar(typeNode, "store.type").trim() : "local";
         try {
-            b = StoreConfig.builder(type);
+            StoreConfig.checkType(type);
         } catch (InvalidSettingException e) {
-            throw r.error(m.get("type"), "store.type", e.problem());
+            throw r.error(typeNode, "store.type", e.problem());
+        }
+        BucketStoreProvider provider = "local".equals(type) ? null : Stores.provider(type);
+        for (String k : m.keys().keySet()) {
+            if (k.equals("type") || provider != null && provider.keys().contains(k)) {
+                continue;
+            }
+            Set<String> allowed = new java.util.HashSet<>(provider != null ? provider.keys() : Set.of());
+            allowed.add("type");
+            String hint = ConfigLoader.suggestion(k, allowed);
+            if (provider != null || hint != null) {
+                r.record(r.error(keyNode(m, k), "store." + k, "unknown key"
+                        + (hint == null ? "" : " (did you mean " + hint + "?)")));
+            } else if ("local".equals(type)) {
+                r.record(r.error(m.get(k), "store." + k, StoreConfig.notLocal(k).problem()));
+            }
         }
         if ("local".equals(type)) {
-            // a local store takes no other key: name them, do not read them
-            m.keys().keySet().stream().filter(k -> !k.equals("type")).forEach(b::given);
-            return r.build(mark, m, b::build);
+            return r.clean(mark) ? StoreConfig.LOCAL : null;
         }
-        r.opt(m, "uri", n -> b.uri(r.scalar(n, "store.uri")));
-        r.opt(m, "key-prefix", n -> b.keyPrefix(r.scalar(n, "store.key-prefix")));
-        r.opt(m, "timeout", n -> b.timeout(r.duration(n, "store.timeout")));
-        r.opt(m, "on-failure", n -> {
-            String v = r.scalar(n, "store.on-failure");
-            StoreConfig.OnFailure f = StoreConfig.OnFailure.fromConfigName(v);
-            if (f == null) {
-                throw r.error(n, "store.on-failure", ConfigValues.quote(v)
-                        + " is not a choice (expected local, allow or deny)");
-            }
-            b.onFailure(f);
-        });
-        r.optInt(m, "nodes", b::nodes);
-        if (m.has("key-salt") && m.has("key-salt-env")) {
-            // one mistake, reported once: neither value is read
-            b.given("key-salt").given("key-salt-env");
-        } else {
-            r.opt(m, "key-salt", n -> {
-                b.given("key-salt");
-                b.keySalt(r.scalar(n, "store.key-salt"));
-            });
-            r.opt(m, "key-salt-env", n -> {
-                b.given("key-salt-env");
-                b.keySaltEnv(r.scalar(n, "store.key-salt-env"));
-            });
+        if (provider == null) {
+            r.record(r.lineOf(node), "store.type", Stores.missingModule(type));
+            return null;
         }
-        r.opt(m, "backoff", n -> b.backoff(r.duration(n, "store.backoff")));
-        r.optInt(m, "failures", b::failures);
-        r.opt(m, "engine", n -> {
-            b.given("engine");
-            b.engine(r.scalar(n, "store.engine"));
-        });
-        if (m.has("optimization")) {
-            String engine = m.get("engine") instanceof org.yaml.snakeyaml.nodes.ScalarNode sn ? sn.getValue().trim()
-                    : StoreConfig.DEFAULT_ENGINE;
-            if (!"bucket4j".equals(engine)) {
-                b.given("optimization"); // refused by build() as a whole, whatever its value
-            } else {
-                r.opt(m, "optimization", n -> {
-                    b.given("optimization");
-                    b.optimization(r.scalar(n, "store.optimization"));
-                });
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : m.keys().entrySet()) {
+            if (!e.getKey().equals("type")) {
+                String text = r.attempt(() -> r.scalar(e.getValue(), "store." + e.getKey()));
+                if (text != null) {
+                    values.put(e.getKey(), text);
+                }
             }
         }
-        return r.build(mark, m, b::build);
+        if (!r.clean(mark)) {
+            return null; // a key the store cannot read, or misspelt: its rules would only report consequences
+        }
+        StoreKeys keys = new StoreKeys(type, values);
+        Object settings = provider.settings(keys);
+        for (InvalidSettingException e : keys.problems()) {
+            r.record(r.lineFor(m, e), YamlReader.join("store", e.key()), e.problem());
+        }
+        return keys.clean() && settings != null ? new StoreConfig(type, settings) : null;
+    }
+
+    /** The key node of a mapping's key, for errors about the key itself. */
+    private static Node keyNode(YamlReader.Block m, String key) {
+        for (org.yaml.snakeyaml.nodes.NodeTuple t : ((org.yaml.snakeyaml.nodes.MappingNode) m.node()).getValue()) {
+            if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals(key)) {
+                return k;
+            }
+        }
+        return m.node();
     }
 
     /** A path pattern claimed by a policy, for tie detection. */

@@ -17,6 +17,27 @@ public final class Stores {
     }
 
     /**
+     * @return the provider serving a store type, found through the thread's context class loader, or null
+     */
+    public static BucketStoreProvider provider(String type) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = Stores.class.getClassLoader();
+        }
+        for (BucketStoreProvider p : ServiceLoader.load(BucketStoreProvider.class, loader)) {
+            if (p.type().equals(type)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The problem of a store type whose module is not on the class path. */
+    public static String missingModule(String type) {
+        return "\"" + type + "\" needs its store module on the class path (for redis: dev.seawall:redis-store)";
+    }
+
+    /**
      * @param line the {@code store:} block's line, or 0 when unknown
      * @throws ConfigException at the {@code store:} line when no provider serves the type or the provider refuses
      *                         the settings
@@ -26,20 +47,14 @@ public final class Stores {
         if (config.local()) {
             return LocalBucketStore.INSTANCE;
         }
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = Stores.class.getClassLoader();
+        BucketStoreProvider p = provider(config.type());
+        if (p == null) {
+            throw new ConfigException(source, line, "store.type", missingModule(config.type()));
         }
-        for (BucketStoreProvider p : ServiceLoader.load(BucketStoreProvider.class, loader)) {
-            if (p.type().equals(config.type())) {
-                try {
-                    return p.create(config, clock, registry);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(source, line, "store", e.getMessage());
-                }
-            }
+        try {
+            return p.create(config, clock, registry);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, line, "store", e.getMessage());
         }
-        throw new ConfigException(source, line, "store.type", "\"" + config.type() + "\" needs its store"
-                + " module on the class path (for redis: dev.seawall:redis-store)");
     }
 }
