@@ -15,16 +15,13 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.LocalBucketStore;
-import dev.seawall.core.ratelimit.MapPlanResolver;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
-import dev.seawall.core.throttle.PriorityClassifier;
 import dev.seawall.core.throttle.ThrottleStage;
 import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.TimeoutStage;
@@ -36,7 +33,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
@@ -185,7 +181,7 @@ public final class PolicyFactory {
                     PolicyConfig pc = previous.config().policy(p.name());
                     if (pc != null && pc.circuitBreaker() != null) {
                         breakers.carried.putIfAbsent(b.breaker().name(),
-                                new SharedBreaker(b.breaker(), settingsOf(pc.circuitBreaker())));
+                                new SharedBreaker(b.breaker(), pc.circuitBreaker()));
                     }
                 }
             }
@@ -283,14 +279,14 @@ public final class PolicyFactory {
         for (int i = 0; i < limits.size(); i++) {
             RateLimitConfig l = limits.get(i);
             try {
-                LimitSpec.Builder spec = LimitSpec.builder(l.name(), resolver(l, trusted, ipv6Prefix))
+                LimitSpec.Builder spec = LimitSpec.builder(l.name(), StageResolvers.resolver(l, trusted, ipv6Prefix))
                         .store(l.local() ? LocalBucketStore.INSTANCE : context.store())
                         .rates(l.rates())
                         .onMissing(l.onMissing())
                         .maxKeys(l.maxKeys());
                 if (!l.plans().isEmpty()) {
                     l.plans().forEach(spec::plan);
-                    spec.planResolver(planResolver(l, context.planResolver()));
+                    spec.planResolver(StageResolvers.planResolver(l, context.planResolver()));
                 }
                 b.limit(spec.build());
             } catch (IllegalArgumentException e) {
@@ -321,7 +317,7 @@ public final class PolicyFactory {
                     .clock(context.clock())
                     .meterRegistry(context.meterRegistry());
             if (t.priority() != null) {
-                b.classifier(classifier(t.priority()));
+                b.classifier(StageResolvers.classifier(t.priority()));
             }
             if (t.maxPerKey() > 0) {
                 KeyResolver key = switch (t.perKey()) {
@@ -348,7 +344,7 @@ public final class PolicyFactory {
                                             Breakers breakers) {
         Map<String, SharedBreaker> shared = breakers.byName;
         String name = c.name() != null ? c.name() : policyName;
-        CircuitBreakerConfig settings = settingsOf(c);
+        CircuitBreakerConfig settings = c;
         SharedBreaker existing = c.name() == null ? null : shared.get(name);
         SharedBreaker carried = breakers.carried.get(name);
         if (existing == null && carried != null && carried.settings().equals(settings)) {
@@ -388,11 +384,6 @@ public final class PolicyFactory {
             }
             return false;
         }, c.slowCall(), "shadow".equals(c.mode()));
-    }
-
-    /** A breaker's settings, for comparing declarations (positions live beside them, so plain equals). */
-    private static CircuitBreakerConfig settingsOf(CircuitBreakerConfig c) {
-        return c;
     }
 
     /**
@@ -475,59 +466,5 @@ public final class PolicyFactory {
             }
         }
         return out;
-    }
-
-    /** Paths first, then roles, then the header: the first rule that matches decides. */
-    static PriorityClassifier classifier(ThrottleConfig.Priority p) {
-        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
-        p.paths().forEach((cls, patterns) -> patterns.forEach(
-                pattern -> table.add(pattern, Set.of(), PriorityClassifier.parse(cls), "priority " + cls)));
-        PathPolicyTable<Integer> paths = table.build();
-        List<String[]> roles = new ArrayList<>();
-        for (String cls : List.of("high", "low", "normal")) {
-            for (String role : p.roles().getOrDefault(cls, List.of())) {
-                roles.add(new String[] {role, cls});
-            }
-        }
-        String header = p.header();
-        return request -> {
-            Integer byPath = paths.match(request.method(), request.path());
-            if (byPath != null) {
-                return byPath;
-            }
-            for (String[] r : roles) {
-                if (request.userInRole(r[0])) {
-                    return PriorityClassifier.parse(r[1]);
-                }
-            }
-            if (header != null) {
-                int c = PriorityClassifier.parse(request.header(header));
-                if (c >= 0) {
-                    return c;
-                }
-            }
-            return PriorityClassifier.NORMAL;
-        };
-    }
-
-    private static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {
-        MapPlanResolver fromYaml = new MapPlanResolver(l.planOf());
-        if (spi == null) {
-            return fromYaml;
-        }
-        return (kind, identity) -> {
-            String plan = spi.planFor(kind, identity);
-            return plan != null ? plan : fromYaml.planFor(kind, identity);
-        };
-    }
-
-    static KeyResolver resolver(RateLimitConfig l, TrustedProxies trusted, int ipv6Prefix) {
-        KeyKind by = l.by();
-        return switch (by) {
-            case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
-            case API_KEY -> KeyResolvers.apiKey(l.header());
-            case USER -> KeyResolvers.user(l.attribute());
-            case TENANT -> KeyResolvers.tenant(l.source(), l.header(), l.segment());
-        };
     }
 }
