@@ -39,8 +39,9 @@ public record Rate(long tokens, Duration period) {
         return period.getNano() > 0 ? s + 1 : Math.max(1, s);
     }
 
+    /** @return the rate in the configuration's syntax, e.g. {@code 100/1m} */
     @Override
     public String toString() {
-        return tokens + "/" + period;
+        return tokens + "/" + dev.seawall.core.config.ConfigValues.formatDuration(period);
     }
 }

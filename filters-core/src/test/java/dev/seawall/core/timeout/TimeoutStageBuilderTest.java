@@ -31,6 +31,7 @@ class TimeoutStageBuilderTest {
     void rateParseIsTheConfigurationsSyntax() {
         assertThat(Rate.parse("100/1m")).isEqualTo(new Rate(100, Duration.ofMinutes(1)));
         assertThat(Rate.parse("10/s")).isEqualTo(new Rate(10, Duration.ofSeconds(1)));
+        assertThat(Rate.parse("5/10s")).hasToString("5/10s");
         assertThatThrownBy(() -> Rate.parse("10/xyz")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("\"10/xyz\" is not a rate (expected N/duration, like 100/1m)");
     }
