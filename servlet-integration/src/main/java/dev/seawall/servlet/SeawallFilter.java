@@ -35,7 +35,9 @@ import java.util.Objects;
  * {@link ServletException} whose message names the file, the line and the key path.
  *
  * <p>Programmatically: {@code SeawallFilter.builder().config("classpath:seawall.yaml").build()} or
- * {@code .policy(...)}; the result goes to {@code ServletContext.addFilter(...)} or embedded Jetty.
+ * {@code .policy(...)}; the result goes to {@code ServletContext.addFilter(...)} or embedded Jetty. A configuration
+ * that {@code build()} can already read (a class-path resource, an existing file) is validated there, so a mistake
+ * fails where the filter is built; a servlet-context resource waits for {@code init}.
  *
  * <p>A configuration file is watched and reloaded when it changes ({@link LiveSeawall}): unchanged policies keep
  * their state, an invalid version is refused and logged while the running one stays.

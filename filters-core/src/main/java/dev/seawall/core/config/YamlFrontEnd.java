@@ -125,9 +125,6 @@ final class YamlFrontEnd {
                 r.set(item, path, () -> b.policy(p));
             }
         }
-        if (!r.clean(mark)) {
-            return null;
-        }
         return r.build(mark, m, () -> b.positions(r.positions()).build());
     }
 
