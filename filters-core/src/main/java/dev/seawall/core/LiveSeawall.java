@@ -1,6 +1,7 @@
 package dev.seawall.core;
 
 import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.ConfigValues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -165,7 +166,8 @@ public final class LiveSeawall implements AutoCloseable {
             lastError = null;
             applied++;
             appliedCounter.increment();
-            LOG.info("Seawall: configuration {} reloaded: {} policies", source.name(), next.policies().size());
+            LOG.info("Seawall: configuration {} reloaded: {}", source.name(),
+                    ConfigValues.count(next.policies().size(), "policy", "policies"));
             for (Consumer<Seawall> l : listeners) {
                 try {
                     l.accept(next);

@@ -3,7 +3,6 @@ package dev.seawall.core;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
-import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.Stores;
@@ -112,9 +111,10 @@ public final class Seawall implements AutoCloseable {
      */
     public Seawall reload(String sourceName, String text) {
         SeawallConfig next = ConfigLoader.parse(sourceName, text);
-        boolean keepStore = config != null ? ConfigValues.sameSettings(config.store(), next.store())
+        boolean keepStore = config != null ? config.store().equals(next.store())
                 : next.store().local();
-        BucketStore store = keepStore ? context.store() : Stores.create(sourceName, next.store(), clock, context.meterRegistry());
+        BucketStore store = keepStore ? context.store() : Stores.create(sourceName,
+                next.line("store"), next.store(), clock, context.meterRegistry());
         PolicyFactory.Context ctx = new PolicyFactory.Context(clock, context.meterRegistry(), context.planResolver(),
                 store);
         try {
@@ -290,7 +290,8 @@ public final class Seawall implements AutoCloseable {
                         new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
-            BucketStore store = Stores.create(yamlSource, config.store(), clock, meterRegistry);
+            BucketStore store = Stores.create(yamlSource, config.line("store"), config.store(), clock,
+                    meterRegistry);
             try {
                 PolicyFactory.Context ctx = new PolicyFactory.Context(clock, meterRegistry, planResolver, store);
                 List<Policy> all = new ArrayList<>(PolicyFactory.policies(config, ctx));

@@ -1,29 +1,48 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.config.CircuitBreakerConfig;
 import dev.seawall.core.config.ConfigException;
-import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.InvalidSettingException;
+import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.config.StatusRange;
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.config.TimeoutConfig;
 import dev.seawall.core.fallback.FallbackHandler;
-import dev.seawall.core.internal.Json;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.OnMissing;
+import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.Rate;
+import jakarta.ws.rs.Path;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads Seawall's annotations on a resource method (method over class) and builds the policy they declare.
  *
- * <p>The annotations are translated into the YAML configuration's own document (as JSON, which YAML reads) and
- * validated by the same {@link ConfigLoader}, so an annotation means exactly what the same key means in
- * {@code seawall.yaml}, with the same defaults and limits. Errors are re-addressed to the annotation:
- * {@code com.example.Orders#list: @RateLimit[0].limit: "10/xyz" is not a rate ...}.
+ * <p>The annotations are a front end of the config builders, as the YAML file is: each attribute given is forwarded
+ * to the builder of the same key, so an annotation means exactly what the same key means in {@code seawall.yaml},
+ * with the same defaults and limits. Errors name the annotation:
+ * {@code com.example.Orders#list: @RateLimit[0].limit: "10/xyz" is not a rate ...}. The policy's path is the
+ * resource's path template, for the status page.
  *
  * <p>Not thread-safe: used while the application starts (one instance per {@link SeawallFeature}), never per
  * request.
@@ -32,6 +51,8 @@ final class AnnotationPolicies {
 
     private static final Pattern PATH = Pattern.compile("policies\\[0\\](?:\\.([a-z-]+)(?:\\[(\\d+)\\])?(?:\\.(.+))?)?");
     private static final Pattern UNSAFE = Pattern.compile("[^a-z0-9._-]+");
+    /** A template variable with a regular expression, {@code {id: [0-9]+}}: the name is kept. */
+    private static final Pattern VARIABLE_REGEX = Pattern.compile("\\{\\s*([A-Za-z0-9_.-]+)\\s*:[^}]*}");
 
     private final SeawallConfig base;
     private final PolicyFactory.Context context;
@@ -77,8 +98,8 @@ final class AnnotationPolicies {
     }
 
     /**
-     * @return the configuration the annotations of {@code method} (and its class) declare, exactly as the YAML
-     *         loader reads the same keys, or null when there are none
+     * @return the configuration the annotations of {@code method} (and its class) declare, built by the same config
+     *         builders as the YAML's same keys, or null when there are none
      * @throws IllegalStateException naming the class, method and attribute when a value is invalid
      */
     SeawallConfig config(Class<?> type, Method method) {
@@ -87,11 +108,251 @@ final class AnnotationPolicies {
         }
         String where = type.getName() + "#" + method.getName();
         String name = uniqueName(type, method);
-        String json = document(type, method, name);
+        return new Reading(where).config(type, method, name);
+    }
+
+    /** One method's annotations forwarded to the builders; the first refusal fails naming the attribute. */
+    private final class Reading {
+        private final String where;
+
+        Reading(String where) {
+            this.where = where;
+        }
+
+        private IllegalStateException fail(String keyPath, String problem) {
+            return new IllegalStateException(where + ": " + attribute(keyPath) + problem);
+        }
+
+        /** Runs a builder call; its refusal names the attribute of the key below {@code block}. */
+        private void set(String block, Runnable setter) {
+            try {
+                setter.run();
+            } catch (InvalidSettingException e) {
+                throw fail(e.key().isEmpty() ? block : block + "." + e.key(), e.problem());
+            }
+        }
+
+        /** Converts a value written in the configuration's syntax; its refusal names the attribute. */
+        private <T> T convert(String keyPath, Function<String, T> parser, String text) {
+            try {
+                return parser.apply(text);
+            } catch (InvalidSettingException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw fail(keyPath, e.getMessage());
+            }
+        }
+
+        private <T> T build(String block, Supplier<T> build) {
+            try {
+                return build.get();
+            } catch (InvalidSettingException e) {
+                throw fail(e.key().isEmpty() ? block : block + "." + e.key(), e.problem());
+            }
+        }
+
+        SeawallConfig config(Class<?> type, Method method, String name) {
+            SeawallConfig.Builder config = SeawallConfig.builder(where);
+            if (base != null) {
+                base.trustedProxies().forEach(config::trustedProxy);
+                config.rateLimitHeaders(base.rateLimitHeaders()).ipv6Prefix(base.ipv6Prefix());
+            }
+            String at = "policies[0]";
+            PolicyConfig.Builder p = PolicyConfig.builder(name).path(pathPattern(type, method));
+            RateLimit[] limits = method.getAnnotationsByType(RateLimit.class);
+            if (limits.length == 0) {
+                limits = type.getAnnotationsByType(RateLimit.class);
+            }
+            for (int i = 0; i < limits.length; i++) {
+                String lp = at + ".rate-limits[" + i + "]";
+                RateLimitConfig l = rateLimit(limits[i], lp);
+                set(lp, () -> p.rateLimit(l));
+            }
+            Throttle t = pick(type, method, Throttle.class);
+            if (t != null) {
+                p.throttle(throttle(t, at + ".throttle"));
+            }
+            CircuitBreaker b = pick(type, method, CircuitBreaker.class);
+            if (b != null) {
+                p.circuitBreaker(breaker(b, at + ".circuit-breaker"));
+            }
+            Timeout to = pick(type, method, Timeout.class);
+            if (to != null) {
+                p.timeout(timeout(to, at + ".timeout"));
+            }
+            Fallback fb = pick(type, method, Fallback.class);
+            if (fb != null) {
+                p.fallback(fallback(fb, at + ".fallback"));
+            }
+            PolicyConfig policy = build(at, p::build);
+            return build("", () -> config.policy(policy).build());
+        }
+
+        private RateLimitConfig rateLimit(RateLimit l, String at) {
+            RateLimitConfig.Builder b = RateLimitConfig.builder(l.by());
+            if (l.limit().indexOf(',') >= 0) {
+                String[] parts = l.limit().split("\\s*,\\s*");
+                List<Rate> rates = new ArrayList<>();
+                for (int i = 0; i < parts.length; i++) {
+                    rates.add(convert(at + ".limit[" + i + "]", ConfigValues::parseRate, parts[i]));
+                }
+                set(at, () -> b.rates(rates));
+            } else {
+                Rate r = convert(at + ".limit", ConfigValues::parseRate, l.limit());
+                set(at, () -> b.rates(List.of(r)));
+            }
+            if (!l.name().isEmpty()) {
+                set(at, () -> b.name(l.name()));
+            }
+            if (!l.header().isEmpty()) {
+                set(at, () -> b.header(l.header()));
+            }
+            if (!l.onMissing().isEmpty()) {
+                if (l.by() == KeyKind.IP) {
+                    set(at, () -> b.onMissing(OnMissing.SKIP)); // refused for by ip, whatever the value
+                }
+                OnMissing onMissing = OnMissing.fromConfigName(l.onMissing());
+                if (onMissing == null) {
+                    throw fail(at + ".on-missing", ConfigValues.quote(l.onMissing())
+                            + " is not a choice (expected skip, shared or reject)");
+                }
+                set(at, () -> b.onMissing(onMissing));
+            }
+            if (l.maxKeys() != 0) {
+                long n = convert(at + ".max-keys", ConfigValues::parseWholeNumber, Long.toString(l.maxKeys()));
+                set(at, () -> b.maxKeys(n));
+            }
+            return build(at, b::build);
+        }
+
+        private ThrottleConfig throttle(Throttle t, String at) {
+            ThrottleConfig.Builder b = ThrottleConfig.builder();
+            set(at, () -> b.maxConcurrent(t.maxConcurrent()));
+            set(at, () -> b.queue(t.queue()));
+            if (!t.maxWait().isEmpty()) {
+                Duration d = convert(at + ".max-wait", ConfigValues::parseDuration, t.maxWait());
+                set(at, () -> b.maxWait(d));
+            }
+            return build(at, b::build);
+        }
+
+        private CircuitBreakerConfig breaker(CircuitBreaker c, String at) {
+            CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
+            if (!c.name().isEmpty()) {
+                set(at, () -> b.name(c.name()));
+            }
+            // 0 means "the default"; a negative value is passed on so that the builder names it
+            if (c.failureRate() != 0) {
+                set(at, () -> b.failureRate(c.failureRate()));
+            }
+            if (c.minimumCalls() != 0) {
+                set(at, () -> b.minimumCalls(c.minimumCalls()));
+            }
+            String w = c.window().trim();
+            if (!w.isEmpty()) {
+                if (w.chars().allMatch(Character::isDigit)) {
+                    long n = convert(at + ".window", ConfigValues::parseWholeNumber, w);
+                    set(at, () -> b.windowCalls((int) Math.min(Integer.MAX_VALUE, n)));
+                } else {
+                    Duration d = convert(at + ".window", ConfigValues::parseDuration, w);
+                    set(at, () -> b.windowTime(d));
+                }
+            }
+            if (!c.openFor().isEmpty()) {
+                Duration d = convert(at + ".open-for", ConfigValues::parseDuration, c.openFor());
+                set(at, () -> b.openFor(d));
+            }
+            if (c.halfOpenCalls() != 0) {
+                set(at, () -> b.halfOpenCalls(c.halfOpenCalls()));
+            }
+            if (!c.slowCall().isEmpty()) {
+                Duration d = convert(at + ".slow-call", ConfigValues::parseDuration, c.slowCall());
+                set(at, () -> b.slowCall(d));
+            }
+            if (c.failureStatuses().length > 0) {
+                List<StatusRange> statuses = new ArrayList<>();
+                for (int i = 0; i < c.failureStatuses().length; i++) {
+                    statuses.add(convert(at + ".failure-statuses[" + i + "]", ConfigValues::parseStatusRange,
+                            c.failureStatuses()[i]));
+                }
+                set(at, () -> b.failureStatuses(statuses));
+            }
+            if (!c.mode().isEmpty()) {
+                set(at, () -> b.mode(c.mode().trim()));
+            }
+            return build(at, b::build);
+        }
+
+        private TimeoutConfig timeout(Timeout t, String at) {
+            TimeoutConfig.Builder b = TimeoutConfig.builder();
+            Duration after = convert(at + ".after", ConfigValues::parseDuration, t.value());
+            set(at, () -> b.after(after));
+            if (t.status() != 0) {
+                set(at, () -> b.status(t.status()));
+            }
+            return build(at, b::build);
+        }
+
+        private FallbackConfig fallback(Fallback f, String at) {
+            FallbackConfig.Builder b = FallbackConfig.builder();
+            if (f.status() != 0) {
+                set(at, () -> b.status(f.status()));
+            }
+            if (!f.contentType().isEmpty()) {
+                set(at, () -> b.contentType(f.contentType()));
+            }
+            if (!f.body().isEmpty()) {
+                set(at, () -> b.body(f.body()));
+            }
+            if (!f.staleCache().isEmpty()) {
+                Duration d = convert(at + ".stale-cache", ConfigValues::parseDuration, f.staleCache());
+                set(at, () -> b.staleCache(d));
+            }
+            if (f.handler() != FallbackHandler.class) {
+                set(at, () -> b.handler(f.handler().getName()));
+            }
+            if (f.on().length > 0) {
+                Set<FallbackTrigger> on = EnumSet.noneOf(FallbackTrigger.class);
+                for (int i = 0; i < f.on().length; i++) {
+                    String v = f.on()[i].trim();
+                    FallbackTrigger t = FallbackTrigger.fromConfigName(v);
+                    if (t == null) {
+                        throw fail(at + ".on[" + i + "]", ConfigValues.quote(v) + " is not a failure a fallback"
+                                + " answers (expected circuit-open, timeout, error or throttled; rate-limit rejections"
+                                + " never get a fallback)");
+                    }
+                    on.add(t);
+                }
+                set(at, () -> b.on(on));
+            }
+            return build(at, b::build);
+        }
+    }
+
+    /**
+     * What the policy of a resource method applies to, as a path pattern: the resource's path template
+     * ({@code /orders/{id}}), its variables' regular expressions left out; {@code /} when the template cannot be
+     * written as one (the guard is attached to the method either way: the pattern is what the status page shows).
+     */
+    static String pathPattern(Class<?> type, Method method) {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : new Path[] {type.getAnnotation(Path.class), method.getAnnotation(Path.class)}) {
+            if (p == null) {
+                continue;
+            }
+            String v = VARIABLE_REGEX.matcher(p.value().trim()).replaceAll("{$1}");
+            for (String segment : v.split("/")) {
+                if (!segment.isEmpty()) {
+                    sb.append('/').append(segment);
+                }
+            }
+        }
+        String pattern = sb.length() == 0 ? "/" : sb.toString();
         try {
-            return ConfigLoader.parse(where, json);
-        } catch (ConfigException e) {
-            throw new IllegalStateException(where + ": " + attribute(e.keyPath()) + e.problem());
+            PathPattern.parse(pattern);
+            return pattern;
+        } catch (IllegalArgumentException e) {
+            return "/";
         }
     }
 
@@ -154,157 +415,8 @@ final class AnnotationPolicies {
         return sb.toString();
     }
 
-    private String document(Class<?> type, Method method, String name) {
-        StringBuilder sb = new StringBuilder(256).append('{');
-        if (base != null) {
-            sb.append("\"trusted-proxies\":");
-            array(sb, base.trustedProxies());
-            sb.append(",\"headers\":{\"rate-limit\":");
-            Json.string(sb, base.rateLimitHeaders().name().toLowerCase(Locale.ROOT));
-            sb.append("},\"client-ip\":{\"ipv6-prefix\":").append(base.ipv6Prefix()).append("},");
-        }
-        sb.append("\"policies\":[{\"name\":");
-        Json.string(sb, name);
-        sb.append(",\"paths\":[\"/\"]");
-        RateLimit[] limits = method.getAnnotationsByType(RateLimit.class);
-        if (limits.length == 0) {
-            limits = type.getAnnotationsByType(RateLimit.class);
-        }
-        if (limits.length > 0) {
-            sb.append(",\"rate-limits\":[");
-            for (int i = 0; i < limits.length; i++) {
-                RateLimit l = limits[i];
-                sb.append(i == 0 ? "{" : ",{");
-                Fields f = new Fields(sb);
-                if (l.limit().indexOf(',') >= 0) {
-                    f.array("limit", List.of(l.limit().split("\\s*,\\s*")));
-                } else {
-                    f.string("limit", l.limit());
-                }
-                f.string("by", l.by().configName());
-                f.optional("name", l.name());
-                f.optional("header", l.header());
-                f.optional("on-missing", l.onMissing());
-                if (l.maxKeys() != 0) {
-                    f.number("max-keys", l.maxKeys());
-                }
-                sb.append('}');
-            }
-            sb.append(']');
-        }
-        Throttle t = pick(type, method, Throttle.class);
-        if (t != null) {
-            sb.append(",\"throttle\":{");
-            Fields f = new Fields(sb);
-            f.number("max-concurrent", t.maxConcurrent());
-            f.number("queue", t.queue());
-            f.optional("max-wait", t.maxWait());
-            sb.append('}');
-        }
-        CircuitBreaker b = pick(type, method, CircuitBreaker.class);
-        if (b != null) {
-            sb.append(",\"circuit-breaker\":{");
-            Fields f = new Fields(sb);
-            f.optional("name", b.name());
-            f.positive("failure-rate", b.failureRate());
-            f.positive("minimum-calls", b.minimumCalls());
-            f.optional("window", b.window());
-            f.optional("open-for", b.openFor());
-            f.positive("half-open-calls", b.halfOpenCalls());
-            f.optional("slow-call", b.slowCall());
-            if (b.failureStatuses().length > 0) {
-                f.array("failure-statuses", List.of(b.failureStatuses()));
-            }
-            f.optional("mode", b.mode());
-            sb.append('}');
-        }
-        Timeout to = pick(type, method, Timeout.class);
-        if (to != null) {
-            sb.append(",\"timeout\":{");
-            Fields f = new Fields(sb);
-            f.string("after", to.value());
-            f.positive("status", to.status());
-            sb.append('}');
-        }
-        Fallback fb = pick(type, method, Fallback.class);
-        if (fb != null) {
-            sb.append(",\"fallback\":{");
-            Fields f = new Fields(sb);
-            f.positive("status", fb.status());
-            f.optional("content-type", fb.contentType());
-            f.optional("body", fb.body());
-            f.optional("stale-cache", fb.staleCache());
-            if (fb.handler() != FallbackHandler.class) {
-                f.string("handler", fb.handler().getName());
-            }
-            if (fb.on().length > 0) {
-                f.array("on", List.of(fb.on()));
-            }
-            sb.append('}');
-        }
-        return sb.append("}]}").toString();
-    }
-
     private static <A extends Annotation> A pick(Class<?> type, Method method, Class<A> a) {
         A m = method.getAnnotation(a);
         return m != null ? m : type.getAnnotation(a);
-    }
-
-    private static void array(StringBuilder sb, List<String> values) {
-        sb.append('[');
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            Json.string(sb, values.get(i));
-        }
-        sb.append(']');
-    }
-
-    /** Writes the members of one JSON object, commas included. */
-    private static final class Fields {
-        private final StringBuilder sb;
-        private boolean first = true;
-
-        Fields(StringBuilder sb) {
-            this.sb = sb;
-        }
-
-        private void key(String k) {
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            Json.string(sb, k);
-            sb.append(':');
-        }
-
-        void string(String k, String v) {
-            key(k);
-            Json.string(sb, v);
-        }
-
-        void optional(String k, String v) {
-            if (!v.isEmpty()) {
-                string(k, v);
-            }
-        }
-
-        void number(String k, long v) {
-            key(k);
-            sb.append(v);
-        }
-
-        /** 0 means "the default"; a negative value is passed on so the loader names it. */
-        void positive(String k, int v) {
-            if (v != 0) {
-                number(k, v);
-            }
-        }
-
-        void array(String k, List<String> values) {
-            key(k);
-            AnnotationPolicies.array(sb, values);
-        }
     }
 }

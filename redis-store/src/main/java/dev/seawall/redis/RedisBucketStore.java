@@ -1,6 +1,5 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.StoreConfig;
 import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.internal.SipHash;
 import dev.seawall.core.ratelimit.BucketSpec;
@@ -94,7 +93,7 @@ public final class RedisBucketStore implements BucketStore {
     private static final byte[] SERVER_TIME = new byte[0];
     private static final int MAX_QUEUED_COMMANDS = 10_000;
 
-    private final StoreConfig config;
+    private final RedisStoreSettings config;
     private final NanoClock clock;
     private final boolean clientTime;
     private final String description;
@@ -118,7 +117,7 @@ public final class RedisBucketStore implements BucketStore {
      *                   ({@code nanoTime} values of different JVMs cannot be compared)
      * @throws IllegalArgumentException for a URI Lettuce cannot use
      */
-    RedisBucketStore(StoreConfig config, NanoClock clock, MeterRegistry registry, boolean clientTime) {
+    RedisBucketStore(RedisStoreSettings config, NanoClock clock, MeterRegistry registry, boolean clientTime) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = clock;
         this.clientTime = clientTime;
@@ -372,7 +371,7 @@ public final class RedisBucketStore implements BucketStore {
             String fingerprint = Long.toHexString(hash.hash(rates.toString()) >>> 32);
             this.keyPrefix = config.keyPrefix() + spec.policy() + ':' + spec.limit() + ':' + spec.plan() + ':'
                     + fingerprint + ':';
-            this.local = config.onFailure() == StoreConfig.OnFailure.LOCAL
+            this.local = config.onFailure() == RedisStoreSettings.OnFailure.LOCAL
                     ? LocalBucketStore.INSTANCE.buckets(spec.dividedBy(config.nodes())) : null;
             long smallest = spec.rates().stream().mapToLong(Rate::tokens).min().orElse(1);
             this.allowProbe = ConsumptionProbe.consumed(smallest, 0);

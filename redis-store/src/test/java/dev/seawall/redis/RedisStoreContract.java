@@ -1,6 +1,5 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.StoreConfig;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.BucketStoreContract;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -30,7 +29,7 @@ abstract class RedisStoreContract extends BucketStoreContract {
     @Override
     protected BucketStore store() {
         if (store == null) {
-            store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(redis.uri(), StoreConfig.OnFailure.DENY,
+            store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(redis.uri(), RedisStoreSettings.OnFailure.DENY,
                     1, engine(), "none"), clock, new SimpleMeterRegistry());
         }
         return store;

@@ -1,6 +1,5 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.StoreConfig;
 import dev.seawall.core.ratelimit.BucketSpec;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.Rate;
@@ -40,7 +39,7 @@ class RedisStoreFailureTest {
         redis.close();
     }
 
-    private BucketStore.Buckets buckets(StoreConfig.OnFailure onFailure, int nodes, Rate rate) {
+    private BucketStore.Buckets buckets(RedisStoreSettings.OnFailure onFailure, int nodes, Rate rate) {
         store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(redis.uri(), onFailure, nodes), clock, meters);
         return store.buckets(new BucketSpec("api", "ip", "default", List.of(rate), 1000, clock));
     }
@@ -51,7 +50,7 @@ class RedisStoreFailureTest {
 
     @Test
     void keysHoldNoClientIdentityAndExpireOnceFull() {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(10, Duration.ofMinutes(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.DENY, 1, new Rate(10, Duration.ofMinutes(1)));
         b.tryConsumeOne("192.0.2.77");
         b.tryConsumeOne(store.identityHash().applyAsLong("key-of-customer-42"));
         RedisClient client = RedisClient.create(redis.uri());
@@ -71,7 +70,7 @@ class RedisStoreFailureTest {
 
     @Test
     void theSameIdentityMapsToTheSameKeyOnEveryNodeAndNowhereWithoutTheSalt() {
-        StoreConfig config = RedisTestSupport.config(redis.uri(), StoreConfig.OnFailure.DENY, 1);
+        RedisStoreSettings config = RedisTestSupport.config(redis.uri(), RedisStoreSettings.OnFailure.DENY, 1);
         try (RedisBucketStore a = RedisTestSupport.clientTimeStore(config, clock, new SimpleMeterRegistry());
              RedisBucketStore b = RedisTestSupport.clientTimeStore(config, clock, new SimpleMeterRegistry())) {
             assertThat(a.identityHash().applyAsLong("alice")).isEqualTo(b.identityHash().applyAsLong("alice"));
@@ -82,7 +81,7 @@ class RedisStoreFailureTest {
 
     @Test
     void aStoppedRedisFallsBackToLocalBucketsHoldingTheLimitDividedByNodesAndStopsCallingIt() {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.LOCAL, 2, new Rate(10, Duration.ofHours(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.LOCAL, 2, new Rate(10, Duration.ofHours(1)));
         assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isTrue();
         assertThat(store.up()).isTrue();
         redis.stop();
@@ -103,14 +102,14 @@ class RedisStoreFailureTest {
 
     @Test
     void denyRejectsAndAllowAdmitsWhileRedisIsDown() {
-        BucketStore.Buckets deny = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(10, Duration.ofHours(1)));
+        BucketStore.Buckets deny = buckets(RedisStoreSettings.OnFailure.DENY, 1, new Rate(10, Duration.ofHours(1)));
         redis.stop();
         ConsumptionProbe p = deny.tryConsumeOne("192.0.2.1");
         assertThat(p.isConsumed()).isFalse();
         assertThat(p.getNanosToWaitForRefill()).isGreaterThanOrEqualTo(1_000_000_000L);
         store.close();
 
-        BucketStore.Buckets allow = buckets(StoreConfig.OnFailure.ALLOW, 1, new Rate(10, Duration.ofHours(1)));
+        BucketStore.Buckets allow = buckets(RedisStoreSettings.OnFailure.ALLOW, 1, new Rate(10, Duration.ofHours(1)));
         for (int i = 0; i < 30; i++) {
             assertThat(allow.tryConsumeOne("192.0.2.1").isConsumed()).isTrue();
         }
@@ -118,7 +117,7 @@ class RedisStoreFailureTest {
 
     @Test
     void sharedLimitingResumesByItselfWhenRedisComesBack() {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.LOCAL, 1, new Rate(3, Duration.ofHours(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.LOCAL, 1, new Rate(3, Duration.ofHours(1)));
         redis.stop();
         for (int i = 0; i < 5; i++) {
             b.tryConsumeOne("192.0.2.1");
@@ -136,7 +135,7 @@ class RedisStoreFailureTest {
 
     @Test
     void aSlowRedisCostsItsTimeoutOnlyUntilTheGuardOpens() throws Exception {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.LOCAL, 1, new Rate(100, Duration.ofHours(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.LOCAL, 1, new Rate(100, Duration.ofHours(1)));
         assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isTrue();
         RedisClient client = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
@@ -162,7 +161,7 @@ class RedisStoreFailureTest {
 
     @Test
     void aFlushedRedisStartsEveryBucketFullWithoutAnError() {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(2, Duration.ofHours(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.DENY, 1, new Rate(2, Duration.ofHours(1)));
         b.tryConsumeOne("192.0.2.1");
         b.tryConsumeOne("192.0.2.1");
         assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isFalse();
@@ -181,7 +180,7 @@ class RedisStoreFailureTest {
         redis.close();
         redis = EmbeddedRedis.start("requirepass s3cret-password-42");
         String good = "redis://:s3cret-password-42@127.0.0.1:" + redis.port();
-        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(good, StoreConfig.OnFailure.DENY, 1), clock,
+        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(good, RedisStoreSettings.OnFailure.DENY, 1), clock,
                 meters);
         BucketStore.Buckets b = store.buckets(new BucketSpec("api", "ip", "default",
                 List.of(new Rate(5, Duration.ofHours(1))), 100, clock));
@@ -190,7 +189,7 @@ class RedisStoreFailureTest {
         store.close();
 
         String wrong = "redis://:not-the-password@127.0.0.1:" + redis.port();
-        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(wrong, StoreConfig.OnFailure.DENY, 1), clock,
+        store = RedisTestSupport.clientTimeStore(RedisTestSupport.config(wrong, RedisStoreSettings.OnFailure.DENY, 1), clock,
                 new SimpleMeterRegistry());
         assertThat(store.up()).isFalse();
         assertThat(store.describe()).doesNotContain("not-the-password");
@@ -201,7 +200,7 @@ class RedisStoreFailureTest {
 
     @Test
     void aRedisThatForgotTheScriptIsSentItAgain() {
-        BucketStore.Buckets b = buckets(StoreConfig.OnFailure.DENY, 1, new Rate(3, Duration.ofHours(1)));
+        BucketStore.Buckets b = buckets(RedisStoreSettings.OnFailure.DENY, 1, new Rate(3, Duration.ofHours(1)));
         assertThat(b.tryConsumeOne("192.0.2.1").isConsumed()).isTrue();
         RedisClient client = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> c = client.connect()) {

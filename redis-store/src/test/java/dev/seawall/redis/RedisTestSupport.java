@@ -1,6 +1,5 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.StoreConfig;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -16,19 +15,19 @@ public final class RedisTestSupport {
     }
 
     /** Store settings as the YAML loader would produce them. */
-    public static StoreConfig config(String uri, StoreConfig.OnFailure onFailure, int nodes) {
+    public static RedisStoreSettings config(String uri, RedisStoreSettings.OnFailure onFailure, int nodes) {
         return config(uri, onFailure, nodes, "script", "none");
     }
 
     /** As above, with an engine and, for bucket4j, an optimization. */
-    public static StoreConfig config(String uri, StoreConfig.OnFailure onFailure, int nodes, String engine,
+    public static RedisStoreSettings config(String uri, RedisStoreSettings.OnFailure onFailure, int nodes, String engine,
                                      String optimization) {
-        return new StoreConfig(1, "redis", uri, "seawall-test:", Duration.ofMillis(200), onFailure, nodes, SALT,
+        return new RedisStoreSettings(uri, "seawall-test:", Duration.ofMillis(200), onFailure, nodes, SALT,
                 Duration.ofSeconds(2), 3, engine, optimization);
     }
 
     /** A store taking "now" from {@code clock} (one JVM only), so that tests control time. */
-    public static RedisBucketStore clientTimeStore(StoreConfig config, NanoClock clock, MeterRegistry registry) {
+    public static RedisBucketStore clientTimeStore(RedisStoreSettings config, NanoClock clock, MeterRegistry registry) {
         return new RedisBucketStore(config, clock, registry, true);
     }
 }

@@ -8,7 +8,6 @@ import dev.seawall.core.config.StatusRange;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,18 +38,18 @@ public class CircuitBreakerFilter extends StandaloneFilter<BreakerStage> {
         try {
             String policyName;
             CircuitBreakerConfig settings;
-            String source;
+            PolicyFactory.Where source;
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a circuit-breaker",
                         pc -> pc.circuitBreaker() != null, List.of("failure-rate", "minimum-calls", "window", "open-for",
                                 "half-open-calls", "slow-call", "failure-statuses", "mode", "name"));
                 policyName = yaml.policy().name();
                 settings = yaml.policy().circuitBreaker();
-                source = yaml.config().source();
+                source = PolicyFactory.Where.policy(yaml.config(), policyName);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "circuit-breaker";
                 settings = fromParams(p);
-                source = "init-param";
+                source = PolicyFactory.Where.of("init-param");
             }
             install(filterName, policyName, p.methods(),
                     PolicyFactory.breakerStage(source, policyName, settings, context, new PolicyFactory.Breakers()));
@@ -59,39 +58,35 @@ public class CircuitBreakerFilter extends StandaloneFilter<BreakerStage> {
         }
     }
 
+    /** Forwards the init-params present to the one builder that holds the breaker's defaults and rules. */
     private static CircuitBreakerConfig fromParams(InitParams p) throws ServletException {
-        int failureRate = p.has("failure-rate") ? (int) p.number("failure-rate", 1, 100) : 50;
-        int minimumCalls = p.has("minimum-calls") ? (int) p.number("minimum-calls", 1, 1_000_000) : 20;
-        Integer windowCalls = 100;
-        Duration windowTime = null;
-        if (p.has("window")) {
-            if (p.get("window").matches("\\d+")) {
-                windowCalls = (int) p.number("window", 1, 1_000_000);
+        CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
+        p.forward("name", b::name);
+        p.forwardInt("failure-rate", b::failureRate);
+        p.forwardInt("minimum-calls", b::minimumCalls);
+        p.forward("window", v -> {
+            if (v.matches("\\d+")) {
+                p.forwardInt("window", b::windowCalls);
             } else {
-                windowCalls = null;
-                windowTime = p.duration("window", null);
+                b.windowTime(p.duration("window", null));
             }
-        }
-        List<StatusRange> statuses = new ArrayList<>();
-        if (p.has("failure-statuses")) {
-            for (String part : p.get("failure-statuses").split(",")) {
+        });
+        p.forward("open-for", v -> b.openFor(p.duration("open-for", null)));
+        p.forwardInt("half-open-calls", b::halfOpenCalls);
+        p.forward("slow-call", v -> b.slowCall(p.duration("slow-call", null)));
+        p.forward("failure-statuses", v -> {
+            List<StatusRange> statuses = new ArrayList<>();
+            for (String part : v.split(",")) {
                 try {
                     statuses.add(ConfigValues.parseStatusRange(part));
                 } catch (IllegalArgumentException e) {
                     throw p.bad("failure-statuses", e.getMessage());
                 }
             }
-        } else {
-            statuses.add(new StatusRange(500, 599));
-        }
-        String mode = p.has("mode") ? p.get("mode") : "enforce";
-        if (!mode.equals("enforce") && !mode.equals("shadow")) {
-            throw p.bad("mode", ConfigValues.quote(mode) + " is not enforce or shadow");
-        }
-        return new CircuitBreakerConfig(0, p.get("name"), failureRate, minimumCalls, windowCalls, windowTime,
-                p.duration("open-for", Duration.ofSeconds(30)),
-                p.has("half-open-calls") ? (int) p.number("half-open-calls", 1, 10_000) : 5,
-                p.duration("slow-call", null), statuses, mode);
+            b.failureStatuses(statuses);
+        });
+        p.forward("mode", b::mode);
+        return p.build(b::build);
     }
 
     /** @return the stage in use (null before init), for status pages and tests */

@@ -67,12 +67,47 @@ final class ConfigLocator {
                 return found;
             }
         }
-        Path file = Path.of(loc);
+        Path file;
+        try {
+            file = Path.of(loc);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ServletException("Seawall: config " + loc + " is not a file path (" + e.getReason() + ")");
+        }
         if (!Files.isRegularFile(file)) {
             throw new ServletException("Seawall: config " + loc + " was not found"
-                    + (loc.startsWith("/") ? " as a servlet-context resource nor as a file" : " as a file"));
+                    + (loc.startsWith("/") ? " as a servlet-context resource nor as a file" : " as a file")
+                    + " (looked for " + file.toAbsolutePath().normalize() + "; working directory "
+                    + Path.of("").toAbsolutePath() + ")");
         }
         return read(ConfigSource.file(file), loc);
+    }
+
+    /**
+     * Reads a location that can be resolved without a servlet context: a class-path resource, or an existing file
+     * (a {@code /WEB-INF/} or {@code /META-INF/} path is left to the context).
+     *
+     * @return the located configuration, or null when only the servlet context can tell
+     */
+    static Located locateWithoutContext(String location) throws ServletException {
+        if (location == null || location.isBlank()) {
+            return null;
+        }
+        String loc = location.trim();
+        if (loc.startsWith(CLASSPATH)) {
+            return locate(loc, null);
+        }
+        if (loc.startsWith("/WEB-INF/") || loc.startsWith("/META-INF/")) {
+            return null;
+        }
+        try {
+            if (!Files.isRegularFile(Path.of(loc))) {
+                // a "/..." location may still be a servlet-context resource; anything else fails in init
+                return null;
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        return locate(loc, null);
     }
 
     private static Located fromContext(String resource, ServletContext context) throws ServletException {

@@ -1,6 +1,7 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.FallbackConfig;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
@@ -44,45 +45,43 @@ public class FallbackFilter extends StandaloneFilter<FallbackStage> {
                         pc -> pc.fallback() != null, List.of("status", "content-type", "body", "handler",
                                 "stale-cache", "cache-entries", "cache-size", "on", "fail-closed", "buffer"));
                 PolicyConfig pc = yaml.policy();
-                install(filterName, pc.name(), p.methods(), PolicyFactory.fallbackStage(yaml.config().source(),
-                        pc.name(), pc.fallback(), pc.failClosed(), List.of(), context), pc.failClosed(), pc.bufferBytes());
+                install(filterName, pc.name(), p.methods(), PolicyFactory.fallbackStage(
+                        PolicyFactory.Where.policy(yaml.config(), pc.name()), pc.name(), pc.fallback(), pc.failClosed(), List.of(), context), pc.failClosed(), pc.bufferBytes());
                 return;
             }
             String policyName = p.has("policy") ? p.get("policy") : "fallback";
-            Integer status = p.has("status") ? (int) p.number("status", 200, 599) : p.has("body") ? 200 : null;
-            String contentType = p.has("content-type") ? p.get("content-type") : "application/json";
-            Set<FallbackTrigger> on = EnumSet.of(FallbackTrigger.CIRCUIT_OPEN, FallbackTrigger.TIMEOUT,
-                    FallbackTrigger.ERROR);
-            if (p.has("on")) {
-                on = EnumSet.noneOf(FallbackTrigger.class);
-                for (String part : p.get("on").split(",")) {
-                    FallbackTrigger t = FallbackTrigger.fromConfigName(part.trim());
-                    if (t == null) {
-                        throw p.bad("on", ConfigValues.quote(part.trim()) + " is not circuit-open, timeout, error"
-                                + " or throttled");
-                    }
-                    on.add(t);
-                }
-            }
-            boolean failClosed = p.bool("fail-closed");
-            long bytes = FallbackConfig.DEFAULT_CACHE_BYTES;
-            if (p.has("cache-size")) {
+            FallbackConfig.Builder b = FallbackConfig.builder();
+            p.forwardInt("status", b::status);
+            p.forward("content-type", b::contentType);
+            p.forward("body", b::body);
+            p.forward("handler", b::handler);
+            p.forward("stale-cache", v -> b.staleCache(p.duration("stale-cache", null)));
+            p.forwardInt("cache-entries", b::cacheEntries);
+            p.forward("cache-size", v -> {
                 try {
-                    bytes = ConfigValues.parseSize(p.get("cache-size"), 8L * 1024 * 1024 * 1024);
+                    b.cacheBytes(ConfigValues.parseSize(v, FallbackConfig.MAX_CACHE_BYTES));
+                } catch (InvalidSettingException e) {
+                    throw e;
                 } catch (IllegalArgumentException e) {
                     throw p.bad("cache-size", e.getMessage());
                 }
-            }
-            FallbackConfig f = new FallbackConfig(0, status, contentType, p.has("body") ? p.get("body") : null,
-                    Map.of(), p.get("handler"), p.duration("stale-cache", null),
-                    p.has("cache-entries") ? (int) p.number("cache-entries", 1, 10_000_000)
-                            : FallbackConfig.DEFAULT_CACHE_ENTRIES, bytes, on);
-            if (!f.hasStatic() && f.handler() == null && f.staleCache() == null) {
-                throw new ServletException(filterName + ": nothing to answer with (set body, status, handler or"
-                        + " stale-cache)");
-            }
+            });
+            p.forward("on", v -> {
+                Set<FallbackTrigger> on = EnumSet.noneOf(FallbackTrigger.class);
+                for (String part : v.split(",")) {
+                    FallbackTrigger t = FallbackTrigger.fromConfigName(part.trim());
+                    if (t == null) {
+                        throw p.bad("on", ConfigValues.quote(part.trim()) + " is not a failure a fallback answers"
+                                + " (expected circuit-open, timeout, error or throttled)");
+                    }
+                    on.add(t);
+                }
+                b.on(on);
+            });
+            boolean failClosed = p.bool("fail-closed");
+            FallbackConfig f = p.build(b::build);
             install(filterName, policyName, p.methods(),
-                    PolicyFactory.fallbackStage("init-param", policyName, f, failClosed, List.of(), context),
+                    PolicyFactory.fallbackStage(PolicyFactory.Where.of("init-param"), policyName, f, failClosed, List.of(), context),
                     failClosed, p.buffer());
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.PolicyFactory;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * Reads and checks a standalone filter's init-params; every error names the filter and the parameter.
@@ -191,6 +194,61 @@ final class InitParams {
         } catch (IllegalArgumentException e) {
             throw bad(name, e.getMessage());
         }
+    }
+
+    /** Hands a present init-param's text to a builder's setter. */
+    @FunctionalInterface
+    interface Setter {
+        void accept(String value) throws ServletException;
+    }
+
+    /**
+     * Forwards a present init-param to a config builder; the builder's refusal becomes this filter's error naming
+     * the parameter (init-params are named like the YAML keys).
+     */
+    void forward(String name, Setter setter) throws ServletException {
+        if (!has(name)) {
+            return;
+        }
+        try {
+            setter.accept(get(name));
+        } catch (InvalidSettingException e) {
+            throw refused(e);
+        }
+    }
+
+    /** Forwards a present whole-number init-param; a value beyond {@code int} is reported as written. */
+    void forwardInt(String name, IntConsumer setter) throws ServletException {
+        if (!has(name)) {
+            return;
+        }
+        String v = get(name);
+        if (!v.matches("-?\\d{1,12}")) {
+            throw bad(name, ConfigValues.quote(v) + " is not a whole number");
+        }
+        int clamped = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, Long.parseLong(v)));
+        try {
+            setter.accept(clamped);
+        } catch (InvalidSettingException e) {
+            String problem = e.problem();
+            if (problem.startsWith(clamped + " ")) {
+                problem = v + problem.substring(Integer.toString(clamped).length());
+            }
+            throw bad(e.key().isEmpty() ? name : e.key(), problem);
+        }
+    }
+
+    /** Builds a config object; its refusal of the combination becomes this filter's error. */
+    <T> T build(Supplier<T> build) throws ServletException {
+        try {
+            return build.get();
+        } catch (InvalidSettingException e) {
+            throw refused(e);
+        }
+    }
+
+    ServletException refused(InvalidSettingException e) {
+        return e.key().isEmpty() ? new ServletException(filter + ": " + e.problem()) : bad(e.key(), e.problem());
     }
 
     long number(String name, long min, long max) throws ServletException {

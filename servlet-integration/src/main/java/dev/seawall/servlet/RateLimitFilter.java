@@ -64,12 +64,13 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
                 SeawallConfig config = yaml.config();
                 PolicyConfig pc = yaml.policy();
                 policyName = pc.name();
-                built = PolicyFactory.rateLimitStage(config.source(), policyName, pc.line(), pc.rateLimits(),
+                built = PolicyFactory.rateLimitStage(PolicyFactory.Where.policy(config, policyName), policyName,
+                        pc.rateLimits(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), config.rateLimitHeaders(),
                         context);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "rate-limit";
-                built = PolicyFactory.rateLimitStage("init-param", policyName, 0, List.of(limit(p)),
+                built = PolicyFactory.rateLimitStage(PolicyFactory.Where.of("init-param"), policyName, List.of(limit(p)),
                         p.trustedProxies(), p.ipv6Prefix(), headers(p), context);
             }
             install(filterName, policyName, methods, built);
@@ -90,42 +91,34 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
         } catch (IllegalArgumentException e) {
             throw p.bad("limit", e.getMessage());
         }
-        String name = p.has("name") ? p.get("name") : by.configName();
-        OnMissing onMissing = OnMissing.SKIP;
-        if (p.has("on-missing")) {
+        RateLimitConfig.Builder b = RateLimitConfig.builder(by).rates(rates);
+        p.forward("name", b::name);
+        p.forward("header", b::header);
+        p.forward("on-missing", v -> {
             if (by == KeyKind.IP) {
-                throw p.bad("on-missing", "does not apply to by=ip");
+                b.onMissing(OnMissing.SKIP); // refused for by=ip, whatever the value
             }
-            onMissing = OnMissing.fromConfigName(p.get("on-missing"));
+            OnMissing onMissing = OnMissing.fromConfigName(v);
             if (onMissing == null) {
-                throw p.bad("on-missing", ConfigValues.quote(p.get("on-missing")) + " is not skip, shared or reject");
+                throw p.bad("on-missing", ConfigValues.quote(v) + " is not a choice (expected skip, shared or reject)");
             }
-        }
-        long maxKeys = p.has("max-keys") ? p.number("max-keys", 1, 10_000_000) : 100_000;
-        if (p.has("header") && by != KeyKind.API_KEY && by != KeyKind.TENANT) {
-            throw p.bad("header", "applies only to by=api-key or by=tenant");
-        }
-        if (p.has("attribute") && by != KeyKind.USER) {
-            throw p.bad("attribute", "applies only to by=user");
-        }
-        TenantSource source = by == KeyKind.TENANT ? TenantSource.HEADER : null;
-        if (p.has("source")) {
+            b.onMissing(onMissing);
+        });
+        p.forward("max-keys", v -> p.forwardInt("max-keys", b::maxKeys));
+        p.forward("attribute", b::attribute);
+        p.forward("source", v -> {
             if (by != KeyKind.TENANT) {
-                throw p.bad("source", "applies only to by=tenant");
+                b.source(TenantSource.HEADER); // refused for any other by, whatever the value
             }
-            source = TenantSource.fromConfigName(p.get("source"));
+            TenantSource source = TenantSource.fromConfigName(v);
             if (source == null) {
-                throw p.bad("source", ConfigValues.quote(p.get("source")) + " is not header, subdomain or path-segment");
+                throw p.bad("source", ConfigValues.quote(v)
+                        + " is not a tenant source (expected header, subdomain or path-segment)");
             }
-        }
-        int segment = -1;
-        if (source == TenantSource.PATH_SEGMENT) {
-            segment = (int) p.number("segment", 0, 64);
-        } else if (p.has("segment")) {
-            throw p.bad("segment", "applies only to source=path-segment");
-        }
-        return new RateLimitConfig(name, 0, by, p.get("header"), rates, onMissing, maxKeys, p.get("attribute"), source,
-                segment, Map.of(), Map.of());
+            b.source(source);
+        });
+        p.forwardInt("segment", b::segment);
+        return p.build(b::build);
     }
 
     private static RateLimitHeaders headers(InitParams p) throws ServletException {

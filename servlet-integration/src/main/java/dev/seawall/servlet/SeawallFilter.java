@@ -2,6 +2,8 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
@@ -33,7 +35,9 @@ import java.util.Objects;
  * {@link ServletException} whose message names the file, the line and the key path.
  *
  * <p>Programmatically: {@code SeawallFilter.builder().config("classpath:seawall.yaml").build()} or
- * {@code .policy(...)}; the result goes to {@code ServletContext.addFilter(...)} or embedded Jetty.
+ * {@code .policy(...)}; the result goes to {@code ServletContext.addFilter(...)} or embedded Jetty. A configuration
+ * that {@code build()} can already read (a class-path resource, an existing file) is validated there, so a mistake
+ * fails where the filter is built; a servlet-context resource waits for {@code init}.
  *
  * <p>A configuration file is watched and reloaded when it changes ({@link LiveSeawall}): unchanged policies keep
  * their state, an invalid version is refused and logged while the running one stays.
@@ -119,7 +123,8 @@ public class SeawallFilter implements Filter {
                     : filterConfig == null ? null : filterConfig.getInitParameter("config");
             this.live = load(settings == null ? new Builder() : settings, location, context, registry);
             if (watch != null && live.watch(watch)) {
-                LOG.info("Seawall: watching {} for changes every {}", live.status().source(), watch);
+                LOG.info("Seawall: watching {} for changes every {}", live.status().source(),
+                        ConfigValues.formatDuration(watch));
             }
         }
         if (context != null) {
@@ -128,7 +133,8 @@ public class SeawallFilter implements Filter {
             live.onSwap(next -> context.setAttribute(ENGINE_ATTRIBUTE, next));
         }
         Seawall engine = live.current();
-        LOG.info("Seawall: {} policies loaded from {}", engine.policies().size(), engine.source());
+        LOG.info("Seawall: {} loaded from {}", ConfigValues.count(engine.policies().size(), "policy", "policies"),
+                engine.source());
     }
 
     static Duration watchParam(String value) throws ServletException {
@@ -262,8 +268,25 @@ public class SeawallFilter implements Filter {
             return this;
         }
 
-        /** @return a filter that loads its engine in {@code init} (where a servlet context is known) */
+        /**
+         * @return a filter that loads its engine in {@code init} (where a servlet context is known)
+         * @throws dev.seawall.core.config.ConfigException when the {@link #config} location is a class-path
+         *                                                 resource or a file readable now and its configuration is
+         *                                                 invalid: a mistake fails here, not later at deployment
+         * @throws IllegalStateException                   when such a location cannot be read
+         */
         public SeawallFilter build() {
+            if (location != null) {
+                ConfigLocator.Located now;
+                try {
+                    now = ConfigLocator.locateWithoutContext(location);
+                } catch (ServletException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+                if (now != null) {
+                    ConfigLoader.parse(now.sourceName(), now.text()); // validates; init loads it again
+                }
+            }
             return new SeawallFilter(this);
         }
     }

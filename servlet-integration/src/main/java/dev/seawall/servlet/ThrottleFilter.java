@@ -1,5 +1,7 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
@@ -10,7 +12,6 @@ import dev.seawall.core.throttle.ThrottleStage;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,25 +50,33 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
                 SeawallConfig config = yaml.config();
                 PolicyConfig pc = yaml.policy();
                 policyName = pc.name();
-                built = PolicyFactory.throttleStage(config.source(), policyName, pc.throttle(),
+                built = PolicyFactory.throttleStage(PolicyFactory.Where.policy(config, policyName), policyName,
+                        pc.throttle(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), context);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "throttle";
-                int max = (int) p.number("max-concurrent", 1, 100_000);
-                int queue = p.has("queue") ? (int) p.number("queue", 0, 1_000_000) : 0;
-                Duration maxWait = p.duration("max-wait", Duration.ofSeconds(1));
-                ThrottleConfig.Priority priority = p.has("priority-header")
-                        ? new ThrottleConfig.Priority(p.get("priority-header"), Map.of(), Map.of()) : null;
-                int perKeyMax = p.has("max-concurrent-per-key") ? (int) p.number("max-concurrent-per-key", 1, max) : 0;
-                KeyKind perKey = KeyKind.IP;
-                if (p.has("per-key")) {
-                    perKey = KeyKind.fromConfigName(p.get("per-key"));
-                    if (perKey == null || perKeyMax == 0) {
-                        throw p.bad("per-key", "must be ip, user, api-key or tenant, with max-concurrent-per-key");
+                ThrottleConfig.Builder b = ThrottleConfig.builder();
+                p.required("max-concurrent");
+                p.forwardInt("max-concurrent", b::maxConcurrent);
+                p.forwardInt("queue", b::queue);
+                p.forward("max-wait", v -> b.maxWait(p.duration("max-wait", null)));
+                p.forward("priority-header", v -> {
+                    try {
+                        b.priority(new ThrottleConfig.Priority(v, Map.of(), Map.of()));
+                    } catch (InvalidSettingException e) {
+                        throw p.bad("priority-header", e.problem());
                     }
-                }
-                built = PolicyFactory.throttleStage("init-param", policyName,
-                        new ThrottleConfig(0, max, queue, maxWait, priority, perKeyMax, perKey),
+                });
+                p.forwardInt("max-concurrent-per-key", b::maxConcurrentPerKey);
+                p.forward("per-key", v -> {
+                    KeyKind perKey = KeyKind.fromConfigName(v);
+                    if (perKey == null) {
+                        throw p.bad("per-key", ConfigValues.quote(v)
+                                + " is not a key kind (expected ip, user, api-key or tenant)");
+                    }
+                    b.perKey(perKey);
+                });
+                built = PolicyFactory.throttleStage(PolicyFactory.Where.of("init-param"), policyName, p.build(b::build),
                         p.trustedProxies(), p.ipv6Prefix(), context);
             }
             install(filterName, policyName, p.methods(), built);

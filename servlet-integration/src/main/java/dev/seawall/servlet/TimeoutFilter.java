@@ -38,19 +38,20 @@ public class TimeoutFilter extends StandaloneFilter<TimeoutStage> {
                         pc -> pc.timeout() != null, List.of("after", "status", "buffer"));
                 PolicyConfig pc = yaml.policy();
                 install(filterName, pc.name(), p.methods(),
-                        PolicyFactory.timeoutStage(yaml.config().source(), pc.name(), pc.timeout(), context),
+                        PolicyFactory.timeoutStage(PolicyFactory.Where.policy(yaml.config(), pc.name()),
+                                pc.name(), pc.timeout(), context),
                         pc.failClosed(), pc.bufferBytes());
                 return;
             }
             String policyName = p.has("policy") ? p.get("policy") : "timeout";
-            int status = p.has("status") ? (int) p.number("status", 100, 599) : 503;
-            if (status != 503 && status != 504) {
-                throw p.bad("status", status + " is not a timeout status (expected 503, or 504 for a gateway)");
-            }
+            TimeoutConfig.Builder b = TimeoutConfig.builder();
+            p.forwardInt("status", b::status);
             p.required("after");
-            TimeoutConfig t = new TimeoutConfig(0, p.duration("after", null), status);
+            p.forward("after", v -> b.after(p.duration("after", null)));
+            TimeoutConfig t = p.build(b::build);
             install(filterName, policyName, p.methods(),
-                    PolicyFactory.timeoutStage("init-param", policyName, t, context), false, p.buffer());
+                    PolicyFactory.timeoutStage(PolicyFactory.Where.of("init-param"), policyName, t, context), false,
+                    p.buffer());
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }

@@ -66,6 +66,10 @@ public final class Breaker implements Gauges.Owner {
                    int halfOpenCalls, NanoClock clock, MeterRegistry registry) {
         this.name = Objects.requireNonNull(name, "name");
         this.clock = Objects.requireNonNull(clock, "clock");
+        if (windowTime != null) {
+            // resilience4j counts a time window in whole seconds: refuse what it would round
+            dev.seawall.core.config.CircuitBreakerConfig.checkWindowTime(windowTime);
+        }
         this.openForNanos = openFor.toNanos();
         CircuitBreakerConfig.Builder config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(failureRate)
@@ -76,7 +80,7 @@ public final class Breaker implements Gauges.Owner {
                 .clock(new NanoBackedClock(clock))
                 .currentTimestampFunction(c -> clock.nanoTime(), TimeUnit.NANOSECONDS);
         if (windowTime != null) {
-            config.slidingWindow((int) Math.max(1, windowTime.toSeconds()), minimumCalls,
+            config.slidingWindow((int) windowTime.toSeconds(), minimumCalls,
                     CircuitBreakerConfig.SlidingWindowType.TIME_BASED);
         } else {
             // every settled request records into this window, so a lock would be shared by all of the breaker's
@@ -130,7 +134,8 @@ public final class Breaker implements Gauges.Owner {
         }
         if (now == CircuitBreaker.State.OPEN) {
             openedAtNanos = clock.nanoTime();
-            LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last, openFor);
+            LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last,
+                    dev.seawall.core.config.ConfigValues.formatDuration(openFor));
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
         }
@@ -208,6 +213,85 @@ public final class Breaker implements Gauges.Owner {
             case HALF_OPEN -> 2;
             default -> 3;
         };
+    }
+
+    /**
+     * @param name the breaker's name in metrics, logs and the status page
+     * @return a builder holding the configuration's defaults ({@link dev.seawall.core.config.CircuitBreakerConfig})
+     */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * Builds a {@link Breaker} with the rules and defaults of the configuration's {@code circuit-breaker} block:
+     * each setter forwards to {@link dev.seawall.core.config.CircuitBreakerConfig.Builder} and throws
+     * {@link dev.seawall.core.config.InvalidSettingException} naming the key. Not thread-safe.
+     */
+    public static final class Builder {
+        private final String name;
+        private final dev.seawall.core.config.CircuitBreakerConfig.Builder config =
+                dev.seawall.core.config.CircuitBreakerConfig.builder();
+        private NanoClock clock = NanoClock.system();
+        private MeterRegistry registry = io.micrometer.core.instrument.Metrics.globalRegistry;
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /** Percent of recorded calls that opens the breaker (1-100; default 50). */
+        public Builder failureRate(int percent) {
+            config.failureRate(percent);
+            return this;
+        }
+
+        /** Calls needed before the rate is judged (default 20). */
+        public Builder minimumCalls(int calls) {
+            config.minimumCalls(calls);
+            return this;
+        }
+
+        /** A window of the last N calls (default 100). */
+        public Builder windowCalls(int calls) {
+            config.windowCalls(calls);
+            return this;
+        }
+
+        /** A time window of whole seconds, at least 1s. */
+        public Builder windowTime(Duration window) {
+            config.windowTime(window);
+            return this;
+        }
+
+        /** Time open before half-open probes (default 30s). */
+        public Builder openFor(Duration openFor) {
+            config.openFor(openFor);
+            return this;
+        }
+
+        /** Probes allowed in half-open (default 5). */
+        public Builder halfOpenCalls(int calls) {
+            config.halfOpenCalls(calls);
+            return this;
+        }
+
+        /** The monotonic clock (default the system's). */
+        public Builder clock(NanoClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where the breaker's meters go (default Micrometer's global registry). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public Breaker build() {
+            dev.seawall.core.config.CircuitBreakerConfig c = config.build();
+            return new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(), c.openFor(),
+                    c.halfOpenCalls(), clock, registry);
+        }
     }
 
     /** resilience4j measures open time with a {@link Clock}; ours counts monotonic nanos from an arbitrary origin. */

@@ -139,4 +139,65 @@ public final class BreakerStage implements Stage {
             }
         }
     }
+
+    /**
+     * @param policy  the policy the stage belongs to (metrics, problem details)
+     * @param breaker the breaker, possibly shared with other policies
+     * @return a builder counting 500-599 as failures, without a slow-call limit, enforcing
+     */
+    public static Builder builder(String policy, Breaker breaker) {
+        return new Builder(policy, breaker);
+    }
+
+    /** Builds a {@link BreakerStage}; the defaults are the configuration's. Not thread-safe. */
+    public static final class Builder {
+        private final String policy;
+        private final Breaker breaker;
+        private IntPredicate failureStatus = status -> status >= 500 && status <= 599;
+        private final dev.seawall.core.config.CircuitBreakerConfig.Builder config =
+                dev.seawall.core.config.CircuitBreakerConfig.builder();
+
+        private Builder(String policy, Breaker breaker) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            this.breaker = Objects.requireNonNull(breaker, "breaker");
+        }
+
+        /** The statuses counted as failures (default 500-599); exceptions and timeouts always count. */
+        public Builder failureStatuses(dev.seawall.core.config.StatusRange... ranges) {
+            java.util.List<dev.seawall.core.config.StatusRange> list = java.util.List.of(ranges);
+            config.failureStatuses(list);
+            this.failureStatus = status -> {
+                for (dev.seawall.core.config.StatusRange r : list) {
+                    if (r.contains(status)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+            return this;
+        }
+
+        /** Which statuses count as failures, as a predicate. */
+        public Builder failureStatus(IntPredicate failureStatus) {
+            this.failureStatus = Objects.requireNonNull(failureStatus, "failureStatus");
+            return this;
+        }
+
+        /** Calls slower than this count as failures; null (default) to ignore latency. */
+        public Builder slowCall(Duration slowCall) {
+            config.slowCall(slowCall);
+            return this;
+        }
+
+        /** Record and report, never refuse (default false). */
+        public Builder shadow(boolean shadow) {
+            config.mode(shadow ? "shadow" : "enforce");
+            return this;
+        }
+
+        public BreakerStage build() {
+            dev.seawall.core.config.CircuitBreakerConfig c = config.build();
+            return new BreakerStage(policy, breaker, failureStatus, c.slowCall(), "shadow".equals(c.mode()));
+        }
+    }
 }

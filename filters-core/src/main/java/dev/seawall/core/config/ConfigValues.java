@@ -133,6 +133,18 @@ public final class ConfigValues {
         return rates;
     }
 
+    /**
+     * Parses a whole number as the configuration writes it: an optional minus and at most 12 digits. The range is
+     * the setting's business (its builder says what it accepts).
+     */
+    public static long parseWholeNumber(String text) {
+        String t = text == null ? "" : text.trim();
+        if (!t.matches("-?\\d{1,12}")) {
+            throw new IllegalArgumentException(quote(t) + " is not a whole number");
+        }
+        return Long.parseLong(t);
+    }
+
     /** Parses {@code 500} or {@code 500-599} (100-599, from &lt;= to). */
     public static StatusRange parseStatusRange(String text) {
         String t = text == null ? "" : text.trim();
@@ -146,6 +158,40 @@ public final class ConfigValues {
             throw new IllegalArgumentException(quote(t) + " is not a status range within 100-599 with from <= to");
         }
         return new StatusRange(from, to);
+    }
+
+    /**
+     * Writes a duration in the configuration's own syntax ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h},
+     * {@code 1d}): the largest unit that states it exactly. A duration finer than a millisecond, which the syntax
+     * cannot state, is written in nanoseconds ({@code 1500ns}). For log lines and messages.
+     */
+    public static String formatDuration(Duration d) {
+        if (d == null) {
+            return "null";
+        }
+        if (d.isNegative()) {
+            return "-" + formatDuration(d.negated());
+        }
+        if (d.isZero()) {
+            return "0s";
+        }
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.toNanos() + "ns";
+        }
+        if (d.getNano() != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.getSeconds();
+        if (s % 86_400 == 0) {
+            return s / 86_400 + "d";
+        }
+        if (s % 3_600 == 0) {
+            return s / 3_600 + "h";
+        }
+        if (s % 60 == 0) {
+            return s / 60 + "m";
+        }
+        return s + "s";
     }
 
     /** Quotes a value for a message, cut and with control characters replaced, so a log line stays one line. */
@@ -162,54 +208,9 @@ public final class ConfigValues {
     }
 
     /**
-     * Whether two pieces of configuration say the same thing: records compared component by component, lists, sets
-     * and maps element by element, anything else with {@code equals}. A record component named {@code line} is
-     * ignored: a policy that only moved in the file did not change. Reload-time only (uses reflection).
+     * @return {@code n} and the noun, singular for one: {@code 1 policy}, {@code 3 policies} (log lines)
      */
-    public static boolean sameSettings(Object a, Object b) {
-        if (a == b) {
-            return true;
-        }
-        if (a == null || b == null || a.getClass() != b.getClass()) {
-            return false;
-        }
-        if (a instanceof Record) {
-            for (java.lang.reflect.RecordComponent c : a.getClass().getRecordComponents()) {
-                if ("line".equals(c.getName())) {
-                    continue;
-                }
-                try {
-                    if (!sameSettings(c.getAccessor().invoke(a), c.getAccessor().invoke(b))) {
-                        return false;
-                    }
-                } catch (ReflectiveOperationException e) {
-                    return false; // cannot compare: treat as changed, which only costs the stage's state
-                }
-            }
-            return true;
-        }
-        if (a instanceof java.util.List<?> la && b instanceof java.util.List<?> lb) {
-            if (la.size() != lb.size()) {
-                return false;
-            }
-            for (int i = 0; i < la.size(); i++) {
-                if (!sameSettings(la.get(i), lb.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof java.util.Map<?, ?> ma && b instanceof java.util.Map<?, ?> mb) {
-            if (!ma.keySet().equals(mb.keySet())) {
-                return false;
-            }
-            for (java.util.Map.Entry<?, ?> e : ma.entrySet()) {
-                if (!sameSettings(e.getValue(), mb.get(e.getKey()))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return a.equals(b);
+    public static String count(int n, String singular, String plural) {
+        return n + " " + (n == 1 ? singular : plural);
     }
 }

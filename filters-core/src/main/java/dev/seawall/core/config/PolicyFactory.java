@@ -15,16 +15,13 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.LocalBucketStore;
-import dev.seawall.core.ratelimit.MapPlanResolver;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
-import dev.seawall.core.throttle.PriorityClassifier;
 import dev.seawall.core.throttle.ThrottleStage;
 import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.TimeoutStage;
@@ -36,7 +33,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
@@ -66,7 +62,7 @@ public final class PolicyFactory {
     /**
      * The configuration a reload replaces, and the policies built from it: a stage whose settings (and the global
      * settings it depends on) did not change is carried into the new configuration with its state, buckets,
-     * breaker window, queue and cached copies included. Line numbers do not count as settings.
+     * breaker window, queue and cached copies included. Positions are not settings: they live beside them.
      *
      * @param store the bucket store the previous policies used
      */
@@ -79,6 +75,50 @@ public final class PolicyFactory {
                 }
             }
             return null;
+        }
+    }
+
+    /**
+     * Where a policy's settings were written, for errors found while building its stages: the file and the
+     * positions of its keys. Immutable and thread-safe.
+     *
+     * @param source    the name errors cite
+     * @param positions key path to line ({@link SourceMap#EMPTY} for init-params and annotations)
+     * @param path      the policy's key path, e.g. {@code policies[2]}; empty when the positions are empty
+     */
+    public record Where(String source, SourceMap positions, String path) {
+        public Where {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(positions, "positions");
+            Objects.requireNonNull(path, "path");
+        }
+
+        /** A source without positions (errors cite no line). */
+        public static Where of(String source) {
+            return new Where(source, SourceMap.EMPTY, "");
+        }
+
+        /** The {@code i}-th policy of a loaded configuration. */
+        public static Where policy(SeawallConfig config, int i) {
+            return new Where(config.source(), config.positions(), "policies[" + i + "]");
+        }
+
+        /** The policy of this name in a loaded configuration (no positions when it has none). */
+        public static Where policy(SeawallConfig config, String name) {
+            for (int i = 0; i < config.policies().size(); i++) {
+                if (config.policies().get(i).name().equals(name)) {
+                    return policy(config, i);
+                }
+            }
+            return of(config.source());
+        }
+
+        /** @return the line of a key below the policy ({@code throttle}, {@code rate-limits[1]}), or 0 */
+        public int line(String key) {
+            if (path.isEmpty()) {
+                return 0;
+            }
+            return positions.line(key.isEmpty() ? path : path + "." + key);
         }
     }
 
@@ -112,8 +152,9 @@ public final class PolicyFactory {
             carry.seed(breakers);
         }
         List<Policy> out = new ArrayList<>();
-        for (PolicyConfig p : config.policies()) {
-            out.add(policy(config.source(), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
+        for (int i = 0; i < config.policies().size(); i++) {
+            PolicyConfig p = config.policies().get(i);
+            out.add(policy(Where.policy(config, i), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
                     breakers, carry));
         }
         return out;
@@ -140,7 +181,7 @@ public final class PolicyFactory {
                     PolicyConfig pc = previous.config().policy(p.name());
                     if (pc != null && pc.circuitBreaker() != null) {
                         breakers.carried.putIfAbsent(b.breaker().name(),
-                                new SharedBreaker(b.breaker(), settingsOf(pc.circuitBreaker())));
+                                new SharedBreaker(b.breaker(), pc.circuitBreaker()));
                     }
                 }
             }
@@ -152,11 +193,11 @@ public final class PolicyFactory {
                 return null;
             }
             boolean same = switch (kind) {
-                case RATE_LIMIT -> sameLimits && ConfigValues.sameSettings(old.rateLimits(), p.rateLimits());
-                case THROTTLE -> sameKeys && ConfigValues.sameSettings(old.throttle(), p.throttle());
-                case TIMEOUT -> ConfigValues.sameSettings(old.timeout(), p.timeout());
+                case RATE_LIMIT -> sameLimits && Objects.equals(old.rateLimits(), p.rateLimits());
+                case THROTTLE -> sameKeys && Objects.equals(old.throttle(), p.throttle());
+                case TIMEOUT -> Objects.equals(old.timeout(), p.timeout());
                 case FALLBACK -> old.failClosed() == p.failClosed()
-                        && ConfigValues.sameSettings(old.fallback(), p.fallback())
+                        && Objects.equals(old.fallback(), p.fallback())
                         && identityHeaders(old.rateLimits()).equals(identityHeaders(p.rateLimits()));
                 default -> false;
             };
@@ -178,17 +219,17 @@ public final class PolicyFactory {
         }
     }
 
-    static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
+    static Policy policy(Where source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
                          RateLimitHeaders headers, Context context, Breakers breakers) {
         return policy(source, p, trusted, ipv6Prefix, headers, context, breakers, null);
     }
 
-    private static Policy policy(String source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
+    private static Policy policy(Where source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
                                  RateLimitHeaders headers, Context context, Breakers breakers, Carry carry) {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.RATE_LIMIT);
-            stages.add(kept != null ? kept : rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted,
+            stages.add(kept != null ? kept : rateLimitStage(source, p.name(), p.rateLimits(), trusted,
                     ipv6Prefix, headers, context));
         }
         if (p.throttle() != null) {
@@ -229,34 +270,35 @@ public final class PolicyFactory {
      *
      * @throws ConfigException when a limit cannot be built, citing the limit's line
      */
-    public static RateLimitStage rateLimitStage(String source, String policyName, int line,
-                                                List<RateLimitConfig> limits, TrustedProxies trusted,
+    public static RateLimitStage rateLimitStage(Where source, String policyName, List<RateLimitConfig> limits, TrustedProxies trusted,
                                                 int ipv6Prefix, RateLimitHeaders headers, Context context) {
         RateLimitStage.Builder b = RateLimitStage.builder(policyName)
                 .headers(headers)
                 .clock(context.clock())
                 .meterRegistry(context.meterRegistry());
-        for (RateLimitConfig l : limits) {
+        for (int i = 0; i < limits.size(); i++) {
+            RateLimitConfig l = limits.get(i);
             try {
-                LimitSpec.Builder spec = LimitSpec.builder(l.name(), resolver(l, trusted, ipv6Prefix))
+                LimitSpec.Builder spec = LimitSpec.builder(l.name(), StageResolvers.resolver(l, trusted, ipv6Prefix))
                         .store(l.local() ? LocalBucketStore.INSTANCE : context.store())
                         .rates(l.rates())
                         .onMissing(l.onMissing())
                         .maxKeys(l.maxKeys());
                 if (!l.plans().isEmpty()) {
                     l.plans().forEach(spec::plan);
-                    spec.planResolver(planResolver(l, context.planResolver()));
+                    spec.planResolver(StageResolvers.planResolver(l, context.planResolver()));
                 }
                 b.limit(spec.build());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(source, l.line(), "policy " + policyName + ", limit " + l.name(),
+                throw new ConfigException(source.source(), source.line("rate-limits[" + i + "]"),
+                        "policy " + policyName + ", limit " + l.name(),
                         e.getMessage());
             }
         }
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, line, "policy " + policyName, e.getMessage());
+            throw new ConfigException(source.source(), source.line(""), "policy " + policyName, e.getMessage());
         }
     }
 
@@ -265,7 +307,7 @@ public final class PolicyFactory {
      *
      * @throws ConfigException when the stage cannot be built, citing the throttle's line
      */
-    public static ThrottleStage throttleStage(String source, String policyName, ThrottleConfig t,
+    public static ThrottleStage throttleStage(Where source, String policyName, ThrottleConfig t,
                                               TrustedProxies trusted, int ipv6Prefix, Context context) {
         try {
             ThrottleStage.Builder b = ThrottleStage.builder(policyName)
@@ -275,7 +317,7 @@ public final class PolicyFactory {
                     .clock(context.clock())
                     .meterRegistry(context.meterRegistry());
             if (t.priority() != null) {
-                b.classifier(classifier(t.priority()));
+                b.classifier(StageResolvers.classifier(t.priority()));
             }
             if (t.maxPerKey() > 0) {
                 KeyResolver key = switch (t.perKey()) {
@@ -288,7 +330,7 @@ public final class PolicyFactory {
             }
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, t.line(), "policy " + policyName + ", throttle", e.getMessage());
+            throw new ConfigException(source.source(), source.line("throttle"), "policy " + policyName + ", throttle", e.getMessage());
         }
     }
 
@@ -298,11 +340,11 @@ public final class PolicyFactory {
      *
      * @param breakers named breakers built so far (a new {@link Breakers} per configuration)
      */
-    public static BreakerStage breakerStage(String source, String policyName, CircuitBreakerConfig c, Context context,
+    public static BreakerStage breakerStage(Where source, String policyName, CircuitBreakerConfig c, Context context,
                                             Breakers breakers) {
         Map<String, SharedBreaker> shared = breakers.byName;
         String name = c.name() != null ? c.name() : policyName;
-        CircuitBreakerConfig settings = settingsOf(c);
+        CircuitBreakerConfig settings = c;
         SharedBreaker existing = c.name() == null ? null : shared.get(name);
         SharedBreaker carried = breakers.carried.get(name);
         if (existing == null && carried != null && carried.settings().equals(settings)) {
@@ -315,7 +357,8 @@ public final class PolicyFactory {
         Breaker breaker;
         if (existing != null) {
             if (!existing.settings().equals(settings)) {
-                throw new ConfigException(source, c.line(), "policy " + policyName + ", circuit-breaker",
+                throw new ConfigException(source.source(), source.line("circuit-breaker"), "policy " + policyName
+                        + ", circuit-breaker",
                         "the shared breaker \"" + name + "\" is declared with other settings elsewhere; declare it"
                                 + " identically in every policy that names it");
             }
@@ -325,7 +368,8 @@ public final class PolicyFactory {
                 breaker = new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(),
                         c.openFor(), c.halfOpenCalls(), context.clock(), context.meterRegistry());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(source, c.line(), "policy " + policyName + ", circuit-breaker", e.getMessage());
+                throw new ConfigException(source.source(), source.line("circuit-breaker"), "policy " + policyName
+                        + ", circuit-breaker", e.getMessage());
             }
             if (c.name() != null) {
                 shared.put(name, new SharedBreaker(breaker, settings));
@@ -342,20 +386,14 @@ public final class PolicyFactory {
         }, c.slowCall(), "shadow".equals(c.mode()));
     }
 
-    /** A breaker's settings without its line, for comparing declarations. */
-    private static CircuitBreakerConfig settingsOf(CircuitBreakerConfig c) {
-        return new CircuitBreakerConfig(0, c.name(), c.failureRate(), c.minimumCalls(), c.windowCalls(),
-                c.windowTime(), c.openFor(), c.halfOpenCalls(), c.slowCall(), c.failureStatuses(), c.mode());
-    }
-
     /**
      * Builds the timeout stage of one policy (also used by the standalone {@code TimeoutFilter}).
      */
-    public static TimeoutStage timeoutStage(String source, String policyName, TimeoutConfig t, Context context) {
+    public static TimeoutStage timeoutStage(Where source, String policyName, TimeoutConfig t, Context context) {
         try {
             return new TimeoutStage(policyName, t.after(), t.status(), context.meterRegistry());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, t.line(), "policy " + policyName + ", timeout", e.getMessage());
+            throw new ConfigException(source.source(), source.line("timeout"), "policy " + policyName + ", timeout", e.getMessage());
         }
     }
 
@@ -365,7 +403,7 @@ public final class PolicyFactory {
      *
      * @param identityHeaders request headers, besides the standard ones, that identify a caller for the stale cache
      */
-    public static FallbackStage fallbackStage(String source, String policyName, FallbackConfig f, boolean failClosed,
+    public static FallbackStage fallbackStage(Where source, String policyName, FallbackConfig f, boolean failClosed,
                                               List<String> identityHeaders, Context context) {
         String where = "policy " + policyName + ", fallback";
         try {
@@ -390,11 +428,12 @@ public final class PolicyFactory {
             }
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, f.line(), where, e.getMessage());
+            throw new ConfigException(source.source(), source.line("fallback"), where, e.getMessage());
         }
     }
 
-    private static FallbackHandler handler(String source, FallbackConfig f, String where) {
+    private static FallbackHandler handler(Where source, FallbackConfig f, String where) {
+        int line = source.line("fallback");
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         if (loader == null) {
             loader = PolicyFactory.class.getClassLoader();
@@ -403,17 +442,17 @@ public final class PolicyFactory {
         try {
             type = Class.forName(f.handler(), true, loader);
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler() + " is not found"
+            throw new ConfigException(source.source(), line, where + ".handler", "class " + f.handler() + " is not found"
                     + " on the application's class path");
         }
         if (!FallbackHandler.class.isAssignableFrom(type)) {
-            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler()
+            throw new ConfigException(source.source(), line, where + ".handler", "class " + f.handler()
                     + " does not implement " + FallbackHandler.class.getName());
         }
         try {
             return (FallbackHandler) type.getConstructor().newInstance();
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new ConfigException(source, f.line(), where + ".handler", "class " + f.handler()
+            throw new ConfigException(source.source(), line, where + ".handler", "class " + f.handler()
                     + " cannot be created through a public no-argument constructor");
         }
     }
@@ -427,59 +466,5 @@ public final class PolicyFactory {
             }
         }
         return out;
-    }
-
-    /** Paths first, then roles, then the header: the first rule that matches decides. */
-    static PriorityClassifier classifier(ThrottleConfig.Priority p) {
-        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
-        p.paths().forEach((cls, patterns) -> patterns.forEach(
-                pattern -> table.add(pattern, Set.of(), PriorityClassifier.parse(cls), "priority " + cls)));
-        PathPolicyTable<Integer> paths = table.build();
-        List<String[]> roles = new ArrayList<>();
-        for (String cls : List.of("high", "low", "normal")) {
-            for (String role : p.roles().getOrDefault(cls, List.of())) {
-                roles.add(new String[] {role, cls});
-            }
-        }
-        String header = p.header();
-        return request -> {
-            Integer byPath = paths.match(request.method(), request.path());
-            if (byPath != null) {
-                return byPath;
-            }
-            for (String[] r : roles) {
-                if (request.userInRole(r[0])) {
-                    return PriorityClassifier.parse(r[1]);
-                }
-            }
-            if (header != null) {
-                int c = PriorityClassifier.parse(request.header(header));
-                if (c >= 0) {
-                    return c;
-                }
-            }
-            return PriorityClassifier.NORMAL;
-        };
-    }
-
-    private static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {
-        MapPlanResolver fromYaml = new MapPlanResolver(l.planOf());
-        if (spi == null) {
-            return fromYaml;
-        }
-        return (kind, identity) -> {
-            String plan = spi.planFor(kind, identity);
-            return plan != null ? plan : fromYaml.planFor(kind, identity);
-        };
-    }
-
-    static KeyResolver resolver(RateLimitConfig l, TrustedProxies trusted, int ipv6Prefix) {
-        KeyKind by = l.by();
-        return switch (by) {
-            case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
-            case API_KEY -> KeyResolvers.apiKey(l.header());
-            case USER -> KeyResolvers.user(l.attribute());
-            case TENANT -> KeyResolvers.tenant(l.source(), l.header(), l.segment());
-        };
     }
 }

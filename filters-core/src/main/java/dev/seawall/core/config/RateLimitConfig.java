@@ -5,11 +5,14 @@ import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.ratelimit.Rate;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * One item of a policy's {@code rate-limits}. Immutable and thread-safe.
+ * One item of a policy's {@code rate-limits}. Immutable and thread-safe; built and validated by
+ * {@link #builder(KeyKind)}.
  *
  * @param name      the limit's name in headers and metrics (default: the {@code by} value)
  * @param header    the header for api-key and tenant limits (null = the resolver's default)
@@ -21,9 +24,18 @@ import java.util.Map;
  * @param planOf    identity to plan name
  * @param local     {@code store: local}: this limit keeps per-node buckets even when a shared store is configured
  */
-public record RateLimitConfig(String name, int line, KeyKind by, String header, List<Rate> rates,
+public record RateLimitConfig(String name, KeyKind by, String header, List<Rate> rates,
                               OnMissing onMissing, long maxKeys, String attribute, TenantSource source, int segment,
                               Map<String, List<Rate>> plans, Map<String, String> planOf, boolean local) {
+
+    /** {@code on-missing}: a request without the identity passes this limit. */
+    public static final OnMissing DEFAULT_ON_MISSING = OnMissing.SKIP;
+    /** {@code max-keys}: the bound on tracked keys (1-10000000). */
+    public static final long DEFAULT_MAX_KEYS = 100_000;
+    public static final long MAX_KEYS = 10_000_000;
+    /** Most rates one limit (or plan) may hold. */
+    public static final int MAX_RATES = 8;
+    public static final int MAX_SEGMENT = 64;
 
     public RateLimitConfig {
         rates = List.copyOf(rates);
@@ -32,9 +44,188 @@ public record RateLimitConfig(String name, int line, KeyKind by, String header, 
     }
 
     /** A limit using the configuration's store. */
-    public RateLimitConfig(String name, int line, KeyKind by, String header, List<Rate> rates, OnMissing onMissing,
+    public RateLimitConfig(String name, KeyKind by, String header, List<Rate> rates, OnMissing onMissing,
                            long maxKeys, String attribute, TenantSource source, int segment,
                            Map<String, List<Rate>> plans, Map<String, String> planOf) {
-        this(name, line, by, header, rates, onMissing, maxKeys, attribute, source, segment, plans, planOf, false);
+        this(name, by, header, rates, onMissing, maxKeys, attribute, source, segment, plans, planOf, false);
+    }
+
+    /** @param by what the limit is keyed by ({@code by}); required */
+    public static Builder builder(KeyKind by) {
+        return new Builder(by);
+    }
+
+    /**
+     * Validating builder: setters throw {@link InvalidSettingException} naming the key; {@link #build()} checks
+     * the rules between keys (which keys apply to which {@code by}). Not thread-safe.
+     */
+    public static final class Builder {
+        private final KeyKind by;
+        private String name;
+        private String header;
+        private boolean headerSet;
+        private List<Rate> rates;
+        private OnMissing onMissing;
+        private long maxKeys = DEFAULT_MAX_KEYS;
+        private String attribute;
+        private TenantSource source;
+        private Integer segment;
+        private final Map<String, List<Rate>> plans = new LinkedHashMap<>();
+        private final Map<String, String> planOf = new LinkedHashMap<>();
+        private boolean local;
+
+        private Builder(KeyKind by) {
+            if (by == null) {
+                throw Check.required("by", "(ip, user, api-key or tenant)");
+            }
+            this.by = by;
+        }
+
+        /** {@code limit}: one rate or several bandwidths on one bucket, all enforced (1-8). */
+        public Builder rates(List<Rate> rates) {
+            this.rates = checkRates("limit", rates);
+            return this;
+        }
+
+        public Builder name(String name) {
+            if (name == null || !Check.SAFE_NAME.matcher(name).matches()) {
+                throw new InvalidSettingException("name", ConfigValues.quote(String.valueOf(name))
+                        + " is not a valid name (1-64 chars of a-z, 0-9, '.', '_', '-', starting with a letter or digit)");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** {@code header}: for by api-key and tenant (source: header). */
+        public Builder header(String header) {
+            if (by != KeyKind.API_KEY && by != KeyKind.TENANT) {
+                throw new InvalidSettingException("header", "applies only to by: api-key or by: tenant");
+            }
+            this.header = Check.token("header", header, "header name");
+            this.headerSet = true;
+            return this;
+        }
+
+        public Builder onMissing(OnMissing onMissing) {
+            if (by == KeyKind.IP) {
+                throw new InvalidSettingException("on-missing", "does not apply to by: ip (every request has a peer"
+                        + " address)");
+            }
+            this.onMissing = Objects.requireNonNull(onMissing, "on-missing");
+            return this;
+        }
+
+        public Builder maxKeys(long maxKeys) {
+            this.maxKeys = Check.rangeLong("max-keys", maxKeys, 1, MAX_KEYS);
+            return this;
+        }
+
+        /** {@code attribute}: for by user, a request attribute read instead of the principal. */
+        public Builder attribute(String attribute) {
+            if (by != KeyKind.USER) {
+                throw new InvalidSettingException("attribute", "applies only to by: user");
+            }
+            String a = attribute == null ? "" : attribute.trim();
+            if (a.isEmpty() || a.length() > 200) {
+                throw new InvalidSettingException("attribute", "must be a request attribute name");
+            }
+            this.attribute = a;
+            return this;
+        }
+
+        /** {@code source}: for by tenant, where the tenant id is. */
+        public Builder source(TenantSource source) {
+            if (by != KeyKind.TENANT) {
+                throw new InvalidSettingException("source", "applies only to by: tenant");
+            }
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** {@code segment}: for source path-segment, the 0-based path segment. */
+        public Builder segment(int segment) {
+            if (effectiveSource() != TenantSource.PATH_SEGMENT) {
+                throw new InvalidSettingException("segment", "applies only to source: path-segment");
+            }
+            this.segment = Check.range("segment", segment, 0, MAX_SEGMENT);
+            return this;
+        }
+
+        /** One of {@code plans}: for by api-key and tenant. */
+        public Builder plan(String plan, List<Rate> rates) {
+            checkPlansApply("plans");
+            if (plan == null || !Check.SAFE_NAME.matcher(plan).matches()) {
+                throw new InvalidSettingException("plans." + plan, ConfigValues.quote(String.valueOf(plan))
+                        + " is not a valid plan name");
+            }
+            plans.put(plan, checkRates("plans." + plan, rates));
+            return this;
+        }
+
+        /** {@code plan-of}: identity to plan name; the plans must be given first. */
+        public Builder planOf(Map<String, String> planOf) {
+            checkPlansApply("plan-of");
+            if (plans.isEmpty()) {
+                throw new InvalidSettingException("plan-of", "needs plans to refer to");
+            }
+            planOf.forEach(this::planOf);
+            return this;
+        }
+
+        /** One entry of {@code plan-of}: this identity uses this plan, which must be given first. */
+        public Builder planOf(String identity, String plan) {
+            checkPlansApply("plan-of");
+            if (plans.isEmpty()) {
+                throw new InvalidSettingException("plan-of", "needs plans to refer to");
+            }
+            if (!plans.containsKey(plan)) {
+                throw new InvalidSettingException("plan-of", ConfigValues.quote(String.valueOf(plan))
+                        + " is not one of the plans " + plans.keySet());
+            }
+            this.planOf.put(Objects.requireNonNull(identity, "identity"), plan);
+            return this;
+        }
+
+        /** {@code store: local}: keep per-node buckets even when the configuration has a shared store. */
+        public Builder local(boolean local) {
+            this.local = local;
+            return this;
+        }
+
+        private void checkPlansApply(String key) {
+            if (by != KeyKind.API_KEY && by != KeyKind.TENANT) {
+                throw new InvalidSettingException(key, "applies only to by: api-key or by: tenant");
+            }
+        }
+
+        private TenantSource effectiveSource() {
+            return by == KeyKind.TENANT && source == null ? TenantSource.HEADER : source;
+        }
+
+        private static List<Rate> checkRates(String key, List<Rate> rates) {
+            if (rates == null || rates.isEmpty()) {
+                throw new InvalidSettingException(key, "must hold at least one rate");
+            }
+            if (rates.size() > MAX_RATES) {
+                throw new InvalidSettingException(key, "has more than " + MAX_RATES + " rates");
+            }
+            return List.copyOf(rates);
+        }
+
+        public RateLimitConfig build() {
+            if (rates == null) {
+                throw Check.required("limit", "(a rate like 100/1m, or a list of rates)");
+            }
+            TenantSource src = effectiveSource();
+            if (src == TenantSource.PATH_SEGMENT && segment == null) {
+                throw Check.required("segment", "with source: path-segment (0-based index)");
+            }
+            if (headerSet && src != null && src != TenantSource.HEADER) {
+                throw new InvalidSettingException("header", "applies only to source: header");
+            }
+            return new RateLimitConfig(name == null ? by.configName() : name, by, header, rates,
+                    onMissing == null ? DEFAULT_ON_MISSING : onMissing, maxKeys, attribute, src,
+                    segment == null ? -1 : segment, plans, planOf, local);
+        }
     }
 }

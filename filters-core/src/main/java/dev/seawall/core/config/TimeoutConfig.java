@@ -2,6 +2,49 @@ package dev.seawall.core.config;
 
 import java.time.Duration;
 
-/** A policy's {@code timeout}: after how long, answered with 503 (default) or 504. Immutable, thread-safe. */
-public record TimeoutConfig(int line, Duration after, int status) {
+/**
+ * A policy's {@code timeout}: after how long, answered with 503 (default) or 504. Immutable, thread-safe; built
+ * and validated by {@link #builder()}.
+ */
+public record TimeoutConfig(Duration after, int status) {
+
+    /** {@code status}: 503 Service Unavailable; 504 for a gateway. */
+    public static final int DEFAULT_STATUS = 503;
+
+    /** @return a builder holding the defaults; {@code after} has none and must be set */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Validating builder; setters throw {@link InvalidSettingException} naming the key. Not thread-safe. */
+    public static final class Builder {
+        private Duration after;
+        private int status = DEFAULT_STATUS;
+
+        private Builder() {
+        }
+
+        public Builder after(Duration after) {
+            this.after = Check.duration("after", after);
+            return this;
+        }
+
+        /** {@code status}: 503, or 504 for a gateway. */
+        public Builder status(int status) {
+            Check.range("status", status, 100, 599);
+            if (status != 503 && status != 504) {
+                throw new InvalidSettingException("status", status + " is not a timeout status"
+                        + " (expected 503, or 504 for a gateway)");
+            }
+            this.status = status;
+            return this;
+        }
+
+        public TimeoutConfig build() {
+            if (after == null) {
+                throw Check.required("after", null);
+            }
+            return new TimeoutConfig(after, status);
+        }
+    }
 }

@@ -24,14 +24,24 @@ public record Rate(long tokens, Duration period) {
         }
     }
 
+    /**
+     * Parses the configuration's rate syntax: {@code 100/1m}, {@code 5/10s}, {@code 10/s}.
+     *
+     * @throws IllegalArgumentException quoting the text and saying what was expected
+     */
+    public static Rate parse(String text) {
+        return dev.seawall.core.config.ConfigValues.parseRate(text);
+    }
+
     /** @return the window in whole seconds, rounded up (the {@code w} of {@code RateLimit-Policy}) */
     public long windowSeconds() {
         long s = period.getSeconds();
         return period.getNano() > 0 ? s + 1 : Math.max(1, s);
     }
 
+    /** @return the rate in the configuration's syntax, e.g. {@code 100/1m} */
     @Override
     public String toString() {
-        return tokens + "/" + period;
+        return tokens + "/" + dev.seawall.core.config.ConfigValues.formatDuration(period);
     }
 }

@@ -134,4 +134,46 @@ public final class TimeoutStage implements Stage, Permit {
     public String toString() {
         return "TimeoutStage[" + policy + ", " + Duration.ofNanos(afterNanos) + ", " + status + "]";
     }
+
+    /**
+     * @param policy the policy the stage belongs to (metrics, problem details)
+     * @param after  how long a request may take; the configuration's rules apply (positive, at most 365 days)
+     * @return a builder answering 503
+     */
+    public static Builder builder(String policy, Duration after) {
+        return new Builder(policy, after);
+    }
+
+    /**
+     * Builds a {@link TimeoutStage} with the rules of the configuration's {@code timeout} block
+     * ({@link dev.seawall.core.config.TimeoutConfig.Builder}). Not thread-safe.
+     */
+    public static final class Builder {
+        private final String policy;
+        private final dev.seawall.core.config.TimeoutConfig.Builder config =
+                dev.seawall.core.config.TimeoutConfig.builder();
+        private MeterRegistry registry = io.micrometer.core.instrument.Metrics.globalRegistry;
+
+        private Builder(String policy, Duration after) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            config.after(after);
+        }
+
+        /** 503 (default), or 504 for a gateway. */
+        public Builder status(int status) {
+            config.status(status);
+            return this;
+        }
+
+        /** Where the stage's meters go (default Micrometer's global registry). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public TimeoutStage build() {
+            dev.seawall.core.config.TimeoutConfig c = config.build();
+            return new TimeoutStage(policy, c.after(), c.status(), registry);
+        }
+    }
 }

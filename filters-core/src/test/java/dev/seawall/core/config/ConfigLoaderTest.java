@@ -99,7 +99,7 @@ class ConfigLoaderTest {
         assertThat(c.ipv6Prefix()).isEqualTo(56);
         PolicyConfig p = c.policies().get(0);
         assertThat(p.name()).isEqualTo("api");
-        assertThat(p.line()).isEqualTo(7);
+        assertThat(c.line("policies[0]")).isEqualTo(7);
         assertThat(p.paths()).containsExactly("/api/*", "*.json");
         assertThat(p.methods()).containsExactlyInAnyOrder("GET", "POST");
         assertThat(p.rateLimits()).hasSize(4);
@@ -118,7 +118,7 @@ class ConfigLoaderTest {
         assertThat(tenant.name()).isEqualTo("per-tenant");
         assertThat(tenant.source()).isEqualTo(TenantSource.PATH_SEGMENT);
         assertThat(tenant.segment()).isEqualTo(1);
-        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(30, 20, 100, Duration.ofSeconds(2), null, 0, KeyKind.IP));
+        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(20, 100, Duration.ofSeconds(2), null, 0, KeyKind.IP));
         CircuitBreakerConfig cb = p.circuitBreaker();
         assertThat(cb.name()).isEqualTo("payments");
         assertThat(cb.windowCalls()).isNull();
@@ -317,7 +317,7 @@ class ConfigLoaderTest {
                       per-key: tenant
                 """);
         ThrottleConfig t = c.policies().get(0).throttle();
-        assertThat(t.line()).isEqualTo(4);
+        assertThat(c.line("policies[0].throttle")).isEqualTo(4);
         assertThat(t.maxConcurrent()).isEqualTo(4);
         assertThat(t.queue()).isEqualTo(200);
         assertThat(t.maxWait()).isEqualTo(Duration.ofSeconds(2));

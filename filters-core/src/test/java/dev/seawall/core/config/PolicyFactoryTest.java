@@ -18,7 +18,7 @@ class PolicyFactoryTest {
 
     @Test
     void priorityRulesApplyPathsThenRolesThenTheHeader() {
-        PriorityClassifier c = PolicyFactory.classifier(new ThrottleConfig.Priority("X-Priority",
+        PriorityClassifier c = StageResolvers.classifier(new ThrottleConfig.Priority("X-Priority",
                 Map.of("high", List.of("admin"), "low", List.of("batch")),
                 Map.of("low", List.of("/reports/export/*"), "high", List.of("/reports/live"))));
         FakeRequest admin = new FakeRequest().user("ann").role("admin");

@@ -1,0 +1,78 @@
+package dev.seawall.core.config;
+
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.KeyResolver;
+import dev.seawall.core.key.KeyResolvers;
+import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.policy.PathPolicyTable;
+import dev.seawall.core.ratelimit.MapPlanResolver;
+import dev.seawall.core.ratelimit.PlanResolver;
+import dev.seawall.core.throttle.PriorityClassifier;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a stage resolves per request, built from its configuration: the throttle's priority classifier, a limit's
+ * key resolver and plan resolver. Stateless and thread-safe; build-time only (what it returns is per-request).
+ */
+final class StageResolvers {
+
+    private StageResolvers() {
+    }
+
+    /** Paths first, then roles, then the header: the first rule that matches decides. */
+    static PriorityClassifier classifier(ThrottleConfig.Priority p) {
+        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
+        p.paths().forEach((cls, patterns) -> patterns.forEach(
+                pattern -> table.add(pattern, Set.of(), PriorityClassifier.parse(cls), "priority " + cls)));
+        PathPolicyTable<Integer> paths = table.build();
+        List<String[]> roles = new ArrayList<>();
+        for (String cls : List.of("high", "low", "normal")) {
+            for (String role : p.roles().getOrDefault(cls, List.of())) {
+                roles.add(new String[] {role, cls});
+            }
+        }
+        String header = p.header();
+        return request -> {
+            Integer byPath = paths.match(request.method(), request.path());
+            if (byPath != null) {
+                return byPath;
+            }
+            for (String[] r : roles) {
+                if (request.userInRole(r[0])) {
+                    return PriorityClassifier.parse(r[1]);
+                }
+            }
+            if (header != null) {
+                int c = PriorityClassifier.parse(request.header(header));
+                if (c >= 0) {
+                    return c;
+                }
+            }
+            return PriorityClassifier.NORMAL;
+        };
+    }
+
+    static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {
+        MapPlanResolver fromYaml = new MapPlanResolver(l.planOf());
+        if (spi == null) {
+            return fromYaml;
+        }
+        return (kind, identity) -> {
+            String plan = spi.planFor(kind, identity);
+            return plan != null ? plan : fromYaml.planFor(kind, identity);
+        };
+    }
+
+    static KeyResolver resolver(RateLimitConfig l, TrustedProxies trusted, int ipv6Prefix) {
+        KeyKind by = l.by();
+        return switch (by) {
+            case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
+            case API_KEY -> KeyResolvers.apiKey(l.header());
+            case USER -> KeyResolvers.user(l.attribute());
+            case TENANT -> KeyResolvers.tenant(l.source(), l.header(), l.segment());
+        };
+    }
+}

@@ -1,0 +1,369 @@
+package dev.seawall.core.config;
+
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.key.KeyKind;
+import dev.seawall.core.key.OnMissing;
+import dev.seawall.core.key.TenantSource;
+import dev.seawall.core.policy.PathPattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the stage blocks of a policy ({@code rate-limits} items, {@code throttle}, {@code circuit-breaker},
+ * {@code timeout}, {@code fallback}) and forwards the values present to their builders. Each method returns null
+ * when the block had a problem (recorded in the reader). One instance per load; not thread-safe.
+ */
+final class YamlStages {
+
+    private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
+            "attribute", "source", "segment", "plans", "plan-of", "store");
+    private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
+            "max-concurrent-per-key", "per-key");
+    private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
+    private static final Set<String> CLASSES = Set.of("high", "normal", "low");
+    private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
+            "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
+    private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status");
+    private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
+            "handler", "stale-cache", "cache-entries", "cache-size", "on");
+
+    private final YamlReader r;
+
+    YamlStages(YamlReader reader) {
+        this.r = reader;
+    }
+
+    RateLimitConfig rateLimit(Node node, String path, boolean sharedStore) {
+        YamlReader.Block m = r.mapping(node, path, LIMIT_KEYS);
+        int mark = r.mark();
+        Node byNode = m.get("by");
+        if (byNode == null) {
+            throw r.required(m, node, path + ".by", "is required (ip, user, api-key or tenant)");
+        }
+        String byText = r.scalar(byNode, path + ".by");
+        KeyKind by = KeyKind.fromConfigName(byText);
+        if (by == null) {
+            throw r.error(byNode, path + ".by", ConfigValues.quote(byText)
+                    + " is not a key kind (expected ip, user, api-key or tenant)");
+        }
+        RateLimitConfig.Builder b = RateLimitConfig.builder(by);
+        Node limitNode = m.get("limit");
+        if (limitNode == null) {
+            r.missing(m, node, path + ".limit", "is required (a rate like 100/1m, or a list of rates)");
+        } else {
+            r.set(limitNode, path, () -> b.rates(r.rates(limitNode, path + ".limit")));
+        }
+        r.opt(m, "name", n -> b.name(r.scalar(n, path + ".name")));
+        r.opt(m, "header", n -> {
+            b.header(r.scalar(n, path + ".header"));
+        });
+        r.opt(m, "on-missing", n -> {
+            if (by == KeyKind.IP) {
+                b.onMissing(OnMissing.SKIP); // refused for by: ip, whatever the value
+            }
+            String v = r.scalar(n, path + ".on-missing");
+            OnMissing onMissing = OnMissing.fromConfigName(v);
+            if (onMissing == null) {
+                throw r.error(n, path + ".on-missing", ConfigValues.quote(v)
+                        + " is not a choice (expected skip, shared or reject)");
+            }
+            b.onMissing(onMissing);
+        });
+        r.optInt(m, "max-keys", b::maxKeys);
+        r.opt(m, "attribute", n -> {
+            if (by != KeyKind.USER) {
+                b.attribute(null); // refused for any other by, whatever the value
+            }
+            b.attribute(r.scalar(n, path + ".attribute"));
+        });
+        r.opt(m, "source", n -> {
+            if (by != KeyKind.TENANT) {
+                b.source(TenantSource.HEADER); // refused for any other by, whatever the value
+            }
+            String v = r.scalar(n, path + ".source");
+            TenantSource source = TenantSource.fromConfigName(v);
+            if (source == null) {
+                throw r.error(n, path + ".source", ConfigValues.quote(v)
+                        + " is not a tenant source (expected header, subdomain or path-segment)");
+            }
+            b.source(source);
+        });
+        r.optInt(m, "segment", b::segment);
+        plans(m, path, b);
+        r.opt(m, "store", n -> {
+            String v = r.scalar(n, path + ".store").trim();
+            if ("local".equals(v)) {
+                b.local(true);
+            } else if (!"shared".equals(v)) {
+                throw r.error(n, path + ".store", ConfigValues.quote(v) + " is not a choice (expected local or shared)");
+            } else if (!sharedStore) {
+                throw r.error(n, path + ".store", "shared needs a top-level store: {type: redis, ...}");
+            }
+        });
+        return r.build(mark, m, b::build);
+    }
+
+    private void plans(YamlReader.Block m, String path, RateLimitConfig.Builder b) {
+        int mark = r.mark();
+        Node plansNode = m.get("plans");
+        if (plansNode != null) {
+            r.set(plansNode, path, () -> {
+                YamlReader.Block pm = r.mapping(plansNode, path + ".plans", null);
+                for (Map.Entry<String, Node> e : pm.keys().entrySet()) {
+                    String pp = path + ".plans." + e.getKey();
+                    Node v = e.getValue();
+                    List<dev.seawall.core.ratelimit.Rate> rates = r.attempt(() -> r.rates(v, pp));
+                    if (rates == null) {
+                        continue;
+                    }
+                    try {
+                        b.plan(e.getKey(), rates);
+                    } catch (InvalidSettingException ex) {
+                        if (ex.key().equals("plans")) {
+                            throw ex; // the key as a whole: cited at its own line
+                        }
+                        r.record(YamlReader.startLine(v), YamlReader.join(path, ex.key()), ex.problem());
+                    }
+                }
+            });
+        }
+        Node planOf = m.get("plan-of");
+        if (planOf != null && r.clean(mark)) {
+            r.set(planOf, path, () -> {
+                YamlReader.Block pm = r.mapping(planOf, path + ".plan-of", null);
+                b.planOf(Map.of());
+                for (Map.Entry<String, Node> e : pm.keys().entrySet()) {
+                    Node v = e.getValue();
+                    r.set(v, path, () -> b.planOf(e.getKey(), r.scalar(v, path + ".plan-of")));
+                }
+            });
+        }
+    }
+
+    ThrottleConfig throttle(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, THROTTLE_KEYS);
+        int mark = r.mark();
+        ThrottleConfig.Builder b = ThrottleConfig.builder();
+        r.optInt(m, "max-concurrent", b::maxConcurrent);
+        r.optInt(m, "queue", b::queue);
+        r.opt(m, "max-wait", n -> b.maxWait(r.duration(n, path + ".max-wait")));
+        r.opt(m, "priority", n -> b.priority(priority(n, path + ".priority")));
+        r.optInt(m, "max-concurrent-per-key", b::maxConcurrentPerKey);
+        r.opt(m, "per-key", n -> {
+            String v = r.scalar(n, path + ".per-key");
+            KeyKind perKey = KeyKind.fromConfigName(v);
+            if (perKey == null) {
+                throw r.error(n, path + ".per-key", ConfigValues.quote(v)
+                        + " is not a key kind (expected ip, user, api-key or tenant)");
+            }
+            b.perKey(perKey);
+        });
+        return r.build(mark, m, b::build);
+    }
+
+    private ThrottleConfig.Priority priority(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, PRIORITY_KEYS);
+        int mark = r.mark();
+        String[] header = new String[1];
+        r.opt(m, "header", n -> header[0] = Check.token("header", r.scalar(n, path + ".header").trim(),
+                "header name"));
+        Map<String, List<String>> roles = classes(m.get("roles"), path + ".roles", false);
+        Map<String, List<String>> paths = classes(m.get("paths"), path + ".paths", true);
+        if (!r.clean(mark)) {
+            throw new YamlReader.Skip();
+        }
+        try {
+            return new ThrottleConfig.Priority(header[0], roles, paths);
+        } catch (InvalidSettingException e) {
+            throw r.error(node, path, e.problem());
+        }
+    }
+
+    /** {high: [...], low: [...]}: class names to roles or path patterns. */
+    private Map<String, List<String>> classes(Node node, String path, boolean patterns) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (node == null) {
+            return out;
+        }
+        YamlReader.Block m = r.attempt(() -> r.mapping(node, path, CLASSES));
+        if (m == null) {
+            return out;
+        }
+        for (Map.Entry<String, Node> e : m.keys().entrySet()) {
+            List<Node> items = r.attempt(() -> r.list(e.getValue(), path + "." + e.getKey()));
+            List<String> values = new ArrayList<>();
+            for (int i = 0; items != null && i < items.size(); i++) {
+                String pp = path + "." + e.getKey() + "[" + i + "]";
+                Node item = items.get(i);
+                r.attempt(() -> {
+                    String v = r.scalar(item, pp).trim();
+                    if (v.isEmpty()) {
+                        throw r.error(item, pp, "must not be empty");
+                    }
+                    if (patterns) {
+                        try {
+                            PathPattern.parse(v);
+                        } catch (IllegalArgumentException ex) {
+                            throw r.error(item, pp, ex.getMessage());
+                        }
+                    }
+                    return values.add(v);
+                });
+            }
+            out.put(e.getKey(), values);
+        }
+        return out;
+    }
+
+    CircuitBreakerConfig breaker(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, BREAKER_KEYS);
+        int mark = r.mark();
+        CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
+        r.opt(m, "name", n -> b.name(r.scalar(n, path + ".name")));
+        r.optInt(m, "failure-rate", b::failureRate);
+        r.optInt(m, "minimum-calls", b::minimumCalls);
+        Node w = m.get("window");
+        if (w != null) {
+            r.set(w, path, () -> {
+                String text = r.scalar(w, path + ".window").trim();
+                if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                    r.setInt(w, path, path + ".window", b::windowCalls);
+                } else {
+                    b.windowTime(r.duration(w, path + ".window"));
+                }
+            });
+        }
+        r.opt(m, "open-for", n -> b.openFor(r.duration(n, path + ".open-for")));
+        r.optInt(m, "half-open-calls", b::halfOpenCalls);
+        r.opt(m, "slow-call", n -> b.slowCall(r.duration(n, path + ".slow-call")));
+        Node fs = m.get("failure-statuses");
+        if (fs != null) {
+            List<Node> items = r.attempt(() -> r.list(fs, path + ".failure-statuses"));
+            List<StatusRange> statuses = new ArrayList<>();
+            for (int i = 0; items != null && i < items.size(); i++) {
+                String pp = path + ".failure-statuses[" + i + "]";
+                Node item = items.get(i);
+                r.attempt(() -> {
+                    try {
+                        return statuses.add(ConfigValues.parseStatusRange(r.scalar(item, pp)));
+                    } catch (IllegalArgumentException e) {
+                        throw r.error(item, pp, e.getMessage());
+                    }
+                });
+            }
+            r.set(fs, path, () -> b.failureStatuses(statuses));
+        }
+        r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
+        return r.build(mark, m, b::build);
+    }
+
+    TimeoutConfig timeout(Node node, String path) {
+        TimeoutConfig.Builder b = TimeoutConfig.builder();
+        if (node instanceof ScalarNode) {
+            int mark = r.mark();
+            r.set(node, path, () -> b.after(r.duration(node, path)));
+            return r.build(mark, new YamlReader.Block(path, node, Map.of()), b::build);
+        }
+        YamlReader.Block m = r.mapping(node, path, TIMEOUT_KEYS);
+        int mark = r.mark();
+        r.opt(m, "after", n -> b.after(r.duration(n, path + ".after")));
+        r.optInt(m, "status", b::status);
+        return r.build(mark, m, b::build);
+    }
+
+    FallbackConfig fallback(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, FALLBACK_KEYS);
+        int mark = r.mark();
+        FallbackConfig.Builder b = FallbackConfig.builder();
+        r.optInt(m, "status", b::status);
+        r.opt(m, "content-type", n -> b.contentType(r.scalar(n, path + ".content-type")));
+        if (m.has("body") && m.has("body-file")) {
+            r.record(r.error(m.get("body-file"), path + ".body-file", "give body or body-file, not both"));
+        } else {
+            r.opt(m, "body", n -> b.body(r.scalar(n, path + ".body")));
+            r.opt(m, "body-file", n -> b.body(bodyFile(n, path + ".body-file")));
+        }
+        Node hn = m.get("headers");
+        if (hn != null) {
+            headers(hn, path + ".headers", b);
+        }
+        r.opt(m, "handler", n -> b.handler(r.scalar(n, path + ".handler")));
+        r.opt(m, "stale-cache", n -> b.staleCache(r.duration(n, path + ".stale-cache")));
+        r.optInt(m, "cache-entries", b::cacheEntries);
+        r.opt(m, "cache-size", n -> {
+            try {
+                b.cacheBytes(ConfigValues.parseSize(r.scalar(n, path + ".cache-size"), FallbackConfig.MAX_CACHE_BYTES));
+            } catch (InvalidSettingException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw r.error(n, path + ".cache-size", e.getMessage());
+            }
+        });
+        r.opt(m, "on", n -> {
+            List<Node> items = r.list(n, path + ".on");
+            Set<FallbackTrigger> on = EnumSet.noneOf(FallbackTrigger.class);
+            for (int i = 0; i < items.size(); i++) {
+                String v = r.scalar(items.get(i), path + ".on[" + i + "]").trim();
+                FallbackTrigger t = FallbackTrigger.fromConfigName(v);
+                if (t == null) {
+                    throw r.error(items.get(i), path + ".on[" + i + "]", ConfigValues.quote(v) + " is not a failure"
+                            + " a fallback answers (expected circuit-open, timeout, error or throttled; rate-limit"
+                            + " rejections never get a fallback)");
+                }
+                on.add(t);
+            }
+            b.on(on);
+        });
+        return r.build(mark, m, b::build);
+    }
+
+    private void headers(Node hn, String hp, FallbackConfig.Builder b) {
+        if (!(hn instanceof MappingNode mn)) {
+            r.record(r.error(hn, hp, "must be a mapping of header names to values"));
+            return;
+        }
+        for (NodeTuple t : mn.getValue()) {
+            r.attempt(() -> {
+                String n = r.scalar(t.getKeyNode(), hp).trim();
+                String v = r.scalar(t.getValueNode(), hp + "." + n);
+                try {
+                    b.header(n, v);
+                } catch (InvalidSettingException e) {
+                    Node cite = e.key().equals("headers") || "headers".equals(e.citeKey()) ? t.getKeyNode()
+                            : t.getValueNode();
+                    throw r.error(cite, YamlReader.join(hp.substring(0, hp.length() - "headers".length() - 1),
+                            e.key()), e.problem());
+                }
+                return null;
+            });
+        }
+    }
+
+    private String bodyFile(Node node, String path) {
+        String file = r.scalar(node, path).trim();
+        try {
+            Path p = Path.of(file);
+            if (Files.size(p) > FallbackConfig.MAX_STATIC_BODY) {
+                throw r.error(node, path, ConfigValues.quote(file) + " is larger than " + FallbackConfig.MAX_STATIC_BODY
+                        + " bytes");
+            }
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw r.error(node, path, ConfigValues.quote(file) + " cannot be read (a path relative to the working"
+                    + " directory, or absolute)");
+        }
+    }
+}
