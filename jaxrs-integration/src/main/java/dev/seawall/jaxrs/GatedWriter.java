@@ -1,11 +1,9 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.answer.AnswerArbiter;
+import dev.seawall.core.answer.AnswerSink;
 import dev.seawall.core.fallback.FallbackResponse;
-import dev.seawall.core.fallback.FallbackStage;
-import dev.seawall.core.fallback.FallbackTrigger;
-import dev.seawall.core.fallback.StaleCache;
 import dev.seawall.core.http.Rejection;
-import dev.seawall.core.problem.Failures;
 import dev.seawall.core.timeout.DeadlineTimer;
 import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
@@ -25,17 +23,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Jersey's response writer for a request whose response Seawall may still replace: the application's status,
- * headers and body are held back (up to the policy's {@code buffer}) until Jersey commits, so that a deadline,
- * a 5xx answered by a fallback, or an unmapped exception can be answered instead; a 2xx GET is kept as a stale
- * copy. This is the JAX-RS counterpart of the servlet adapter's buffered response, and it works the same on any
- * Jersey container (servlet, Grizzly), for synchronous and {@code @Suspended} methods alike.
+ * Jersey's response writer for a guarded request, and the JAX-RS side ({@link AnswerSink}) of the core's
+ * {@link AnswerArbiter}, which decides what goes on the wire. The application's status, headers and body are held back
+ * (up to the policy's {@code buffer}) until Jersey commits, so that a deadline, a 5xx answered by a fallback, or an
+ * unmapped exception can be answered instead; a 2xx GET is kept as a stale copy. This is the JAX-RS counterpart of the
+ * servlet adapter's buffered response, and it works the same on any Jersey container (servlet, Grizzly), for
+ * synchronous and {@code @Suspended} methods alike. This class only translates: Jersey's writer calls into
+ * {@link AnswerArbiter#finish}, and the arbiter's answers into {@link ContainerResponse}s.
  *
  * <p>Thread-safety: Jersey writes from the request's (or the resuming) thread while the deadline may fire on a
  * timer thread. The {@link ResponseGate}'s compare-and-set decides once who writes the real response; the
  * gate's monitor orders the deadline's answer against the application's write-through.
  */
-final class GatedWriter implements ContainerResponseWriter {
+final class GatedWriter implements ContainerResponseWriter, AnswerSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatedWriter.class);
 
@@ -44,31 +44,26 @@ final class GatedWriter implements ContainerResponseWriter {
     private final ResponseGate gate;
     private final int limit;
     private final int captureLimit;
-    private final StaleCache.Key key;
-    private volatile TimeoutStage timeout;
-    private volatile DeadlineTimer.Handle deadline;
+    private final AnswerArbiter arbiter;
     private ContainerResponse appResponse;   // guarded by the Jersey writing thread, then the gate
     private Holding holding;
 
+    /**
+     * @param limit        bytes held back before the response streams (0: nothing is held)
+     * @param captureLimit largest body kept as a stale copy
+     */
     GatedWriter(GuardedRequest guarded, ContainerResponseWriter real, ResponseGate gate, int limit, int captureLimit) {
         this.guarded = guarded;
         this.real = real;
         this.gate = gate;
         this.limit = limit;
         this.captureLimit = captureLimit;
-        this.key = guarded.fallback == null ? null : guarded.fallback.cacheKey(guarded.view);
+        this.arbiter = new AnswerArbiter(this, gate, guarded.view, guarded.runtime.clock());
+        arbiter.join(guarded.plan, guarded.exchange);
     }
 
     void arm(TimeoutStage stage, DeadlineTimer timer, long startNanos) {
-        timeout = stage;
-        deadline = timer.schedule(startNanos + stage.afterNanos(), this::onDeadline);
-    }
-
-    private void cancelDeadline() {
-        DeadlineTimer.Handle d = deadline;
-        if (d != null) {
-            d.cancel();
-        }
+        arbiter.arm(stage, timer, startNanos);
     }
 
     @Override
@@ -111,46 +106,97 @@ final class GatedWriter implements ContainerResponseWriter {
     @Override
     public void commit() {
         try {
-            commitApplication();
+            if (decide(null) == AnswerArbiter.Finish.STREAMING) {
+                real.commit();
+            }
         } finally {
             // the response is complete: settle now rather than wait for Jersey's FINISHED event, which is only
-            // the backstop
+            // the backstop (the arbiter settled already when it answered)
             guarded.settle();
         }
     }
 
-    private void commitApplication() {
-        cancelDeadline();
-        boolean won;
-        synchronized (gate) {
-            won = gate.finish();
-        }
-        if (!won) {
-            if (gate.state() == ResponseGate.STREAMING) {
-                real.commit();
+    /** An exception no mapper answered: Seawall answers instead of the container's error page. */
+    @Override
+    public void failure(Throwable error) {
+        guarded.failed(error);
+        try {
+            if (decide(error) == AnswerArbiter.Finish.STREAMING) {
+                real.failure(error);
             }
-            return; // timed out: the answer is on the wire already
+        } finally {
+            guarded.settle();
         }
-        // settled before a byte goes out: a client that sends its next request as soon as it has read this
-        // response must find the slot free (the servlet filter's container likewise commits after the filter)
-        guarded.settle();
+    }
+
+    private AnswerArbiter.Finish decide(Throwable error) {
+        try {
+            return arbiter.finish(error);
+        } catch (IOException e) {
+            LOG.debug("Seawall: the client went away while the response was written", e);
+            return AnswerArbiter.Finish.ANSWERED;
+        }
+    }
+
+    // ---- AnswerSink: what the arbiter reads and writes ----
+
+    @Override
+    public int applicationStatus() {
         ContainerResponse app = appResponse;
-        int status = app == null ? 500 : app.getStatus();
-        FallbackStage fb = guarded.fallback;
-        if (status >= 500 && fb != null) {
-            FallbackResponse r = fb.answer(FallbackTrigger.ERROR, key, guarded.view, guarded.runtime.clock().nanoTime());
-            if (r != null) {
-                guarded.markAnswered();
-                writeAnswer(Responses.fallback(r, guarded.exchange), false);
-                return;
+        return app == null ? 500 : app.getStatus();
+    }
+
+    @Override
+    public List<Rejection.Header> applicationHeaders() {
+        List<Rejection.Header> headers = new ArrayList<>();
+        ContainerResponse app = appResponse;
+        if (app != null) {
+            for (Map.Entry<String, List<String>> e : app.getStringHeaders().entrySet()) {
+                for (String v : e.getValue()) {
+                    headers.add(new Rejection.Header(e.getKey(), v));
+                }
             }
         }
+        return headers;
+    }
+
+    @Override
+    public byte[] applicationBody() {
+        Holding h = holding;
+        if (h == null || h.buf == null || h.count > captureLimit) {
+            return null; // streamed, or larger than a copy may be
+        }
+        return Arrays.copyOf(h.buf, h.count);
+    }
+
+    @Override
+    public void discard() {
+        // nothing of the application's answer reached the real writer: the answer written next replaces it
+    }
+
+    @Override
+    public void writeFallback(FallbackResponse r, boolean atDeadline) {
+        guarded.markAnswered();
+        writeAnswer(Responses.fallback(r, guarded.exchange), atDeadline);
+    }
+
+    @Override
+    public void writeProblem(Rejection problem, boolean atDeadline) {
+        guarded.markAnswered();
+        Responses.MultivaluedSink permits = new Responses.MultivaluedSink();
+        arbiter.writePermitHeaders(permits);
+        Response.ResponseBuilder b = Response.fromResponse(Responses.problem(problem));
+        permits.copyTo(b);
+        writeAnswer(b.build(), atDeadline);
+    }
+
+    /** Sends the application's held response, or only ends the exchange when Jersey wrote none. */
+    @Override
+    public void commitApplication() {
+        ContainerResponse app = appResponse;
         if (app != null) {
             Holding h = holding;
             int length = h == null ? 0 : h.count;
-            // kept before a byte goes out, like the settlement: a client that asks again as soon as it has read this
-            // answer, and gets a failure, must be served the copy (JaxrsFeatureEndToEndTest failed on this once)
-            remember(app, h);
             try {
                 OutputStream out = real.writeResponseStatusAndHeaders(h == null ? 0 : length, app);
                 if (out != null && h != null && length > 0) {
@@ -166,82 +212,14 @@ final class GatedWriter implements ContainerResponseWriter {
         real.commit();
     }
 
-    /** An exception no mapper answered: Seawall answers instead of the container's error page. */
     @Override
-    public void failure(Throwable error) {
-        guarded.failed(error);
-        try {
-            answerFailure(error);
-        } finally {
-            guarded.settle();
-        }
+    public void settle(Throwable failure, int applicationStatus, boolean refusedInside) {
+        guarded.settle();
     }
 
-    private void answerFailure(Throwable error) {
-        cancelDeadline();
-        boolean won;
-        synchronized (gate) {
-            won = gate.finish();
-        }
-        if (!won) {
-            if (gate.state() == ResponseGate.STREAMING) {
-                real.failure(error);
-            }
-            return;
-        }
-        guarded.settle(); // before the answer is written, as in commitApplication
-        String id = Failures.newRequestId();
-        LOG.error("Seawall: request {} failed in the application (policy {}, {} {})", id, guarded.policy.name(),
-                guarded.view.method(), guarded.view.path(), error);
-        Rejection problem = guarded.policy.failClosed() ? Failures.failedClosed(guarded.policy.name(), id)
-                : Failures.internalError(guarded.policy.name(), id);
-        answer(FallbackTrigger.ERROR, problem, false);
-    }
-
-    private void onDeadline() {
-        TimeoutStage t = timeout;
-        // the answer is written while holding the gate's monitor: the interrupt below wakes the resource, and
-        // Jersey's commit or failure on its thread must wait (on this monitor) until the answer is on the wire,
-        // or the container could finish the response first
-        synchronized (gate) {
-            if (!gate.expire()) {
-                if (gate.state() == ResponseGate.STREAMING) {
-                    t.overran();
-                }
-                return;
-            }
-            t.answered();
-            try {
-                answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(), true);
-            } catch (RuntimeException e) {
-                // the client is gone or the container refused; the application's output is discarded either way
-                LOG.debug("Seawall: the timeout answer could not be written", e);
-            }
-        }
-    }
-
-    /** Writes the fallback for {@code trigger}, or else {@code problem}, in place of the application's answer. */
-    private void answer(FallbackTrigger trigger, Rejection problem, boolean closeConnection) {
-        guarded.markAnswered();
-        FallbackStage fb = guarded.fallback;
-        FallbackResponse r = fb == null ? null : fb.answer(trigger, key, guarded.view, guarded.runtime.clock().nanoTime());
-        Response response;
-        if (r != null) {
-            response = Responses.fallback(r, guarded.exchange);
-        } else {
-            Responses.MultivaluedSink permits = new Responses.MultivaluedSink();
-            guarded.exchange.writeHeaders(permits);
-            Response p = Responses.problem(problem);
-            Response.ResponseBuilder b = Response.fromResponse(p);
-            permits.copyTo(b);
-            response = b.build();
-        }
-        writeAnswer(response, closeConnection);
-    }
-
-    private void writeAnswer(Response response, boolean closeConnection) {
+    private void writeAnswer(Response response, boolean atDeadline) {
         ContainerResponse cr = new ContainerResponse(guarded.request, response);
-        if (closeConnection) {
+        if (atDeadline) {
             // the resource may still hold this connection's thread: the client must not queue its next
             // request behind it
             cr.getHeaders().putSingle("Connection", "close");
@@ -257,24 +235,6 @@ final class GatedWriter implements ContainerResponseWriter {
             LOG.debug("Seawall: an answer could not be written", e);
         }
         real.commit();
-    }
-
-    /** Keeps a copy of a successful live GET response for the stale cache. */
-    private void remember(ContainerResponse app, Holding h) {
-        FallbackStage fb = guarded.fallback;
-        int status = app.getStatus();
-        long now = guarded.runtime.clock().nanoTime();
-        if (fb == null || fb.cache() == null || h == null || status < 200 || status > 299
-                || !"GET".equals(guarded.view.method()) || h.count > captureLimit || !fb.wantsCopy(key, now)) {
-            return;
-        }
-        List<Rejection.Header> headers = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : app.getStringHeaders().entrySet()) {
-            for (String v : e.getValue()) {
-                headers.add(new Rejection.Header(e.getKey(), v));
-            }
-        }
-        fb.remember(key, guarded.view, status, headers, Arrays.copyOf(h.buf, h.count), now);
     }
 
     /** The held-back body; spills to the real writer (streaming) when it outgrows the buffer. */

@@ -1,14 +1,12 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.answer.AnswerPlan;
+import dev.seawall.core.answer.UnbufferedDeadline;
 import dev.seawall.core.chain.Exchange;
-import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
-import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.http.Outcome;
-import dev.seawall.core.http.Rejection;
 import dev.seawall.core.policy.Policy;
-import dev.seawall.core.timeout.DeadlineTimer;
 import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -38,14 +36,13 @@ final class GuardedRequest {
     final JaxrsRequestView view;
     final Exchange exchange;
     final ContainerRequest request;
-    final FallbackStage fallback;
-    final TimeoutStage timeout;
+    /** The policy's answer plan: its fallback, timeout and buffer, compiled with the policy. */
+    final AnswerPlan plan;
     private volatile boolean answeredBySeawall;
     private volatile boolean parked;
     private volatile long appStart;
     private volatile ResponseGate gate;
-    private volatile GatedWriter writer;
-    private volatile DeadlineTimer.Handle unbufferedDeadline;
+    private volatile UnbufferedDeadline unbufferedDeadline;
     private volatile int appStatus;
     private volatile Throwable failure;
 
@@ -56,8 +53,7 @@ final class GuardedRequest {
         this.view = view;
         this.exchange = exchange;
         this.request = request;
-        this.fallback = (FallbackStage) policy.chain().stage(StageKind.FALLBACK);
-        this.timeout = (TimeoutStage) policy.chain().stage(StageKind.TIMEOUT);
+        this.plan = policy.answerPlan();
     }
 
     /**
@@ -96,15 +92,8 @@ final class GuardedRequest {
     /** The response for a refused request: the fallback when one answers this refusal, else the problem. */
     Response refusal() {
         answeredBySeawall = true;
-        Rejection rejection = exchange.rejection();
-        FallbackTrigger trigger = FallbackTrigger.of(rejection);
-        if (fallback != null && trigger != null && exchange.passed(fallback)) {
-            FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, runtime.clock().nanoTime());
-            if (r != null) {
-                return Responses.fallback(r, exchange);
-            }
-        }
-        return Responses.problem(rejection);
+        FallbackResponse r = plan.refusalAnswer(exchange, view, runtime.clock().nanoTime());
+        return r != null ? Responses.fallback(r, exchange) : Responses.problem(exchange.rejection());
     }
 
     /**
@@ -119,43 +108,36 @@ final class GuardedRequest {
         // every guarded response goes through our writer: its commit or failure settles the exchange (Jersey's
         // FINISHED event is only the backstop) and an unmapped exception gets Seawall's safe 500, never the
         // container's error page; without a timeout or fallback nothing is held back (buffer 0: pass-through)
-        boolean holds = policy.bufferBytes() > 0 && (timeout != null || fallback != null);
+        boolean holds = plan.buffers();
         ResponseGate g = new ResponseGate(holds ? handler : null);
-        GatedWriter w = new GatedWriter(this, request.getResponseWriter(), g, holds ? policy.bufferBytes() : 0,
-                fallback != null && fallback.cache() != null ? fallback.cache().maxEntryBytes() : 0);
+        GatedWriter w = new GatedWriter(this, request.getResponseWriter(), g, holds ? plan.bufferBytes() : 0,
+                plan.captureLimit());
         gate = g;
-        writer = w;
         request.setWriter(w);
-        if (timeout != null && !holds) {
-            writer = null; // buffering off: the deadline cannot replace anything, see below
-        }
+        TimeoutStage timeout = plan.timeout();
         if (timeout != null) {
             request.setProperty(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
-            DeadlineTimer timer = runtime.deadlines();
-            if (writer != null) {
-                writer.arm(timeout, timer, appStart);
+            if (holds) {
+                w.arm(timeout, runtime.deadlines(), appStart);
             } else {
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
-                ResponseGate interruptOnly = new ResponseGate(handler);
-                gate = interruptOnly;
-                TimeoutStage t = timeout;
-                unbufferedDeadline = timer.schedule(appStart + t.afterNanos(), () -> {
-                    interruptOnly.passDeadline();
-                    t.overran();
-                });
+                UnbufferedDeadline d = UnbufferedDeadline.arm(timeout, runtime.deadlines(), appStart, handler);
+                gate = d.gate();
+                unbufferedDeadline = d;
             }
         }
     }
 
     /** On the invoking thread, right after the resource method returned: no interrupt may reach it now. */
     void methodReturned() {
+        UnbufferedDeadline d = unbufferedDeadline;
+        if (d != null) {
+            d.handlerReturned();
+            return;
+        }
         ResponseGate g = gate;
         if (g != null) {
             g.handlerReturned();
-        }
-        DeadlineTimer.Handle h = unbufferedDeadline;
-        if (h != null) {
-            h.cancel();
         }
     }
 
@@ -163,7 +145,7 @@ final class GuardedRequest {
     void decorate(ContainerResponseContext response) {
         appStatus = response.getStatus();
         exchange.writeHeaders(new Responses.MapSink(response.getHeaders()));
-        if (fallback != null && !response.getHeaders().containsKey(FallbackStage.DATA_SOURCE)) {
+        if (plan.fallback() != null && !response.getHeaders().containsKey(FallbackStage.DATA_SOURCE)) {
             response.getHeaders().putSingle(FallbackStage.DATA_SOURCE, "live");
         }
     }

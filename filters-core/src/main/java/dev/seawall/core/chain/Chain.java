@@ -26,7 +26,7 @@ public final class Chain {
         }
     }
 
-    /** @return the first stage of this kind, or null; allocation-free (adapters look up timeout and fallback per request) */
+    /** @return the first stage of this kind, or null; allocation-free */
     public Stage stage(StageKind kind) {
         return byKind[kind.ordinal()];
     }

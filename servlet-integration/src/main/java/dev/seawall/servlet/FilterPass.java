@@ -1,0 +1,263 @@
+package dev.seawall.servlet;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.answer.AnswerPlan;
+import dev.seawall.core.answer.UnbufferedDeadline;
+import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.fallback.FallbackResponse;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.timeout.TimeoutStage;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.time.Instant;
+
+/**
+ * One decided admission's pass through one Seawall filter: writes the refusal (or the fallback for it), or runs the
+ * application — under the policy's buffered context when the policy buffers — and settles the exchange.
+ *
+ * <p>Settlement rules (the design notes' steps 4-5): every admitted exchange is settled exactly once — completed with
+ * an {@link Outcome} when the application ran (on return, on exception, or for an async request when its
+ * {@link AsyncListener} fires: {@link SettlingListener}), or released when an inner Seawall filter refused the request
+ * ({@link RefusalSignal}), so that stacked standalone filters refund tokens exactly as one {@link SeawallFilter} does.
+ * A buffered response is settled by the {@link dev.seawall.core.answer.AnswerArbiter} once its answer is decided and
+ * before its bytes are written ({@link ResponseContext.Settlement}); otherwise right after the application returned.
+ *
+ * <p>Who calls it: {@link PolicyRunner} for a request admitted at once, {@link ThrottleWait} for one that waited.
+ * Confined to the request's thread, apart from the fields {@link SettlingListener} reads when an async cycle ends
+ * (written before the cycle can end).
+ */
+final class FilterPass implements ResponseContext.Settlement {
+
+    private final Seawall engine;
+    private final AnswerPlan plan;
+    private final ServletRequestView view;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final ServletCall call;
+    private final Exchange exchange;
+    /** Whether this is the only Seawall filter on the thread, on the request's REQUEST pass: no Seawall header yet. */
+    private final boolean outermost;
+    private long appStart;
+    /** The gate whose deadline marks the outcome as timed out; null without a timeout or buffer. */
+    private ResponseGate gate;
+
+    /**
+     * @param plan      the policy's answer plan (null only when the exchange was abandoned and nothing runs)
+     * @param outermost whether no Seawall header can be on the response yet
+     */
+    FilterPass(ServletCall call, AnswerPlan plan, ServletRequestView view, Exchange exchange, boolean outermost) {
+        this.call = call;
+        this.engine = call.engine();
+        this.request = call.request();
+        this.response = call.response();
+        this.plan = plan;
+        this.view = view;
+        this.exchange = exchange;
+        this.outermost = outermost;
+    }
+
+    /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */
+    void run() throws IOException, ServletException {
+        if (exchange.abandoned()) {
+            return;
+        }
+        // The outermost filter has no outer Seawall filter whose buffered response it could join (an outer one hands on
+        // its GatedRequest, which answers the attribute); and a context whose answer was decided (its deadline answered)
+        // belongs to an earlier attempt of a filter between the two that retried: joining it would run the retry
+        // without a buffer and a deadline of its own
+        ResponseContext outer = !outermost && request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c
+                && !c.decided() ? c : null;
+        if (!exchange.admitted()) {
+            refuse(outer);
+            return;
+        }
+        ResponseContext context = outer;
+        boolean owner = false;
+        if (context == null && plan.buffers()) {
+            // inner Seawall filters find it through the request handed on (GatedRequest), not a request attribute
+            context = new ResponseContext(request, response, view, plan, engine.clock());
+            owner = true;
+        }
+        if (context != null) {
+            context.join(plan, exchange);
+            if (plan.fallback() != null) {
+                // the outermost filter adds it: nothing of this pass can have set it yet (an earlier pass's value stays
+                // unless the retrying filter reset the response, as for the rate-limit headers in ResponseHeaders)
+                if (outermost) {
+                    response.addHeader(FallbackStage.DATA_SOURCE, "live");
+                } else {
+                    response.setHeader(FallbackStage.DATA_SOURCE, "live");
+                }
+            }
+        }
+        exchange.writeHeaders(new ResponseHeaders(response, outermost));
+        runApplication(context, owner);
+    }
+
+    /** Writes the refusal, or the policy's fallback for it, and tells the outer Seawall filters. */
+    private void refuse(ResponseContext outer) throws IOException {
+        Rejection rejection = exchange.rejection();
+        RefusalSignal.refused(rejection, outer);
+        if (outer == null) {
+            FallbackResponse r = plan.refusalAnswer(exchange, view, engine.clock().nanoTime());
+            if (r != null) {
+                exchange.writeHeaders(new ResponseHeaders(response, outermost));
+                ResponseContext.writeFallback(response, r);
+                return;
+            }
+        }
+        // under an outer buffering filter this lands in its buffer, and the outer fallback may replace it
+        ResponseHeaders.writeRejection(response, rejection, outermost);
+    }
+
+    /**
+     * @param context the buffered context this pass writes into, or null
+     * @param owner   whether this filter made the context (and so finishes it)
+     */
+    private void runApplication(ResponseContext context, boolean owner) throws IOException, ServletException {
+        // the application's own time starts now, not at admission: a wait in a throttle queue is not the
+        // application being slow (the breaker's slow-call must not see it)
+        appStart = engine.clock().nanoTime();
+        TimeoutStage timeout = plan.timeout();
+        gate = context != null ? context.gate : null;
+        UnbufferedDeadline unbuffered = null;
+        if (timeout != null) {
+            if (context != null) {
+                // the application reads the armed deadline through the GatedRequest of the filter that owns the context
+                context.arm(timeout, engine.deadlines(), appStart);
+            } else {
+                request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
+                // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
+                unbuffered = UnbufferedDeadline.arm(timeout, engine.deadlines(), appStart, Thread.currentThread());
+                gate = unbuffered.gate();
+            }
+        }
+        Throwable failure = null;
+        boolean handled = false;
+        int mark = RefusalSignal.mark();
+        try {
+            if (owner) {
+                call.chain().doFilter(context.handedOn, context.response);
+            } else {
+                call.chain().doFilter(request, response);
+            }
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            failure = e;
+        } finally {
+            if (unbuffered != null) {
+                unbuffered.handlerReturned();
+            } else if (gate != null && (timeout != null || owner)) {
+                gate.handlerReturned();
+            }
+            boolean settled = false;
+            // asked once: the container answers it under a lock
+            boolean async = failure == null && request.isAsyncStarted();
+            boolean innerRefused = RefusalSignal.since(mark);
+            if (owner && !async) {
+                // settled when the answer is decided, before its bytes leave: a client that sends its next request
+                // as soon as it has read this answer finds the copy stored, the breaker's count and the permits done
+                context.settleBeforeCommit(this);
+                try {
+                    handled = context.finish(failure);
+                } catch (IOException | RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+                settled = context.settledBeforeCommit();
+            }
+            if (!settled) {
+                int appStatus = owner ? context.statusAtFinish() : 0;
+                settle(handled ? null : failure, failure, appStatus, async, innerRefused);
+            }
+        }
+        if (failure != null && !handled) {
+            if (owner) {
+                context.beforeErrorDispatch(); // the container's error page gets its own request
+            }
+            rethrow(failure);
+        }
+    }
+
+    /** The settlement the buffered context runs before its answer commits. */
+    @Override
+    public void settle(Throwable failure, int appStatus, boolean refused) {
+        settle(null, failure, appStatus, false, refused);
+    }
+
+    /**
+     * @param unanswered the failure when nobody answered it (the container will), else null
+     * @param failure    what the application threw, answered or not (the breaker counts it either way)
+     * @param appStatus  the application's status before a fallback replaced it, or 0 when unknown
+     * @param async      whether the application returned without failure after starting an async cycle
+     * @param refused    whether an inner Seawall filter refused the request in this pass ({@link RefusalSignal})
+     */
+    private void settle(Throwable unanswered, Throwable failure, int appStatus, boolean async, boolean refused) {
+        if (failure == null && refused) {
+            // an inner Seawall filter refused the request: it never reached the application
+            exchange.release();
+            return;
+        }
+        if (async) {
+            request.getAsyncContext().addListener(new SettlingListener(this));
+            return;
+        }
+        // the application's status, not a fallback's substitute: a 502 answered by a 202 fallback is a failure
+        int status = unanswered != null ? statusOf(response, unanswered)
+                : appStatus > 0 ? appStatus : response.getStatus();
+        complete(status, failure, deadlinePassed());
+    }
+
+    // ---- for SettlingListener ----
+
+    HttpServletRequest request() {
+        return request;
+    }
+
+    HttpServletResponse response() {
+        return response;
+    }
+
+    /** Gives the permits back: the request never reached the application. */
+    void release() {
+        exchange.release();
+    }
+
+    /** Completes the permits with the application's outcome, ending now. */
+    void complete(int status, Throwable failure, boolean timedOut) {
+        exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(), timedOut));
+    }
+
+    /** @return whether this pass's deadline passed while the application ran */
+    boolean deadlinePassed() {
+        return gate != null && gate.deadlinePassed();
+    }
+
+    static int statusOf(HttpServletResponse response, Throwable failure) {
+        // an exception escaping an uncommitted response becomes a 500 from the container
+        if (failure != null && !response.isCommitted()) {
+            return 500;
+        }
+        return response.getStatus();
+    }
+
+    private static void rethrow(Throwable t) throws IOException, ServletException {
+        if (t instanceof IOException e) {
+            throw e;
+        }
+        if (t instanceof ServletException e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        throw (Error) t;
+    }
+}
