@@ -1,0 +1,40 @@
+package dev.seawall.redis;
+
+import dev.seawall.core.ratelimit.BucketSpec;
+import io.github.bucket4j.ConsumptionProbe;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+import java.util.function.Function;
+
+/**
+ * How the store's decisions reach Redis: the one thing its two engines do differently ({@link ScriptEngine}, the
+ * default, one Lua call per decision; {@link Bucket4jEngine}, Bucket4j's compare-and-swap integration). The store
+ * keeps everything else: the connection, the key scheme, the {@link BackendGuard} and its meters, and
+ * {@code on-failure}. An engine calls Redis only through the {@link RedisCalls} it was built with.
+ *
+ * <p>Implementations are thread-safe: one engine serves every request of its store.
+ */
+interface RedisEngine {
+
+    /**
+     * Called once with the store's first connection, before any decision, so that the first decisions do not pay
+     * one-off costs (class loading, a script upload) inside their short timeout. Best effort: it never throws.
+     */
+    void warmUp(StatefulRedisConnection<byte[], byte[]> connection);
+
+    /**
+     * @param keys the Redis key of a bucket key (an IP text or a 64-bit identity hash); the store's key scheme
+     * @return the Redis side of the buckets of one (limit, plan)
+     */
+    RemoteBuckets buckets(BucketSpec spec, Function<Object, byte[]> keys);
+
+    /** The Redis side of the buckets of one (limit, plan). Thread-safe. */
+    interface RemoteBuckets {
+
+        /** @return Redis's decision on taking one token, or null when Redis gave none in time */
+        ConsumptionProbe consume(Object key);
+
+        /** @return whether Redis took back the token */
+        boolean refund(Object key);
+    }
+}
