@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * What each container does around Seawall's answers, measured over real keep-alive sockets: whether the connection
  * survives a 429 and a 503, and whether a queued HTTP/1.1 client that hangs up is reported. Where a container differs,
  * the test asserts that container's behaviour, so it fails the day the container changes and the compatibility table
- * (docs/containers.md) must be revisited.
+ * (docs/operations/containers.md) must be revisited.
  */
 class ContainerBehaviourEndToEndTest {
 

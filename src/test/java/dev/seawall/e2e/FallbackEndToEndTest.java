@@ -88,7 +88,7 @@ class FallbackEndToEndTest {
             } else {
                 // Tomcat's authenticator (disableProxyCaching) and Undertow (disableCachingForSecuredPages) mark every
                 // response under a security constraint uncacheable by default ("private", or "no-store"): Seawall
-                // honours that and keeps no copy (docs/containers.md says how to turn the containers' default off)
+                // honours that and keeps no copy (docs/operations/containers.md says how to turn the containers' default off)
                 assertThat(alice.header("Cache-Control")).as("%s's default on secured pages", TestServer.container())
                         .containsAnyOf("private", "no-store");
                 assertFallback(aliceAgain);

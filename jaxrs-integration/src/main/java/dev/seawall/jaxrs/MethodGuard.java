@@ -126,7 +126,7 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         }
         if (exchange.pending()) {
             // JAX-RS filters cannot suspend a request: a synchronous method waits on this thread, bounded by
-            // max-wait (docs/jax-rs.md: the servlet filter queues without holding a thread)
+            // max-wait (docs/programming/jax-rs.md: the servlet filter queues without holding a thread)
             try {
                 guarded.awaitBlocking();
             } catch (InterruptedException e) {

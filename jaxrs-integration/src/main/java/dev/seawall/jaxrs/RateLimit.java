@@ -11,7 +11,7 @@ import java.lang.annotation.Target;
 
 /**
  * A rate limit on a resource class or method, like one item of a YAML policy's {@code rate-limits}
- * (docs/configuration-reference.md). Repeatable: all limits must admit the request. Limits on a method
+ * (docs/operations/configuration-reference.md). Repeatable: all limits must admit the request. Limits on a method
  * replace the class's limits. Values are validated when the application starts.
  *
  * <pre>{@code

@@ -11,7 +11,7 @@ import java.lang.annotation.Target;
  * asynchronous method ({@code @Suspended AsyncResponse}) waits suspended, holding no thread, and the method is
  * invoked when its slot is granted. JAX-RS filters cannot suspend a synchronous method's request, so that one
  * waits on its own thread, at most {@code maxWait}; put the servlet {@code SeawallFilter} in front for queueing
- * that holds no thread there (docs/jax-rs.md). Method wins over class.
+ * that holds no thread there (docs/programming/jax-rs.md). Method wins over class.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

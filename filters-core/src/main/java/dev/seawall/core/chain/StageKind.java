@@ -1,7 +1,7 @@
 package dev.seawall.core.chain;
 
 /**
- * The five kinds of stage, declared in the default order, outer to inner (see docs/design.md
+ * The five kinds of stage, declared in the default order, outer to inner (see docs/design/architecture.md
  * section for why this order). Immutable.
  */
 public enum StageKind {
