@@ -29,6 +29,12 @@ import java.util.function.Supplier;
  *
  * <p>Not thread-safe apart from the gate protocol: like any servlet response it belongs to the thread that
  * currently runs the application.
+ *
+ * <p>Why one class of this size: it is one concern, the servlet response surface seen through a buffer. Every
+ * override (status, headers, cookies, errors, redirects, reset, the stream and the writer, flush and close) reads
+ * and writes the same few fields (buffer, capture, streaming flag, error status) under one rule, "nothing reaches the
+ * real response unless this request still owns it", so splitting it would spread that invariant over classes that
+ * share mutable state. What to answer instead is decided elsewhere ({@code dev.seawall.core.answer.AnswerArbiter}).
  */
 final class BufferedResponse extends HttpServletResponseWrapper {
 
