@@ -10,5 +10,14 @@
  * permits before the answer commits. A policy that does not buffer gets at most an
  * {@link dev.seawall.core.answer.UnbufferedDeadline}, which can only interrupt and record; its refusals get
  * {@link dev.seawall.core.answer.AnswerPlan#refusalAnswer}.
+ *
+ * <p><b>Internal</b>: every type here ({@code AnswerPlan}, {@code AnswerArbiter}, {@code AnswerSink},
+ * {@code UnbufferedDeadline}) is public only so that Seawall's servlet and JAX-RS adapters can reach it; it changes
+ * in any release.
+ *
+ * <p>Thread-safety: an {@code AnswerPlan} is immutable and thread-safe, compiled once per policy. An
+ * {@code AnswerArbiter} belongs to one request; its decisions are safe between the request's thread and the deadline
+ * thread because each one is taken by a compare-and-set on the request's {@code ResponseGate} and written under the
+ * gate's monitor. An {@code AnswerSink} is called only by its request's arbiter, under that protocol.
  */
 package dev.seawall.core.answer;
