@@ -15,6 +15,7 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.BucketStore;
@@ -97,13 +98,16 @@ public final class PolicyFactory {
      * @return every policy of the file, each with its chain
      */
     public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers) {
-        return policies(config, context, breakers, null);
+        List<Policy> built = policies(config, context, breakers, null);
+        SeawallMeters.bind(context.meterRegistry(), built);
+        return built;
     }
 
     /**
      * @param previous the configuration being replaced by a reload, whose unchanged stages are carried over; null
      *                 at start-up
-     * @return every policy of the file, each with its chain
+     * @return every policy of the file, each with its chain; their meters are not bound (the engine binds them when
+     *         it takes them into service)
      */
     public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers, Previous previous) {
         TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
@@ -188,24 +192,24 @@ public final class PolicyFactory {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.RATE_LIMIT);
-            stages.add(kept != null ? kept : rateLimitStage(source, p.name(), p.line(), p.rateLimits(), trusted,
-                    ipv6Prefix, headers, context));
+            stages.add(kept != null ? kept : buildRateLimitStage(source, p.name(), p.line(), p.rateLimits(),
+                    trusted, ipv6Prefix, headers, context));
         }
         if (p.throttle() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.THROTTLE);
-            stages.add(kept != null ? kept : throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix,
+            stages.add(kept != null ? kept : buildThrottleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix,
                     context));
         }
         if (p.circuitBreaker() != null) {
-            stages.add(breakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
+            stages.add(buildBreakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
         }
         if (p.timeout() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.TIMEOUT);
-            stages.add(kept != null ? kept : timeoutStage(source, p.name(), p.timeout(), context));
+            stages.add(kept != null ? kept : buildTimeoutStage(source, p.name(), p.timeout()));
         }
         if (p.fallback() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.FALLBACK);
-            stages.add(kept != null ? kept : fallbackStage(source, p.name(), p.fallback(), p.failClosed(),
+            stages.add(kept != null ? kept : buildFallbackStage(source, p.name(), p.fallback(), p.failClosed(),
                     identityHeaders(p.rateLimits()), context));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
@@ -232,10 +236,16 @@ public final class PolicyFactory {
     public static RateLimitStage rateLimitStage(String source, String policyName, int line,
                                                 List<RateLimitConfig> limits, TrustedProxies trusted,
                                                 int ipv6Prefix, RateLimitHeaders headers, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildRateLimitStage(source, policyName, line, limits, trusted, ipv6Prefix, headers, context));
+    }
+
+    private static RateLimitStage buildRateLimitStage(String source, String policyName, int line,
+                                                      List<RateLimitConfig> limits, TrustedProxies trusted,
+                                                      int ipv6Prefix, RateLimitHeaders headers, Context context) {
         RateLimitStage.Builder b = RateLimitStage.builder(policyName)
                 .headers(headers)
-                .clock(context.clock())
-                .meterRegistry(context.meterRegistry());
+                .clock(context.clock());
         for (RateLimitConfig l : limits) {
             try {
                 LimitSpec.Builder spec = LimitSpec.builder(l.name(), resolver(l, trusted, ipv6Prefix))
@@ -267,13 +277,18 @@ public final class PolicyFactory {
      */
     public static ThrottleStage throttleStage(String source, String policyName, ThrottleConfig t,
                                               TrustedProxies trusted, int ipv6Prefix, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildThrottleStage(source, policyName, t, trusted, ipv6Prefix, context));
+    }
+
+    private static ThrottleStage buildThrottleStage(String source, String policyName, ThrottleConfig t,
+                                                    TrustedProxies trusted, int ipv6Prefix, Context context) {
         try {
             ThrottleStage.Builder b = ThrottleStage.builder(policyName)
                     .maxConcurrent(t.maxConcurrent())
                     .queue(t.queue())
                     .maxWait(t.maxWait())
-                    .clock(context.clock())
-                    .meterRegistry(context.meterRegistry());
+                    .clock(context.clock());
             if (t.priority() != null) {
                 b.classifier(classifier(t.priority()));
             }
@@ -300,6 +315,11 @@ public final class PolicyFactory {
      */
     public static BreakerStage breakerStage(String source, String policyName, CircuitBreakerConfig c, Context context,
                                             Breakers breakers) {
+        return SeawallMeters.bind(context.meterRegistry(), buildBreakerStage(source, policyName, c, context, breakers));
+    }
+
+    private static BreakerStage buildBreakerStage(String source, String policyName, CircuitBreakerConfig c,
+                                                  Context context, Breakers breakers) {
         Map<String, SharedBreaker> shared = breakers.byName;
         String name = c.name() != null ? c.name() : policyName;
         CircuitBreakerConfig settings = settingsOf(c);
@@ -323,7 +343,7 @@ public final class PolicyFactory {
         } else {
             try {
                 breaker = new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(),
-                        c.openFor(), c.halfOpenCalls(), context.clock(), context.meterRegistry());
+                        c.openFor(), c.halfOpenCalls(), context.clock());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(source, c.line(), "policy " + policyName + ", circuit-breaker", e.getMessage());
             }
@@ -352,8 +372,12 @@ public final class PolicyFactory {
      * Builds the timeout stage of one policy (also used by the standalone {@code TimeoutFilter}).
      */
     public static TimeoutStage timeoutStage(String source, String policyName, TimeoutConfig t, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(), buildTimeoutStage(source, policyName, t));
+    }
+
+    private static TimeoutStage buildTimeoutStage(String source, String policyName, TimeoutConfig t) {
         try {
-            return new TimeoutStage(policyName, t.after(), t.status(), context.meterRegistry());
+            return new TimeoutStage(policyName, t.after(), t.status());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source, t.line(), "policy " + policyName + ", timeout", e.getMessage());
         }
@@ -367,12 +391,18 @@ public final class PolicyFactory {
      */
     public static FallbackStage fallbackStage(String source, String policyName, FallbackConfig f, boolean failClosed,
                                               List<String> identityHeaders, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildFallbackStage(source, policyName, f, failClosed, identityHeaders, context));
+    }
+
+    private static FallbackStage buildFallbackStage(String source, String policyName, FallbackConfig f,
+                                                    boolean failClosed, List<String> identityHeaders,
+                                                    Context context) {
         String where = "policy " + policyName + ", fallback";
         try {
             FallbackStage.Builder b = FallbackStage.builder(policyName)
                     .on(f.on())
-                    .failClosed(failClosed)
-                    .meterRegistry(context.meterRegistry());
+                    .failClosed(failClosed);
             if (f.hasStatic()) {
                 List<Rejection.Header> headers = new ArrayList<>();
                 headers.add(new Rejection.Header("Content-Type", f.contentType()));
