@@ -213,6 +213,7 @@ final class PolicyRunner {
             if (outer != null) {
                 outer.refusedInside(rejection);
             }
+            StackedLimits.refundOuter(response);
             FallbackTrigger trigger = FallbackTrigger.of(rejection);
             if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
                 FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());
@@ -272,6 +273,7 @@ final class PolicyRunner {
         Throwable failure = null;
         boolean handled = false;
         int refusalsBefore = refusals[0];
+        int stacked = policy.chain().stage(StageKind.RATE_LIMIT) != null ? StackedLimits.push(exchange) : -1;
         try {
             if (owner) {
                 chain.doFilter(context.handedOn, context.response);
@@ -281,6 +283,9 @@ final class PolicyRunner {
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
         } finally {
+            if (stacked >= 0) {
+                StackedLimits.pop(stacked);
+            }
             if (gate != null && (timeout != null || owner)) {
                 gate.handlerReturned();
             }

@@ -14,8 +14,8 @@ import io.github.bucket4j.ConsumptionProbe;
  *       with its default rates (the usual case) the whole value is joined once too.</li>
  *   <li><b>{@code RateLimit}</b>: one member per limit applied, named after the rate whose bandwidth holds the
  *       remaining tokens ({@link Tier#holderOf}), so that {@code r} is read against that item's {@code q}.</li>
- *   <li><b>Refunded limits.</b> On a 429, the limits before the rejecting one took a token and were given it back;
- *       their members say what the client has after the refund: one token more than the probe taken before it, and
+ *   <li><b>Refunded limits.</b> On a 429, the limits before the rejecting one (in this stage, or in a rate-limit
+ *       filter stacked before the one that refused) took a token and were given it back; their members say what the client has after the refund: one token more than the probe taken before it, and
  *       a reset one refill interval sooner (exact for a rate of its own; for several rates, the interval of the rate
  *       holding the fewest tokens).</li>
  * </ul>
@@ -46,15 +46,19 @@ final class RateLimitHeaderWriter {
         return mode;
     }
 
-    /** The headers of a policy of one limit that admitted the request: the common case, without arrays. */
-    void writeOne(HeaderSink sink, ConsumptionProbe probe, Tier tier) {
+    /**
+     * The headers of a policy of one limit that admitted the request: the common case, without arrays.
+     *
+     * @param refunded whether the token was given back since (a later stage or filter refused the request)
+     */
+    void writeOne(HeaderSink sink, ConsumptionProbe probe, Tier tier, boolean refunded) {
         if (mode != RateLimitHeaders.IETF) {
             // the other modes are rare; they share the general writer
-            write(sink, new ConsumptionProbe[] {probe}, new Tier[] {tier}, 1, 0);
+            write(sink, new ConsumptionProbe[] {probe}, new Tier[] {tier}, 1, refunded ? 1 : 0);
             return;
         }
         StringBuilder state = new StringBuilder(40);
-        appendState(state, tier, probe, false);
+        appendState(state, tier, probe, refunded);
         sink.set("RateLimit-Policy", tier.policyItems);
         sink.set("RateLimit", state.toString());
     }

@@ -204,11 +204,16 @@ public final class RateLimitStage implements Stage {
         }
     }
 
-    /** The permit of a request that took tokens from several limits. Immutable; refunds at most once per call. */
+    /**
+     * The permit of a request that took tokens from several limits. Thread-safe; the chain releases it at most once.
+     * Once released (a later stage, or a later rate-limit filter stacked after this one, refused the request), its
+     * headers say what the client has after the refund.
+     */
     private final class RateLimitPermit implements Permit {
         private final Object[] taken;
         private final ConsumptionProbe[] probes;
         private final Tier[] tiers;
+        private volatile boolean refunded;
 
         RateLimitPermit(Object[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
             this.taken = taken;
@@ -218,7 +223,7 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.write(sink, probes, tiers, probes.length, 0);
+            headers.write(sink, probes, tiers, probes.length, refunded ? probes.length : 0);
         }
 
         @Override
@@ -228,15 +233,17 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
+            refunded = true;
             refund(taken, tiers, taken.length);
         }
     }
 
-    /** The permit of a policy with one limit that took a token. Immutable. */
+    /** The permit of a policy with one limit that took a token. Thread-safe; like {@link RateLimitPermit}. */
     private final class OnePermit implements Permit {
         private final Object key;
         private final ConsumptionProbe probe;
         private final Tier tier;
+        private volatile boolean refunded;
 
         OnePermit(Object key, ConsumptionProbe probe, Tier tier) {
             this.key = key;
@@ -246,7 +253,7 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.writeOne(sink, probe, tier);
+            headers.writeOne(sink, probe, tier, refunded);
         }
 
         @Override
@@ -256,6 +263,7 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
+            refunded = true;
             tier.buckets.refundOne(key);
         }
     }

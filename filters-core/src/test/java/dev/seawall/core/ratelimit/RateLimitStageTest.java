@@ -170,6 +170,23 @@ class RateLimitStageTest {
     }
 
     @Test
+    void aReleasedPermitReportsItsLimitsAfterTheRefund() {
+        // a later stage, or a rate-limit filter stacked after this one, refused: the headers joined into its 429
+        // describe this stage's limits as the client has them after the refund
+        RateLimitStage one = bind(stage().limit(ip(rate(10, Duration.ofMinutes(1)))).build());
+        Admission a = one.admit(from("192.0.2.1"), 0);
+        assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6");
+        a.permit().release();
+        assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=10;t=0");
+
+        RateLimitStage two = RateLimitStage.builder("two").clock(clock).limit(ip(rate(10, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
+        Admission b = two.admit(from("192.0.2.1").header("X-API-Key", "k"), 0);
+        b.permit().release();
+        assertThat(headers(b).get("RateLimit")).isEqualTo("\"ip\";r=10;t=0, \"api-key\";r=5;t=0");
+    }
+
+    @Test
     void aLimitOfTwoRatesNamesTheRateWhoseRemainderItReports() {
         RateLimitStage s = bind(stage().limit(apiKey(OnMissing.SKIP, rate(100, Duration.ofMinutes(1)),
                 rate(20, Duration.ofSeconds(1)))).build());
