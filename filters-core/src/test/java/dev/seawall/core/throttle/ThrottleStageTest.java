@@ -331,4 +331,104 @@ class ThrottleStageTest {
         assertThat(t.inFlight()).isZero();
         assertThat(t.queued()).isZero();
     }
+
+    @Test
+    void stressWithFairSharePrioritiesAndCancelsFromOtherThreadsNeverExceedsABoundAndEndsEmpty() throws Exception {
+        int max = 4;
+        int perKey = 2;
+        int queue = 12;
+        ThrottleStage t = bind(ThrottleStage.builder("fair-stress").maxConcurrent(max).queue(queue)
+                .maxWait(Duration.ofSeconds(30)).classifier(r -> Integer.parseInt(r.header("X-Priority")))
+                .fairShare(new ApiKeyResolver(null), perKey).build());
+        String[] keys = {"k1", "k2", "k3", "k4"};
+        java.util.Map<String, AtomicInteger> insideByKey = new java.util.concurrent.ConcurrentHashMap<>();
+        for (String k : keys) {
+            insideByKey.put(k, new AtomicInteger());
+        }
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        AtomicInteger maxInsideOneKey = new AtomicInteger();
+        AtomicInteger maxQueued = new AtomicInteger();
+        AtomicInteger cancelsThatWon = new AtomicInteger();
+        int threads = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 2);
+        // waiters are cancelled by another thread, racing with the grants of releasing threads
+        java.util.concurrent.LinkedBlockingQueue<Deferral> toCancel = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            Future<?> canceller = pool.submit(() -> {
+                while (!done.get() || !toCancel.isEmpty()) {
+                    Deferral d = toCancel.poll(10, TimeUnit.MILLISECONDS);
+                    if (d != null) {
+                        d.cancel();
+                        Admission o = d.outcome();
+                        if (o != null && o.rejection() != null
+                                && "cancelled".equals(o.rejection().extensions().get("reason"))) {
+                            cancelsThatWon.incrementAndGet();
+                        }
+                    }
+                }
+                return null;
+            });
+            List<Future<?>> futures = new ArrayList<>();
+            for (int th = 0; th < threads; th++) {
+                int seed = th;
+                futures.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 400; i++) {
+                        String key = keys[random.nextInt(keys.length)];
+                        Admission a = t.admit(FakeRequest.get("/").header("X-API-Key", key)
+                                .header("X-Priority", Integer.toString(random.nextInt(3))), System.nanoTime());
+                        maxQueued.accumulateAndGet(t.queued(), Math::max);
+                        if (a.rejection() != null) {
+                            continue;
+                        }
+                        Admission granted = a;
+                        if (a.deferred()) {
+                            Deferral d = (Deferral) a;
+                            CountDownLatch decided = new CountDownLatch(1);
+                            d.onDecided(decided::countDown);
+                            // an abandoned request never uses its answer: a slot granted before the cancel
+                            // arrives is handed back by the cancel
+                            boolean abandoned = random.nextInt(4) == 0;
+                            if (abandoned) {
+                                toCancel.add(d);
+                            }
+                            if (!decided.await(30, TimeUnit.SECONDS)) {
+                                throw new AssertionError("lost wake-up");
+                            }
+                            granted = d.outcome();
+                            if (abandoned || granted.rejection() != null) {
+                                continue;
+                            }
+                        }
+                        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                        maxInsideOneKey.accumulateAndGet(insideByKey.get(key).incrementAndGet(), Math::max);
+                        Thread.onSpinWait();
+                        insideByKey.get(key).decrementAndGet();
+                        inside.decrementAndGet();
+                        if (random.nextBoolean()) {
+                            granted.permit().complete(new Outcome(200, null, 0, 1, false));
+                        } else {
+                            granted.permit().release();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            done.set(true);
+            canceller.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(maxInside.get()).isLessThanOrEqualTo(max);
+        assertThat(maxInsideOneKey.get()).isLessThanOrEqualTo(perKey);
+        assertThat(maxQueued.get()).isLessThanOrEqualTo(queue);
+        assertThat(t.rejections(ThrottleStage.Reason.CANCELLED)).isEqualTo(cancelsThatWon.get());
+        assertThat(t.inFlight()).isZero();
+        assertThat(t.queued()).isZero();
+    }
 }
