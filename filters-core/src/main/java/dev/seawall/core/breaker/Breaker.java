@@ -154,7 +154,7 @@ public final class Breaker {
      *         is recorded then, so there is no rate to show; resilience4j reports -1, which would read as "not enough
      *         calls")
      */
-    public BreakerStatus statusView(boolean shadow) {
+    BreakerStatus statusView(boolean shadow) {
         CircuitBreaker.State state = circuitBreaker.getState();
         Float rate = state == CircuitBreaker.State.FORCED_OPEN ? null : failureRate();
         return new BreakerStatus(name, state.name(), rate, shadow);

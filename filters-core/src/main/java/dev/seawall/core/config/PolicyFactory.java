@@ -42,6 +42,10 @@ import java.util.Set;
 /**
  * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
  * and on reload, never per request.
+ *
+ * <p>Meters: the public builders of one stage and {@link #policies(SeawallConfig, Context, Breakers)} bind the stages'
+ * meters to the context's registry (adapters call them for stages they run themselves); the variant for a reload
+ * leaves that to the engine, which binds when it takes the stages into service.
  */
 public final class PolicyFactory {
 

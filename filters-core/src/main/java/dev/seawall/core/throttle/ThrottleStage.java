@@ -56,6 +56,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       keys at their bound; each such key has at most {@code max-concurrent-per-key} of them, so the walk is
  *       bounded by {@code (keys at their bound) × max-concurrent-per-key} and never longer than the queue. Keeping
  *       blocked keys' waiters in a side list would make it O(1) but lose their place in the FIFO order.</li>
+ *   <li><b>One class.</b> The lock-free fast path, the queues, the waiters and the slots share the lock and the two
+ *       counters whose order of updates is the no-lost-wake-up argument above; split across classes, that argument
+ *       would have to be checked across files. The queue structure itself is {@link WaitQueue}; meters and status
+ *       views read the counts from outside.</li>
  *   <li><b>Retry-After</b> is estimated as (queued + 1) × mean service time ÷ max-concurrent, from an
  *       exponentially weighted mean of observed service times, rounded up to whole seconds, at least 1.</li>
  * </ul>
