@@ -30,7 +30,8 @@ import java.util.function.ToLongFunction;
  *       warns "Gauge already registered" and keeps the first one, which would go on reading the retired stage).</li>
  *   <li><b>Several sources.</b> Two live objects may share an id (two single-stage filters left at the default
  *       policy name); a meter reads their sum. A counter or timer whose source is released keeps what that source
- *       counted in its base, so it never goes backwards; a gauge without sources is removed from the registry.
+ *       had counted when it was released in its base, so it never goes backwards (a request that the retired stage
+ *       settles after the hand-over is not counted); a gauge without sources is removed from the registry.
  *       The state gauge of a breaker reads its latest source instead of a sum (breakers of one name are one
  *       object in one configuration).</li>
  *   <li><b>One table per registry</b>, found through a weak identity key, so that a registry dropped by the
