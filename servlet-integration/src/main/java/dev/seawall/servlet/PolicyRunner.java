@@ -213,7 +213,7 @@ final class PolicyRunner {
             if (outer != null) {
                 outer.refusedInside(rejection);
             }
-            StackedLimits.refundOuter(response);
+            StackedLimits.reportOuterAsReleased(response);
             FallbackTrigger trigger = FallbackTrigger.of(rejection);
             if (outer == null && fallback != null && trigger != null && exchange.passed(fallback)) {
                 FallbackResponse r = fallback.answer(trigger, fallback.cacheKey(view), view, engine.clock().nanoTime());

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The admitted exchanges of outer Seawall filters with rate limits whose chain call is running on this thread, so that
- * an inner filter refusing the request can give their tokens back <em>before</em> it writes its answer, and the
- * rate-limit headers the outer filters wrote say what the client has after that refund, as one {@link SeawallFilter}
+ * an inner filter refusing the request can rewrite the rate-limit headers those filters wrote, <em>before</em> it
+ * writes its answer, to say what the client has once they give their tokens back, as one {@link SeawallFilter}
  * holding every limit would say.
  *
  * <h2>Design note</h2>
@@ -19,8 +19,10 @@ import java.util.Map;
  *   <li><b>Thread state.</b> The inner filter runs inside the outer one's chain call, on the same thread. The stack is
  *       a JDK array whose slots are cleared on the way out, so a container thread never keeps this web application's
  *       classes alive after an undeploy (as for {@code PolicyRunner}'s active filters).</li>
- *   <li><b>Idempotent.</b> Releasing an exchange settles it once; the outer filter's own release on its way out then
- *       does nothing.</li>
+ *   <li><b>Nothing is settled here.</b> Each outer filter releases its exchange on its way out, as it would without
+ *       this class, or completes it when a filter between the two retried and the retry was admitted (the refused
+ *       answer is then discarded); the refusal only describes that release in advance
+ *       ({@code Exchange.writeReleasedHeaders}).</li>
  * </ul>
  * Stateless apart from the per-thread stack; thread-safe.
  */
@@ -54,19 +56,17 @@ final class StackedLimits {
     }
 
     /**
-     * An inner filter refuses the request: releases the outer rate-limited exchanges on this thread and writes their
-     * rate-limit headers again, now after the refund. Does nothing when there are none or the response is committed.
+     * An inner filter refuses the request: writes the rate-limit headers of the outer exchanges on this thread again,
+     * as they will be once released. Does nothing when there are none or the response is committed.
      */
-    static void refundOuter(HttpServletResponse response) {
+    static void reportOuterAsReleased(HttpServletResponse response) {
         Object[] stack = STACK.get();
         if (stack[0] == null || response.isCommitted()) {
             return;
         }
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 0; i < stack.length && stack[i] != null; i++) {
-            Exchange outer = (Exchange) stack[i];
-            outer.release();
-            outer.writeHeaders((name, value) -> headers.merge(name, value,
+            ((Exchange) stack[i]).writeReleasedHeaders((name, value) -> headers.merge(name, value,
                     (a, b) -> ResponseHeaders.isListHeader(name) ? a + ", " + b : b));
         }
         headers.forEach(response::setHeader);

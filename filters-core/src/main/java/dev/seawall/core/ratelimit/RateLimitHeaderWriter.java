@@ -15,7 +15,8 @@ import io.github.bucket4j.ConsumptionProbe;
  *   <li><b>{@code RateLimit}</b>: one member per limit applied, named after the rate whose bandwidth holds the
  *       remaining tokens ({@link Tier#holderOf}), so that {@code r} is read against that item's {@code q}.</li>
  *   <li><b>Refunded limits.</b> On a 429, the limits before the rejecting one (in this stage, or in a rate-limit
- *       filter stacked before the one that refused) took a token and were given it back; their members say what the client has after the refund: one token more than the probe taken before it, and
+ *       filter stacked before the one that refused, through {@code Permit.writeReleasedHeaders}) took a token and
+ *       are given it back; their members say what the client has after the refund: one token more than the probe taken before it, and
  *       a reset one refill interval sooner (exact for a rate of its own; for several rates, the interval of the rate
  *       holding the fewest tokens).</li>
  * </ul>
@@ -49,7 +50,7 @@ final class RateLimitHeaderWriter {
     /**
      * The headers of a policy of one limit that admitted the request: the common case, without arrays.
      *
-     * @param refunded whether the token was given back since (a later stage or filter refused the request)
+     * @param refunded whether to describe the limit after its token is given back (a later stage or filter refused)
      */
     void writeOne(HeaderSink sink, ConsumptionProbe probe, Tier tier, boolean refunded) {
         if (mode != RateLimitHeaders.IETF) {

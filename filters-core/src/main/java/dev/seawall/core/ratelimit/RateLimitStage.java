@@ -205,15 +205,13 @@ public final class RateLimitStage implements Stage {
     }
 
     /**
-     * The permit of a request that took tokens from several limits. Thread-safe; the chain releases it at most once.
-     * Once released (a later stage, or a later rate-limit filter stacked after this one, refused the request), its
-     * headers say what the client has after the refund.
+     * The permit of a request that took tokens from several limits. Immutable; the chain releases it at most once.
+     * Its released headers say what the client has after the refund.
      */
     private final class RateLimitPermit implements Permit {
         private final Object[] taken;
         private final ConsumptionProbe[] probes;
         private final Tier[] tiers;
-        private volatile boolean refunded;
 
         RateLimitPermit(Object[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
             this.taken = taken;
@@ -223,7 +221,12 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.write(sink, probes, tiers, probes.length, refunded ? probes.length : 0);
+            headers.write(sink, probes, tiers, probes.length, 0);
+        }
+
+        @Override
+        public void writeReleasedHeaders(HeaderSink sink) {
+            headers.write(sink, probes, tiers, probes.length, probes.length);
         }
 
         @Override
@@ -233,17 +236,15 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
-            refunded = true;
             refund(taken, tiers, taken.length);
         }
     }
 
-    /** The permit of a policy with one limit that took a token. Thread-safe; like {@link RateLimitPermit}. */
+    /** The permit of a policy with one limit that took a token. Immutable; like {@link RateLimitPermit}. */
     private final class OnePermit implements Permit {
         private final Object key;
         private final ConsumptionProbe probe;
         private final Tier tier;
-        private volatile boolean refunded;
 
         OnePermit(Object key, ConsumptionProbe probe, Tier tier) {
             this.key = key;
@@ -253,7 +254,12 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.writeOne(sink, probe, tier, refunded);
+            headers.writeOne(sink, probe, tier, false);
+        }
+
+        @Override
+        public void writeReleasedHeaders(HeaderSink sink) {
+            headers.writeOne(sink, probe, tier, true);
         }
 
         @Override
@@ -263,7 +269,6 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
-            refunded = true;
             tier.buckets.refundOne(key);
         }
     }

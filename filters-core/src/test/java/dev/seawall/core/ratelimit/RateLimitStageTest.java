@@ -170,20 +170,24 @@ class RateLimitStageTest {
     }
 
     @Test
-    void aReleasedPermitReportsItsLimitsAfterTheRefund() {
-        // a later stage, or a rate-limit filter stacked after this one, refused: the headers joined into its 429
-        // describe this stage's limits as the client has them after the refund
+    void aPermitsReleasedHeadersReportItsLimitsAfterTheRefund() {
+        // a rate-limit filter stacked after this one refused: the headers joined into its 429 describe this stage's
+        // limits as the client has them once this permit is released
         RateLimitStage one = bind(stage().limit(ip(rate(10, Duration.ofMinutes(1)))).build());
         Admission a = one.admit(from("192.0.2.1"), 0);
         assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6");
+        Map<String, String> released = new LinkedHashMap<>();
+        a.permit().writeReleasedHeaders(released::put);
+        assertThat(released.get("RateLimit")).isEqualTo("\"ip\";r=10;t=0");
         a.permit().release();
-        assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=10;t=0");
+        assertThat(headers(one.admit(from("192.0.2.1"), 0)).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6");
 
         RateLimitStage two = RateLimitStage.builder("two").clock(clock).limit(ip(rate(10, Duration.ofMinutes(1))))
                 .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
         Admission b = two.admit(from("192.0.2.1").header("X-API-Key", "k"), 0);
-        b.permit().release();
-        assertThat(headers(b).get("RateLimit")).isEqualTo("\"ip\";r=10;t=0, \"api-key\";r=5;t=0");
+        Map<String, String> both = new LinkedHashMap<>();
+        b.permit().writeReleasedHeaders(both::put);
+        assertThat(both.get("RateLimit")).isEqualTo("\"ip\";r=10;t=0, \"api-key\";r=5;t=0");
     }
 
     @Test
