@@ -49,4 +49,28 @@ class ArchitectureTest {
             assertThat(print.matcher(Files.readString(p)).find()).as(p.toString()).isFalse();
         }
     }
+
+    @Test
+    void stagesComputeAndRegisterNoMeters() throws IOException {
+        // meters live beside the stages, in the metrics package, and read them by pull
+        Pattern micrometer = Pattern.compile("^\\s*import\\s+(static\\s+)?io\\.micrometer\\.", Pattern.MULTILINE);
+        Pattern stagePackage = Pattern.compile("/(ratelimit|throttle|breaker|timeout|fallback)/");
+        for (Path p : sources()) {
+            String name = p.getFileName().toString();
+            if (name.equals("BucketStoreProvider.java") || name.equals("Stores.java")) {
+                continue; // a bucket store is given the registry for its own meters (a shared store's connection)
+            }
+            if (stagePackage.matcher(p.toString().replace('\\', '/')).find()) {
+                assertThat(micrometer.matcher(Files.readString(p)).find()).as(p.toString()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void coreNeverChoosesTheGlobalRegistry() throws IOException {
+        // the adapters decide where meters go
+        for (Path p : sources()) {
+            assertThat(Files.readString(p)).as(p.toString()).doesNotContain("Metrics.globalRegistry");
+        }
+    }
 }
