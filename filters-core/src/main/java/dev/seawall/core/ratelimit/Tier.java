@@ -56,13 +56,13 @@ final class Tier {
      *
      * <p>A probe carries the fewest tokens over all bandwidths ({@code remaining}) and the longest time until every
      * bandwidth is full ({@code resetNanos}), not which bandwidth each came from, and a shared store answers with
-     * nothing more. It is derived instead: bandwidth {@code i} holding {@code remaining} tokens would take
-     * {@code (quota_i - remaining) × interval_i} to fill, give or take the one interval already under way, and no
-     * bandwidth takes longer than {@code resetNanos}. Among the rates consistent with that, the one that would take
-     * longest is the one holding {@code remaining}: another rate consistent with it and with more tokens would fill
-     * sooner than the holder, and so could not have been the longer one. With two rates this is exact except where
-     * both would take the same time to fill within one refill interval; with more, it names the tightest rate
-     * consistent with the probe.
+     * nothing more. So it is derived: rate {@code i} holding {@code remaining} tokens would be full in
+     * {@code (quota_i - remaining) × interval_i} less the part of one interval already under way (strictly less than
+     * one interval), which cannot exceed {@code resetNanos}. Of the rates for which that holds, the one that would take longest is named: a rate
+     * holding more tokens than {@code remaining} fills sooner than it would from {@code remaining}, so it can pass the
+     * test only when it would take less time than the holder, or the same within one of its refill intervals. With
+     * two rates this is exact except for that near-tie; with more, it names the tightest rate consistent with the
+     * probe.
      *
      * @return an index into {@link #rates}; 0 for a tier of one rate
      */
@@ -74,7 +74,9 @@ final class Tier {
         double bestFill = -1;
         for (int i = 0; i < quota.length; i++) {
             double fill = (quota[i] - Math.min(quota[i], remaining)) * intervalNanos[i];
-            if (fill - intervalNanos[i] < resetNanos + 1 && fill > bestFill) {
+            // strictly sooner, by more than Bucket4j's nanosecond rounding: a rate one token above remaining whose
+            // last token just arrived would otherwise pass, being full in exactly (quota - remaining - 1) intervals
+            if (fill - intervalNanos[i] < resetNanos - 1 && fill > bestFill) {
                 best = i;
                 bestFill = fill;
             }
