@@ -182,7 +182,8 @@ function render(status, latency, now) {
           b.addEventListener('click', () => admin(s.breaker, action));
           actions.append(b);
         }
-        box.append(r, row('failure rate', s.failureRate < 0 ? 'not enough calls' : s.failureRate.toFixed(1) + ' %'),
+        box.append(r, row('failure rate', s.failureRate == null ? 'not measured while forced open'
+          : s.failureRate < 0 ? 'not enough calls' : s.failureRate.toFixed(1) + ' %'),
           stateStrip(states), legend([['#2e8b57', 'closed'], ['#d68910', 'half-open'], ['#c0392b', 'open']]), actions);
       } else if (s.kind === 'timeout') {
         box.append(row('deadline', s.afterMillis + ' ms, then ' + s.status),

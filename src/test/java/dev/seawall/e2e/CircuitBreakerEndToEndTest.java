@@ -107,10 +107,10 @@ class CircuitBreakerEndToEndTest {
                 assertThat(f.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
-                    meters.get("seawall.breaker.calls").tag("outcome", "success").counter().count()
-                            + meters.get("seawall.breaker.calls").tag("outcome", "slow").counter().count() == 4);
-            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "slow").counter().count()).isEqualTo(1);
-            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "success").counter().count()).isEqualTo(3);
+                    meters.get("seawall.breaker.calls").tag("outcome", "success").functionCounter().count()
+                            + meters.get("seawall.breaker.calls").tag("outcome", "slow").functionCounter().count() == 4);
+            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "slow").functionCounter().count()).isEqualTo(1);
+            assertThat(meters.get("seawall.breaker.calls").tag("outcome", "success").functionCounter().count()).isEqualTo(3);
             assertThat(breakerOf(filter, "reports").breaker().state()).isEqualTo(CircuitBreaker.State.CLOSED);
         }
     }

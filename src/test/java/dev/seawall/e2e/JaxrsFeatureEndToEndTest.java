@@ -476,7 +476,7 @@ class JaxrsFeatureEndToEndTest {
         assertThat(expired.jsonPath().getString("type")).endsWith("/temporary-reduced-capacity");
         assertThat(CALLS.get()).as("the expired request's method never ran").isEqualTo(1);
         assertThat(registry.find("seawall.throttle.rejections").tag("policy", "parked.expiring")
-                .tag("reason", "wait-expired").counter().count()).isEqualTo(1);
+                .tag("reason", "wait-expired").functionCounter().count()).isEqualTo(1);
         gate.countDown();
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10))
@@ -591,7 +591,7 @@ class JaxrsFeatureEndToEndTest {
         java.util.concurrent.atomic.AtomicReference<Double> storedAtFirstByte =
                 new java.util.concurrent.atomic.AtomicReference<>();
         Runnable firstByte = () -> storedAtFirstByte.compareAndSet(null,
-                meters.find("seawall.fallback.cache.stored").counters().stream().mapToDouble(c -> c.count()).sum());
+                meters.find("seawall.fallback.cache.stored").functionCounters().stream().mapToDouble(c -> c.count()).sum());
         jakarta.servlet.Filter watch = (req, res, chain) -> chain.doFilter(req,
                 new jakarta.servlet.http.HttpServletResponseWrapper((jakarta.servlet.http.HttpServletResponse) res) {
                     @Override

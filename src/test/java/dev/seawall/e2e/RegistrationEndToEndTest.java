@@ -64,9 +64,9 @@ class RegistrationEndToEndTest {
 
             // meters: decisions by policy, limit and outcome; no client identity in any tag
             assertThat(meters.get("seawall.ratelimit.decisions").tag("policy", "api").tag("outcome", "admitted")
-                    .counter().count()).isEqualTo(2.0);
+                    .functionCounter().count()).isEqualTo(2.0);
             assertThat(meters.get("seawall.ratelimit.decisions").tag("policy", "api").tag("outcome", "rejected")
-                    .counter().count()).isEqualTo(1.0);
+                    .functionCounter().count()).isEqualTo(1.0);
             assertThat(meters.get("seawall.ratelimit.tracked.keys").tag("policy", "api").gauge().value())
                     .isEqualTo(1.0);
             meters.getMeters().forEach(m -> m.getId().getTags().forEach(t ->

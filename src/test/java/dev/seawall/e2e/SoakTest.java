@@ -2,7 +2,7 @@ package dev.seawall.e2e;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.servlet.SeawallFilter;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,7 +186,8 @@ class SoakTest {
             // accounting: every request a rate-limit policy saw was admitted or rejected, none lost, none twice
             for (String policy : new String[] {"by-ip", "by-key"}) {
                 double decided = 0;
-                for (Counter c : meters.find("seawall.ratelimit.decisions").tag("policy", policy).counters()) {
+                for (FunctionCounter c : meters.find("seawall.ratelimit.decisions").tag("policy", policy)
+                        .functionCounters()) {
                     if (!"skipped".equals(c.getId().getTag("outcome"))) {
                         decided += c.count();
                     }

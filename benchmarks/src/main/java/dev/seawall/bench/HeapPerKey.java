@@ -8,7 +8,6 @@ import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitStage;
 import dev.seawall.core.time.NanoClock;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -34,7 +33,7 @@ public final class HeapPerKey {
     }
 
     private static void measure(String label, KeyResolver resolver, int keys, boolean byIp) {
-        RateLimitStage stage = RateLimitStage.builder("heap").meterRegistry(new SimpleMeterRegistry())
+        RateLimitStage stage = RateLimitStage.builder("heap")
                 .limit(LimitSpec.builder("k", resolver).rates(List.of(new Rate(100, Duration.ofMinutes(1))))
                         .maxKeys(keys + 1L).build())
                 .build();

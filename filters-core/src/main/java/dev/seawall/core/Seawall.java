@@ -1,13 +1,13 @@
 package dev.seawall.core;
 
-import dev.seawall.core.breaker.BreakerStage;
-import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.Stores;
 import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
@@ -15,7 +15,7 @@ import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.DeadlineTimer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -134,9 +134,9 @@ public final class Seawall implements AutoCloseable {
 
     /**
      * Completes a reload once {@code next} (built by {@link #reload}) serves requests: hands the deadline timer on,
-     * closes this engine's store if {@code next} does not use it, and moves the names of gauges from the stages and
-     * breakers {@code next} rebuilt to the new ones (Micrometer would otherwise keep reporting the old objects).
-     * Requests still running on this engine finish normally.
+     * closes this engine's store if {@code next} does not use it, and moves the meters from the stages and breakers
+     * {@code next} rebuilt to the new ones ({@link SeawallMeters#handOver}). Requests still running on this engine
+     * finish normally.
      */
     public void handOver(Seawall next) {
         Objects.requireNonNull(next, "next");
@@ -152,32 +152,7 @@ public final class Seawall implements AutoCloseable {
             ownsStore = false;
             context.store().close();
         }
-        Set<Object> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        next.gaugeOwners(kept::add);
-        Set<Object> old = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        gaugeOwners(old::add);
-        for (Object o : old) {
-            if (!kept.contains(o)) {
-                ((Gauges.Owner) o).gauges().remove();
-            }
-        }
-        for (Object o : kept) {
-            if (!old.contains(o)) {
-                ((Gauges.Owner) o).gauges().rebind();
-            }
-        }
-    }
-
-    private void gaugeOwners(java.util.function.Consumer<Object> out) {
-        for (Policy p : policies) {
-            for (Stage s : p.chain().stages()) {
-                if (s instanceof BreakerStage b) {
-                    out.accept(b.breaker());
-                } else if (s instanceof Gauges.Owner o) {
-                    out.accept(o);
-                }
-            }
-        }
+        SeawallMeters.handOver(context.meterRegistry(), policies, next.policies);
     }
 
     public static Builder builder() {
@@ -227,7 +202,7 @@ public final class Seawall implements AutoCloseable {
         private final List<Policy> policies = new ArrayList<>();
         private NanoClock clock = NanoClock.system();
         private String source = "programmatic";
-        private MeterRegistry meterRegistry = Metrics.globalRegistry;
+        private MeterRegistry meterRegistry;
         private String yamlSource;
         private String yamlText;
         private PlanResolver planResolver;
@@ -247,7 +222,11 @@ public final class Seawall implements AutoCloseable {
             return this;
         }
 
-        /** Where meters are registered; default Micrometer's global registry. */
+        /**
+         * Where the stages' meters are registered. Without one, nothing is published (the status views still count):
+         * the adapters pass theirs ({@code SeawallFilter} the servlet context's {@code dev.seawall.meterRegistry},
+         * else Micrometer's global registry).
+         */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "registry");
             return this;
@@ -285,6 +264,14 @@ public final class Seawall implements AutoCloseable {
          * @throws IllegalArgumentException for duplicate policy names or pattern ties
          */
         public Seawall build() {
+            MeterRegistry meterRegistry = this.meterRegistry != null ? this.meterRegistry
+                    : new CompositeMeterRegistry(); // a composite without registries publishes nothing
+            Seawall engine = build(meterRegistry);
+            SeawallMeters.bind(meterRegistry, engine.policies);
+            return engine;
+        }
+
+        private Seawall build(MeterRegistry meterRegistry) {
             if (yamlText == null) {
                 return new Seawall(policies, clock, source, null, deadlines,
                         new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false);

@@ -105,6 +105,7 @@ final class FilterPass implements ResponseContext.Settlement {
     private void refuse(ResponseContext outer) throws IOException {
         Rejection rejection = exchange.rejection();
         RefusalSignal.refused(rejection, outer);
+        StackedLimits.reportOuterAsReleased(response);
         if (outer == null) {
             FallbackResponse r = plan.refusalAnswer(exchange, view, engine.clock().nanoTime());
             if (r != null) {
@@ -142,6 +143,8 @@ final class FilterPass implements ResponseContext.Settlement {
         Throwable failure = null;
         boolean handled = false;
         int mark = RefusalSignal.mark();
+        // an inner filter's refusal reports this exchange's limits as they will be once released (StackedLimits)
+        int stacked = StackedLimits.push(exchange);
         try {
             if (owner) {
                 call.chain().doFilter(context.handedOn, context.response);
@@ -151,6 +154,7 @@ final class FilterPass implements ResponseContext.Settlement {
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
         } finally {
+            StackedLimits.pop(stacked);
             if (unbuffered != null) {
                 unbuffered.handlerReturned();
             } else if (gate != null && (timeout != null || owner)) {

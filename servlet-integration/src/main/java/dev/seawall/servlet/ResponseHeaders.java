@@ -71,7 +71,7 @@ final class ResponseHeaders implements HeaderSink {
         response.setHeader(name, value);
     }
 
-    private static boolean isListHeader(String name) {
+    static boolean isListHeader(String name) {
         return name.equalsIgnoreCase("RateLimit") || name.equalsIgnoreCase("RateLimit-Policy");
     }
 

@@ -398,7 +398,7 @@ class SeawallFilterTest {
 
     private static Policy buffered(RecordingStage stage) {
         dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
-                Duration.ofMillis(300), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                Duration.ofMillis(300), 503);
         return new Policy("api", List.of("/api/*"), Set.of(), ChainBuilder.create().add(stage).add(timeout).build());
     }
 
@@ -432,7 +432,7 @@ class SeawallFilterTest {
     void aBufferedAnswerIsSettledBeforeItsBytesLeaveTheServer() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
         dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage("api",
-                Duration.ofSeconds(30), 503, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                Duration.ofSeconds(30), 503);
         Policy buffered = new Policy("api", List.of("/api/*"), Set.of(),
                 ChainBuilder.create().add(stage).add(timeout).build());
         String base = start(new SeawallFilter(Seawall.builder().policy(buffered).build()));
@@ -483,8 +483,7 @@ class SeawallFilterTest {
     }
 
     private static Policy withTimeout(String name, Duration after) {
-        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage(name, after, 503,
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage(name, after, 503);
         return new Policy(name, List.of("/api/*"), Set.of(),
                 ChainBuilder.create().add(probe(StageKind.RATE_LIMIT, false)).add(timeout).build());
     }

@@ -1,12 +1,8 @@
 package dev.seawall.core.breaker;
 
-import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.time.NanoClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +13,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,16 +24,11 @@ import java.util.concurrent.TimeUnit;
  * thread leaks on redeploy); the breaker moves to half-open on the first request after {@code open-for}.
  * Transitions are logged once each (WARN when opening, INFO when closing) and counted.
  *
+ * <p>Meters are not registered here: {@code dev.seawall.core.metrics.BreakerMeters} reads the counts below by pull.
+ *
  * <p>Thread-safe.
  */
-public final class Breaker implements Gauges.Owner {
-
-    private final Gauges gauges;
-
-    @Override
-    public Gauges gauges() {
-        return gauges;
-    }
+public final class Breaker {
 
     private static final Logger LOG = LoggerFactory.getLogger(Breaker.class);
 
@@ -52,18 +44,18 @@ public final class Breaker implements Gauges.Owner {
     private final long slowSuccessNanos;
     /** The last state seen by {@link #observe()}; compare-and-set so that one thread reports each transition. */
     private final AtomicReference<CircuitBreaker.State> observedState = new AtomicReference<>();
-    final Counter successes;
-    final Counter failures;
-    final Counter slow;
-    final Counter released;
-    final Counter notPermitted;
+    final LongAdder successes = new LongAdder();
+    final LongAdder failures = new LongAdder();
+    final LongAdder slow = new LongAdder();
+    final LongAdder released = new LongAdder();
+    final LongAdder notPermitted = new LongAdder();
 
     /**
      * @param window number of calls (count-based) or null for a time window
      * @param windowTime the time window, or null for count-based
      */
     public Breaker(String name, int failureRate, int minimumCalls, Integer window, Duration windowTime, Duration openFor,
-                   int halfOpenCalls, NanoClock clock, MeterRegistry registry) {
+                   int halfOpenCalls, NanoClock clock) {
         this.name = Objects.requireNonNull(name, "name");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (windowTime != null) {
@@ -98,21 +90,6 @@ public final class Breaker implements Gauges.Owner {
         // instead, by the thread that caused them, right after each call into the breaker (observe()).
         this.openFor = openFor;
         this.observedState.set(circuitBreaker.getState());
-        this.gauges = new Gauges(registry);
-        gauges.add(Gauge.builder("seawall.breaker.state", this, b -> b.stateCode())
-                .description("0 closed, 1 open, 2 half-open").tag("breaker", name));
-        this.successes = calls(registry, "success");
-        this.failures = calls(registry, "failure");
-        this.slow = calls(registry, "slow");
-        this.released = calls(registry, "released");
-        this.notPermitted = Counter.builder("seawall.breaker.not.permitted")
-                .description("Calls refused while the breaker was open or half-open and full")
-                .tag("breaker", name).register(registry);
-    }
-
-    private Counter calls(MeterRegistry registry, String outcome) {
-        return Counter.builder("seawall.breaker.calls").description("Calls recorded by the breaker, by outcome")
-                .tag("breaker", name).tag("outcome", outcome).register(registry);
     }
 
     public String name() {
@@ -176,6 +153,43 @@ public final class Breaker implements Gauges.Owner {
         return circuitBreaker.getMetrics().getFailureRate();
     }
 
+    /**
+     * @return what a status page shows: the state's name, and the failure rate in percent over the window, -1 while
+     *         fewer than minimum-calls are recorded, or null while an operator holds the breaker forced open (no call
+     *         is recorded then, so there is no rate to show; resilience4j reports -1, which would read as "not enough
+     *         calls")
+     */
+    BreakerStatus statusView(boolean shadow) {
+        CircuitBreaker.State state = circuitBreaker.getState();
+        Float rate = state == CircuitBreaker.State.FORCED_OPEN ? null : failureRate();
+        return new BreakerStatus(name, state.name(), rate, shadow);
+    }
+
+    /** @return calls recorded as successes so far */
+    public long successes() {
+        return successes.sum();
+    }
+
+    /** @return calls recorded as failures (failure status, exception, timeout) so far, slow calls aside */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** @return calls recorded as failures for being slower than {@code slow-call} so far */
+    public long slowCalls() {
+        return slow.sum();
+    }
+
+    /** @return permits given back unused (a later stage refused the request) so far */
+    public long releasedCalls() {
+        return released.sum();
+    }
+
+    /** @return calls refused while the breaker was open or half-open and full, so far */
+    public long notPermitted() {
+        return notPermitted.sum();
+    }
+
     /** Operator action: hold the breaker open (no call reaches the application) until {@link #close()}. */
     public void forceOpen() {
         LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
@@ -206,7 +220,8 @@ public final class Breaker implements Gauges.Owner {
         return Math.max(0, openedAtNanos + openForNanos - nowNanos);
     }
 
-    private double stateCode() {
+    /** @return 0 closed, 1 open (or forced open), 2 half-open: the value of {@code seawall.breaker.state} */
+    public double stateCode() {
         return switch (circuitBreaker.getState()) {
             case CLOSED -> 0;
             case OPEN, FORCED_OPEN -> 1;
@@ -233,7 +248,6 @@ public final class Breaker implements Gauges.Owner {
         private final dev.seawall.core.config.CircuitBreakerConfig.Builder config =
                 dev.seawall.core.config.CircuitBreakerConfig.builder();
         private NanoClock clock = NanoClock.system();
-        private MeterRegistry registry = io.micrometer.core.instrument.Metrics.globalRegistry;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -281,16 +295,11 @@ public final class Breaker implements Gauges.Owner {
             return this;
         }
 
-        /** Where the breaker's meters go (default Micrometer's global registry). */
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
 
         public Breaker build() {
             dev.seawall.core.config.CircuitBreakerConfig c = config.build();
             return new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(), c.openFor(),
-                    c.halfOpenCalls(), clock, registry);
+                    c.halfOpenCalls(), clock);
         }
     }
 

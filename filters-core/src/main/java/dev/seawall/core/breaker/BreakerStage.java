@@ -78,6 +78,11 @@ public final class BreakerStage implements Stage {
         return shadow;
     }
 
+    /** @return a snapshot of the breaker's state and failure rate, for status pages (see {@link BreakerStatus}) */
+    public BreakerStatus statusView() {
+        return breaker.statusView(shadow);
+    }
+
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         CircuitBreaker cb = breaker.circuitBreaker();

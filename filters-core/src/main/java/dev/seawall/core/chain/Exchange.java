@@ -150,6 +150,16 @@ public final class Exchange {
     }
 
     /**
+     * Writes the headers every permit will write once released ({@link Permit#writeReleasedHeaders}): for a refusal
+     * by an inner part of the adapter, written before this exchange is released on the way out.
+     */
+    public void writeReleasedHeaders(HeaderSink headers) {
+        for (int i = 0; i < count; i++) {
+            permits[i].writeReleasedHeaders(headers);
+        }
+    }
+
+    /**
      * Reports the application's outcome to every permit, inner to outer. Only the first settlement counts.
      *
      * @return true when this call settled the exchange

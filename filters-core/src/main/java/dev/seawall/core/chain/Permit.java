@@ -38,6 +38,15 @@ public interface Permit extends Admission {
     default void writeHeaders(HeaderSink headers) {
     }
 
+    /**
+     * Adds the headers this permit will write once {@link #release() released}. An adapter whose inner part refused the
+     * request writes them into that refusal before it releases the permit on its way out, so that the answer describes
+     * what the client is left with (a refunded rate limit). By default the same as {@link #writeHeaders}.
+     */
+    default void writeReleasedHeaders(HeaderSink headers) {
+        writeHeaders(headers);
+    }
+
     /** The application ran; record its outcome. */
     void complete(Outcome outcome);
 

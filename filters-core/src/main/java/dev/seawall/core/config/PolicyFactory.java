@@ -15,6 +15,7 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.LimitSpec;
@@ -37,6 +38,10 @@ import java.util.Objects;
 /**
  * Turns validated configuration into policies and stages. Stateless and thread-safe; runs at start-up
  * and on reload, never per request.
+ *
+ * <p>Meters: the public builders of one stage and {@link #policies(SeawallConfig, Context, Breakers)} bind the stages'
+ * meters to the context's registry (adapters call them for stages they run themselves); the variant for a reload
+ * leaves that to the engine, which binds when it takes the stages into service.
  */
 public final class PolicyFactory {
 
@@ -137,13 +142,16 @@ public final class PolicyFactory {
      * @return every policy of the file, each with its chain
      */
     public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers) {
-        return policies(config, context, breakers, null);
+        List<Policy> built = policies(config, context, breakers, null);
+        SeawallMeters.bind(context.meterRegistry(), built);
+        return built;
     }
 
     /**
      * @param previous the configuration being replaced by a reload, whose unchanged stages are carried over; null
      *                 at start-up
-     * @return every policy of the file, each with its chain
+     * @return every policy of the file, each with its chain; their meters are not bound (the engine binds them when
+     *         it takes them into service)
      */
     public static List<Policy> policies(SeawallConfig config, Context context, Breakers breakers, Previous previous) {
         TrustedProxies trusted = TrustedProxies.of(config.trustedProxies());
@@ -229,24 +237,24 @@ public final class PolicyFactory {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.RATE_LIMIT);
-            stages.add(kept != null ? kept : rateLimitStage(source, p.name(), p.rateLimits(), trusted,
+            stages.add(kept != null ? kept : buildRateLimitStage(source, p.name(), p.rateLimits(), trusted,
                     ipv6Prefix, headers, context));
         }
         if (p.throttle() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.THROTTLE);
-            stages.add(kept != null ? kept : throttleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix,
+            stages.add(kept != null ? kept : buildThrottleStage(source, p.name(), p.throttle(), trusted, ipv6Prefix,
                     context));
         }
         if (p.circuitBreaker() != null) {
-            stages.add(breakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
+            stages.add(buildBreakerStage(source, p.name(), p.circuitBreaker(), context, breakers));
         }
         if (p.timeout() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.TIMEOUT);
-            stages.add(kept != null ? kept : timeoutStage(source, p.name(), p.timeout(), context));
+            stages.add(kept != null ? kept : buildTimeoutStage(source, p.name(), p.timeout()));
         }
         if (p.fallback() != null) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.FALLBACK);
-            stages.add(kept != null ? kept : fallbackStage(source, p.name(), p.fallback(), p.failClosed(),
+            stages.add(kept != null ? kept : buildFallbackStage(source, p.name(), p.fallback(), p.failClosed(),
                     identityHeaders(p.rateLimits()), context));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
@@ -270,12 +278,19 @@ public final class PolicyFactory {
      *
      * @throws ConfigException when a limit cannot be built, citing the limit's line
      */
-    public static RateLimitStage rateLimitStage(Where source, String policyName, List<RateLimitConfig> limits, TrustedProxies trusted,
-                                                int ipv6Prefix, RateLimitHeaders headers, Context context) {
+    public static RateLimitStage rateLimitStage(Where source, String policyName, List<RateLimitConfig> limits,
+                                                TrustedProxies trusted, int ipv6Prefix, RateLimitHeaders headers,
+                                                Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildRateLimitStage(source, policyName, limits, trusted, ipv6Prefix, headers, context));
+    }
+
+    private static RateLimitStage buildRateLimitStage(Where source, String policyName, List<RateLimitConfig> limits,
+                                                      TrustedProxies trusted, int ipv6Prefix,
+                                                      RateLimitHeaders headers, Context context) {
         RateLimitStage.Builder b = RateLimitStage.builder(policyName)
                 .headers(headers)
-                .clock(context.clock())
-                .meterRegistry(context.meterRegistry());
+                .clock(context.clock());
         for (int i = 0; i < limits.size(); i++) {
             RateLimitConfig l = limits.get(i);
             try {
@@ -309,13 +324,18 @@ public final class PolicyFactory {
      */
     public static ThrottleStage throttleStage(Where source, String policyName, ThrottleConfig t,
                                               TrustedProxies trusted, int ipv6Prefix, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildThrottleStage(source, policyName, t, trusted, ipv6Prefix, context));
+    }
+
+    private static ThrottleStage buildThrottleStage(Where source, String policyName, ThrottleConfig t,
+                                                    TrustedProxies trusted, int ipv6Prefix, Context context) {
         try {
             ThrottleStage.Builder b = ThrottleStage.builder(policyName)
                     .maxConcurrent(t.maxConcurrent())
                     .queue(t.queue())
                     .maxWait(t.maxWait())
-                    .clock(context.clock())
-                    .meterRegistry(context.meterRegistry());
+                    .clock(context.clock());
             if (t.priority() != null) {
                 b.classifier(StageResolvers.classifier(t.priority()));
             }
@@ -342,6 +362,11 @@ public final class PolicyFactory {
      */
     public static BreakerStage breakerStage(Where source, String policyName, CircuitBreakerConfig c, Context context,
                                             Breakers breakers) {
+        return SeawallMeters.bind(context.meterRegistry(), buildBreakerStage(source, policyName, c, context, breakers));
+    }
+
+    private static BreakerStage buildBreakerStage(Where source, String policyName, CircuitBreakerConfig c,
+                                                  Context context, Breakers breakers) {
         Map<String, SharedBreaker> shared = breakers.byName;
         String name = c.name() != null ? c.name() : policyName;
         CircuitBreakerConfig settings = c;
@@ -366,7 +391,7 @@ public final class PolicyFactory {
         } else {
             try {
                 breaker = new Breaker(name, c.failureRate(), c.minimumCalls(), c.windowCalls(), c.windowTime(),
-                        c.openFor(), c.halfOpenCalls(), context.clock(), context.meterRegistry());
+                        c.openFor(), c.halfOpenCalls(), context.clock());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(source.source(), source.line("circuit-breaker"), "policy " + policyName
                         + ", circuit-breaker", e.getMessage());
@@ -390,8 +415,12 @@ public final class PolicyFactory {
      * Builds the timeout stage of one policy (also used by the standalone {@code TimeoutFilter}).
      */
     public static TimeoutStage timeoutStage(Where source, String policyName, TimeoutConfig t, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(), buildTimeoutStage(source, policyName, t));
+    }
+
+    private static TimeoutStage buildTimeoutStage(Where source, String policyName, TimeoutConfig t) {
         try {
-            return new TimeoutStage(policyName, t.after(), t.status(), context.meterRegistry());
+            return new TimeoutStage(policyName, t.after(), t.status());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source.source(), source.line("timeout"), "policy " + policyName + ", timeout", e.getMessage());
         }
@@ -405,12 +434,18 @@ public final class PolicyFactory {
      */
     public static FallbackStage fallbackStage(Where source, String policyName, FallbackConfig f, boolean failClosed,
                                               List<String> identityHeaders, Context context) {
+        return SeawallMeters.bind(context.meterRegistry(),
+                buildFallbackStage(source, policyName, f, failClosed, identityHeaders, context));
+    }
+
+    private static FallbackStage buildFallbackStage(Where source, String policyName, FallbackConfig f,
+                                                    boolean failClosed, List<String> identityHeaders,
+                                                    Context context) {
         String where = "policy " + policyName + ", fallback";
         try {
             FallbackStage.Builder b = FallbackStage.builder(policyName)
                     .on(f.on())
-                    .failClosed(failClosed)
-                    .meterRegistry(context.meterRegistry());
+                    .failClosed(failClosed);
             if (f.hasStatic()) {
                 List<Rejection.Header> headers = new ArrayList<>();
                 headers.add(new Rejection.Header("Content-Type", f.contentType()));

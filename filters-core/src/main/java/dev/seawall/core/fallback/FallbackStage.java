@@ -1,6 +1,5 @@
 package dev.seawall.core.fallback;
 
-import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;
@@ -8,9 +7,6 @@ import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection.Header;
 import dev.seawall.core.http.RequestView;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A policy's fallback: turns what the inner stages and the application produce (breaker open, timeout,
@@ -33,16 +30,11 @@ import java.util.Set;
  * grant what the failing service would have refused, so {@link #answer} returns null and the client gets a
  * 503 problem; neither a copy, nor the handler, nor the static response is consulted.
  *
+ * <p>Meters are not registered here: {@code dev.seawall.core.metrics.FallbackMeters} reads the counts by pull.
+ *
  * <p>Admission never refuses and allocates nothing; the stage is its own permit. Thread-safe.
  */
-public final class FallbackStage implements Stage, Permit, Gauges.Owner {
-
-    private final Gauges gauges;
-
-    @Override
-    public Gauges gauges() {
-        return gauges;
-    }
+public final class FallbackStage implements Stage, Permit {
 
     /** Response header naming where a policy's response came from: {@code live}, {@code cache}, {@code fallback}. */
     public static final String DATA_SOURCE = "X-Data-Source";
@@ -55,10 +47,10 @@ public final class FallbackStage implements Stage, Permit, Gauges.Owner {
     private final StaleCache cache;
     private final Set<FallbackTrigger> on;
     private final boolean failClosed;
-    private final Map<FallbackTrigger, Counter> fromCache = new EnumMap<>(FallbackTrigger.class);
-    private final Map<FallbackTrigger, Counter> fromFallback = new EnumMap<>(FallbackTrigger.class);
-    private final Map<FallbackTrigger, Counter> unanswered = new EnumMap<>(FallbackTrigger.class);
-    private final Counter stored;
+    private final Map<FallbackTrigger, LongAdder> fromCache = new EnumMap<>(FallbackTrigger.class);
+    private final Map<FallbackTrigger, LongAdder> fromFallback = new EnumMap<>(FallbackTrigger.class);
+    private final Map<FallbackTrigger, LongAdder> unanswered = new EnumMap<>(FallbackTrigger.class);
+    private final LongAdder stored = new LongAdder();
 
     private FallbackStage(Builder b) {
         this.policy = b.policy;
@@ -73,25 +65,10 @@ public final class FallbackStage implements Stage, Permit, Gauges.Owner {
         }
         this.staticResponse = b.staticResponse == null ? null : marked(b.staticResponse);
         for (FallbackTrigger t : FallbackTrigger.values()) {
-            fromCache.put(t, served(b.registry, t, "cache"));
-            fromFallback.put(t, served(b.registry, t, "fallback"));
-            unanswered.put(t, served(b.registry, t, "none"));
+            fromCache.put(t, new LongAdder());
+            fromFallback.put(t, new LongAdder());
+            unanswered.put(t, new LongAdder());
         }
-        this.stored = Counter.builder("seawall.fallback.cache.stored").tag("policy", policy)
-                .description("Last-good copies stored").register(b.registry);
-        this.gauges = new Gauges(b.registry);
-        if (cache != null) {
-            gauges.add(Gauge.builder("seawall.fallback.cache.entries", cache, StaleCache::size).tag("policy", policy)
-                    .description("Last-good copies held"));
-            gauges.add(Gauge.builder("seawall.fallback.cache.bytes", cache, StaleCache::bytes).tag("policy", policy)
-                    .description("Bytes held by last-good copies").baseUnit("bytes"));
-        }
-    }
-
-    private Counter served(MeterRegistry registry, FallbackTrigger t, String source) {
-        return Counter.builder("seawall.fallback.served").tag("policy", policy).tag("trigger", t.configName())
-                .tag("source", source).description("Failures answered by the fallback, by source (none: problem sent)")
-                .register(registry);
     }
 
     /** Adds {@code X-Data-Source: fallback} and {@code Cache-Control: no-store} (a degraded answer must not be cached). */
@@ -149,12 +126,38 @@ public final class FallbackStage implements Stage, Permit, Gauges.Owner {
         return on;
     }
 
-    private static long sum(Map<FallbackTrigger, Counter> counters) {
+    private static long sum(Map<FallbackTrigger, LongAdder> counters) {
         long n = 0;
-        for (Counter c : counters.values()) {
-            n += (long) c.count();
+        for (LongAdder c : counters.values()) {
+            n += c.sum();
         }
         return n;
+    }
+
+    /**
+     * @param source {@code cache} (a last-good copy), {@code fallback} (the handler's or the static response) or
+     *               {@code none} (Seawall's problem response): the {@code source} tag of {@code seawall.fallback.served}
+     * @return failures of this trigger answered from that source so far
+     */
+    public long served(FallbackTrigger trigger, String source) {
+        Map<FallbackTrigger, LongAdder> counts = switch (source) {
+            case "cache" -> fromCache;
+            case "fallback" -> fromFallback;
+            case "none" -> unanswered;
+            default -> throw new IllegalArgumentException("source: " + source + " (expected cache, fallback or none)");
+        };
+        return counts.get(trigger).sum();
+    }
+
+    /** @return last-good copies stored so far */
+    public long storedCopies() {
+        return stored.sum();
+    }
+
+    /** @return a snapshot of the settings and counts, for status pages */
+    public FallbackStatus statusView() {
+        return new FallbackStatus(failClosed, on, servedFromCache(), servedFallback(), unanswered(),
+                cache == null ? null : cache.size(), cache == null ? null : cache.bytes());
     }
 
     /** @return true when this trigger is listed in {@code on:} */
@@ -248,7 +251,6 @@ public final class FallbackStage implements Stage, Permit, Gauges.Owner {
         private Set<FallbackTrigger> on = EnumSet.of(FallbackTrigger.CIRCUIT_OPEN, FallbackTrigger.TIMEOUT,
                 FallbackTrigger.ERROR);
         private boolean failClosed;
-        private MeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         private Builder(String policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -281,11 +283,6 @@ public final class FallbackStage implements Stage, Permit, Gauges.Owner {
 
         public Builder failClosed(boolean failClosed) {
             this.failClosed = failClosed;
-            return this;
-        }
-
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

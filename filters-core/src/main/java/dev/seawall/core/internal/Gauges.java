@@ -8,9 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gauges one stage (or breaker) registered, so that a configuration reload can hand their names to the
- * stage that replaces it. Micrometer keeps the first gauge registered under a name and returns it to later
- * registrations, so a rebuilt stage would otherwise report through its predecessor's (dead) object.
+ * The gauges one bucket store registered, so that a store built by a reload can take their names over from the store
+ * it replaces. Micrometer keeps the first gauge registered under a name and returns it to later registrations, so a
+ * rebuilt store would otherwise report through its predecessor's (dead) object. Stages do not use this: their meters
+ * are bound by {@code dev.seawall.core.metrics.SeawallMeters}.
  *
  * <p>Thread-safe; registration happens at build time and on reload, never per request.
  */
@@ -43,10 +44,5 @@ public final class Gauges {
             registry.remove(ids.get(i));
             ids.set(i, builders.get(i).register(registry).getId());
         }
-    }
-
-    /** Something that owns gauges: stages and breakers. */
-    public interface Owner {
-        Gauges gauges();
     }
 }

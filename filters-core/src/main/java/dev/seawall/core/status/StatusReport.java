@@ -3,15 +3,20 @@ package dev.seawall.core.status;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.BreakerStage;
-import dev.seawall.core.fallback.FallbackStage;
-import dev.seawall.core.fallback.FallbackTrigger;
-import dev.seawall.core.timeout.TimeoutStage;
+import dev.seawall.core.breaker.BreakerStatus;
 import dev.seawall.core.chain.Stage;
+import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.fallback.FallbackStatus;
+import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.internal.Json;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.LimitView;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitStage;
 import dev.seawall.core.throttle.ThrottleStage;
+import dev.seawall.core.throttle.ThrottleStatus;
+import dev.seawall.core.timeout.TimeoutStage;
+import dev.seawall.core.timeout.TimeoutStatus;
 
 import java.util.Collection;
 import java.util.List;
@@ -19,8 +24,10 @@ import java.util.List;
 /**
  * A JSON snapshot of an engine's live state: every policy, its stages and their counters — rate-limit
  * decisions and tracked keys per limit, throttle in-flight and queued, breaker state and failure rate.
- * Contains no client identity. Stateless and thread-safe; reads live counters without locking, so the
- * numbers of one snapshot may be a few requests apart.
+ * Contains no client identity. Each stage's members come from its own status view ({@link LimitView},
+ * {@link ThrottleStatus}, {@link BreakerStatus}, {@link TimeoutStatus}, {@link FallbackStatus}); a breaker forced open
+ * by an operator shows {@code "failureRate": null}, as it records no calls and so has no rate. Stateless and
+ * thread-safe; reads live counters without locking, so the numbers of one snapshot may be a few requests apart.
  */
 public final class StatusReport {
 
@@ -114,69 +121,76 @@ public final class StatusReport {
         sb.append("{\"kind\":");
         Json.string(sb, s.kind().configName());
         if (s instanceof RateLimitStage r) {
-            sb.append(",\"limits\":[");
-            List<RateLimitStage.LimitView> limits = r.limits();
-            for (int i = 0; i < limits.size(); i++) {
-                RateLimitStage.LimitView l = limits.get(i);
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append("{\"name\":");
-                Json.string(sb, l.name());
-                sb.append(",\"by\":");
-                Json.string(sb, l.kind().configName());
-                sb.append(",\"rates\":[");
-                for (int k = 0; k < l.rates().size(); k++) {
-                    Rate rate = l.rates().get(k);
-                    if (k > 0) {
-                        sb.append(',');
-                    }
-                    Json.string(sb, rate.tokens() + "/" + rate.windowSeconds() + "s");
-                }
-                sb.append("],\"trackedKeys\":").append(l.trackedKeys())
-                        .append(",\"admitted\":").append(l.admitted())
-                        .append(",\"rejected\":").append(l.rejected())
-                        .append(",\"skipped\":").append(l.skipped())
-                        .append(",\"missing\":").append(l.missing())
-                        .append(",\"invalid\":").append(l.invalid()).append('}');
-            }
-            sb.append(']');
+            limits(sb, r.limits());
         } else if (s instanceof ThrottleStage t) {
-            sb.append(",\"maxConcurrent\":").append(t.maxConcurrent())
-                    .append(",\"queue\":").append(t.queueCapacity())
-                    .append(",\"inFlight\":").append(t.inFlight())
-                    .append(",\"queued\":").append(t.queued());
+            ThrottleStatus v = t.statusView();
+            sb.append(",\"maxConcurrent\":").append(v.maxConcurrent())
+                    .append(",\"queue\":").append(v.queue())
+                    .append(",\"inFlight\":").append(v.inFlight())
+                    .append(",\"queued\":").append(v.queued());
         } else if (s instanceof BreakerStage b) {
+            BreakerStatus v = b.statusView();
             sb.append(",\"breaker\":");
-            Json.string(sb, b.breaker().name());
+            Json.string(sb, v.breaker());
             sb.append(",\"state\":");
-            Json.string(sb, b.breaker().state().name());
-            sb.append(",\"failureRate\":").append(b.breaker().failureRate())
-                    .append(",\"shadow\":").append(b.shadow());
+            Json.string(sb, v.state());
+            sb.append(",\"failureRate\":").append(v.failureRate() == null ? "null" : v.failureRate().toString())
+                    .append(",\"shadow\":").append(v.shadow());
         } else if (s instanceof TimeoutStage t) {
-            sb.append(",\"afterMillis\":").append(t.afterNanos() / 1_000_000)
-                    .append(",\"status\":").append(t.status())
-                    .append(",\"answered\":").append(t.answeredCount())
-                    .append(",\"overran\":").append(t.overranCount());
+            TimeoutStatus v = t.statusView();
+            sb.append(",\"afterMillis\":").append(v.afterMillis())
+                    .append(",\"status\":").append(v.status())
+                    .append(",\"answered\":").append(v.answered())
+                    .append(",\"overran\":").append(v.overran());
         } else if (s instanceof FallbackStage f) {
-            sb.append(",\"failClosed\":").append(f.failClosed()).append(",\"on\":[");
+            FallbackStatus v = f.statusView();
+            sb.append(",\"failClosed\":").append(v.failClosed()).append(",\"on\":[");
             boolean first = true;
             for (FallbackTrigger trigger : FallbackTrigger.values()) {
-                if (f.answers(trigger)) {
+                if (v.on().contains(trigger)) {
                     sb.append(first ? "" : ",");
                     Json.string(sb, trigger.configName());
                     first = false;
                 }
             }
-            sb.append("],\"servedFromCache\":").append(f.servedFromCache())
-                    .append(",\"servedFallback\":").append(f.servedFallback())
-                    .append(",\"unanswered\":").append(f.unanswered());
-            if (f.cache() != null) {
-                sb.append(",\"cachedCopies\":").append(f.cache().size())
-                        .append(",\"cachedBytes\":").append(f.cache().bytes());
+            sb.append("],\"servedFromCache\":").append(v.servedFromCache())
+                    .append(",\"servedFallback\":").append(v.servedFallback())
+                    .append(",\"unanswered\":").append(v.unanswered());
+            if (v.cachedCopies() != null) {
+                sb.append(",\"cachedCopies\":").append(v.cachedCopies())
+                        .append(",\"cachedBytes\":").append(v.cachedBytes());
             }
         }
         sb.append('}');
+    }
+
+    private static void limits(StringBuilder sb, List<LimitView> limits) {
+        sb.append(",\"limits\":[");
+        for (int i = 0; i < limits.size(); i++) {
+            LimitView l = limits.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"name\":");
+            Json.string(sb, l.name());
+            sb.append(",\"by\":");
+            Json.string(sb, l.kind().configName());
+            sb.append(",\"rates\":[");
+            for (int k = 0; k < l.rates().size(); k++) {
+                Rate rate = l.rates().get(k);
+                if (k > 0) {
+                    sb.append(',');
+                }
+                Json.string(sb, rate.tokens() + "/" + rate.windowSeconds() + "s");
+            }
+            sb.append("],\"trackedKeys\":").append(l.trackedKeys())
+                    .append(",\"admitted\":").append(l.admitted())
+                    .append(",\"rejected\":").append(l.rejected())
+                    .append(",\"skipped\":").append(l.skipped())
+                    .append(",\"missing\":").append(l.missing())
+                    .append(",\"invalid\":").append(l.invalid()).append('}');
+        }
+        sb.append(']');
     }
 
     private static void strings(StringBuilder sb, Collection<String> values) {

@@ -1,6 +1,5 @@
 package dev.seawall.core.throttle;
 
-import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Permit;
@@ -13,17 +12,10 @@ import dev.seawall.core.http.RetryAfter;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.time.NanoClock;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -45,8 +38,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code max-wait} passes or it is cancelled.</li>
  *   <li><b>Locking.</b> With no waiter and no fair share, admission is a compare-and-set on the in-flight
  *       counter and release a decrement: no lock. The queue is guarded by a per-stage lock taken only when
- *       requests queue or leave the queue; its critical sections are O(1) except expiry, which removes only
- *       expired heads. Callbacks of granted or refused waiters run <em>after</em> the lock is released.</li>
+ *       requests queue or leave the queue. Its critical sections are O(1) per waiter decided: a waiter is a node of
+ *       an intrusive doubly-linked {@link WaitQueue}, so enqueueing, granting the head and cancelling (unlinking
+ *       its own node) are O(1); expiry removes only expired heads (one {@code max-wait} per stage, so each class
+ *       queue is in deadline order). The one walk is fair share's: see below. Callbacks of granted or refused
+ *       waiters run <em>after</em> the lock is released.</li>
  *   <li><b>No lost wake-up.</b> A waiter increments {@code queued} and then re-reads the in-flight count
  *       under the lock; a releaser decrements the in-flight count and then reads {@code queued}. Both are
  *       volatile, so at least one of them sees the other and grants the waiter.</li>
@@ -56,22 +52,25 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Fair share.</b> With {@code max-concurrent-per-key}, a key (tenant, user, IP, API key) may hold at
  *       most that many slots and that many queue places; a waiter whose key is at its bound is skipped while
  *       others are granted. Per-key counts live only while a key has requests inside or waiting, so the map
- *       is bounded by {@code max-concurrent + queue}.</li>
+ *       is bounded by {@code max-concurrent + queue}. Finding the next waiter to grant walks past the waiters of
+ *       keys at their bound; each such key has at most {@code max-concurrent-per-key} of them, so the walk is
+ *       bounded by {@code (keys at their bound) × max-concurrent-per-key} and never longer than the queue. Keeping
+ *       blocked keys' waiters in a side list would make it O(1) but lose their place in the FIFO order.</li>
+ *   <li><b>One class.</b> The lock-free fast path, the queues, the waiters and the slots share the lock and the two
+ *       counters whose order of updates is the no-lost-wake-up argument above; split across classes, that argument
+ *       would have to be checked across files. The queue structure itself is {@link WaitQueue}; meters and status
+ *       views read the counts from outside.</li>
  *   <li><b>Retry-After</b> is estimated as (queued + 1) × mean service time ÷ max-concurrent, from an
  *       exponentially weighted mean of observed service times, rounded up to whole seconds, at least 1.</li>
  * </ul>
- * Thread-safe.
+ *
+ * <p>Meters are not registered here: {@code dev.seawall.core.metrics.ThrottleMeters} reads the counts below by pull.
+ *
+ * <p>Thread-safe.
  */
-public final class ThrottleStage implements Stage, Gauges.Owner {
+public final class ThrottleStage implements Stage {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ThrottleStage.class);
-
-    private final Gauges gauges;
-
-    @Override
-    public Gauges gauges() {
-        return gauges;
-    }
 
     /** Why a request was refused; the {@code reason} tag of the rejection counter. */
     public enum Reason {
@@ -102,18 +101,21 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
+    /** One FIFO per priority class, highest first; guarded by lock. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private final ArrayDeque<Waiter>[] queues = new ArrayDeque[] {new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>()};
+    private final WaitQueue<Waiter>[] queues = new WaitQueue[] {new WaitQueue<>(), new WaitQueue<>(), new WaitQueue<>()};
     /** key -> {in flight, queued}; guarded by lock; an entry lives while either count is positive */
     private final Map<Object, int[]> perKey = new HashMap<>();
     /** exponentially weighted mean service time in nanos (weight 1/8) */
     private final AtomicLong meanServiceNanos;
 
-    private final Counter queueFull;
-    private final Counter waitExpired;
-    private final Counter keyLimit;
-    private final Counter cancelled;
-    private final Timer queueWait;
+    private final LongAdder queueFull = new LongAdder();
+    private final LongAdder waitExpired = new LongAdder();
+    private final LongAdder keyLimit = new LongAdder();
+    private final LongAdder cancelled = new LongAdder();
+    /** Waits that ended (granted or expired) and their total length; written under the lock. */
+    private final LongAdder queueWaits = new LongAdder();
+    private final LongAdder queueWaitNanos = new LongAdder();
 
     private ThrottleStage(Builder b) {
         this.policy = b.policy;
@@ -125,23 +127,6 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         this.fairShareKey = b.fairShareKey;
         this.maxPerKey = b.maxPerKey;
         this.meanServiceNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(100));
-        MeterRegistry r = b.registry;
-        this.gauges = new Gauges(r);
-        gauges.add(Gauge.builder("seawall.throttle.in.flight", inFlight, AtomicInteger::get)
-                .description("Requests inside the application").tag("policy", policy));
-        gauges.add(Gauge.builder("seawall.throttle.queued", queued, AtomicInteger::get)
-                .description("Requests waiting for a slot").tag("policy", policy));
-        this.queueWait = Timer.builder("seawall.throttle.queue.wait").description("Time spent waiting for a slot")
-                .tag("policy", policy).register(r);
-        this.queueFull = rejections(r, Reason.QUEUE_FULL);
-        this.waitExpired = rejections(r, Reason.WAIT_EXPIRED);
-        this.keyLimit = rejections(r, Reason.KEY_LIMIT);
-        this.cancelled = rejections(r, Reason.CANCELLED);
-    }
-
-    private Counter rejections(MeterRegistry r, Reason reason) {
-        return Counter.builder("seawall.throttle.rejections").description("Requests refused by the throttle")
-                .tag("policy", policy).tag("reason", reason.tag()).register(r);
     }
 
     public static Builder builder(String policyName) {
@@ -174,6 +159,36 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
 
     public int queueCapacity() {
         return queueCapacity;
+    }
+
+    /** @return requests refused for this reason so far */
+    public long rejections(Reason reason) {
+        return switch (reason) {
+            case QUEUE_FULL -> queueFull.sum();
+            case WAIT_EXPIRED -> waitExpired.sum();
+            case KEY_LIMIT -> keyLimit.sum();
+            case CANCELLED -> cancelled.sum();
+        };
+    }
+
+    /** @return waits in the queue that ended so far, granted or expired (not cancelled ones) */
+    public long queueWaitCount() {
+        return queueWaits.sum();
+    }
+
+    /** @return the total length of those waits, in nanoseconds */
+    public long queueWaitTotalNanos() {
+        return queueWaitNanos.sum();
+    }
+
+    /** @return a snapshot of the settings and live counts, for status pages */
+    public ThrottleStatus statusView() {
+        return new ThrottleStatus(maxConcurrent, queueCapacity, inFlight.get(), queued.get());
+    }
+
+    private void recordWait(long nanos) {
+        queueWaits.increment();
+        queueWaitNanos.add(nanos);
     }
 
     @Override
@@ -211,7 +226,7 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
                 answer = refusal(Reason.QUEUE_FULL);
             } else {
                 Waiter w = new Waiter(key, priority, nowNanos, nowNanos + maxWaitNanos);
-                queues[priority].addLast(w);
+                queues[priority].add(w);
                 queued.incrementAndGet();
                 count(key, 0, 1);
                 // a releaser may have read queued == 0 just before we enqueued: look again ourselves
@@ -267,23 +282,23 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
             }
             removeLocked(w);
             count(w.key, 1, 0);
-            queueWait.record(Math.max(0, nowNanos - w.enqueuedNanos), TimeUnit.NANOSECONDS);
+            recordWait(Math.max(0, nowNanos - w.enqueuedNanos));
             if (w.decide(new Slot(w.key, nowNanos))) {
                 decided.add(w);
             }
         }
     }
 
+    /**
+     * The next waiter to grant: the head of the highest non-empty class, or with fair share the first waiter whose key
+     * is under its bound (see the design note for the bound on this walk). Caller holds the lock.
+     */
     private Waiter nextEligible() {
-        for (ArrayDeque<Waiter> q : queues) {
-            if (fairShareKey == null) {
-                Waiter head = q.peekFirst();
-                if (head != null) {
-                    return head;
+        for (WaitQueue<Waiter> q : queues) {
+            for (Waiter w = q.first(); w != null; w = w.next()) {
+                if (fairShareKey == null) {
+                    return w;
                 }
-                continue;
-            }
-            for (Waiter w : q) {
                 int[] c = w.key == null ? null : perKey.get(w.key);
                 if (c == null || c[0] < maxPerKey) {
                     return w;
@@ -293,7 +308,7 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         return null;
     }
 
-    /** Removes a queued waiter from its queue and the counts. Caller holds the lock. */
+    /** Removes a queued waiter from its queue and the counts, in O(1). Caller holds the lock. */
     private boolean removeLocked(Waiter w) {
         if (queues[w.priority].remove(w)) {
             queued.decrementAndGet();
@@ -303,26 +318,21 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         return false;
     }
 
-    /** Refuses every waiter whose deadline has passed; heads first, as they are the oldest. Caller holds the lock. */
+    /**
+     * Refuses every waiter whose deadline has passed. Every waiter of a class waits the stage's one {@code max-wait}
+     * from its enqueueing, so each class queue is in deadline order and only expired heads are removed. Caller holds
+     * the lock.
+     */
     private void expireLocked(long nowNanos, List<Waiter> decided) {
         if (queued.get() == 0) {
             return;
         }
-        for (ArrayDeque<Waiter> q : queues) {
-            Iterator<Waiter> it = q.iterator();
-            while (it.hasNext()) {
-                Waiter w = it.next();
-                if (w.deadlineNanos - nowNanos > 0) {
-                    if (fairShareKey == null) {
-                        break; // FIFO with one max-wait: the rest are younger
-                    }
-                    continue;
-                }
-                it.remove();
-                queued.decrementAndGet();
-                count(w.key, 0, -1);
+        for (WaitQueue<Waiter> q : queues) {
+            Waiter w;
+            while ((w = q.first()) != null && w.deadlineNanos - nowNanos <= 0) {
+                removeLocked(w);
                 waitExpired.increment();
-                queueWait.record(Math.max(0, nowNanos - w.enqueuedNanos), TimeUnit.NANOSECONDS);
+                recordWait(Math.max(0, nowNanos - w.enqueuedNanos));
                 if (w.decide(refusal(Reason.WAIT_EXPIRED))) {
                     decided.add(w);
                 }
@@ -423,8 +433,8 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         }
     }
 
-    /** A request waiting for a slot. */
-    private final class Waiter implements Deferral {
+    /** A request waiting for a slot; a node of its class's {@link WaitQueue} while queued. */
+    private final class Waiter extends WaitQueue.Node<Waiter> implements Deferral {
         final Object key;
         final int priority;
         final long enqueuedNanos;
@@ -517,7 +527,6 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
         private int queue;
         private Duration maxWait = Duration.ofSeconds(1);
         private NanoClock clock = NanoClock.system();
-        private MeterRegistry registry = Metrics.globalRegistry;
         private PriorityClassifier classifier = PriorityClassifier.NONE;
         private KeyResolver fairShareKey;
         private int maxPerKey;
@@ -552,11 +561,6 @@ public final class ThrottleStage implements Stage, Gauges.Owner {
 
         public Builder clock(NanoClock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry");
             return this;
         }
 

@@ -9,11 +9,10 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.http.RetryAfter;
 import dev.seawall.core.problem.ProblemTypes;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A policy's request timeout. Admission never refuses; the stage carries the settings the adapter needs to
@@ -23,6 +22,8 @@ import java.util.Objects;
  *
  * <p>Innermost by default, so the breaker sees a timed-out call as a failure (the adapter marks the
  * {@link Outcome} as timed out). The stage is its own permit: admission allocates nothing.
+ *
+ * <p>Meters are not registered here: {@code dev.seawall.core.metrics.TimeoutMeters} reads the two counts by pull.
  *
  * <p>Thread-safe and immutable apart from its counters.
  */
@@ -38,14 +39,14 @@ public final class TimeoutStage implements Stage, Permit {
     private final long afterNanos;
     private final int status;
     private final Rejection answer;
-    private final Counter timeouts;
-    private final Counter overruns;
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder overruns = new LongAdder();
 
     /**
      * @param status 503, or 504 for a gateway
      * @throws IllegalArgumentException for a non-positive duration or another status
      */
-    public TimeoutStage(String policy, Duration after, int status, MeterRegistry registry) {
+    public TimeoutStage(String policy, Duration after, int status) {
         this.policy = Objects.requireNonNull(policy, "policy");
         if (after == null || after.isNegative() || after.isZero()) {
             throw new IllegalArgumentException("timeout: must be longer than zero");
@@ -62,12 +63,6 @@ public final class TimeoutStage implements Stage, Permit {
                 .extension("policy", policy)
                 .header("Retry-After", Long.toString(retry))
                 .build();
-        this.timeouts = Counter.builder("seawall.timeout.calls").tag("policy", policy).tag("outcome", "answered")
-                .description("Requests answered with the timeout (or its fallback) at the deadline")
-                .register(registry);
-        this.overruns = Counter.builder("seawall.timeout.calls").tag("policy", policy).tag("outcome", "overran")
-                .description("Requests that overran the deadline while streaming (recorded, not replaced)")
-                .register(registry);
     }
 
     @Override
@@ -107,12 +102,17 @@ public final class TimeoutStage implements Stage, Permit {
 
     /** @return deadlines answered so far */
     public long answeredCount() {
-        return (long) timeouts.count();
+        return timeouts.sum();
     }
 
     /** @return deadlines that passed while the handler streamed (recorded, not replaced) */
     public long overranCount() {
-        return (long) overruns.count();
+        return overruns.sum();
+    }
+
+    /** @return a snapshot of the settings and counts, for status pages */
+    public TimeoutStatus statusView() {
+        return new TimeoutStatus(afterNanos / 1_000_000, status, timeouts.sum(), overruns.sum());
     }
 
     @Override
@@ -152,7 +152,6 @@ public final class TimeoutStage implements Stage, Permit {
         private final String policy;
         private final dev.seawall.core.config.TimeoutConfig.Builder config =
                 dev.seawall.core.config.TimeoutConfig.builder();
-        private MeterRegistry registry = io.micrometer.core.instrument.Metrics.globalRegistry;
 
         private Builder(String policy, Duration after) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -165,15 +164,10 @@ public final class TimeoutStage implements Stage, Permit {
             return this;
         }
 
-        /** Where the stage's meters go (default Micrometer's global registry). */
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
 
         public TimeoutStage build() {
             dev.seawall.core.config.TimeoutConfig c = config.build();
-            return new TimeoutStage(policy, c.after(), c.status(), registry);
+            return new TimeoutStage(policy, c.after(), c.status());
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.chain.Chain;
 import dev.seawall.core.http.Outcome;
+import dev.seawall.core.ratelimit.LimitView;
 import dev.seawall.core.ratelimit.RateLimitStage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.testing.FakeRequest;
@@ -63,7 +64,7 @@ class KeyFloodTest {
                 }
             }
             stage.cleanUp();
-            for (RateLimitStage.LimitView l : stage.limits()) {
+            for (LimitView l : stage.limits()) {
                 assertThat(l.trackedKeys()).as(l.name()).isLessThanOrEqualTo(10_000);
             }
             assertThat(regularSent).isEqualTo(10_000);

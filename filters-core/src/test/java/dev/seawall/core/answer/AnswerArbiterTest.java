@@ -18,7 +18,6 @@ import dev.seawall.core.time.ManualClock;
 import dev.seawall.core.timeout.DeadlineTimer;
 import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +42,7 @@ class AnswerArbiterTest {
 
     private final ManualClock clock = new ManualClock();
     private final DeadlineTimer timer = DeadlineTimer.manual(clock);
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final TimeoutStage timeout = new TimeoutStage("p", TIMEOUT, 503, meters);
+    private final TimeoutStage timeout = new TimeoutStage("p", TIMEOUT, 503);
     private final RecordingStage limit = new RecordingStage(StageKind.RATE_LIMIT).header("RateLimit", "\"p\";r=9;t=60");
     private final FakeRequest request = FakeRequest.get("/catalog").user("alice");
     private final FallbackResponse staticAnswer = FallbackResponse.of(200, "application/json", "{\"items\":[]}");
@@ -56,7 +54,7 @@ class AnswerArbiterTest {
     }
 
     private FallbackStage.Builder fallback() {
-        return FallbackStage.builder("p").meterRegistry(meters);
+        return FallbackStage.builder("p");
     }
 
     private Policy policy(FallbackStage fb, boolean withTimeout, boolean failClosed) {
@@ -404,9 +402,9 @@ class AnswerArbiterTest {
     void theEarliestOfStackedDeadlinesBoundsTheRequest() {
         long start = clock.nanoTime();
         Call call = new Call(policy(null, true, false), request);
-        TimeoutStage shorter = new TimeoutStage("inner", Duration.ofSeconds(1), 504, meters);
+        TimeoutStage shorter = new TimeoutStage("inner", Duration.ofSeconds(1), 504);
         call.arbiter.arm(shorter, timer, clock.nanoTime());
-        TimeoutStage longer = new TimeoutStage("outer", Duration.ofSeconds(5), 503, meters);
+        TimeoutStage longer = new TimeoutStage("outer", Duration.ofSeconds(5), 503);
         call.arbiter.arm(longer, timer, clock.nanoTime());
 
         clock.advance(Duration.ofMillis(1001));

@@ -7,7 +7,6 @@ import dev.seawall.core.testing.CapturedStderr;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,26 +17,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BreakerBuilderTest {
 
     private final ManualClock clock = new ManualClock();
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @Test
     void aTimeWindowThatIsNotWholeSecondsIsRefusedNotRounded() {
         // resilience4j counts a time window in seconds: 1500ms used to become 1s without a word
         assertThatThrownBy(() -> new Breaker("b", 50, 20, null, Duration.ofMillis(1500), Duration.ofSeconds(30), 5,
-                clock, meters))
+                clock))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("window: \"1500ms\" is not a whole number of seconds (a time window counts whole seconds,"
                         + " like 60s)");
         assertThatThrownBy(() -> new Breaker("b", 50, 20, null, Duration.ofMillis(500), Duration.ofSeconds(30), 5,
-                clock, meters))
+                clock))
                 .hasMessage("window: a time window must be at least 1s");
-        Breaker ok = new Breaker("b", 50, 20, null, Duration.ofSeconds(2), Duration.ofSeconds(30), 5, clock, meters);
+        Breaker ok = new Breaker("b", 50, 20, null, Duration.ofSeconds(2), Duration.ofSeconds(30), 5, clock);
         assertThat(ok.circuitBreaker().getCircuitBreakerConfig().getSlidingWindowSize()).isEqualTo(2);
     }
 
     @Test
     void theBuilderHasTheConfigurationsDefaultsAndRules() {
-        Breaker b = Breaker.builder("reports-db").clock(clock).meterRegistry(meters).build();
+        Breaker b = Breaker.builder("reports-db").clock(clock).build();
         var c = b.circuitBreaker().getCircuitBreakerConfig();
         assertThat(c.getFailureRateThreshold()).isEqualTo(50f);
         assertThat(c.getMinimumNumberOfCalls()).isEqualTo(20);
@@ -46,7 +44,7 @@ class BreakerBuilderTest {
         assertThat(b.name()).isEqualTo("reports-db");
 
         Breaker timed = Breaker.builder("t").failureRate(25).minimumCalls(4).windowTime(Duration.ofSeconds(60))
-                .openFor(Duration.ofSeconds(10)).halfOpenCalls(2).clock(clock).meterRegistry(meters).build();
+                .openFor(Duration.ofSeconds(10)).halfOpenCalls(2).clock(clock).build();
         assertThat(timed.circuitBreaker().getCircuitBreakerConfig().getSlidingWindowType())
                 .isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType.TIME_BASED);
         assertThat(timed.circuitBreaker().getCircuitBreakerConfig().getSlidingWindowSize()).isEqualTo(60);
@@ -62,7 +60,7 @@ class BreakerBuilderTest {
 
     @Test
     void theStageBuilderCountsWhatItIsToldAndShadows() {
-        Breaker b = Breaker.builder("pay").minimumCalls(1).windowCalls(1).clock(clock).meterRegistry(meters).build();
+        Breaker b = Breaker.builder("pay").minimumCalls(1).windowCalls(1).clock(clock).build();
         BreakerStage s = BreakerStage.builder("pay", b).failureStatuses(new StatusRange(429, 429)).shadow(true)
                 .build();
         assertThat(s.shadow()).isTrue();
@@ -76,7 +74,7 @@ class BreakerBuilderTest {
 
     @Test
     void theOpeningIsLoggedWithTheConfigurationsDurationSyntax() {
-        Breaker b = new Breaker("logged", 50, 1, 1, null, Duration.ofSeconds(10), 1, clock, meters);
+        Breaker b = new Breaker("logged", 50, 1, 1, null, Duration.ofSeconds(10), 1, clock);
         BreakerStage s = new BreakerStage("logged", b, st -> st >= 500, null, false);
         String log;
         try (CapturedStderr err = new CapturedStderr()) {

@@ -3,6 +3,7 @@ package dev.seawall.core.breaker;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.metrics.BreakerMeters;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.testing.RecordingStage;
@@ -28,7 +29,9 @@ class BreakerStageTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private Breaker breaker(int minimumCalls, int window) {
-        return new Breaker("payments", 50, minimumCalls, window, null, Duration.ofSeconds(30), 2, clock, meters);
+        Breaker b = new Breaker("payments", 50, minimumCalls, window, null, Duration.ofSeconds(30), 2, clock);
+        new BreakerMeters(b).bindTo(meters);
+        return b;
     }
 
     private BreakerStage stage(Breaker b, boolean shadow) {
@@ -64,7 +67,7 @@ class BreakerStageTest {
         clock.advance(Duration.ofMillis(20_500));
         assertThat(s.admit(FakeRequest.get("/pay"), clock.nanoTime()).rejection().header("Retry-After")).isEqualTo("10");
         assertThat(meters.get("seawall.breaker.state").tag("breaker", "payments").gauge().value()).isEqualTo(1.0);
-        assertThat(meters.get("seawall.breaker.not.permitted").counter().count()).isEqualTo(2);
+        assertThat(meters.get("seawall.breaker.not.permitted").functionCounter().count()).isEqualTo(2);
     }
 
     @Test
@@ -98,9 +101,9 @@ class BreakerStageTest {
         s.admit(FakeRequest.get("/"), 0).permit().complete(new Outcome(200, null, 0, Duration.ofSeconds(3).toNanos(), false));
         s.admit(FakeRequest.get("/"), 0).permit().complete(new Outcome(404, null, 0, 1, false));
         assertThat(b.failureRate()).isEqualTo(75f);
-        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "slow").counter().count()).isEqualTo(1);
-        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "failure").counter().count()).isEqualTo(2);
-        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "success").counter().count()).isEqualTo(1);
+        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "slow").functionCounter().count()).isEqualTo(1);
+        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "failure").functionCounter().count()).isEqualTo(2);
+        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "success").functionCounter().count()).isEqualTo(1);
     }
 
     @Test
@@ -116,7 +119,7 @@ class BreakerStageTest {
         }
         assertThat(b.state()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(b.failureRate()).isEqualTo(-1f);
-        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "released").counter().count()).isEqualTo(50);
+        assertThat(meters.get("seawall.breaker.calls").tags("outcome", "released").functionCounter().count()).isEqualTo(50);
     }
 
     @Test
@@ -129,7 +132,7 @@ class BreakerStageTest {
         for (int i = 0; i < 5; i++) {
             assertThat(s.admit(FakeRequest.get("/"), clock.nanoTime()).admitted()).isTrue();
         }
-        assertThat(meters.get("seawall.breaker.not.permitted").counter().count()).isEqualTo(5);
+        assertThat(meters.get("seawall.breaker.not.permitted").functionCounter().count()).isEqualTo(5);
     }
 
     @Test
@@ -146,7 +149,7 @@ class BreakerStageTest {
 
     @Test
     void hammeringWithMixedOutcomesNeverLeavesTheBreakerStuckHalfOpen() throws Exception {
-        Breaker b = new Breaker("hammer", 50, 4, 8, null, Duration.ofMillis(100), 3, clock, meters);
+        Breaker b = new Breaker("hammer", 50, 4, 8, null, Duration.ofMillis(100), 3, clock);
         BreakerStage s = stage(b, false);
         var chain = ChainBuilder.create().add(s).build();
         ExecutorService pool = Executors.newFixedThreadPool(8);

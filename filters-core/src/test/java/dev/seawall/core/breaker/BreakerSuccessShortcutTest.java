@@ -2,7 +2,6 @@ package dev.seawall.core.breaker;
 
 import dev.seawall.core.time.ManualClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,8 +23,7 @@ class BreakerSuccessShortcutTest {
     private final ManualClock clock = new ManualClock();
 
     private Breaker breaker(int minimumCalls, Integer window, Duration windowTime) {
-        return new Breaker("b", 50, minimumCalls, window, windowTime, Duration.ofSeconds(5), 3, clock,
-                new SimpleMeterRegistry());
+        return new Breaker("b", 50, minimumCalls, window, windowTime, Duration.ofSeconds(5), 3, clock);
     }
 
     /** @return a count of the successes resilience4j records into the breaker's window from now on */

@@ -54,9 +54,9 @@ class PolicyFactoryTest {
         assertThat(t.queueCapacity()).isEqualTo(5);
         assertThat(meters.get("seawall.throttle.in.flight").tag("policy", "reports").gauge().value()).isZero();
         assertThat(meters.get("seawall.throttle.queued").tag("policy", "reports").gauge().value()).isZero();
-        assertThat(meters.get("seawall.throttle.queue.wait").tag("policy", "reports").timer().count()).isZero();
+        assertThat(meters.get("seawall.throttle.queue.wait").tag("policy", "reports").functionTimer().count()).isZero();
         assertThat(meters.get("seawall.throttle.rejections").tags("policy", "reports", "reason", "queue-full")
-                .counter().count()).isZero();
+                .functionCounter().count()).isZero();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.seawall.core.fallback;
 
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.metrics.FallbackMeters;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.Rejection.Header;
 import dev.seawall.core.problem.ProblemTypes;
@@ -33,7 +34,13 @@ class FallbackStageTest {
     private final FallbackResponse staticAnswer = FallbackResponse.of(200, "application/json", "{\"items\":[]}");
 
     private FallbackStage.Builder builder() {
-        return FallbackStage.builder(POLICY).meterRegistry(meters);
+        return FallbackStage.builder(POLICY);
+    }
+
+    /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
+    private FallbackStage bind(FallbackStage stage) {
+        new FallbackMeters(stage).bindTo(meters);
+        return stage;
     }
 
     private StaleCache cache() {
@@ -42,7 +49,7 @@ class FallbackStageTest {
 
     private double served(FallbackTrigger trigger, String source) {
         return meters.get("seawall.fallback.served").tag("policy", POLICY).tag("trigger", trigger.configName())
-                .tag("source", source).counter().count();
+                .tag("source", source).functionCounter().count();
     }
 
     private FallbackResponse answer(FallbackStage stage, FallbackTrigger trigger) {
@@ -55,7 +62,7 @@ class FallbackStageTest {
 
     @Test
     void defaultTriggersAreCircuitOpenTimeoutAndErrorNotThrottled() {
-        FallbackStage stage = builder().staticResponse(staticAnswer).build();
+        FallbackStage stage = bind(builder().staticResponse(staticAnswer).build());
         assertThat(stage.answers(FallbackTrigger.CIRCUIT_OPEN)).isTrue();
         assertThat(stage.answers(FallbackTrigger.TIMEOUT)).isTrue();
         assertThat(stage.answers(FallbackTrigger.ERROR)).isTrue();
@@ -68,7 +75,7 @@ class FallbackStageTest {
 
     @Test
     void onSelectsTheTriggers() {
-        FallbackStage stage = builder().staticResponse(staticAnswer).on(Set.of(FallbackTrigger.THROTTLED)).build();
+        FallbackStage stage = bind(builder().staticResponse(staticAnswer).on(Set.of(FallbackTrigger.THROTTLED)).build());
         assertThat(stage.answers(FallbackTrigger.THROTTLED)).isTrue();
         assertThat(stage.answers(FallbackTrigger.TIMEOUT)).isFalse();
         assertThat(answer(stage, FallbackTrigger.THROTTLED)).isNotNull();
@@ -79,11 +86,11 @@ class FallbackStageTest {
     @Test
     void cacheIsPreferredOverHandlerAndStatic() {
         AtomicInteger handlerCalls = new AtomicInteger();
-        FallbackStage stage = builder().staleCache(cache()).staticResponse(staticAnswer)
+        FallbackStage stage = bind(builder().staleCache(cache()).staticResponse(staticAnswer)
                 .handler((t, r) -> {
                     handlerCalls.incrementAndGet();
                     return FallbackResponse.of(200, "text/plain", "from handler");
-                }).build();
+                }).build());
         StaleCache.Key key = stage.cacheKey(request);
         assertThat(key).isNotNull();
         stage.remember(key, request, 200, List.of(new Header("Content-Type", "text/plain")),
@@ -97,7 +104,7 @@ class FallbackStageTest {
         assertThat(handlerCalls).hasValue(0);
         assertThat(served(FallbackTrigger.CIRCUIT_OPEN, "cache")).isEqualTo(1.0);
         assertThat(served(FallbackTrigger.CIRCUIT_OPEN, "fallback")).isZero();
-        assertThat(meters.get("seawall.fallback.cache.stored").tag("policy", POLICY).counter().count())
+        assertThat(meters.get("seawall.fallback.cache.stored").tag("policy", POLICY).functionCounter().count())
                 .isEqualTo(1.0);
         assertThat(meters.get("seawall.fallback.cache.entries").tag("policy", POLICY).gauge().value())
                 .isEqualTo(1.0);
@@ -106,14 +113,14 @@ class FallbackStageTest {
     @Test
     void handlerIsUsedWhenNothingIsCachedAndPreferredOverStatic() {
         List<FallbackTrigger> seen = new ArrayList<>();
-        FallbackStage stage = builder().staleCache(cache()).staticResponse(staticAnswer)
+        FallbackStage stage = bind(builder().staleCache(cache()).staticResponse(staticAnswer)
                 .handler((t, r) -> {
                     seen.add(t);
                     assertThat(r.path()).isEqualTo("/catalog");
                     return new FallbackResponse(200, List.of(new Header("Content-Type", "text/plain"),
                             new Header("X-Data-Source", "live"), new Header("Cache-Control", "max-age=600")),
                             "from handler".getBytes(StandardCharsets.UTF_8), "cache");
-                }).build();
+                }).build());
 
         FallbackResponse r = answer(stage, FallbackTrigger.ERROR);
         assertThat(text(r)).isEqualTo("from handler");
@@ -127,9 +134,9 @@ class FallbackStageTest {
 
     @Test
     void handlerThrowingFallsToStatic() {
-        FallbackStage stage = builder().staticResponse(staticAnswer).handler((t, r) -> {
+        FallbackStage stage = bind(builder().staticResponse(staticAnswer).handler((t, r) -> {
             throw new IllegalStateException("handler failure (expected by the test)");
-        }).build();
+        }).build());
         FallbackResponse r = answer(stage, FallbackTrigger.TIMEOUT);
         assertThat(r).isNotNull();
         assertThat(text(r)).isEqualTo("{\"items\":[]}");
@@ -138,9 +145,9 @@ class FallbackStageTest {
 
     @Test
     void handlerThrowingWithoutStaticGivesNull() {
-        FallbackStage stage = builder().handler((t, r) -> {
+        FallbackStage stage = bind(builder().handler((t, r) -> {
             throw new IllegalStateException("handler failure (expected by the test)");
-        }).build();
+        }).build());
         assertThat(answer(stage, FallbackTrigger.TIMEOUT)).isNull();
         assertThat(served(FallbackTrigger.TIMEOUT, "none")).isEqualTo(1.0);
         assertThat(served(FallbackTrigger.TIMEOUT, "fallback")).isZero();
@@ -148,7 +155,7 @@ class FallbackStageTest {
 
     @Test
     void handlerReturningNullFallsToStatic() {
-        FallbackStage stage = builder().staticResponse(staticAnswer).handler((t, r) -> null).build();
+        FallbackStage stage = bind(builder().staticResponse(staticAnswer).handler((t, r) -> null).build());
         FallbackResponse r = answer(stage, FallbackTrigger.CIRCUIT_OPEN);
         assertThat(text(r)).isEqualTo("{\"items\":[]}");
         assertThat(r.source()).isEqualTo("fallback");
@@ -159,7 +166,7 @@ class FallbackStageTest {
 
     @Test
     void nothingConfiguredGivesNull() {
-        FallbackStage stage = builder().staleCache(cache()).build();
+        FallbackStage stage = bind(builder().staleCache(cache()).build());
         assertThat(answer(stage, FallbackTrigger.TIMEOUT)).isNull();
         assertThat(served(FallbackTrigger.TIMEOUT, "none")).isEqualTo(1.0);
     }
@@ -167,7 +174,7 @@ class FallbackStageTest {
     @Test
     void expiredCopyIsNotServedAndTheNextSourceAnswers() {
         StaleCache cache = new StaleCache(Duration.ofSeconds(30), 100, 1024 * 1024, List.of(), clock);
-        FallbackStage stage = builder().staleCache(cache).staticResponse(staticAnswer).build();
+        FallbackStage stage = bind(builder().staleCache(cache).staticResponse(staticAnswer).build());
         StaleCache.Key key = stage.cacheKey(request);
         stage.remember(key, request, 200, List.of(), "old".getBytes(StandardCharsets.UTF_8), clock.nanoTime());
         clock.advance(Duration.ofSeconds(31));
@@ -178,16 +185,16 @@ class FallbackStageTest {
     @Test
     void rememberKeepsOnlyStorableResponses() {
         StaleCache cache = cache();
-        FallbackStage stage = builder().staleCache(cache).build();
+        FallbackStage stage = bind(builder().staleCache(cache).build());
         StaleCache.Key key = stage.cacheKey(request);
         stage.remember(key, request, 500, List.of(), new byte[1], clock.nanoTime());
         stage.remember(key, request, 200, List.of(new Header("Cache-Control", "no-store")), new byte[1],
                 clock.nanoTime());
         stage.remember(null, request, 200, List.of(), new byte[1], clock.nanoTime());
         assertThat(cache.size()).isZero();
-        assertThat(meters.get("seawall.fallback.cache.stored").counter().count()).isZero();
+        assertThat(meters.get("seawall.fallback.cache.stored").functionCounter().count()).isZero();
 
-        FallbackStage noCache = builder().build();
+        FallbackStage noCache = bind(builder().build());
         assertThat(noCache.cache()).isNull();
         assertThat(noCache.cacheKey(request)).isNull();
         noCache.remember(key, request, 200, List.of(), new byte[1], clock.nanoTime()); // no-op
@@ -197,12 +204,12 @@ class FallbackStageTest {
     void failClosedNeverAnswers() {
         AtomicInteger handlerCalls = new AtomicInteger();
         FallbackResponse errorStatic = FallbackResponse.of(503, "application/json", "{\"error\":\"down\"}");
-        FallbackStage stage = builder().failClosed(true).staticResponse(errorStatic)
+        FallbackStage stage = bind(builder().failClosed(true).staticResponse(errorStatic)
                 .on(EnumSet.allOf(FallbackTrigger.class))
                 .handler((t, r) -> {
                     handlerCalls.incrementAndGet();
                     return errorStatic;
-                }).build();
+                }).build());
         assertThat(stage.failClosed()).isTrue();
         for (FallbackTrigger t : FallbackTrigger.values()) {
             assertThat(answer(stage, t)).as(t.name()).isNull();
@@ -234,7 +241,7 @@ class FallbackStageTest {
         FallbackResponse raw = new FallbackResponse(200, List.of(new Header("Content-Type", "application/json"),
                 new Header("Cache-Control", "public, max-age=3600"), new Header("x-data-source", "live")),
                 "{}".getBytes(StandardCharsets.UTF_8), "fallback");
-        FallbackStage stage = builder().staticResponse(raw).build();
+        FallbackStage stage = bind(builder().staticResponse(raw).build());
         FallbackResponse r = answer(stage, FallbackTrigger.CIRCUIT_OPEN);
 
         assertThat(r.source()).isEqualTo("fallback");
@@ -249,7 +256,7 @@ class FallbackStageTest {
 
     @Test
     void servedMetersIncrementPerTriggerAndSource() {
-        FallbackStage stage = builder().staticResponse(staticAnswer).build();
+        FallbackStage stage = bind(builder().staticResponse(staticAnswer).build());
         answer(stage, FallbackTrigger.TIMEOUT);
         answer(stage, FallbackTrigger.TIMEOUT);
         answer(stage, FallbackTrigger.ERROR);
@@ -261,12 +268,12 @@ class FallbackStageTest {
         assertThat(served(FallbackTrigger.THROTTLED, "none")).isEqualTo(1.0);
         assertThat(served(FallbackTrigger.TIMEOUT, "cache")).isZero();
         // every trigger x source is registered up front
-        assertThat(meters.get("seawall.fallback.served").counters()).hasSize(FallbackTrigger.values().length * 3);
+        assertThat(meters.get("seawall.fallback.served").functionCounters()).hasSize(FallbackTrigger.values().length * 3);
     }
 
     @Test
     void admitNeverRefusesAndTheStageIsItsOwnPermit() {
-        FallbackStage stage = builder().build();
+        FallbackStage stage = bind(builder().build());
         Admission a = stage.admit(request, clock.nanoTime());
         assertThat(a.admitted()).isTrue();
         assertThat(a.permit()).isSameAs(stage);

@@ -12,6 +12,7 @@ import dev.seawall.core.key.TenantResolver;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.key.UserResolver;
+import dev.seawall.core.metrics.RateLimitMeters;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -49,7 +50,13 @@ class RateLimitStageTest {
     }
 
     private RateLimitStage.Builder stage() {
-        return RateLimitStage.builder("api").clock(clock).meterRegistry(meters);
+        return RateLimitStage.builder("api").clock(clock);
+    }
+
+    /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
+    private RateLimitStage bind(RateLimitStage stage) {
+        new RateLimitMeters(stage).bindTo(meters);
+        return stage;
     }
 
     private static Map<String, String> headers(Admission a) {
@@ -68,7 +75,7 @@ class RateLimitStageTest {
 
     @Test
     void rejectsTheSixthRequestWithinAMinuteAndRefillsOverTime() {
-        RateLimitStage s = stage().limit(ip(rate(5, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(5, Duration.ofMinutes(1)))).build());
         for (int i = 0; i < 5; i++) {
             assertThat(s.admit(from("192.0.2.1"), clock.nanoTime()).admitted()).isTrue();
         }
@@ -84,7 +91,7 @@ class RateLimitStageTest {
 
     @Test
     void aFloodingClientIsRefusedWithOneReusedRejectionUntilItsRetryAfterChanges() {
-        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1, Duration.ofMinutes(1)))).build());
         s.admit(from("192.0.2.1"), clock.nanoTime());
         Rejection first = s.admit(from("192.0.2.1"), clock.nanoTime()).rejection();
         Rejection again = s.admit(from("192.0.2.1"), clock.nanoTime()).rejection();
@@ -102,27 +109,28 @@ class RateLimitStageTest {
 
     @Test
     void aRejectionAfterAnAdmittingLimitReportsThatLimitsCurrentRemainder() {
-        RateLimitStage s = stage().limit(ip(rate(100, Duration.ofMinutes(1))))
-                .limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(100, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1)))).build());
         FakeRequest a = from("192.0.2.1").header("X-API-Key", "k");
         FakeRequest b = from("192.0.2.2").header("X-API-Key", "k");
         s.admit(a, clock.nanoTime());
         s.admit(a, clock.nanoTime());
         s.admit(a, clock.nanoTime()).rejection();
-        // another address, same exhausted key: the ip part of the header is that address's own, never a reused one
-        assertThat(s.admit(b, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=99;");
-        assertThat(s.admit(a, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=98;");
+        // another address, same exhausted key: the ip part of the header is that address's own, never a reused one,
+        // and says what the address has after its token was given back
+        assertThat(s.admit(b, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=100;t=0,");
+        assertThat(s.admit(a, clock.nanoTime()).rejection().header("RateLimit")).startsWith("\"ip\";r=99;t=1,");
     }
 
     @Test
     void retryAfterIsRoundedUpToWholeSecondsAndAtLeastOne() {
-        RateLimitStage s = stage().limit(ip(rate(10, Duration.ofSeconds(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(10, Duration.ofSeconds(1)))).build());
         for (int i = 0; i < 10; i++) {
             s.admit(from("192.0.2.1"), clock.nanoTime());
         }
         // one token per 100 ms: 0.1 s to wait is answered as 1 s, never 0
         assertThat(s.admit(from("192.0.2.1"), clock.nanoTime()).rejection().header("Retry-After")).isEqualTo("1");
-        RateLimitStage slow = stage().limit(ip(rate(2, Duration.ofSeconds(3)))).build();
+        RateLimitStage slow = bind(stage().limit(ip(rate(2, Duration.ofSeconds(3)))).build());
         slow.admit(from("192.0.2.1"), clock.nanoTime());
         slow.admit(from("192.0.2.1"), clock.nanoTime());
         clock.advanceNanos(1);
@@ -132,7 +140,7 @@ class RateLimitStageTest {
 
     @Test
     void severalBandwidthsOnOneBucketAreAllEnforced() {
-        RateLimitStage s = stage().limit(ip(rate(2, Duration.ofSeconds(1)), rate(3, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(2, Duration.ofSeconds(1)), rate(3, Duration.ofMinutes(1)))).build());
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isFalse(); // per-second bandwidth
@@ -146,19 +154,88 @@ class RateLimitStageTest {
     }
 
     @Test
+    void a429ReportsTheOtherLimitsAsTheyStandAfterTheirRefund() {
+        RateLimitStage s = bind(stage()
+                .limit(ip(rate(10, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1))))
+                .build());
+        FakeRequest req = from("192.0.2.1").header("X-API-Key", "k1");
+        assertThat(s.admit(req, 0).admitted()).isTrue();
+        Admission refused = s.admit(req, 0);
+        // the ip limit took a token and got it back: 9 of 10 left, full again in one refill interval (6 s)
+        assertThat(headers(refused).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6, \"api-key\";r=0;t=60");
+        // and that is what the next request of this address finds
+        Admission next = s.admit(from("192.0.2.1"), 0);
+        assertThat(headers(next).get("RateLimit")).startsWith("\"ip\";r=8;t=12");
+    }
+
+    @Test
+    void aPermitsReleasedHeadersReportItsLimitsAfterTheRefund() {
+        // a rate-limit filter stacked after this one refused: the headers joined into its 429 describe this stage's
+        // limits as the client has them once this permit is released
+        RateLimitStage one = bind(stage().limit(ip(rate(10, Duration.ofMinutes(1)))).build());
+        Admission a = one.admit(from("192.0.2.1"), 0);
+        assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6");
+        Map<String, String> released = new LinkedHashMap<>();
+        a.permit().writeReleasedHeaders(released::put);
+        assertThat(released.get("RateLimit")).isEqualTo("\"ip\";r=10;t=0");
+        a.permit().release();
+        assertThat(headers(one.admit(from("192.0.2.1"), 0)).get("RateLimit")).isEqualTo("\"ip\";r=9;t=6");
+
+        RateLimitStage two = RateLimitStage.builder("two").clock(clock).limit(ip(rate(10, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
+        Admission b = two.admit(from("192.0.2.1").header("X-API-Key", "k"), 0);
+        Map<String, String> both = new LinkedHashMap<>();
+        b.permit().writeReleasedHeaders(both::put);
+        assertThat(both.get("RateLimit")).isEqualTo("\"ip\";r=10;t=0, \"api-key\";r=5;t=0");
+    }
+
+    @Test
+    void aLimitOfTwoRatesNamesTheRateWhoseRemainderItReports() {
+        RateLimitStage s = bind(stage().limit(apiKey(OnMissing.SKIP, rate(100, Duration.ofMinutes(1)),
+                rate(20, Duration.ofSeconds(1)))).build());
+        FakeRequest req = from("192.0.2.1").header("X-API-Key", "k1");
+        Map<String, String> first = headers(s.admit(req, 0));
+        assertThat(first.get("RateLimit-Policy")).isEqualTo("\"api-key\";q=100;w=60, \"api-key-2\";q=20;w=1");
+        // 99 of 100 per minute, 19 of 20 per second: the 19 belongs to the per-second item
+        assertThat(first.get("RateLimit")).isEqualTo("\"api-key-2\";r=19;t=1");
+        for (int i = 0; i < 19; i++) {
+            s.admit(req, 0);
+        }
+        Admission refused = s.admit(req, 0);
+        assertThat(refused.admitted()).isFalse();
+        assertThat(headers(refused).get("RateLimit")).isEqualTo("\"api-key-2\";r=0;t=12");
+        // a second later the per-second rate is full again, and the per-minute one holds the fewest tokens
+        clock.advance(Duration.ofSeconds(1));
+        for (int i = 0; i < 20; i++) {
+            s.admit(req, clock.nanoTime());
+        }
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            for (int k = 0; k < 20; k++) {
+                s.admit(req, clock.nanoTime());
+            }
+        }
+        // 120 requests tried, 100 per minute at most: the per-minute rate is empty, the per-second one is not
+        clock.advance(Duration.ofSeconds(1));
+        Map<String, String> later = headers(s.admit(req, clock.nanoTime()));
+        assertThat(later.get("RateLimit")).startsWith("\"api-key\";r=");
+    }
+
+    @Test
     void aLaterRejectionRefundsTheEarlierLimits() {
-        RateLimitStage s = stage()
+        RateLimitStage s = bind(stage()
                 .limit(ip(rate(5, Duration.ofMinutes(1))))
                 .limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1))))
-                .build();
+                .build());
         FakeRequest req = from("192.0.2.1").header("X-API-Key", "k1");
         assertThat(headers(s.admit(req, 0)).get("RateLimit")).isEqualTo("\"ip\";r=4;t=12, \"api-key\";r=0;t=60");
         for (int i = 0; i < 10; i++) {
             Admission a = s.admit(req, 0);
             assertThat(a.admitted()).isFalse();
             assertThat(a.rejection().extensions()).containsEntry("limit", "api-key").containsEntry("policy", "api");
-            // the ip limit is reported as it stood when the api-key limit refused
-            assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=3;t=24, \"api-key\";r=0;t=60");
+            // the ip limit is reported as it stands after its token was given back
+            assertThat(headers(a).get("RateLimit")).isEqualTo("\"ip\";r=4;t=12, \"api-key\";r=0;t=60");
         }
         // ten rejected requests cost nothing: the ip limit still has 4 tokens
         for (int i = 0; i < 4; i++) {
@@ -169,7 +246,7 @@ class RateLimitStageTest {
 
     @Test
     void releasingThePermitRefundsItsTokens() {
-        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofHours(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1, Duration.ofHours(1)))).build());
         Admission a = s.admit(from("192.0.2.1"), 0);
         assertThat(s.admit(from("192.0.2.1"), 0).admitted()).isFalse();
         a.permit().release();
@@ -178,7 +255,7 @@ class RateLimitStageTest {
 
     @Test
     void aRefundNeverOverfillsABucket() {
-        RateLimitStage s = stage().limit(ip(rate(2, Duration.ofSeconds(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(2, Duration.ofSeconds(1)))).build());
         Admission a = s.admit(from("192.0.2.1"), 0);
         clock.advance(Duration.ofSeconds(5)); // refilled to full meanwhile
         a.permit().release();
@@ -204,15 +281,15 @@ class RateLimitStageTest {
                 .admit(req, 0))).containsKeys("RateLimit", "X-RateLimit-Limit");
         assertThat(headers(stage().headers(RateLimitHeaders.NONE).limit(ip(rate(100, Duration.ofMinutes(1)))).build()
                 .admit(req, 0))).isEmpty();
-        RateLimitStage none = stage().headers(RateLimitHeaders.NONE).limit(ip(rate(1, Duration.ofMinutes(1)))).build();
+        RateLimitStage none = bind(stage().headers(RateLimitHeaders.NONE).limit(ip(rate(1, Duration.ofMinutes(1)))).build());
         none.admit(req, 0);
         assertThat(headers(none.admit(req, 0))).containsOnlyKeys("Retry-After");
     }
 
     @Test
     void skippedLimitsAreLeftOutOfTheHeaders() {
-        RateLimitStage s = stage().limit(ip(rate(3, Duration.ofMinutes(1))))
-                .limit(apiKey(OnMissing.SKIP, rate(9, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(3, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(9, Duration.ofMinutes(1)))).build());
         assertThat(headers(s.admit(from("192.0.2.1"), 0)).get("RateLimit-Policy")).isEqualTo("\"ip\";q=3;w=60");
         // both applied: the joined value prepared at build time, and each limit's own state, in order
         Map<String, String> both = headers(s.admit(from("192.0.2.1").header("X-API-Key", "k"), 0));
@@ -222,34 +299,34 @@ class RateLimitStageTest {
 
     @Test
     void missingIdentityFollowsOnMissing() {
-        RateLimitStage reject = stage().limit(apiKey(OnMissing.REJECT, rate(5, Duration.ofMinutes(1)))).build();
+        RateLimitStage reject = bind(stage().limit(apiKey(OnMissing.REJECT, rate(5, Duration.ofMinutes(1)))).build());
         Rejection r = reject.admit(from("192.0.2.1"), 0).rejection();
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.type()).endsWith("identity-required");
         assertThat(r.header("WWW-Authenticate")).isEqualTo("ApiKey header=\"X-API-Key\"");
 
-        RateLimitStage shared = stage().limit(apiKey(OnMissing.SHARED, rate(2, Duration.ofMinutes(1)))).build();
+        RateLimitStage shared = bind(stage().limit(apiKey(OnMissing.SHARED, rate(2, Duration.ofMinutes(1)))).build());
         assertThat(shared.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         assertThat(shared.admit(from("192.0.2.2"), 0).admitted()).isTrue();
         assertThat(shared.admit(from("192.0.2.3"), 0).admitted()).isFalse();
         assertThat(shared.admit(from("192.0.2.3").header("X-API-Key", "own"), 0).admitted()).isTrue();
 
-        RateLimitStage skip = stage().limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1)))).build();
+        RateLimitStage skip = bind(stage().limit(apiKey(OnMissing.SKIP, rate(1, Duration.ofMinutes(1)))).build());
         for (int i = 0; i < 5; i++) {
             assertThat(skip.admit(from("192.0.2.1"), 0).admitted()).isTrue();
         }
-        RateLimitStage tenant = stage().limit(LimitSpec.builder("tenant", new TenantResolver(TenantSource.HEADER, null, -1))
-                .rates(List.of(rate(1, Duration.ofMinutes(1)))).onMissing(OnMissing.REJECT).build()).build();
+        RateLimitStage tenant = bind(stage().limit(LimitSpec.builder("tenant", new TenantResolver(TenantSource.HEADER, null, -1))
+                .rates(List.of(rate(1, Duration.ofMinutes(1)))).onMissing(OnMissing.REJECT).build()).build());
         assertThat(tenant.admit(from("192.0.2.1"), 0).rejection().status()).isEqualTo(400);
-        RateLimitStage user = stage().limit(LimitSpec.builder("user", new UserResolver(null))
-                .rates(List.of(rate(1, Duration.ofMinutes(1)))).onMissing(OnMissing.REJECT).build()).build();
+        RateLimitStage user = bind(stage().limit(LimitSpec.builder("user", new UserResolver(null))
+                .rates(List.of(rate(1, Duration.ofMinutes(1)))).onMissing(OnMissing.REJECT).build()).build());
         assertThat(user.admit(from("192.0.2.1"), 0).rejection().status()).isEqualTo(401);
     }
 
     @Test
     void aMalformedIdentityIs400AndRefundsEarlierLimits() {
-        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofMinutes(1))))
-                .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build());
         Rejection r = s.admit(from("192.0.2.1").header("X-API-Key", "bad key"), 0).rejection();
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.type()).endsWith("invalid-identity");
@@ -263,7 +340,7 @@ class RateLimitStageTest {
                 .plan("pro", List.of(rate(3, Duration.ofMinutes(1))))
                 .planResolver(new MapPlanResolver(Map.of("gold-key", "pro", "typo-key", "platinum")))
                 .build();
-        RateLimitStage s = stage().limit(spec).build();
+        RateLimitStage s = bind(stage().limit(spec).build());
         for (int i = 0; i < 3; i++) {
             Admission a = s.admit(from("192.0.2.1").header("X-API-Key", "gold-key"), 0);
             assertThat(a.admitted()).isTrue();
@@ -279,7 +356,7 @@ class RateLimitStageTest {
 
     @Test
     void anIdleBucketIsEvictedOnlyOnceItWouldBeFullAgainSoNothingIsLost() {
-        RateLimitStage s = stage().limit(ip(rate(3, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(3, Duration.ofMinutes(1)))).build());
         for (int i = 0; i < 3; i++) {
             s.admit(from("192.0.2.1"), 0);
         }
@@ -304,7 +381,7 @@ class RateLimitStageTest {
     void trackedKeysStayWithinMaxKeysUnderAFloodOfDistinctKeys() {
         LimitSpec spec = LimitSpec.builder("api-key", new ApiKeyResolver(null))
                 .rates(List.of(rate(10, Duration.ofHours(1)))).maxKeys(1_000).build();
-        RateLimitStage s = stage().limit(spec).build();
+        RateLimitStage s = bind(stage().limit(spec).build());
         for (int i = 0; i < 50_000; i++) {
             s.admit(from("192.0.2.1").header("X-API-Key", "flood-" + i), 0);
         }
@@ -315,8 +392,9 @@ class RateLimitStageTest {
     @Test
     void identitiesAreHashedBeforeTheyAreStored() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        RateLimitStage s = RateLimitStage.builder("api").clock(clock).meterRegistry(registry)
+        RateLimitStage s = RateLimitStage.builder("api").clock(clock)
                 .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
+        new RateLimitMeters(s).bindTo(registry);
         Admission a = s.admit(from("192.0.2.1").header("X-API-Key", "super-secret-key"), 0);
         assertThat(a.admitted()).isTrue();
         assertThat(headers(a).toString()).doesNotContain("super-secret-key");
@@ -327,28 +405,28 @@ class RateLimitStageTest {
 
     @Test
     void decisionsAreCountedByOutcome() {
-        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofMinutes(1))))
-                .limit(apiKey(OnMissing.REJECT, rate(5, Duration.ofMinutes(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1, Duration.ofMinutes(1))))
+                .limit(apiKey(OnMissing.REJECT, rate(5, Duration.ofMinutes(1)))).build());
         s.admit(from("192.0.2.1").header("X-API-Key", "k"), 0); // admitted by both
         s.admit(from("192.0.2.1").header("X-API-Key", "k"), 0); // ip rejects
         s.admit(from("192.0.2.2"), 0);                          // ip admits, api-key missing: ip refunded
         s.admit(from("192.0.2.3").header("X-API-Key", "a b"), 0); // invalid
         assertThat(meters.get("seawall.ratelimit.decisions").tags("policy", "api", "limit", "ip", "outcome", "admitted")
-                .counter().count()).isEqualTo(1);
-        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "ip", "outcome", "rejected").counter().count())
+                .functionCounter().count()).isEqualTo(1);
+        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "ip", "outcome", "rejected").functionCounter().count())
                 .isEqualTo(1);
-        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "api-key", "outcome", "missing").counter()
+        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "api-key", "outcome", "missing").functionCounter()
                 .count()).isEqualTo(1);
-        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "api-key", "outcome", "invalid").counter()
+        assertThat(meters.get("seawall.ratelimit.decisions").tags("limit", "api-key", "outcome", "invalid").functionCounter()
                 .count()).isEqualTo(1);
-        RateLimitStage.LimitView ipView = s.limits().get(0);
+        LimitView ipView = s.limits().get(0);
         assertThat(ipView.admitted()).isEqualTo(1);
         assertThat(ipView.rejected()).isEqualTo(1);
     }
 
     @Test
     void manyThreadsOnOneKeyNeverGetMoreThanTheBucketHolds() throws Exception {
-        RateLimitStage s = stage().limit(ip(rate(1_000, Duration.ofHours(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1_000, Duration.ofHours(1)))).build());
         int threads = 8;
         int perThread = 500;
         AtomicInteger admitted = new AtomicInteger();
@@ -379,8 +457,8 @@ class RateLimitStageTest {
 
     @Test
     void concurrentRejectionsByASecondLimitGiveEveryFirstLimitTokenBack() throws Exception {
-        RateLimitStage s = stage().limit(ip(rate(100_000, Duration.ofHours(1))))
-                .limit(apiKey(OnMissing.SKIP, rate(10, Duration.ofHours(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(100_000, Duration.ofHours(1))))
+                .limit(apiKey(OnMissing.SKIP, rate(10, Duration.ofHours(1)))).build());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         AtomicInteger admitted = new AtomicInteger();
         try {
@@ -408,7 +486,7 @@ class RateLimitStageTest {
 
     @Test
     void worksInsideAChainAndReleaseThroughTheExchangeRefunds() {
-        RateLimitStage s = stage().limit(ip(rate(1, Duration.ofHours(1)))).build();
+        RateLimitStage s = bind(stage().limit(ip(rate(1, Duration.ofHours(1)))).build());
         Exchange ex = ChainBuilder.create().add(s).build().admit(from("192.0.2.1"), 0);
         assertThat(ex.admitted()).isTrue();
         ex.release();

@@ -1,6 +1,8 @@
 package dev.seawall.core.status;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,5 +36,23 @@ class StatusReportTest {
                 + "{\"kind\":\"circuit-breaker\",\"breaker\":\"db\",\"state\":\"CLOSED\",\"failureRate\":-1.0,\"shadow\":false},"
                 + "{\"kind\":\"throttle\",\"maxConcurrent\":3,\"queue\":7,\"inFlight\":1,\"queued\":0}]}]}");
         assertThat(json).doesNotContain("very-secret-key");
+    }
+
+    @Test
+    void aBreakerForcedOpenReportsNoFailureRateRatherThanMinusOne() {
+        Seawall engine = Seawall.builder().clock(new ManualClock()).yaml("seawall.yaml", """
+                policies:
+                  - name: pay
+                    paths: [/pay/*]
+                    circuit-breaker: {minimum-calls: 5}
+                """).build();
+        BreakerStage stage = (BreakerStage) engine.policy("pay").chain().stage(StageKind.CIRCUIT_BREAKER);
+        assertThat(StatusReport.json(engine)).contains("\"state\":\"CLOSED\",\"failureRate\":-1.0,");
+        stage.breaker().forceOpen();
+        // an operator holds it open: no call is recorded, so there is no rate (-1 would read as "not enough calls")
+        assertThat(StatusReport.json(engine)).contains("\"state\":\"FORCED_OPEN\",\"failureRate\":null,");
+        assertThat(stage.statusView().failureRate()).isNull();
+        stage.breaker().close();
+        assertThat(StatusReport.json(engine)).contains("\"state\":\"CLOSED\",\"failureRate\":-1.0,");
     }
 }

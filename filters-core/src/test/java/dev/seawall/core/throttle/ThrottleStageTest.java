@@ -9,6 +9,7 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.key.ApiKeyResolver;
 import dev.seawall.core.key.ClientIpResolver;
 import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.metrics.ThrottleMeters;
 import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitStage;
@@ -37,7 +38,13 @@ class ThrottleStageTest {
 
     private ThrottleStage.Builder throttle(int max, int queue) {
         return ThrottleStage.builder("reports").maxConcurrent(max).queue(queue).maxWait(Duration.ofSeconds(2))
-                .clock(clock).meterRegistry(meters);
+                .clock(clock);
+    }
+
+    /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
+    private ThrottleStage bind(ThrottleStage stage) {
+        new ThrottleMeters(stage).bindTo(meters);
+        return stage;
     }
 
     private Admission admit(ThrottleStage t) {
@@ -58,7 +65,7 @@ class ThrottleStageTest {
 
     @Test
     void admitsUpToMaxConcurrentThenQueuesThenRefusesWith503() {
-        ThrottleStage t = throttle(2, 1).build();
+        ThrottleStage t = bind(throttle(2, 1).build());
         Admission a = admit(t);
         Admission b = admit(t);
         assertThat(a.admitted()).isTrue();
@@ -72,12 +79,12 @@ class ThrottleStageTest {
         assertThat(Long.parseLong(d.header("Retry-After"))).isGreaterThanOrEqualTo(1);
         assertThat(t.inFlight()).isEqualTo(2);
         assertThat(t.queued()).isEqualTo(1);
-        assertThat(meters.get("seawall.throttle.rejections").tag("reason", "queue-full").counter().count()).isEqualTo(1);
+        assertThat(meters.get("seawall.throttle.rejections").tag("reason", "queue-full").functionCounter().count()).isEqualTo(1);
     }
 
     @Test
     void aFreedSlotGoesToTheOldestWaiter() {
-        ThrottleStage t = throttle(1, 3).build();
+        ThrottleStage t = bind(throttle(1, 3).build());
         Admission running = admit(t);
         List<String> order = new ArrayList<>();
         Deferral first = watch(admit(t), order, "first");
@@ -97,7 +104,7 @@ class ThrottleStageTest {
     void higherClassesAreResumedFirst() {
         PriorityClassifier byHeader = r -> PriorityClassifier.parse(r.header("X-Priority")) < 0
                 ? PriorityClassifier.NORMAL : PriorityClassifier.parse(r.header("X-Priority"));
-        ThrottleStage t = throttle(1, 5).classifier(byHeader).build();
+        ThrottleStage t = bind(throttle(1, 5).classifier(byHeader).build());
         Admission running = admit(t);
         List<String> order = new ArrayList<>();
         Deferral low = watch(t.admit(FakeRequest.get("/").header("X-Priority", "low"), 0), order, "low");
@@ -113,7 +120,7 @@ class ThrottleStageTest {
 
     @Test
     void aWaitLongerThanMaxWaitIsRefusedEvenWithoutAnyRelease() {
-        ThrottleStage t = throttle(1, 5).build();
+        ThrottleStage t = bind(throttle(1, 5).build());
         admit(t);
         List<String> order = new ArrayList<>();
         Deferral d = watch(admit(t), order, "waiter");
@@ -125,13 +132,13 @@ class ThrottleStageTest {
         assertThat(order).containsExactly("waiter");
         assertThat(d.outcome().rejection().extensions()).containsEntry("reason", "wait-expired");
         assertThat(t.queued()).isZero();
-        assertThat(meters.get("seawall.throttle.rejections").tag("reason", "wait-expired").counter().count()).isEqualTo(1);
+        assertThat(meters.get("seawall.throttle.rejections").tag("reason", "wait-expired").functionCounter().count()).isEqualTo(1);
     }
 
     @Test
     void lowPriorityWaitersAreNotStarvedForeverTheyGetTheir503AtMaxWait() {
         PriorityClassifier lowIfHeader = r -> r.header("X-Low") != null ? PriorityClassifier.LOW : PriorityClassifier.HIGH;
-        ThrottleStage t = throttle(1, 10).classifier(lowIfHeader).build();
+        ThrottleStage t = bind(throttle(1, 10).classifier(lowIfHeader).build());
         Admission running = admit(t);
         Deferral low = (Deferral) t.admit(FakeRequest.get("/").header("X-Low", "1"), clock.nanoTime());
         // a steady stream of high-priority work keeps taking the slot
@@ -150,7 +157,7 @@ class ThrottleStageTest {
 
     @Test
     void fairShareKeepsOneKeyFromTakingEverySlot() {
-        ThrottleStage t = throttle(3, 10).fairShare(new ApiKeyResolver(null), 1).build();
+        ThrottleStage t = bind(throttle(3, 10).fairShare(new ApiKeyResolver(null), 1).build());
         FakeRequest a = FakeRequest.get("/").header("X-API-Key", "tenant-a");
         FakeRequest b = FakeRequest.get("/").header("X-API-Key", "tenant-b");
         Admission a1 = t.admit(a, 0);
@@ -168,7 +175,7 @@ class ThrottleStageTest {
 
     @Test
     void cancellingAWaiterFreesItsPlaceAndCancellingAfterAGrantReleasesTheSlot() {
-        ThrottleStage t = throttle(1, 1).build();
+        ThrottleStage t = bind(throttle(1, 1).build());
         Admission running = admit(t);
         Deferral waiting = (Deferral) admit(t);
         assertThat(admit(t).rejection()).isNotNull(); // queue full
@@ -184,7 +191,7 @@ class ThrottleStageTest {
 
     @Test
     void aPermitIsFreedOnceEvenWhenCompletedAndReleasedConcurrently() throws Exception {
-        ThrottleStage t = throttle(4, 0).build();
+        ThrottleStage t = bind(throttle(4, 0).build());
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             for (int i = 0; i < 2_000; i++) {
@@ -204,10 +211,10 @@ class ThrottleStageTest {
 
     @Test
     void inTheChainAGrantResumesTheWalkAndARefusalRefundsEarlierLimits() {
-        RateLimitStage limits = RateLimitStage.builder("reports").clock(clock).meterRegistry(meters)
+        RateLimitStage limits = RateLimitStage.builder("reports").clock(clock)
                 .limit(LimitSpec.builder("ip", new ClientIpResolver(TrustedProxies.none(), 64))
                         .rates(List.of(new Rate(2, Duration.ofHours(1)))).build()).build();
-        ThrottleStage t = throttle(1, 1).build();
+        ThrottleStage t = bind(throttle(1, 1).build());
         var chain = ChainBuilder.create().add(t).add(limits).build(); // sorted: rate limits first
         FakeRequest req = FakeRequest.get("/").from("192.0.2.1");
         Exchange running = chain.admit(req, clock.nanoTime());
@@ -233,7 +240,7 @@ class ThrottleStageTest {
 
     @Test
     void releasingAPendingExchangeLeavesTheQueue() {
-        ThrottleStage t = throttle(1, 2).build();
+        ThrottleStage t = bind(throttle(1, 2).build());
         var chain = ChainBuilder.create().add(t).build();
         Exchange running = chain.admit(FakeRequest.get("/"), 0);
         Exchange waiting = chain.admit(FakeRequest.get("/"), 0);
@@ -246,7 +253,7 @@ class ThrottleStageTest {
 
     @Test
     void retryAfterGrowsWithObservedServiceTimeAndQueueLength() {
-        ThrottleStage t = throttle(1, 3).build();
+        ThrottleStage t = bind(throttle(1, 3).build());
         for (int i = 0; i < 40; i++) {
             Admission a = admit(t);
             clock.advance(Duration.ofSeconds(2));
@@ -266,7 +273,7 @@ class ThrottleStageTest {
         int max = 4;
         int queue = 16;
         ThrottleStage t = ThrottleStage.builder("stress").maxConcurrent(max).queue(queue).maxWait(Duration.ofSeconds(30))
-                .meterRegistry(meters).build();
+                .build();
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
         AtomicInteger maxQueued = new AtomicInteger();
@@ -321,6 +328,106 @@ class ThrottleStageTest {
         }
         assertThat(maxInside.get()).isLessThanOrEqualTo(max);
         assertThat(maxQueued.get()).isLessThanOrEqualTo(queue);
+        assertThat(t.inFlight()).isZero();
+        assertThat(t.queued()).isZero();
+    }
+
+    @Test
+    void stressWithFairSharePrioritiesAndCancelsFromOtherThreadsNeverExceedsABoundAndEndsEmpty() throws Exception {
+        int max = 4;
+        int perKey = 2;
+        int queue = 12;
+        ThrottleStage t = bind(ThrottleStage.builder("fair-stress").maxConcurrent(max).queue(queue)
+                .maxWait(Duration.ofSeconds(30)).classifier(r -> Integer.parseInt(r.header("X-Priority")))
+                .fairShare(new ApiKeyResolver(null), perKey).build());
+        String[] keys = {"k1", "k2", "k3", "k4"};
+        java.util.Map<String, AtomicInteger> insideByKey = new java.util.concurrent.ConcurrentHashMap<>();
+        for (String k : keys) {
+            insideByKey.put(k, new AtomicInteger());
+        }
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        AtomicInteger maxInsideOneKey = new AtomicInteger();
+        AtomicInteger maxQueued = new AtomicInteger();
+        AtomicInteger cancelsThatWon = new AtomicInteger();
+        int threads = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 2);
+        // waiters are cancelled by another thread, racing with the grants of releasing threads
+        java.util.concurrent.LinkedBlockingQueue<Deferral> toCancel = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            Future<?> canceller = pool.submit(() -> {
+                while (!done.get() || !toCancel.isEmpty()) {
+                    Deferral d = toCancel.poll(10, TimeUnit.MILLISECONDS);
+                    if (d != null) {
+                        d.cancel();
+                        Admission o = d.outcome();
+                        if (o != null && o.rejection() != null
+                                && "cancelled".equals(o.rejection().extensions().get("reason"))) {
+                            cancelsThatWon.incrementAndGet();
+                        }
+                    }
+                }
+                return null;
+            });
+            List<Future<?>> futures = new ArrayList<>();
+            for (int th = 0; th < threads; th++) {
+                int seed = th;
+                futures.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 400; i++) {
+                        String key = keys[random.nextInt(keys.length)];
+                        Admission a = t.admit(FakeRequest.get("/").header("X-API-Key", key)
+                                .header("X-Priority", Integer.toString(random.nextInt(3))), System.nanoTime());
+                        maxQueued.accumulateAndGet(t.queued(), Math::max);
+                        if (a.rejection() != null) {
+                            continue;
+                        }
+                        Admission granted = a;
+                        if (a.deferred()) {
+                            Deferral d = (Deferral) a;
+                            CountDownLatch decided = new CountDownLatch(1);
+                            d.onDecided(decided::countDown);
+                            // an abandoned request never uses its answer: a slot granted before the cancel
+                            // arrives is handed back by the cancel
+                            boolean abandoned = random.nextInt(4) == 0;
+                            if (abandoned) {
+                                toCancel.add(d);
+                            }
+                            if (!decided.await(30, TimeUnit.SECONDS)) {
+                                throw new AssertionError("lost wake-up");
+                            }
+                            granted = d.outcome();
+                            if (abandoned || granted.rejection() != null) {
+                                continue;
+                            }
+                        }
+                        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                        maxInsideOneKey.accumulateAndGet(insideByKey.get(key).incrementAndGet(), Math::max);
+                        Thread.onSpinWait();
+                        insideByKey.get(key).decrementAndGet();
+                        inside.decrementAndGet();
+                        if (random.nextBoolean()) {
+                            granted.permit().complete(new Outcome(200, null, 0, 1, false));
+                        } else {
+                            granted.permit().release();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            done.set(true);
+            canceller.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(maxInside.get()).isLessThanOrEqualTo(max);
+        assertThat(maxInsideOneKey.get()).isLessThanOrEqualTo(perKey);
+        assertThat(maxQueued.get()).isLessThanOrEqualTo(queue);
+        assertThat(t.rejections(ThrottleStage.Reason.CANCELLED)).isEqualTo(cancelsThatWon.get());
         assertThat(t.inFlight()).isZero();
         assertThat(t.queued()).isZero();
     }

@@ -5,6 +5,7 @@ import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
+import dev.seawall.core.metrics.TimeoutMeters;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,9 @@ class TimeoutStageTest {
     private final ManualClock clock = new ManualClock();
 
     private TimeoutStage stage(Duration after, int status) {
-        return new TimeoutStage("orders", after, status, meters);
+        TimeoutStage stage = new TimeoutStage("orders", after, status);
+        new TimeoutMeters(stage).bindTo(meters);
+        return stage;
     }
 
     @Test
@@ -42,7 +45,7 @@ class TimeoutStageTest {
 
     @Test
     void rejectsNullPolicy() {
-        assertThatThrownBy(() -> new TimeoutStage(null, Duration.ofSeconds(1), 503, meters))
+        assertThatThrownBy(() -> new TimeoutStage(null, Duration.ofSeconds(1), 503))
                 .isInstanceOf(NullPointerException.class);
     }
 
@@ -108,16 +111,16 @@ class TimeoutStageTest {
         assertThat(answered()).isEqualTo(2.0);
         assertThat(overran()).isEqualTo(1.0);
         assertThat(s.answeredCount()).isEqualTo(2);
-        assertThat(meters.get("seawall.timeout.calls").tag("policy", "orders").counters()).hasSize(2);
+        assertThat(meters.get("seawall.timeout.calls").tag("policy", "orders").functionCounters()).hasSize(2);
     }
 
     private double answered() {
-        return meters.get("seawall.timeout.calls").tag("policy", "orders").tag("outcome", "answered").counter()
+        return meters.get("seawall.timeout.calls").tag("policy", "orders").tag("outcome", "answered").functionCounter()
                 .count();
     }
 
     private double overran() {
-        return meters.get("seawall.timeout.calls").tag("policy", "orders").tag("outcome", "overran").counter()
+        return meters.get("seawall.timeout.calls").tag("policy", "orders").tag("outcome", "overran").functionCounter()
                 .count();
     }
 }

@@ -1,0 +1,29 @@
+package dev.seawall.core.ratelimit;
+
+/**
+ * What a limit decided for one request: the {@code outcome} tag of {@code seawall.ratelimit.decisions} and the
+ * counters of the status page. Immutable.
+ */
+public enum Decision {
+    /** The limit took a token and the whole policy admitted the request. */
+    ADMITTED("admitted"),
+    /** The limit had no token: the request was refused with 429. */
+    REJECTED("rejected"),
+    /** The request had no key for the limit and {@code on-missing: skip} let it pass this limit. */
+    SKIPPED("skipped"),
+    /** The request had no key and {@code on-missing: reject} refused it. */
+    MISSING("missing"),
+    /** The request's key was malformed and the request was refused. */
+    INVALID("invalid");
+
+    private final String tag;
+
+    Decision(String tag) {
+        this.tag = tag;
+    }
+
+    /** @return the meter tag value, e.g. {@code admitted} */
+    public String tag() {
+        return tag;
+    }
+}
