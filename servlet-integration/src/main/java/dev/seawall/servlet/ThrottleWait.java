@@ -162,7 +162,13 @@ final class ThrottleWait {
      * turns an {@code onTimeout} that returns without a dispatch into an error answer. Thread-safe.
      */
     private static final class HandBack implements Runnable {
-        private static final long SETTLE_MS = 200;
+        /**
+         * How long the container's timeout thread waits for a winner that took the hand-back on another thread. The
+         * winner only cancels a timer task and dispatches, but on a saturated machine it can be descheduled for
+         * hundreds of milliseconds between the two, and if the timeout returns first Jetty answers 500 and the
+         * dispatch fails; the wait ends as soon as the winner is done, so a generous bound costs nothing normally.
+         */
+        private static final long SETTLE_MS = 2_000;
         private final AsyncContext async;
         private final Exchange exchange;
         private final AtomicBoolean taken = new AtomicBoolean();
