@@ -76,9 +76,9 @@ public final class Breaker {
                     CircuitBreakerConfig.SlidingWindowType.TIME_BASED);
         } else {
             // every settled request records into this window, so a lock would be shared by all of the breaker's
-            // requests (it showed in profiles of settlement): the count window uses resilience4j's lock-free one.
+            // requests: the count window uses resilience4j's lock-free one.
             // The time window keeps the synchronized one: its lock-free variant reads its own clock instead of the
-            // injected one, and fails with a 1-second window (resilience4j issues #2334, #2379)
+            // injected one, and fails with a 1-second window (a known resilience4j limitation)
             config.slidingWindow(window, Math.min(minimumCalls, window), CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
                     CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
         }
