@@ -1,7 +1,7 @@
 package dev.seawall.core;
 
 import dev.seawall.core.config.ConfigException;
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.config.ConfigValues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

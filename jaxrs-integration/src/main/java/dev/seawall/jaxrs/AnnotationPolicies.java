@@ -2,11 +2,11 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.config.CircuitBreakerConfig;
 import dev.seawall.core.config.ConfigException;
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.config.FallbackConfig;
 import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.StatusRange;

@@ -9,7 +9,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
-import dev.seawall.core.problem.Failures;
+import dev.seawall.core.internal.problem.Failures;
 import org.glassfish.jersey.server.ContainerRequest;
 
 import java.lang.reflect.Method;

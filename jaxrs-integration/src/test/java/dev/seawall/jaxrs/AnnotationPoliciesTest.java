@@ -2,7 +2,7 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.fallback.FallbackHandler;
 import dev.seawall.core.fallback.FallbackResponse;

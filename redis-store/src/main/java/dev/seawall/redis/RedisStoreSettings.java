@@ -1,6 +1,6 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.config.InvalidSettingException;
 
 import java.time.Duration;

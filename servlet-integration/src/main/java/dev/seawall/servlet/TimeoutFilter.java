@@ -1,7 +1,7 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.config.TimeoutConfig;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.FilterConfig;

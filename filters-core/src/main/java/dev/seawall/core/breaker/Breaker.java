@@ -112,7 +112,7 @@ public final class Breaker {
         if (now == CircuitBreaker.State.OPEN) {
             openedAtNanos = clock.nanoTime();
             LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last,
-                    dev.seawall.core.config.ConfigValues.formatDuration(openFor));
+                    dev.seawall.core.internal.config.ConfigValues.formatDuration(openFor));
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
         }

@@ -1,5 +1,7 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
+
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;

@@ -3,8 +3,10 @@
  * and the last-good copies served as stale answers.
  *
  * <p><b>API</b>: {@code FallbackStage}, {@code FallbackTrigger}, {@code FallbackResponse}. <b>SPI</b>:
- * {@code FallbackHandler} (computes a fallback answer in code). <b>Internal</b>: {@code StaleCache} (keeping and
- * serving copies), used by Seawall's adapters.
+ * {@code FallbackHandler} (computes a fallback answer in code). <b>API</b> for adapter authors: {@code StaleCache}
+ * (the bounded store of last-good copies, with its {@code Key}), which {@code FallbackStage}'s copy-keeping
+ * members take and return; an application configures it through {@code FallbackStage.builder()} and never
+ * calls it.
  *
  * <p>Thread-safety: {@code FallbackStage} and {@code StaleCache} are thread-safe and shared by every request of
  * their policy; {@code FallbackResponse} is immutable. A {@code FallbackHandler} is shared too and must be

@@ -2,7 +2,7 @@ package dev.seawall.core.ratelimit;
 
 import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.RetryAfter;
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import io.github.bucket4j.ConsumptionProbe;
 
 /**

@@ -1,6 +1,8 @@
 package dev.seawall.core.ratelimit;
 
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.ratelimit.BucketStoreProvider;
+
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.config.InvalidSettingException;
 
 import java.time.Duration;

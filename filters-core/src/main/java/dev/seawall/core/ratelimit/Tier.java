@@ -1,6 +1,6 @@
 package dev.seawall.core.ratelimit;
 
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.time.NanoClock;
 
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.seawall.core.timeout;
 
+import dev.seawall.core.internal.timeout.ResponseGate;
+
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;

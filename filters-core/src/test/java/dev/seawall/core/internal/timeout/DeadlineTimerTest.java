@@ -1,4 +1,6 @@
-package dev.seawall.core.timeout;
+package dev.seawall.core.internal.timeout;
+
+import dev.seawall.core.internal.timeout.DeadlineTimer;
 
 import dev.seawall.core.time.ManualClock;
 import dev.seawall.core.time.NanoClock;

@@ -1,4 +1,6 @@
-package dev.seawall.core.problem;
+package dev.seawall.core.internal.problem;
+
+import dev.seawall.core.problem.ProblemTypes;
 
 import dev.seawall.core.http.Rejection;
 

@@ -1,4 +1,7 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
+
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.config.RateLimitConfig;
 
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;

@@ -1,4 +1,8 @@
-package dev.seawall.core.ratelimit;
+package dev.seawall.core.internal.ratelimit;
+
+import dev.seawall.core.ratelimit.BucketStoreProvider;
+import dev.seawall.core.ratelimit.LocalBucketStore;
+import dev.seawall.core.ratelimit.BucketStore;
 
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.StoreConfig;

@@ -1,4 +1,6 @@
-package dev.seawall.core.timeout;
+package dev.seawall.core.internal.timeout;
+
+import dev.seawall.core.internal.timeout.ResponseGate;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,16 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
+
+import dev.seawall.core.config.StatusRange;
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.internal.config.StageResolvers;
+import dev.seawall.core.config.RateLimitConfig;
+import dev.seawall.core.config.CircuitBreakerConfig;
+import dev.seawall.core.config.PolicyConfig;
+import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.SourceMap;
+import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.TimeoutConfig;
+import dev.seawall.core.config.SeawallConfig;
 
 import dev.seawall.core.breaker.Breaker;
 import dev.seawall.core.breaker.BreakerStage;

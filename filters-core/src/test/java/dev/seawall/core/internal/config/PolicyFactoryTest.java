@@ -1,4 +1,12 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
+
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.internal.config.StageResolvers;
+import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.config.ConfigLoader;
+
+import dev.seawall.core.internal.config.PolicyFactory;
 
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.policy.Policy;
