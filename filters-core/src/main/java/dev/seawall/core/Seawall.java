@@ -8,7 +8,7 @@ import dev.seawall.core.internal.ratelimit.Stores;
 import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.metrics.SeawallMeters;
-import dev.seawall.core.policy.PathPolicyTable;
+import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.chain.StageKind;
@@ -109,12 +109,12 @@ public final class Seawall implements AutoCloseable {
      * did not change: a stage of a policy with the same name and the same settings is kept as it is (buckets,
      * breaker window, queue, cached copies); a named or per-policy breaker with the same settings keeps its window;
      * the bucket store is kept when {@code store:} did not change. Policies added in code are kept. This engine keeps
-     * serving until the caller swaps; then the caller must call {@link #handOver(Seawall)}.
+     * serving until the caller swaps; then the caller must call {@code handOver(Seawall)}.
      *
      * @throws dev.seawall.core.config.ConfigException for an invalid configuration, exactly as at start-up; nothing
      *                                                 changes then
      */
-    public Seawall reload(String sourceName, String text) {
+    Seawall reload(String sourceName, String text) {
         SeawallConfig next = ConfigLoader.parse(sourceName, text);
         boolean keepStore = config != null ? config.store().equals(next.store())
                 : next.store().local();
@@ -143,7 +143,7 @@ public final class Seawall implements AutoCloseable {
      * {@code next} rebuilt to the new ones ({@link SeawallMeters#handOver}). Requests still running on this engine
      * finish normally.
      */
-    public void handOver(Seawall next) {
+    void handOver(Seawall next) {
         Objects.requireNonNull(next, "next");
         if (ownsDeadlines) {
             ownsDeadlines = false;

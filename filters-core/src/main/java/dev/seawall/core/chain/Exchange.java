@@ -138,7 +138,7 @@ public final class Exchange {
     }
 
     /** @return the clock reading when the request entered the chain (before any wait in a queue) */
-    public long startNanos() {
+    long startNanos() {
         return startNanos;
     }
 

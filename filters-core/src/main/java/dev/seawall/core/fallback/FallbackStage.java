@@ -161,7 +161,7 @@ public final class FallbackStage implements Stage, Permit {
     }
 
     /** @return true when this trigger is listed in {@code on:} */
-    public boolean answers(FallbackTrigger trigger) {
+    boolean answers(FallbackTrigger trigger) {
         return on.contains(trigger);
     }
 

@@ -1,4 +1,8 @@
-package dev.seawall.core.policy;
+package dev.seawall.core.internal.policy;
+
+import dev.seawall.core.policy.PathPattern;
+
+import dev.seawall.core.internal.policy.PathPolicyTable;
 
 import org.junit.jupiter.api.Test;
 
