@@ -1,20 +1,20 @@
 package dev.seawall.core;
 
-import dev.seawall.core.config.ConfigLoader;
-import dev.seawall.core.internal.config.ConfigValues;
-import dev.seawall.core.internal.Gauges;
-import dev.seawall.core.ratelimit.BucketStore;
-import dev.seawall.core.internal.ratelimit.Stores;
-import dev.seawall.core.internal.config.PolicyFactory;
-import dev.seawall.core.config.SeawallConfig;
-import dev.seawall.core.metrics.SeawallMeters;
-import dev.seawall.core.internal.policy.PathPolicyTable;
-import dev.seawall.core.policy.Policy;
-import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.chain.StageKind;
-import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.Gauges;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.policy.PathPolicyTable;
+import dev.seawall.core.internal.ratelimit.Stores;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.metrics.SeawallMeters;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.BucketStore;
+import dev.seawall.core.ratelimit.PlanResolver;
+import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 

@@ -1,9 +1,9 @@
 package dev.seawall.jaxrs;
 
-import dev.seawall.core.internal.answer.AnswerArbiter;
-import dev.seawall.core.internal.answer.AnswerSink;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.answer.AnswerArbiter;
+import dev.seawall.core.internal.answer.AnswerSink;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;

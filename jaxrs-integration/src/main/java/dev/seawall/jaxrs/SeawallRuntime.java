@@ -1,13 +1,12 @@
 package dev.seawall.jaxrs;
 
-import dev.seawall.core.internal.CoreAccess;
-
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
-import dev.seawall.core.policy.Policy;
+import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.config.PolicyFactory;
-import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.time.NanoClock;
 import jakarta.ws.rs.container.ContainerRequestContext;
 
 import java.util.List;

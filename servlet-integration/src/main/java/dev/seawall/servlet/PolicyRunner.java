@@ -1,9 +1,8 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.internal.CoreAccess;
-
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.policy.Policy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -118,7 +117,8 @@ final class PolicyRunner {
                 wait.begin(call, exchange);
                 return;
             }
-            new FilterPass(call, CoreAccess.answerPlan(policy), view, exchange, position == FilterStack.OUTERMOST).run();
+            new FilterPass(call, CoreAccess.answerPlan(policy), view, exchange, position == FilterStack.OUTERMOST)
+                    .run();
         } finally {
             FilterStack.leave(slot);
         }

@@ -1,12 +1,11 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.internal.CoreAccess;
-
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
-import dev.seawall.core.policy.Policy;
+import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.policy.Policy;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;

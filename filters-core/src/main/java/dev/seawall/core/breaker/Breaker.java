@@ -12,9 +12,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One circuit breaker — a resilience4j {@link CircuitBreaker} driven by Seawall's clock — shared by every

@@ -52,7 +52,9 @@ public final class CoreAccess {
         policy = access;
     }
 
-    /** @return the timer firing {@code s}'s request deadlines and throttle waits' ends; null when no policy has either */
+    /**
+     * @return the timer firing {@code s}'s request deadlines and throttle waits' ends; null when no policy has either
+     */
     public static DeadlineTimer deadlines(Seawall s) {
         return engine.deadlines(s);
     }

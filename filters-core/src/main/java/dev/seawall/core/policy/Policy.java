@@ -1,8 +1,8 @@
 package dev.seawall.core.policy;
 
+import dev.seawall.core.chain.Chain;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.answer.AnswerPlan;
-import dev.seawall.core.chain.Chain;
 import dev.seawall.core.timeout.TimeoutStage;
 
 import java.util.List;
@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * A named policy: where it applies (path patterns, methods) and the chain its requests walk, with its
- * answer plan compiled once, here (adapters read it through {@code internal.CoreAccess}), so that adapters never look stages up per request.
- * A value class: equal when its name, paths, methods, chain (by identity), fail-closed flag and buffer are.
- * Immutable and thread-safe.
+ * answer plan compiled once, here (adapters read it through {@code internal.CoreAccess}), so that adapters never look
+ * stages up per request. A value class: equal when its name, paths, methods, chain (by identity), fail-closed flag and
+ * buffer are. Immutable and thread-safe.
  */
 public final class Policy {
 

@@ -1,7 +1,5 @@
 package dev.seawall.core.ratelimit;
 
-import dev.seawall.core.ratelimit.StoreKeys;
-
 import dev.seawall.core.config.StoreConfig;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;

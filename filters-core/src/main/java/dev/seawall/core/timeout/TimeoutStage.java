@@ -1,9 +1,5 @@
 package dev.seawall.core.timeout;
 
-import dev.seawall.core.internal.timeout.ResponseGate;
-
-import dev.seawall.core.internal.timeout.DeadlineTimer;
-
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Permit;
 import dev.seawall.core.chain.Stage;
@@ -12,6 +8,8 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.http.RetryAfter;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.problem.ProblemTypes;
 
 import java.time.Duration;

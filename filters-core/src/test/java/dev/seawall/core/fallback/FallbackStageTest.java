@@ -2,9 +2,9 @@ package dev.seawall.core.fallback;
 
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.StageKind;
-import dev.seawall.core.metrics.SeawallMeters;
-import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;

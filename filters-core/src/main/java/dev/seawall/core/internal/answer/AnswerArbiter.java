@@ -1,8 +1,5 @@
 package dev.seawall.core.internal.answer;
 
-import dev.seawall.core.internal.answer.AnswerPlan;
-import dev.seawall.core.internal.answer.AnswerSink;
-
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
@@ -12,9 +9,9 @@ import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.internal.problem.Failures;
-import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.internal.timeout.ResponseGate;
+import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.TimeoutStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,5 @@
 package dev.seawall.core.internal.answer;
 
-import dev.seawall.core.internal.answer.AnswerArbiter;
-
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.Chain;
 import dev.seawall.core.chain.Exchange;

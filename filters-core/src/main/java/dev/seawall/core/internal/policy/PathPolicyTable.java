@@ -1,7 +1,7 @@
 package dev.seawall.core.internal.policy;
 
-import dev.seawall.core.policy.Policy;
 import dev.seawall.core.policy.PathPattern;
+import dev.seawall.core.policy.Policy;
 
 import java.util.ArrayList;
 import java.util.Arrays;

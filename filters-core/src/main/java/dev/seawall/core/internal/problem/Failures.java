@@ -1,8 +1,7 @@
 package dev.seawall.core.internal.problem;
 
-import dev.seawall.core.problem.ProblemTypes;
-
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.ProblemTypes;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,13 +1,5 @@
 package dev.seawall.core.internal.answer;
 
-import dev.seawall.core.internal.CoreAccess;
-
-import dev.seawall.core.internal.answer.UnbufferedDeadline;
-import dev.seawall.core.internal.answer.AnswerPlan;
-import dev.seawall.core.internal.answer.AnswerSink;
-
-import dev.seawall.core.internal.answer.AnswerArbiter;
-
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.chain.StageKind;
@@ -16,15 +8,16 @@ import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.fallback.StaleCache;
 import dev.seawall.core.http.Outcome;
-import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.testing.RecordingStage;
 import dev.seawall.core.time.ManualClock;
-import dev.seawall.core.internal.timeout.DeadlineTimer;
-import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -95,7 +88,9 @@ class AnswerArbiterTest {
         }
     }
 
-    /** Records the sink's calls as "settle 502 refused=false", "discard", "fallback cache 200", "problem 503", "commit". */
+    /**
+     * Records the sink's calls as "settle 502 refused=false", "discard", "fallback cache 200", "problem 503", "commit".
+     */
     private final class RecordingSink implements AnswerSink {
         final Call call;
         final List<String> events = new ArrayList<>();

@@ -1,9 +1,6 @@
 package dev.seawall.core.internal.policy;
 
 import dev.seawall.core.policy.PathPattern;
-
-import dev.seawall.core.internal.policy.PathPolicyTable;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

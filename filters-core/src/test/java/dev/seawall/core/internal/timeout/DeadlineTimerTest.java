@@ -1,7 +1,5 @@
 package dev.seawall.core.internal.timeout;
 
-import dev.seawall.core.internal.timeout.DeadlineTimer;
-
 import dev.seawall.core.time.ManualClock;
 import dev.seawall.core.time.NanoClock;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,5 @@
 package dev.seawall.core.internal.timeout;
 
-import dev.seawall.core.internal.timeout.ResponseGate;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
