@@ -266,7 +266,7 @@ public final class StaleCache {
      * @return the newest copy for this caller that is younger than the stale limit and whose {@code Vary}
      *         headers match the request, or null
      */
-    public Entry lookup(Key key, RequestView request, long nowNanos) {
+    Entry lookup(Key key, RequestView request, long nowNanos) {
         if (key == null) {
             return null;
         }
@@ -352,7 +352,7 @@ public final class StaleCache {
     }
 
     /** One stored copy. Immutable. */
-    public static final class Entry {
+    static final class Entry {
         final int status;
         final List<Header> headers;
         final byte[] body;
