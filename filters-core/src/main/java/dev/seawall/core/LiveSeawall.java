@@ -1,7 +1,7 @@
 package dev.seawall.core;
 
 import dev.seawall.core.config.ConfigException;
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.config.ConfigValues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 /**
  * The engine in service, and its reloads. Adapters read {@link #current()} once per request (one volatile read);
  * a reload builds the next engine beside it with {@link Seawall#reload}, carrying the state of everything whose
- * settings did not change, swaps it in atomically and then {@link Seawall#handOver hands over}. A request sees
+ * settings did not change, swaps it in atomically and then hands over ({@code Seawall.handOver}). A request sees
  * either the old engine or the new one from start to end, never a mix and never an error caused by the reload.
  *
  * <p>An invalid new version is refused with the same message as at start-up ({@code file:line: key: problem}),

@@ -1,19 +1,20 @@
 package dev.seawall.core;
 
-import dev.seawall.core.config.ConfigLoader;
-import dev.seawall.core.config.ConfigValues;
-import dev.seawall.core.internal.Gauges;
-import dev.seawall.core.ratelimit.BucketStore;
-import dev.seawall.core.ratelimit.Stores;
-import dev.seawall.core.config.PolicyFactory;
-import dev.seawall.core.config.SeawallConfig;
-import dev.seawall.core.metrics.SeawallMeters;
-import dev.seawall.core.policy.PathPolicyTable;
-import dev.seawall.core.policy.Policy;
-import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.Gauges;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.policy.PathPolicyTable;
+import dev.seawall.core.internal.ratelimit.Stores;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.metrics.SeawallMeters;
+import dev.seawall.core.policy.Policy;
+import dev.seawall.core.ratelimit.BucketStore;
+import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
-import dev.seawall.core.timeout.DeadlineTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
@@ -32,6 +33,10 @@ import java.util.Set;
  * filters do so in {@code destroy()}), or the thread outlives a redeploy.
  */
 public final class Seawall implements AutoCloseable {
+
+    static {
+        CoreAccess.registerEngine(Seawall::deadlines);
+    }
 
     private final PathPolicyTable<Policy> table;
     private final List<Policy> policies;
@@ -74,7 +79,7 @@ public final class Seawall implements AutoCloseable {
     }
 
     /** @return the timer firing request deadlines and throttle waits' ends; null when no policy has either stage */
-    public DeadlineTimer deadlines() {
+    DeadlineTimer deadlines() {
         return deadlines;
     }
 
@@ -104,12 +109,12 @@ public final class Seawall implements AutoCloseable {
      * did not change: a stage of a policy with the same name and the same settings is kept as it is (buckets,
      * breaker window, queue, cached copies); a named or per-policy breaker with the same settings keeps its window;
      * the bucket store is kept when {@code store:} did not change. Policies added in code are kept. This engine keeps
-     * serving until the caller swaps; then the caller must call {@link #handOver(Seawall)}.
+     * serving until the caller swaps; then the caller must call {@code handOver(Seawall)}.
      *
      * @throws dev.seawall.core.config.ConfigException for an invalid configuration, exactly as at start-up; nothing
      *                                                 changes then
      */
-    public Seawall reload(String sourceName, String text) {
+    Seawall reload(String sourceName, String text) {
         SeawallConfig next = ConfigLoader.parse(sourceName, text);
         boolean keepStore = config != null ? config.store().equals(next.store())
                 : next.store().local();
@@ -138,7 +143,7 @@ public final class Seawall implements AutoCloseable {
      * {@code next} rebuilt to the new ones ({@link SeawallMeters#handOver}). Requests still running on this engine
      * finish normally.
      */
-    public void handOver(Seawall next) {
+    void handOver(Seawall next) {
         Objects.requireNonNull(next, "next");
         if (ownsDeadlines) {
             ownsDeadlines = false;
@@ -212,7 +217,7 @@ public final class Seawall implements AutoCloseable {
         }
 
         /** The timer for request deadlines; by default the engine starts its own when a policy has a timeout. */
-        public Builder deadlines(DeadlineTimer timer) {
+        Builder deadlines(DeadlineTimer timer) {
             this.deadlines = Objects.requireNonNull(timer, "timer");
             return this;
         }

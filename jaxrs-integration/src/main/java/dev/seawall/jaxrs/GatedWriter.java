@@ -1,11 +1,11 @@
 package dev.seawall.jaxrs;
 
-import dev.seawall.core.answer.AnswerArbiter;
-import dev.seawall.core.answer.AnswerSink;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.http.Rejection;
-import dev.seawall.core.timeout.DeadlineTimer;
-import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.internal.answer.AnswerArbiter;
+import dev.seawall.core.internal.answer.AnswerSink;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.ws.rs.core.Response;
 import org.glassfish.jersey.server.ContainerException;

@@ -1,13 +1,14 @@
 package dev.seawall.jaxrs;
 
-import dev.seawall.core.answer.AnswerPlan;
-import dev.seawall.core.answer.UnbufferedDeadline;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.http.Outcome;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.answer.UnbufferedDeadline;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.policy.Policy;
-import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.Response;
@@ -53,7 +54,7 @@ final class GuardedRequest {
         this.view = view;
         this.exchange = exchange;
         this.request = request;
-        this.plan = policy.answerPlan();
+        this.plan = CoreAccess.answerPlan(policy);
     }
 
     /**

@@ -4,12 +4,12 @@ import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.internal.problem.Failures;
 import dev.seawall.core.policy.Policy;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
-import dev.seawall.core.problem.Failures;
 import org.glassfish.jersey.server.ContainerRequest;
 
 import java.lang.reflect.Method;

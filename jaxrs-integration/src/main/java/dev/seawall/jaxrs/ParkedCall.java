@@ -2,8 +2,8 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
-import dev.seawall.core.problem.Failures;
-import dev.seawall.core.timeout.DeadlineTimer;
+import dev.seawall.core.internal.problem.Failures;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
 import jakarta.ws.rs.container.AsyncResponse;
 import org.glassfish.jersey.process.internal.RequestContext;
 import org.glassfish.jersey.process.internal.RequestScope;

@@ -3,7 +3,7 @@ package dev.seawall.jaxrs;
 import dev.seawall.core.ConfigSource;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,10 +2,11 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.policy.Policy;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.time.NanoClock;
-import dev.seawall.core.timeout.DeadlineTimer;
 import jakarta.ws.rs.container.ContainerRequestContext;
 
 import java.util.List;
@@ -114,8 +115,8 @@ final class SeawallRuntime implements AutoCloseable {
     /** @return the timer for deadlines: the engine's, or one of our own for annotation timeouts */
     DeadlineTimer deadlines() {
         Seawall engine = engine();
-        if (engine != null && engine.deadlines() != null) {
-            return engine.deadlines();
+        if (engine != null && CoreAccess.deadlines(engine) != null) {
+            return CoreAccess.deadlines(engine);
         }
         DeadlineTimer t = ownTimer;
         if (t != null) {

@@ -2,12 +2,12 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.fallback.FallbackHandler;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.http.RequestView;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.ManualClock;

@@ -2,7 +2,7 @@ package dev.seawall.jaxrs;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.status.StatusReport;
 import dev.seawall.core.time.ManualClock;

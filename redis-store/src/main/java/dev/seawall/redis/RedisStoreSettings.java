@@ -1,7 +1,7 @@
 package dev.seawall.redis;
 
-import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.config.InvalidSettingException;
+import dev.seawall.core.internal.config.ConfigValues;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  * override (status, headers, cookies, errors, redirects, reset, the stream and the writer, flush and close) reads
  * and writes the same few fields (buffer, capture, streaming flag, error status) under one rule, "nothing reaches the
  * real response unless this request still owns it", so splitting it would spread that invariant over classes that
- * share mutable state. What to answer instead is decided elsewhere ({@code dev.seawall.core.answer.AnswerArbiter}).
+ * share mutable state. What to answer instead is decided elsewhere ({@code
+ * dev.seawall.core.internal.answer.AnswerArbiter}).
  */
 final class BufferedResponse extends HttpServletResponseWrapper {
 

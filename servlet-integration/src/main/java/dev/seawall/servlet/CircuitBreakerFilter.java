@@ -2,9 +2,9 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.config.CircuitBreakerConfig;
-import dev.seawall.core.config.ConfigValues;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.StatusRange;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 

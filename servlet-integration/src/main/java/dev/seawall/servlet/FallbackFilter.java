@@ -1,12 +1,12 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.config.ConfigValues;
-import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 

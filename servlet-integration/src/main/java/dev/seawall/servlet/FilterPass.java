@@ -1,14 +1,15 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
-import dev.seawall.core.answer.AnswerPlan;
-import dev.seawall.core.answer.UnbufferedDeadline;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
-import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.answer.UnbufferedDeadline;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
@@ -26,8 +27,9 @@ import java.time.Instant;
  * an {@link Outcome} when the application ran (on return, on exception, or for an async request when its
  * {@link AsyncListener} fires: {@link SettlingListener}), or released when an inner Seawall filter refused the request
  * ({@link RefusalSignal}), so that stacked standalone filters refund tokens exactly as one {@link SeawallFilter} does.
- * A buffered response is settled by the {@link dev.seawall.core.answer.AnswerArbiter} once its answer is decided and
- * before its bytes are written ({@link ResponseContext.Settlement}); otherwise right after the application returned.
+ * A buffered response is settled by the {@link dev.seawall.core.internal.answer.AnswerArbiter} once its answer is
+ * decided and before its bytes are written ({@link ResponseContext.Settlement}); otherwise right after the application
+ * returned.
  *
  * <p>Who calls it: {@link PolicyRunner} for a request admitted at once, {@link ThrottleWait} for one that waited.
  * Confined to the request's thread, apart from the fields {@link SettlingListener} reads when an async cycle ends
@@ -132,11 +134,12 @@ final class FilterPass implements ResponseContext.Settlement {
         if (timeout != null) {
             if (context != null) {
                 // the application reads the armed deadline through the GatedRequest of the filter that owns the context
-                context.arm(timeout, engine.deadlines(), appStart);
+                context.arm(timeout, CoreAccess.deadlines(engine), appStart);
             } else {
                 request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
-                unbuffered = UnbufferedDeadline.arm(timeout, engine.deadlines(), appStart, Thread.currentThread());
+                unbuffered = UnbufferedDeadline.arm(timeout, CoreAccess.deadlines(engine), appStart,
+                        Thread.currentThread());
                 gate = unbuffered.gate();
             }
         }

@@ -4,16 +4,16 @@ import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
-import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.SeawallConfig;
-import dev.seawall.core.config.PolicyFactory;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import dev.seawall.core.key.TrustedProxies;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 
@@ -65,7 +65,9 @@ final class InitParams {
                 dev.seawall.core.timeout.TimeoutStage.DEFAULT_BUFFER_BYTES);
     }
 
-    /** Like {@link #singleStageEngine(String, String, Set, Stage)} with the policy's fail-closed and buffer settings. */
+    /**
+     * Like {@link #singleStageEngine(String, String, Set, Stage)} with the policy's fail-closed and buffer settings.
+     */
     static Seawall singleStageEngine(String filterName, String policyName, Set<String> methods, Stage stage,
                                      boolean failClosed, int bufferBytes) {
         Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(stage).build(),

@@ -2,6 +2,7 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.policy.Policy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>running the application and settling — {@link FilterPass}, with async settlement in
  *       {@link SettlingListener};</li>
  *   <li>the buffered context and its answer — {@link ResponseContext} over core's
- *       {@link dev.seawall.core.answer.AnswerArbiter}.</li>
+ *       {@link dev.seawall.core.internal.answer.AnswerArbiter}.</li>
  * </ul>
  * Thread-safe; one instance per filter.
  */
@@ -116,7 +117,8 @@ final class PolicyRunner {
                 wait.begin(call, exchange);
                 return;
             }
-            new FilterPass(call, policy.answerPlan(), view, exchange, position == FilterStack.OUTERMOST).run();
+            new FilterPass(call, CoreAccess.answerPlan(policy), view, exchange, position == FilterStack.OUTERMOST)
+                    .run();
         } finally {
             FilterStack.leave(slot);
         }

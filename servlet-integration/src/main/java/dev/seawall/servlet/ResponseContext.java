@@ -1,15 +1,15 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.answer.AnswerArbiter;
-import dev.seawall.core.answer.AnswerPlan;
-import dev.seawall.core.answer.AnswerSink;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.answer.AnswerArbiter;
+import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.answer.AnswerSink;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.time.NanoClock;
-import dev.seawall.core.timeout.DeadlineTimer;
-import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -116,7 +116,9 @@ final class ResponseContext implements BufferedResponse.Owner, AnswerSink {
         writeSeawallHeaders(true);
     }
 
-    /** The container will answer a failure itself (an error dispatch, with its own request): it must see the deadline. */
+    /**
+     * The container will answer a failure itself (an error dispatch, with its own request): it must see the deadline.
+     */
     @Override
     public void beforeErrorDispatch() {
         handedOn.publishDeadline();

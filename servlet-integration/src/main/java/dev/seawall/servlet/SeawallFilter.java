@@ -3,7 +3,7 @@ package dev.seawall.servlet;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.ConfigLoader;
-import dev.seawall.core.config.ConfigValues;
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
@@ -145,7 +145,7 @@ public class SeawallFilter implements Filter {
             return null;
         }
         try {
-            Duration d = dev.seawall.core.config.ConfigValues.parseDuration(value.trim());
+            Duration d = dev.seawall.core.internal.config.ConfigValues.parseDuration(value.trim());
             if (d.compareTo(Duration.ofMillis(100)) < 0) {
                 throw new IllegalArgumentException("must be at least 100ms");
             }

@@ -1,11 +1,11 @@
 package dev.seawall.servlet;
 
-import dev.seawall.core.config.ConfigValues;
 import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.throttle.ThrottleStage;

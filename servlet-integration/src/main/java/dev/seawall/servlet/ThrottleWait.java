@@ -3,8 +3,9 @@ package dev.seawall.servlet;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.policy.Policy;
-import dev.seawall.core.timeout.DeadlineTimer;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -99,7 +100,7 @@ final class ThrottleWait {
         int mark = RefusalSignal.mark();
         int slot = FilterStack.enter(filter);
         try {
-            new FilterPass(call, policy == null ? null : policy.answerPlan(), view, exchange, false).run();
+            new FilterPass(call, policy == null ? null : CoreAccess.answerPlan(policy), view, exchange, false).run();
         } finally {
             FilterStack.leave(slot);
             if (dispatched && RefusalSignal.since(mark)) {
@@ -121,7 +122,7 @@ final class ThrottleWait {
             HandBack handBack = new HandBack(async, exchange);
             async.addListener(new WaitListener(engine, exchange, handBack));
             deferral.onDecided(handBack);
-            DeadlineTimer timer = engine.deadlines(); // started by every engine with a throttle
+            DeadlineTimer timer = CoreAccess.deadlines(engine); // started by every engine with a throttle
             if (timer != null && deferral.outcome() == null) {
                 // The queue decides an expired wait only when asked: Seawall's own timer asks at max-wait, so the 503
                 // goes out on time on every container (Tomcat looks at async timeouts about once a second, Jetty's

@@ -1,8 +1,8 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.config.PolicyConfig;
-import dev.seawall.core.config.PolicyFactory;
 import dev.seawall.core.config.TimeoutConfig;
+import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;

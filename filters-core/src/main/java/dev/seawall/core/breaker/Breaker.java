@@ -12,9 +12,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One circuit breaker — a resilience4j {@link CircuitBreaker} driven by Seawall's clock — shared by every
@@ -112,7 +112,7 @@ public final class Breaker {
         if (now == CircuitBreaker.State.OPEN) {
             openedAtNanos = clock.nanoTime();
             LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last,
-                    dev.seawall.core.config.ConfigValues.formatDuration(openFor));
+                    dev.seawall.core.internal.config.ConfigValues.formatDuration(openFor));
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
         }

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * listener reports a disconnect); a compare-and-set lets exactly one of {@link #complete(Outcome)} and
  * {@link #release()} settle the permits, inner to outer, and makes every later call a no-op.
  *
- * <p>For a response Seawall holds back, the {@link dev.seawall.core.answer.AnswerArbiter} settles the exchange once
- * its answer is decided and before any byte of it is written; the adapters' later settlements (Jersey's
+ * <p>For a response Seawall holds back, the {@link dev.seawall.core.internal.answer.AnswerArbiter} settles the
+ * exchange once its answer is decided and before any byte of it is written; the adapters' later settlements (Jersey's
  * {@code FINISHED} event, the servlet filter after its chain call, an async listener) are backstops that this
  * compare-and-set makes harmless.
  */
@@ -138,7 +138,7 @@ public final class Exchange {
     }
 
     /** @return the clock reading when the request entered the chain (before any wait in a queue) */
-    public long startNanos() {
+    long startNanos() {
         return startNanos;
     }
 

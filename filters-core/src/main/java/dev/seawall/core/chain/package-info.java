@@ -4,8 +4,9 @@
  *
  * <p><b>SPI</b>: {@code Stage} (a resilience step; implement it to add your own), and what it answers with:
  * {@code Admission}, {@code Permit}, {@code Deferral}. <b>API</b>: {@code Chain}, {@code ChainBuilder},
- * {@code StageKind} (the kinds and their default order). <b>Internal</b>: {@code Exchange}, one request's passage,
- * driven by Seawall's adapters.
+ * {@code StageKind} (the kinds and their default order). <b>SPI</b> for adapter authors: {@code Exchange}, one
+ * request's passage through a chain ({@code Chain.admit} returns it; an adapter drives it and settles it once).
+ * Applications built on {@code SeawallFilter} or {@code SeawallFeature} never meet it.
  *
  * <p>Thread-safety: a {@code Stage} is shared by every request of its policy and must be thread-safe, and its
  * {@code admit} must not block on a lock shared by all requests; a {@code Permit} belongs to one request and is

@@ -38,7 +38,7 @@ import java.util.Set;
 public final class ConfigLoader {
 
     /** The stages this version implements; keys of the others fail start-up. */
-    public static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.allOf(StageKind.class));
+    static final Set<StageKind> AVAILABLE_STAGES = Set.copyOf(EnumSet.allOf(StageKind.class));
 
     static final int MAX_CODE_POINTS = 1_000_000;
     static final int MAX_NESTING = 20;

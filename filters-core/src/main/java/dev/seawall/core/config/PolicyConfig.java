@@ -1,6 +1,7 @@
 package dev.seawall.core.config;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.timeout.TimeoutStage;
 

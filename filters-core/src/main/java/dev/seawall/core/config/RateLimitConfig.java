@@ -1,5 +1,6 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;

@@ -1,5 +1,6 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 

@@ -1,5 +1,7 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
+
 import java.util.Objects;
 import java.util.regex.Pattern;
 

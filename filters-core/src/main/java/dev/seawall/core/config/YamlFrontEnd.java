@@ -1,11 +1,12 @@
 package dev.seawall.core.config;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.ratelimit.Stores;
 import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.ratelimit.BucketStoreProvider;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.StoreKeys;
-import dev.seawall.core.ratelimit.Stores;
 import org.yaml.snakeyaml.nodes.Node;
 
 import java.util.ArrayList;

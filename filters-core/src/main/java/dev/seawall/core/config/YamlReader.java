@@ -1,5 +1,6 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;

@@ -1,6 +1,7 @@
 package dev.seawall.core.config;
 
 import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;

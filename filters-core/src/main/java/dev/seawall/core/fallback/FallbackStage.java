@@ -71,7 +71,9 @@ public final class FallbackStage implements Stage, Permit {
         }
     }
 
-    /** Adds {@code X-Data-Source: fallback} and {@code Cache-Control: no-store} (a degraded answer must not be cached). */
+    /**
+     * Adds {@code X-Data-Source: fallback} and {@code Cache-Control: no-store} (a degraded answer must not be cached).
+     */
     private static FallbackResponse marked(FallbackResponse r) {
         List<Header> h = new ArrayList<>(r.headers().size() + 2);
         for (Header x : r.headers()) {
@@ -136,7 +138,8 @@ public final class FallbackStage implements Stage, Permit {
 
     /**
      * @param source {@code cache} (a last-good copy), {@code fallback} (the handler's or the static response) or
-     *               {@code none} (Seawall's problem response): the {@code source} tag of {@code seawall.fallback.served}
+     *               {@code none} (Seawall's problem response): the {@code source} tag of {@code
+     * seawall.fallback.served}
      * @return failures of this trigger answered from that source so far
      */
     public long served(FallbackTrigger trigger, String source) {
@@ -161,7 +164,7 @@ public final class FallbackStage implements Stage, Permit {
     }
 
     /** @return true when this trigger is listed in {@code on:} */
-    public boolean answers(FallbackTrigger trigger) {
+    boolean answers(FallbackTrigger trigger) {
         return on.contains(trigger);
     }
 

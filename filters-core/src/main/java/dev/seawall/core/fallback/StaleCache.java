@@ -194,7 +194,7 @@ public final class StaleCache {
      *         ago: refreshing it on every response would cost a body copy and a cache write per request for an
      *         {@code Age} at most that much lower
      */
-    public boolean fresh(Key key, long nowNanos) {
+    boolean fresh(Key key, long nowNanos) {
         if (key == null) {
             return false;
         }
@@ -266,7 +266,7 @@ public final class StaleCache {
      * @return the newest copy for this caller that is younger than the stale limit and whose {@code Vary}
      *         headers match the request, or null
      */
-    public Entry lookup(Key key, RequestView request, long nowNanos) {
+    Entry lookup(Key key, RequestView request, long nowNanos) {
         if (key == null) {
             return null;
         }
@@ -316,11 +316,11 @@ public final class StaleCache {
         return cache.policy().eviction().map(ev -> ev.weightedSize().orElse(0)).orElse(0L);
     }
 
-    public long maxBytes() {
+    long maxBytes() {
         return maxBytes;
     }
 
-    public int maxEntries() {
+    int maxEntries() {
         return maxEntries;
     }
 
@@ -352,7 +352,7 @@ public final class StaleCache {
     }
 
     /** One stored copy. Immutable. */
-    public static final class Entry {
+    static final class Entry {
         final int status;
         final List<Header> headers;
         final byte[] body;
@@ -378,7 +378,7 @@ public final class StaleCache {
         }
 
         /** @return the copy as a response marked {@code X-Data-Source: cache} with its {@code Age} in seconds */
-        public FallbackResponse toResponse(long nowNanos) {
+        FallbackResponse toResponse(long nowNanos) {
             List<Header> h = new ArrayList<>(headers.size() + 2);
             h.addAll(headers);
             h.add(new Header("Age", Long.toString(Math.max(0, (nowNanos - storedNanos) / 1_000_000_000L))));

@@ -9,7 +9,7 @@ package dev.seawall.core.key;
  * {@code 2130706433}), out-of-range parts, wrong group counts, anything over {@link #MAX_LENGTH} chars.
  * Stateless and thread-safe; parsing allocates only the result array.
  */
-public final class IpAddresses {
+final class IpAddresses {
 
     /** Longer text is never an address (the longest IPv6 literal with port and brackets is ~55 chars). */
     public static final int MAX_LENGTH = 100;

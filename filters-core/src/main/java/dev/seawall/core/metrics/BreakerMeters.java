@@ -12,7 +12,7 @@ import java.util.Objects;
  * {@code outcome} = success | failure | slow | released) and {@code seawall.breaker.not.permitted}; tag
  * {@code breaker} on all. Thread-safe.
  */
-public final class BreakerMeters implements StageMeterBinder {
+final class BreakerMeters implements StageMeterBinder {
 
     private final Breaker breaker;
 

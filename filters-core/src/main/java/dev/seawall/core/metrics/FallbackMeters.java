@@ -14,7 +14,7 @@ import java.util.Objects;
  * a stale cache the gauges {@code seawall.fallback.cache.entries} and {@code seawall.fallback.cache.bytes}; tag
  * {@code policy} on all. Thread-safe.
  */
-public final class FallbackMeters implements StageMeterBinder {
+final class FallbackMeters implements StageMeterBinder {
 
     private static final String[] SOURCES = {"cache", "fallback", "none"};
 

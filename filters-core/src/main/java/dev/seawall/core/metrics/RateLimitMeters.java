@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@code seawall.ratelimit.tracked.keys} (gauge; tags {@code policy}, {@code limit}). Both read the limit's
  * {@link LimitView}. Thread-safe.
  */
-public final class RateLimitMeters implements StageMeterBinder {
+final class RateLimitMeters implements StageMeterBinder {
 
     private final RateLimitStage stage;
 

@@ -32,7 +32,7 @@ public final class SeawallMeters {
     }
 
     /** @return the binder of a stage, or null for a stage kind without meters (e.g. an application's own stage) */
-    public static StageMeterBinder binder(Stage stage) {
+    static StageMeterBinder binder(Stage stage) {
         Objects.requireNonNull(stage, "stage");
         if (stage instanceof RateLimitStage s) {
             return new RateLimitMeters(s);

@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * <p>Implementations are thread-safe.
  */
-public interface StageMeterBinder extends MeterBinder {
+interface StageMeterBinder extends MeterBinder {
 
     /**
      * Retires this stage's meters: counters and timers keep what it counted (they never go backwards), gauges no other

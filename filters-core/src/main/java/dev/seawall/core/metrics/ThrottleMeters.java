@@ -11,7 +11,7 @@ import java.util.Objects;
  * (gauges), {@code seawall.throttle.queue.wait} (timer of the waits that ended, granted or expired) and
  * {@code seawall.throttle.rejections} (counter, tag {@code reason}); tag {@code policy} on all. Thread-safe.
  */
-public final class ThrottleMeters implements StageMeterBinder {
+final class ThrottleMeters implements StageMeterBinder {
 
     private final ThrottleStage stage;
 

@@ -10,7 +10,7 @@ import java.util.Objects;
  * Meters of a {@link TimeoutStage}: {@code seawall.timeout.calls} (counter; tags {@code policy},
  * {@code outcome} = answered | overran), one description for both outcomes. Thread-safe.
  */
-public final class TimeoutMeters implements StageMeterBinder {
+final class TimeoutMeters implements StageMeterBinder {
 
     static final String CALLS_DESCRIPTION = "Requests whose deadline passed, by outcome: answered with the timeout"
             + " (or its fallback), or overran while already streaming (recorded, not replaced)";

@@ -4,11 +4,11 @@
  * handed over on reload.
  *
  * <p><b>API</b>: {@code SeawallMeters} (binds the stages of policies built in code to a registry; the engine and the
- * adapters call it for everything they build) and the per-kind binders ({@code RateLimitMeters},
- * {@code ThrottleMeters}, {@code BreakerMeters}, {@code TimeoutMeters}, {@code FallbackMeters}) with their common
- * type {@code StageMeterBinder}. Meter names, tags and descriptions are listed in the status-and-metrics page of the
- * documentation. <b>Internal</b>: {@code MeterTable} (package-private: one registration per meter and registry,
- * across reloads).
+ * adapters call it for everything they build). Meter names, tags and descriptions are listed in the
+ * status-and-metrics page of the documentation. <b>Internal</b>, package-private: the per-kind binders
+ * ({@code RateLimitMeters}, {@code ThrottleMeters}, {@code BreakerMeters}, {@code TimeoutMeters},
+ * {@code FallbackMeters}) with their common type {@code StageMeterBinder}, reached through {@code SeawallMeters},
+ * and {@code MeterTable} (one registration per meter and registry, across reloads).
  *
  * <p>Thread-safety: every type here is thread-safe; binding runs at start-up and on reload, never per request, and
  * the registered meters read the stages' counters without locking.

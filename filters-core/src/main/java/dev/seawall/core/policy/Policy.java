@@ -1,7 +1,8 @@
 package dev.seawall.core.policy;
 
-import dev.seawall.core.answer.AnswerPlan;
 import dev.seawall.core.chain.Chain;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.answer.AnswerPlan;
 import dev.seawall.core.timeout.TimeoutStage;
 
 import java.util.List;
@@ -10,11 +11,15 @@ import java.util.Set;
 
 /**
  * A named policy: where it applies (path patterns, methods) and the chain its requests walk, with its
- * {@linkplain #answerPlan() answer plan} compiled once, here, so that adapters never look stages up per request.
- * A value class: equal when its name, paths, methods, chain (by identity), fail-closed flag and buffer are.
- * Immutable and thread-safe.
+ * answer plan compiled once, here (adapters read it through {@code internal.CoreAccess}), so that adapters never look
+ * stages up per request. A value class: equal when its name, paths, methods, chain (by identity), fail-closed flag and
+ * buffer are. Immutable and thread-safe.
  */
 public final class Policy {
+
+    static {
+        CoreAccess.registerPolicy(Policy::answerPlan);
+    }
 
     /**
      * The request attribute (a JAX-RS request property in a servlet container) naming the policy a Seawall
@@ -103,7 +108,7 @@ public final class Policy {
      * @return what the adapters need to decide this policy's answers (its fallback, timeout and breaker stages and
      *         its buffer), compiled when the policy was built
      */
-    public AnswerPlan answerPlan() {
+    AnswerPlan answerPlan() {
         return answerPlan;
     }
 

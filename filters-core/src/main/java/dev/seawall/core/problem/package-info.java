@@ -1,9 +1,9 @@
 /**
  * RFC 9457 problem answers: the type URIs clients branch on, and the one renderer both adapters use.
  *
- * <p><b>API</b>: {@code ProblemTypes}, {@code ProblemRenderer}. <b>Internal</b>: {@code Failures} (the answer for
- * an application that threw under a buffering policy), used by Seawall's adapters.
+ * <p><b>API</b>: {@code ProblemTypes}, {@code ProblemRenderer}. The answer for an application that threw under a
+ * buffering policy is internal ({@code dev.seawall.core.internal.problem.Failures}).
  *
- * <p>Thread-safety: all three are stateless and thread-safe.
+ * <p>Thread-safety: both are stateless and thread-safe.
  */
 package dev.seawall.core.problem;

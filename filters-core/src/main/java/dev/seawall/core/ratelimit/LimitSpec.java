@@ -1,6 +1,6 @@
 package dev.seawall.core.ratelimit;
 
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.OnMissing;
 

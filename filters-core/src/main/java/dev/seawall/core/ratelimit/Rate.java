@@ -30,7 +30,7 @@ public record Rate(long tokens, Duration period) {
      * @throws IllegalArgumentException quoting the text and saying what was expected
      */
     public static Rate parse(String text) {
-        return dev.seawall.core.config.ConfigValues.parseRate(text);
+        return dev.seawall.core.internal.config.ConfigValues.parseRate(text);
     }
 
     /** @return the window in whole seconds, rounded up (the {@code w} of {@code RateLimit-Policy}) */
@@ -42,6 +42,6 @@ public record Rate(long tokens, Duration period) {
     /** @return the rate in the configuration's syntax, e.g. {@code 100/1m} */
     @Override
     public String toString() {
-        return tokens + "/" + dev.seawall.core.config.ConfigValues.formatDuration(period);
+        return tokens + "/" + dev.seawall.core.internal.config.ConfigValues.formatDuration(period);
     }
 }

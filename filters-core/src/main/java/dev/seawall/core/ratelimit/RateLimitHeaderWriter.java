@@ -2,7 +2,7 @@ package dev.seawall.core.ratelimit;
 
 import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.RetryAfter;
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import io.github.bucket4j.ConsumptionProbe;
 
 /**
@@ -16,9 +16,9 @@ import io.github.bucket4j.ConsumptionProbe;
  *       remaining tokens ({@link Tier#holderOf}), so that {@code r} is read against that item's {@code q}.</li>
  *   <li><b>Refunded limits.</b> On a 429, the limits before the rejecting one (in this stage, or in a rate-limit
  *       filter stacked before the one that refused, through {@code Permit.writeReleasedHeaders}) took a token and
- *       are given it back; their members say what the client has after the refund: one token more than the probe taken before it, and
- *       a reset one refill interval sooner (exact for a rate of its own; for several rates, the interval of the rate
- *       holding the fewest tokens).</li>
+ *       are given it back; their members say what the client has after the refund: one token more than the probe taken
+ * before it, and       a reset one refill interval sooner (exact for a rate of its own; for several rates, the
+ * interval of the rate       holding the fewest tokens).</li>
  * </ul>
  * Written on every admitted response, so the values are built by hand from those prefixes: in a JFR profile of a
  * trivial endpoint behind one IP limit, writing these headers was ~9 % of the server's samples. Only the integers

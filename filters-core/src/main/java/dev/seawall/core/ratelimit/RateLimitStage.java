@@ -9,8 +9,8 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.http.RetryAfter;
-import dev.seawall.core.http.sf.StructuredFields;
 import dev.seawall.core.internal.SipHash;
+import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
 

@@ -1,6 +1,6 @@
 package dev.seawall.core.ratelimit;
 
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.time.NanoClock;
 
 import java.util.List;
@@ -58,11 +58,11 @@ final class Tier {
      * bandwidth is full ({@code resetNanos}), not which bandwidth each came from, and a shared store answers with
      * nothing more. So it is derived: rate {@code i} holding {@code remaining} tokens would be full in
      * {@code (quota_i - remaining) × interval_i} less the part of one interval already under way (strictly less than
-     * one interval), which cannot exceed {@code resetNanos}. Of the rates for which that holds, the one that would take longest is named: a rate
-     * holding more tokens than {@code remaining} fills sooner than it would from {@code remaining}, so it can pass the
-     * test only when it would take less time than the holder, or the same within one of its refill intervals. With
-     * two rates this is exact except for that near-tie; with more, it names the tightest rate consistent with the
-     * probe.
+     * one interval), which cannot exceed {@code resetNanos}. Of the rates for which that holds, the one that would
+     * take longest is named: a rate holding more tokens than {@code remaining} fills sooner than it would from {@code
+     * remaining}, so it can pass the test only when it would take less time than the holder, or the same within one of
+     * its refill intervals. With two rates this is exact except for that near-tie; with more, it names the tightest
+     * rate consistent with the probe.
      *
      * @return an index into {@link #rates}; 0 for a tier of one rate
      */

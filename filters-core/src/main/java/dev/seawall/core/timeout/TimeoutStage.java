@@ -8,6 +8,8 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
 import dev.seawall.core.http.RetryAfter;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.problem.ProblemTypes;
 
 import java.time.Duration;

@@ -2,10 +2,10 @@
  * Timeouts: the stage that sets a request's deadline, and the machinery that answers at the deadline while the
  * handler keeps its thread.
  *
- * <p><b>API</b>: {@code TimeoutStage}. <b>Internal</b>: {@code DeadlineTimer} (fires deadlines; an engine owns
- * one) and {@code ResponseGate} (decides once who writes a request's response), used by Seawall's adapters.
+ * <p><b>API</b>: {@code TimeoutStage}, {@code TimeoutStatus}. The machinery that fires deadlines and decides once who
+ * writes a request's response is internal ({@code dev.seawall.core.internal.timeout}).
  *
- * <p>Thread-safety: {@code TimeoutStage} and {@code DeadlineTimer} are thread-safe and shared; a
- * {@code ResponseGate} belongs to one request and is thread-safe, its decision taken by compare-and-set.
+ * <p>Thread-safety: {@code TimeoutStage} is thread-safe and shared by every request of its policy;
+ * {@code TimeoutStatus} is an immutable snapshot.
  */
 package dev.seawall.core.timeout;

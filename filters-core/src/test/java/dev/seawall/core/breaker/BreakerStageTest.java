@@ -3,8 +3,8 @@ package dev.seawall.core.breaker;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
-import dev.seawall.core.metrics.BreakerMeters;
 import dev.seawall.core.http.Outcome;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.testing.RecordingStage;
 import dev.seawall.core.time.ManualClock;
@@ -30,7 +30,7 @@ class BreakerStageTest {
 
     private Breaker breaker(int minimumCalls, int window) {
         Breaker b = new Breaker("payments", 50, minimumCalls, window, null, Duration.ofSeconds(30), 2, clock);
-        new BreakerMeters(b).bindTo(meters);
+        SeawallMeters.bind(meters, stage(b, false)); // registers the breaker's meters
         return b;
     }
 

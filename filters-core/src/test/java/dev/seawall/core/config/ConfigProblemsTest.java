@@ -1,5 +1,6 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.internal.config.ConfigValues;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.seawall.core.fallback;
 
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.StageKind;
-import dev.seawall.core.metrics.FallbackMeters;
-import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;
@@ -39,7 +39,7 @@ class FallbackStageTest {
 
     /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
     private FallbackStage bind(FallbackStage stage) {
-        new FallbackMeters(stage).bindTo(meters);
+        SeawallMeters.bind(meters, stage);
         return stage;
     }
 

@@ -1,6 +1,6 @@
 package dev.seawall.core.http;
 
-import dev.seawall.core.http.sf.StructuredFields;
+import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.problem.ProblemRenderer;
 import dev.seawall.core.problem.ProblemTypes;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import dev.seawall.core.key.TenantResolver;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.key.UserResolver;
-import dev.seawall.core.metrics.RateLimitMeters;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -55,7 +55,7 @@ class RateLimitStageTest {
 
     /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
     private RateLimitStage bind(RateLimitStage stage) {
-        new RateLimitMeters(stage).bindTo(meters);
+        SeawallMeters.bind(meters, stage);
         return stage;
     }
 
@@ -394,7 +394,7 @@ class RateLimitStageTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RateLimitStage s = RateLimitStage.builder("api").clock(clock)
                 .limit(apiKey(OnMissing.SKIP, rate(5, Duration.ofMinutes(1)))).build();
-        new RateLimitMeters(s).bindTo(registry);
+        SeawallMeters.bind(registry, s);
         Admission a = s.admit(from("192.0.2.1").header("X-API-Key", "super-secret-key"), 0);
         assertThat(a.admitted()).isTrue();
         assertThat(headers(a).toString()).doesNotContain("super-secret-key");

@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  *       is a reviewed line in a diff.</li>
  *   <li>{@link #internalLeaks()}: every place where an exported signature (a supertype, a type parameter's bound,
  *       a member's type, parameter or exception) names a type of an internal package, which would make that
- *       internal type part of the API.</li>
+ *       internal type part of the API, or a Seawall type that is not public, which no caller could name.</li>
  * </ul>
  *
  * Declared members only: an inherited member is listed once, on the type that declares it. Not thread-safe; for
@@ -267,7 +267,9 @@ public final class ApiSurface {
                 supertypes.add(c.getGenericSuperclass());
             }
             for (Type s : supertypes) {
-                internals(s).forEach(i -> leaks.add(t + ": supertype " + i));
+                // a package-private superclass is an implementation's shape, its public members inherited as public
+                internals(s).stream().filter(i -> !i.startsWith("mentions the non-public"))
+                        .forEach(i -> leaks.add(t + ": supertype " + i));
             }
             for (TypeVariable<?> v : c.getTypeParameters()) {
                 internals(v).forEach(i -> leaks.add(t + ": type parameter " + v.getName() + " bound " + i));
@@ -311,6 +313,9 @@ public final class ApiSurface {
             }
             if (!c.isPrimitive() && isInternal(c.getPackageName())) {
                 found.add("mentions " + c.getName());
+            } else if (!c.isPrimitive() && c.getName().startsWith("dev.seawall.") && !exported(c)) {
+                // a caller could not name it: the member belongs to the package, or the type to the API
+                found.add("mentions the non-public " + c.getName());
             }
         } else if (type instanceof ParameterizedType p) {
             collectInternals(p.getRawType(), found, seen);

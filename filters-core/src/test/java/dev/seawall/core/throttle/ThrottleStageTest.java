@@ -9,7 +9,7 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.key.ApiKeyResolver;
 import dev.seawall.core.key.ClientIpResolver;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.metrics.ThrottleMeters;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.ratelimit.LimitSpec;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.ratelimit.RateLimitStage;
@@ -43,7 +43,7 @@ class ThrottleStageTest {
 
     /** Binds the stage's meters to this test's registry, as an engine does when it takes the stage into service. */
     private ThrottleStage bind(ThrottleStage stage) {
-        new ThrottleMeters(stage).bindTo(meters);
+        SeawallMeters.bind(meters, stage);
         return stage;
     }
 

@@ -3,9 +3,9 @@ package dev.seawall.core.timeout;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
-import dev.seawall.core.metrics.TimeoutMeters;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class TimeoutStageTest {
 
     private TimeoutStage stage(Duration after, int status) {
         TimeoutStage stage = new TimeoutStage("orders", after, status);
-        new TimeoutMeters(stage).bindTo(meters);
+        SeawallMeters.bind(meters, stage);
         return stage;
     }
 

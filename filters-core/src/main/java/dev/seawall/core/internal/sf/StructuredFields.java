@@ -1,4 +1,4 @@
-package dev.seawall.core.http.sf;
+package dev.seawall.core.internal.sf;
 
 /**
  * A small serializer for RFC 9651 (Structured Field Values) Lists of Items with Parameters — the shape of

@@ -1,7 +1,7 @@
-package dev.seawall.core.answer;
+package dev.seawall.core.internal.answer;
 
-import dev.seawall.core.timeout.DeadlineTimer;
-import dev.seawall.core.timeout.ResponseGate;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 
 /**

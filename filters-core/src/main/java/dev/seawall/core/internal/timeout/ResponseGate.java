@@ -1,4 +1,4 @@
-package dev.seawall.core.timeout;
+package dev.seawall.core.internal.timeout;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -11,12 +11,13 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * monitor, so a thread that already went back to its pool (serving another request) is never interrupted,
  * and the flag the gate set is cleared before the thread leaves.
  *
- * <p>Who uses it: for a response Seawall holds back, the {@link dev.seawall.core.answer.AnswerArbiter} makes both
- * decisions ({@link #expire()} at the deadline, {@link #finish()} when the application's response is complete) and
+ * <p>Who uses it: for a response Seawall holds back, the {@link dev.seawall.core.internal.answer.AnswerArbiter} makes
+ * both decisions ({@link #expire()} at the deadline, {@link #finish()} when the application's response is complete) and
  * writes the timeout answer while holding this object's monitor; the adapter's response, which lets the handler write
  * headers onto the real response while it runs, must hold the same monitor for each such write and call
  * {@link #stream()} before it passes output through, so the two never interleave. For a response Seawall does not
- * hold back, {@link dev.seawall.core.answer.UnbufferedDeadline} only records the deadline ({@link #passDeadline()}).
+ * hold back, {@link dev.seawall.core.internal.answer.UnbufferedDeadline} only records the deadline ({@link
+ * #passDeadline()}).
  *
  * <p>Thread-safe. One per request.
  */

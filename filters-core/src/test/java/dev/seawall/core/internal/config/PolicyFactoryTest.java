@@ -1,6 +1,10 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.config.ThrottleConfig;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.throttle.PriorityClassifier;

@@ -1,7 +1,10 @@
-package dev.seawall.core.ratelimit;
+package dev.seawall.core.internal.ratelimit;
 
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.StoreConfig;
+import dev.seawall.core.ratelimit.BucketStore;
+import dev.seawall.core.ratelimit.BucketStoreProvider;
+import dev.seawall.core.ratelimit.LocalBucketStore;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -1,5 +1,6 @@
-package dev.seawall.core.policy;
+package dev.seawall.core.internal.policy;
 
+import dev.seawall.core.policy.PathPattern;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

@@ -1,5 +1,6 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
 
+import dev.seawall.core.config.StatusRange;
 import dev.seawall.core.ratelimit.Rate;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.seawall.core.answer;
+package dev.seawall.core.internal.answer;
 
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.fallback.FallbackResponse;
@@ -8,10 +8,10 @@ import dev.seawall.core.fallback.StaleCache;
 import dev.seawall.core.http.HeaderSink;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.RequestView;
-import dev.seawall.core.problem.Failures;
+import dev.seawall.core.internal.problem.Failures;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.time.NanoClock;
-import dev.seawall.core.timeout.DeadlineTimer;
-import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package dev.seawall.core.timeout;
+package dev.seawall.core.internal.timeout;
 
 import org.junit.jupiter.api.Test;
 

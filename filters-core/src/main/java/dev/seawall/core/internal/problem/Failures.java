@@ -1,6 +1,7 @@
-package dev.seawall.core.problem;
+package dev.seawall.core.internal.problem;
 
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.ProblemTypes;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,4 +1,4 @@
-package dev.seawall.core.answer;
+package dev.seawall.core.internal.answer;
 
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.http.Rejection;
@@ -11,8 +11,8 @@ import java.util.List;
  * a buffered request. The arbiter decides which answer goes on the wire; the sink only translates.
  *
  * <p>Thread-safety: the arbiter calls the sink either on the thread that finishes the application's response or, for
- * a deadline, on a timer thread while holding the request's {@link dev.seawall.core.timeout.ResponseGate} monitor.
- * The gate's compare-and-set guarantees that only one of them writes; the sink must make the application's own
+ * a deadline, on a timer thread while holding the request's {@link dev.seawall.core.internal.timeout.ResponseGate}
+ * monitor. The gate's compare-and-set guarantees that only one of them writes; the sink must make the application's own
  * writes to the real response take the same monitor (see {@code ResponseGate}).
  */
 public interface AnswerSink {

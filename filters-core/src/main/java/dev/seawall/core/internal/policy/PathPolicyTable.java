@@ -1,4 +1,7 @@
-package dev.seawall.core.policy;
+package dev.seawall.core.internal.policy;
+
+import dev.seawall.core.policy.PathPattern;
+import dev.seawall.core.policy.Policy;
 
 import java.util.ArrayList;
 import java.util.Arrays;

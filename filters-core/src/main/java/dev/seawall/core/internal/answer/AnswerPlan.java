@@ -1,4 +1,4 @@
-package dev.seawall.core.answer;
+package dev.seawall.core.internal.answer;
 
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.Chain;
@@ -17,7 +17,7 @@ import java.util.Objects;
 /**
  * What the adapters need to know about one policy to decide its answers: the fallback, timeout and breaker stages
  * it has (or null), whether it fails closed, and how much of a response it holds back. Compiled once when the
- * policy is built ({@link dev.seawall.core.policy.Policy#answerPlan()}), so that no adapter looks a stage up or
+ * policy is built ({@link dev.seawall.core.internal.CoreAccess#answerPlan}), so that no adapter looks a stage up or
  * casts one per request.
  *
  * <p>Immutable and thread-safe; shared by every request of its policy.

@@ -1,10 +1,20 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
 
 import dev.seawall.core.breaker.Breaker;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.config.CircuitBreakerConfig;
+import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.PolicyConfig;
+import dev.seawall.core.config.RateLimitConfig;
+import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.config.SourceMap;
+import dev.seawall.core.config.StatusRange;
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.config.TimeoutConfig;
 import dev.seawall.core.fallback.FallbackHandler;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
@@ -31,8 +41,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -182,7 +192,9 @@ public final class PolicyFactory {
                     && previous.store() == context.store();
         }
 
-        /** Offers the previous breakers, so that a breaker declared with the same name and settings keeps its window. */
+        /**
+         * Offers the previous breakers, so that a breaker declared with the same name and settings keeps its window.
+         */
         void seed(Breakers breakers) {
             for (Policy p : previous.policies()) {
                 if (p.chain().stage(StageKind.CIRCUIT_BREAKER) instanceof BreakerStage b) {

@@ -1,4 +1,4 @@
-package dev.seawall.core.answer;
+package dev.seawall.core.internal.answer;
 
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
@@ -8,15 +8,16 @@ import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.fallback.StaleCache;
 import dev.seawall.core.http.Outcome;
-import dev.seawall.core.http.Rejection;
 import dev.seawall.core.http.Rejection.Header;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.FakeRequest;
 import dev.seawall.core.testing.RecordingStage;
 import dev.seawall.core.time.ManualClock;
-import dev.seawall.core.timeout.DeadlineTimer;
-import dev.seawall.core.timeout.ResponseGate;
 import dev.seawall.core.timeout.TimeoutStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,14 +81,16 @@ class AnswerArbiterTest {
             this.exchange = policy.chain().admit(req, clock.nanoTime());
             this.sink = new RecordingSink(this);
             this.arbiter = new AnswerArbiter(sink, new ResponseGate(null), req, clock);
-            arbiter.join(policy.answerPlan(), exchange);
-            if (policy.answerPlan().timeout() != null) {
-                arbiter.arm(policy.answerPlan().timeout(), timer, clock.nanoTime());
+            arbiter.join(CoreAccess.answerPlan(policy), exchange);
+            if (CoreAccess.answerPlan(policy).timeout() != null) {
+                arbiter.arm(CoreAccess.answerPlan(policy).timeout(), timer, clock.nanoTime());
             }
         }
     }
 
-    /** Records the sink's calls as "settle 502 refused=false", "discard", "fallback cache 200", "problem 503", "commit". */
+    /**
+     * Records the sink's calls as "settle 502 refused=false", "discard", "fallback cache 200", "problem 503", "commit".
+     */
     private final class RecordingSink implements AnswerSink {
         final Call call;
         final List<String> events = new ArrayList<>();
@@ -391,7 +394,7 @@ class AnswerArbiterTest {
         Call call = new Call(policy(null, false, false), request);
         call.arbiter.refusedInside(Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests").build());
         Policy inner = policy(null, false, false);
-        call.arbiter.join(inner.answerPlan(), inner.chain().admit(request, clock.nanoTime()));
+        call.arbiter.join(CoreAccess.answerPlan(inner), inner.chain().admit(request, clock.nanoTime()));
 
         call.arbiter.finish(null);
 
@@ -425,14 +428,14 @@ class AnswerArbiterTest {
     @Test
     void planCompilesThePolicysStagesOnce() {
         FallbackStage fb = fallback().staleCache(cache).build();
-        AnswerPlan plan = policy(fb, true, false).answerPlan();
+        AnswerPlan plan = CoreAccess.answerPlan(policy(fb, true, false));
         assertThat(plan.fallback()).isSameAs(fb);
         assertThat(plan.timeout()).isSameAs(timeout);
         assertThat(plan.breaker()).isNull();
         assertThat(plan.buffers()).isTrue();
         assertThat(plan.captureLimit()).isEqualTo(cache.maxEntryBytes());
 
-        AnswerPlan none = policy(null, false, false).answerPlan();
+        AnswerPlan none = CoreAccess.answerPlan(policy(null, false, false));
         assertThat(none.buffers()).isFalse();
         assertThat(none.captureLimit()).isZero();
         assertThat(none.cacheKey(request)).isNull();
@@ -445,14 +448,14 @@ class AnswerArbiterTest {
                 .add(fallback().staticResponse(staticAnswer).build())
                 .add(new RecordingStage(StageKind.CIRCUIT_BREAKER).rejectWith(open)).build());
         Exchange refused = p.chain().admit(request, clock.nanoTime());
-        assertThat(p.answerPlan().refusalAnswer(refused, request, clock.nanoTime())).isNotNull();
+        assertThat(CoreAccess.answerPlan(p).refusalAnswer(refused, request, clock.nanoTime())).isNotNull();
 
         Rejection quota = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests").build();
         Policy limited = new Policy("q", List.of("/*"), Set.of(), ChainBuilder.create()
                 .add(new RecordingStage(StageKind.RATE_LIMIT).rejectWith(quota))
                 .add(fallback().staticResponse(staticAnswer).build()).build());
         Exchange limitedOut = limited.chain().admit(request, clock.nanoTime());
-        assertThat(limited.answerPlan().refusalAnswer(limitedOut, request, clock.nanoTime())).isNull();
+        assertThat(CoreAccess.answerPlan(limited).refusalAnswer(limitedOut, request, clock.nanoTime())).isNull();
     }
 
     @Test

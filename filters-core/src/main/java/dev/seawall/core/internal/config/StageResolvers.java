@@ -1,10 +1,12 @@
-package dev.seawall.core.config;
+package dev.seawall.core.internal.config;
 
+import dev.seawall.core.config.RateLimitConfig;
+import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
 import dev.seawall.core.key.TrustedProxies;
-import dev.seawall.core.policy.PathPolicyTable;
 import dev.seawall.core.ratelimit.MapPlanResolver;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.throttle.PriorityClassifier;

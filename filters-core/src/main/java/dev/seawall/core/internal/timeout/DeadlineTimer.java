@@ -1,4 +1,4 @@
-package dev.seawall.core.timeout;
+package dev.seawall.core.internal.timeout;
 
 import dev.seawall.core.time.NanoClock;
 import org.slf4j.Logger;

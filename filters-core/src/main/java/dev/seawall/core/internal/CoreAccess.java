@@ -1,0 +1,66 @@
+package dev.seawall.core.internal;
+
+import dev.seawall.core.Seawall;
+import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.policy.Policy;
+
+/**
+ * The members of API types that only Seawall's own adapters use, reached from here so that they stay out of the
+ * API: an engine's deadline timer and a policy's compiled answer plan. Each API type registers its accessor from
+ * its static initialiser and keeps the member itself package-private (the JDK's {@code SharedSecrets} shape).
+ * Every accessor takes an instance, and creating the instance initialised its class, so a registration is never
+ * missing when it is used.
+ *
+ * <p>Thread-safe: each accessor is written once, during class initialisation, and read through a volatile field.
+ */
+public final class CoreAccess {
+
+    /** What {@link Seawall} lends the adapters. */
+    @FunctionalInterface
+    public interface EngineAccess {
+        /** @return the timer firing the engine's request deadlines and throttle waits' ends; null when unneeded */
+        DeadlineTimer deadlines(Seawall engine);
+    }
+
+    /** What {@link Policy} lends the adapters. */
+    @FunctionalInterface
+    public interface PolicyAccess {
+        /** @return the policy's answer plan, compiled when the policy was built */
+        AnswerPlan answerPlan(Policy policy);
+    }
+
+    private static volatile EngineAccess engine;
+    private static volatile PolicyAccess policy;
+
+    private CoreAccess() {
+    }
+
+    /** Called once, by {@link Seawall}'s static initialiser. */
+    public static void registerEngine(EngineAccess access) {
+        if (engine != null) {
+            throw new IllegalStateException("engine access already registered");
+        }
+        engine = access;
+    }
+
+    /** Called once, by {@link Policy}'s static initialiser. */
+    public static void registerPolicy(PolicyAccess access) {
+        if (policy != null) {
+            throw new IllegalStateException("policy access already registered");
+        }
+        policy = access;
+    }
+
+    /**
+     * @return the timer firing {@code s}'s request deadlines and throttle waits' ends; null when no policy has either
+     */
+    public static DeadlineTimer deadlines(Seawall s) {
+        return engine.deadlines(s);
+    }
+
+    /** @return {@code p}'s answer plan */
+    public static AnswerPlan answerPlan(Policy p) {
+        return policy.answerPlan(p);
+    }
+}
