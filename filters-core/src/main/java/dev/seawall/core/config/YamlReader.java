@@ -167,16 +167,7 @@ final class YamlReader {
         set(n, blockPath, () -> {
             String v = scalar(n, path).trim();
             long value = whole(n, path, v);
-            int clamped = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
-            try {
-                setter.accept(clamped);
-            } catch (InvalidSettingException e) {
-                String p = e.problem();
-                if (p.startsWith(clamped + " ")) {
-                    p = v + p.substring(Integer.toString(clamped).length());
-                }
-                throw new InvalidSettingException(e.key(), p, e.citeKey());
-            }
+            ConfigValues.forwardInt(v, value, setter);
         });
     }
 

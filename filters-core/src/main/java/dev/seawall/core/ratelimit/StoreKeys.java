@@ -104,16 +104,7 @@ public final class StoreKeys {
             } catch (IllegalArgumentException e) {
                 throw new InvalidSettingException(key, e.getMessage());
             }
-            int clamped = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, n));
-            try {
-                setter.accept(clamped);
-            } catch (InvalidSettingException e) {
-                String p = e.problem();
-                if (p.startsWith(clamped + " ")) {
-                    p = v + p.substring(Integer.toString(clamped).length());
-                }
-                throw new InvalidSettingException(e.key(), p, e.citeKey());
-            }
+            ConfigValues.forwardInt(v, n, setter);
         });
     }
 

@@ -1,11 +1,13 @@
 package dev.seawall.core.internal.config;
 
+import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.StatusRange;
 import dev.seawall.core.ratelimit.Rate;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -132,6 +134,26 @@ public final class ConfigValues {
             rates.add(parseRate(part));
         }
         return rates;
+    }
+
+    /**
+     * Forwards a whole number read from {@code text} to an {@code int} setter. A value beyond {@code int} is clamped
+     * (so that the setter's range check refuses it), and a refusal that quotes the clamped value quotes the value as
+     * written instead, so the message shows what the user wrote.
+     *
+     * @throws InvalidSettingException the setter's refusal, restated with the text as written
+     */
+    public static void forwardInt(String text, long value, IntConsumer setter) {
+        int clamped = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+        try {
+            setter.accept(clamped);
+        } catch (InvalidSettingException e) {
+            String p = e.problem();
+            if (p.startsWith(clamped + " ")) {
+                p = text + p.substring(Integer.toString(clamped).length());
+            }
+            throw new InvalidSettingException(e.key(), p, e.citeKey());
+        }
     }
 
     /**
