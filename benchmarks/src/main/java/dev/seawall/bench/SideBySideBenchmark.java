@@ -4,11 +4,6 @@ import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpFilter;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -27,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -159,99 +153,10 @@ public final class SideBySideBenchmark {
         }
     }
 
-    /** Options; {@code --name value}. */
-    record Options(int rounds, long roundMillis, int rejectRounds, long rejectMillis, long warmupMillis,
-                   int connections, long floodMillis, long floodSliceMillis, int floodKeys, List<Setup> setups,
-                   List<Setup> floodSetups, Set<String> runs, Path out, boolean fork, List<String> serverJvm,
-                   List<String> floodServerJvm, int rejectLimit) {
-
-        /** A server of {@code setup}, forked unless {@code --fork false}. */
-        Server open(Setup setup, boolean low, boolean flood) throws Exception {
-            return fork ? ForkedServer.start(setup, low, rejectLimit, flood ? floodServerJvm : serverJvm)
-                    : new InProcess(start(setup, low, rejectLimit));
-        }
-
-        static Options parse(String[] args) {
-            Map<String, String> m = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("--help")) {
-                    throw new IllegalArgumentException(usage());
-                }
-                if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                    throw new IllegalArgumentException("bad argument " + args[i] + "\n" + usage());
-                }
-                m.put(args[i].substring(2), args[++i]);
-            }
-            Options o = new Options(
-                    Integer.parseInt(m.getOrDefault("rounds", "5")),
-                    millis(m.getOrDefault("round-seconds", "3")),
-                    Integer.parseInt(m.getOrDefault("reject-rounds", "5")),
-                    millis(m.getOrDefault("reject-seconds", "3")),
-                    millis(m.getOrDefault("warmup-seconds", "10")),
-                    Integer.parseInt(m.getOrDefault("connections", "8")),
-                    millis(m.getOrDefault("flood-seconds", "40")),
-                    millis(m.getOrDefault("flood-slice-seconds", "10")),
-                    Integer.parseInt(m.getOrDefault("flood-keys", "1000000")),
-                    setups(m.getOrDefault("setups", "bare-jetty,seawall-ip,seawall-full-chain,seawall-ip-no-headers,jetty-dosfilter,"
-                            + "jetty-dosfilter+qosfilter,tomcat-ratelimitfilter,hand-rolled-bucket4j")),
-                    setups(m.getOrDefault("flood-setups", "bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter")),
-                    Set.of(m.getOrDefault("runs", "admission,rejection,flood").split(",")),
-                    Path.of(m.getOrDefault("out", Files.isDirectory(Path.of("benchmarks")) ? "benchmarks/results"
-                            : "results")),
-                    bool(m.getOrDefault("fork", "true")),
-                    words(m.getOrDefault("server-jvm", DEFAULT_SERVER_JVM)),
-                    words(m.getOrDefault("flood-server-jvm", DEFAULT_FLOOD_SERVER_JVM)),
-                    Integer.parseInt(m.getOrDefault("reject-limit", Integer.toString(LOW))));
-            m.keySet().removeAll(Set.of("rounds", "round-seconds", "reject-rounds", "reject-seconds", "warmup-seconds",
-                    "connections", "flood-seconds", "flood-slice-seconds", "flood-keys", "setups", "flood-setups",
-                    "runs", "out", "fork", "server-jvm", "flood-server-jvm", "reject-limit"));
-            if (!m.isEmpty()) {
-                throw new IllegalArgumentException("unknown options " + m.keySet() + "\n" + usage());
-            }
-            if (o.rejectLimit < 1) {
-                throw new IllegalArgumentException("--reject-limit is requests per second per address, at least 1, not "
-                        + o.rejectLimit);
-            }
-            if (!o.setups.contains(Setup.BARE) || !o.floodSetups.contains(Setup.BARE)) {
-                throw new IllegalArgumentException("bare-jetty is the baseline and must be among the setups");
-            }
-            return o;
-        }
-
-        private static boolean bool(String v) {
-            if (!v.equals("true") && !v.equals("false")) {
-                throw new IllegalArgumentException("--fork takes true or false, not " + v);
-            }
-            return Boolean.parseBoolean(v);
-        }
-
-        private static List<String> words(String v) {
-            return Arrays.stream(v.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
-        }
-
-        private static long millis(String seconds) {
-            return Math.round(Double.parseDouble(seconds) * 1000);
-        }
-
-        private static List<Setup> setups(String csv) {
-            return Arrays.stream(csv.split(",")).map(String::trim).map(Setup::of).toList();
-        }
-
-        static String usage() {
-            return "options (defaults): --rounds 5 --round-seconds 3 --reject-rounds 5 --reject-seconds 3"
-                    + " --warmup-seconds 10 --connections 8 --flood-seconds 40 --flood-slice-seconds 10"
-                    + " --flood-keys 1000000 --runs admission,rejection,flood --setups <all> --flood-setups"
-                    + " bare-jetty,seawall-ip,seawall-ip-per-minute,jetty-dosfilter --out benchmarks/results"
-                    + " --fork true --reject-limit " + LOW + " --server-jvm '" + DEFAULT_SERVER_JVM
-                    + "' --flood-server-jvm '" + DEFAULT_FLOOD_SERVER_JVM + "' ({setup} in a JVM option becomes the setup's name, e.g. for a"
-                    + " JFR file per setup)";
-        }
-    }
-
     public static void main(String[] args) throws Exception {
-        Options o;
+        SideBySideOptions o;
         try {
-            o = Options.parse(args);
+            o = SideBySideOptions.parse(args);
         } catch (IllegalArgumentException e) {
             LOG.error(e.getMessage());
             System.exit(2);
@@ -262,41 +167,41 @@ public final class SideBySideBenchmark {
         List<RatioChart.Group> chart = new ArrayList<>();
         Map<Setup, Double> admissionRatio = new LinkedHashMap<>();
         Map<Setup, Double> admissionOkP99 = new LinkedHashMap<>();
-        if (o.runs.contains("admission")) {
-            Runs r = alternate(o, false, o.rounds, o.roundMillis,
+        if (o.runs().contains("admission")) {
+            Runs r = alternate(o, false, o.rounds(), o.roundMillis(),
                     Loopback.Requests.fixed(plainRequest()));
             md.append("\n### Admission: nothing rejected\n\n").append(String.format(Locale.ROOT,
                     "%d rounds after a %.1f s warm-up per setup (two passes); in each round every setup runs %.1f s between two bare-Jetty runs"
                             + " (order rotated each round), and its ratio is its throughput over the mean of those two; %d"
                             + " keep-alive connections.%n%n",
-                    o.rounds, o.warmupMillis / 1e3, o.roundMillis / 1e3, o.connections));
+                    o.rounds(), o.warmupMillis() / 1e3, o.roundMillis() / 1e3, o.connections()));
             md.append(admissionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("admission (nothing rejected): req/s ÷ bare Jetty", bars(r, false)));
         }
-        if (o.runs.contains("rejection")) {
-            Runs r = alternate(o, true, o.rejectRounds, o.rejectMillis,
-                    rejectionRequests(o.connections));
+        if (o.runs().contains("rejection")) {
+            Runs r = alternate(o, true, o.rejectRounds(), o.rejectMillis(),
+                    rejectionRequests(o.connections()));
             md.append("\n### Rejection-heavy: 90 % of requests over the per-address limit\n\n").append(String.format(
                     Locale.ROOT, "%d rounds after a %.1f s warm-up per setup (two passes); in each round every setup runs %.1f s between two"
                             + " bare-Jetty runs (order rotated each round);"
                             + " per-address limit"
                             + " %d/s; 9 of every 10 requests carry the flooding address, 1 in 10 one of 1,000 others.%n%n",
-                    o.rejectRounds, o.warmupMillis / 1e3, o.rejectMillis / 1e3, o.rejectLimit));
+                    o.rejectRounds(), o.warmupMillis() / 1e3, o.rejectMillis() / 1e3, o.rejectLimit()));
             md.append(rejectionTable(r, admissionRatio, admissionOkP99));
             chart.add(new RatioChart.Group("rejection-heavy (90 % over the limit): answers/s ÷ bare Jetty", bars(r, true)));
         }
-        if (o.runs.contains("flood")) {
+        if (o.runs().contains("flood")) {
             md.append("\n### Key flood\n\n").append(flood(o));
         }
-        Files.createDirectories(o.out);
-        Files.writeString(o.out.resolve("side-by-side.md"), md, StandardCharsets.UTF_8);
+        Files.createDirectories(o.out());
+        Files.writeString(o.out().resolve("side-by-side.md"), md, StandardCharsets.UTF_8);
         if (!chart.isEmpty()) {
-            Files.writeString(o.out.resolve("ratio.svg"), RatioChart.svg("Throughput relative to bare Jetty 12"
+            Files.writeString(o.out().resolve("ratio.svg"), RatioChart.svg("Throughput relative to bare Jetty 12"
                     + " (median of alternating rounds; whisker: lowest-highest round)", chart,
                     new double[] {0.90, 0.97}), StandardCharsets.UTF_8);
         }
         LOG.info("\n{}", md);
-        LOG.info("wrote {} and {}", o.out.resolve("side-by-side.md"), o.out.resolve("ratio.svg"));
+        LOG.info("wrote {} and {}", o.out().resolve("side-by-side.md"), o.out().resolve("ratio.svg"));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -391,21 +296,6 @@ public final class SideBySideBenchmark {
         context.addFilter(h, "/*", types);
     }
 
-    /**
-     * Stands in for an authentication filter so the full chain's {@code by: user} limit has a user: sets the
-     * attribute Seawall is configured to read. Stateless, thread-safe.
-     */
-    public static final class BenchAuthFilter extends HttpFilter {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
-                throws IOException, ServletException {
-            req.setAttribute("bench.user", "user-1");
-            chain.doFilter(req, res);
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // requests
 
@@ -471,27 +361,15 @@ public final class SideBySideBenchmark {
     // runs
 
     /**
-     * Measurements of alternating rounds, per setup, with the bare-Jetty reference of each: the mean of the two
-     * bare runs that bracket it (every setup runs between two bare runs), so that drift on the shared machine
-     * between a setup and its baseline is seconds, not a whole round. Not thread-safe.
-     */
-    static final class Runs extends LinkedHashMap<Setup, List<Loopback.Result>> {
-        private static final long serialVersionUID = 1L;
-        final Map<Setup, List<Double>> reference = new LinkedHashMap<>();
-        /** The same for server CPU per answer: the mean of the two bracketing bare runs'. */
-        final Map<Setup, List<Double>> referenceCpu = new LinkedHashMap<>();
-    }
-
-    /**
      * Starts every setup, warms each up, then drives them in rounds: bare, A, bare, B, bare, C, bare, the order of
      * A B C rotated each round, so that every setup takes every position and sits between two baseline runs.
      */
-    static Runs alternate(Options o, boolean low, int rounds, long millis, Loopback.Requests requests)
+    static Runs alternate(SideBySideOptions o, boolean low, int rounds, long millis, Loopback.Requests requests)
             throws Exception {
         Map<Setup, Server> servers = new LinkedHashMap<>();
         Runs results = new Runs();
         try {
-            for (Setup s : o.setups) {
+            for (Setup s : o.setups()) {
                 servers.put(s, o.open(s, low, false));
                 results.put(s, new ArrayList<>());
                 results.reference.put(s, new ArrayList<>());
@@ -501,12 +379,12 @@ public final class SideBySideBenchmark {
             // closed, then reopened after a pause) ran measurably slower in every setup, bare Jetty included, while its
             // JIT recompiled paths the first load never took; the second pass absorbs that
             for (int pass = 0; pass < 2; pass++) {
-                for (Setup s : o.setups) {
-                    Loopback.drive(servers.get(s).port(), o.connections, o.warmupMillis / 2, requests,
+                for (Setup s : o.setups()) {
+                    Loopback.drive(servers.get(s).port(), o.connections(), o.warmupMillis() / 2, requests,
                             servers.get(s).cpuProbe());
                 }
             }
-            List<Setup> others = new ArrayList<>(o.setups);
+            List<Setup> others = new ArrayList<>(o.setups());
             others.remove(Setup.BARE);
             for (int r = 0; r < rounds; r++) {
                 List<Setup> order = new ArrayList<>(others);
@@ -530,9 +408,9 @@ public final class SideBySideBenchmark {
     }
 
     private static Loopback.Result run(Map<Setup, Server> servers, Runs results, Setup s, boolean low,
-                                       int round, long millis, Options o, Loopback.Requests requests) throws Exception {
+                                       int round, long millis, SideBySideOptions o, Loopback.Requests requests) throws Exception {
         Server server = servers.get(s);
-        Loopback.Result res = Loopback.drive(server.port(), o.connections, millis, requests, server.cpuProbe());
+        Loopback.Result res = Loopback.drive(server.port(), o.connections(), millis, requests, server.cpuProbe());
         results.get(s).add(res);
         if (s == Setup.BARE) {
             results.reference.get(s).add(res.perSecond());
@@ -641,19 +519,19 @@ public final class SideBySideBenchmark {
      * One setup after the other (state accumulates, so rounds cannot alternate): a fresh server, a full GC, then
      * slices of load from ever new addresses, with the heap measured after a full GC at the end of each slice.
      */
-    static String flood(Options o) throws Exception {
-        Loopback.Requests requests = floodRequests(o.connections, o.floodKeys);
-        int slices = (int) Math.max(1, o.floodMillis / o.floodSliceMillis);
+    static String flood(SideBySideOptions o) throws Exception {
+        Loopback.Requests requests = floodRequests(o.connections(), o.floodKeys());
+        int slices = (int) Math.max(1, o.floodMillis() / o.floodSliceMillis());
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%,d distinct client addresses in"
                         + " `X-Forwarded-For` from a trusted proxy (127.0.0.1), cycled in order; per-address limit %d/s"
                         + " (`seawall-ip-per-minute`: %d/1m); %d slices of %.0f s per setup; heap = used heap after a"
                         + " full GC in the server's JVM minus the same figure right after its server started.%n%n",
-                o.floodKeys, o.rejectLimit, o.rejectLimit * 60,
-                slices, o.floodSliceMillis / 1e3));
+                o.floodKeys(), o.rejectLimit(), o.rejectLimit() * 60,
+                slices, o.floodSliceMillis() / 1e3));
         sb.append("| setup | req/s (whole run) | ratio to bare | p50 µs | p99 µs | rejected | heap after each slice (MiB) |"
                 + " plateau (last slice, MiB) |\n|---|---|---|---|---|---|---|---|\n");
         double bare = Double.NaN;
-        for (Setup s : o.floodSetups) {
+        for (Setup s : o.floodSetups()) {
             long requestsDone = 0;
             long elapsed = 0;
             long rejected = 0;
@@ -663,7 +541,7 @@ public final class SideBySideBenchmark {
             try (Server st = o.open(s, true, true)) {
                 long before = st.usedHeapAfterGc();
                 for (int i = 0; i < slices; i++) {
-                    Loopback.Result res = Loopback.drive(st.port(), o.connections, o.floodSliceMillis, requests,
+                    Loopback.Result res = Loopback.drive(st.port(), o.connections(), o.floodSliceMillis(), requests,
                             st.cpuProbe());
                     parts.add(res);
                     requestsDone += res.ok() + res.rejected() + res.other();
@@ -686,7 +564,7 @@ public final class SideBySideBenchmark {
         return sb.toString();
     }
 
-    private static String machine(Options o) {
+    private static String machine(SideBySideOptions o) {
         String cpu = "unknown CPU";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
@@ -695,11 +573,11 @@ public final class SideBySideBenchmark {
             // not Linux: the processor count below still says what matters
         }
         Runtime rt = Runtime.getRuntime();
-        String where = o.fork ? String.format(Locale.ROOT, "every setup's server in a JVM of its own (%s; key flood: %s),"
-                + " the %d load connections in the harness's JVM, all on the same CPUs", String.join(" ", o.serverJvm),
-                String.join(" ", o.floodServerJvm), o.connections)
+        String where = o.fork() ? String.format(Locale.ROOT, "every setup's server in a JVM of its own (%s; key flood: %s),"
+                + " the %d load connections in the harness's JVM, all on the same CPUs", String.join(" ", o.serverJvm()),
+                String.join(" ", o.floodServerJvm()), o.connections())
                 : String.format(Locale.ROOT, "servers and %d load connections in one JVM (max heap %d MiB; `--fork false`)",
-                o.connections, rt.maxMemory() / 1048576);
+                o.connections(), rt.maxMemory() / 1048576);
         return String.format(Locale.ROOT, "Run of %s: %d CPUs (%s), Java %s (%s), %s %s; %s (client CPU share per round"
                         + " below).%n",
                 LocalDate.now(), rt.availableProcessors(), cpu, System.getProperty("java.version"),

@@ -26,8 +26,8 @@ class SideBySideBenchmarkSmokeTest {
      */
     private static final String TINY_LIMIT = "3";
 
-    private static SideBySideBenchmark.Options tiny(Path out) {
-        return SideBySideBenchmark.Options.parse(new String[] {"--reject-limit", TINY_LIMIT,
+    private static SideBySideOptions tiny(Path out) {
+        return SideBySideOptions.parse(new String[] {"--reject-limit", TINY_LIMIT,
                 "--rounds", "1", "--round-seconds", "0.25",
                 "--reject-rounds", "1", "--reject-seconds", "0.25", "--warmup-seconds", "0.1", "--connections", "2",
                 "--flood-seconds", "0.5", "--flood-slice-seconds", "0.25", "--flood-keys", "1000",
@@ -66,14 +66,14 @@ class SideBySideBenchmarkSmokeTest {
 
     @Test
     void refusesAForkValueThatIsNotABoolean() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideOptions.parse(
                         new String[] {"--fork", "yes"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--fork takes true or false");
     }
 
     @Test
     void refusesARejectLimitBelowOne() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideBenchmark.Options.parse(
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SideBySideOptions.parse(
                         new String[] {"--reject-limit", "0"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--reject-limit is requests per second")
                 .hasMessageEndingWith("at least 1, not 0");
