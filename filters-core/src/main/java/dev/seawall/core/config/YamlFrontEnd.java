@@ -69,13 +69,8 @@ final class YamlFrontEnd {
             YamlReader.Block hm = r.attempt(() -> r.mapping(h, "headers", HEADERS_KEYS));
             if (hm != null) {
                 r.opt(hm, "rate-limit", n -> {
-                    String v = r.scalar(n, "headers.rate-limit");
-                    RateLimitHeaders mode = RateLimitHeaders.fromConfigName(v);
-                    if (mode == null) {
-                        throw r.error(n, "headers.rate-limit", ConfigValues.quote(v)
-                                + " is not a header mode (expected ietf, legacy, both or none)");
-                    }
-                    b.rateLimitHeaders(mode);
+                    b.rateLimitHeaders(r.choice(n, "headers.rate-limit", RateLimitHeaders::fromConfigName,
+                            "is not a header mode (expected ietf, legacy, both or none)"));
                 });
             }
         }

@@ -242,6 +242,22 @@ final class YamlReader {
     // ---- typed access ----
 
     /**
+     * Reads a scalar naming one of a fixed set of choices.
+     *
+     * @param parse   the choice for a name, or null for none
+     * @param refusal what follows the quoted value when it names no choice, e.g. {@code "is not a key kind (expected
+     *                ip, user, api-key or tenant)"}
+     */
+    <T> T choice(Node node, String path, java.util.function.Function<String, T> parse, String refusal) {
+        String v = scalar(node, path);
+        T choice = parse.apply(v);
+        if (choice == null) {
+            throw error(node, path, ConfigValues.quote(v) + " " + refusal);
+        }
+        return choice;
+    }
+
+    /**
      * The keys of a mapping. Unknown and repeated keys are recorded (with a "did you mean" for a close key) and
      * left out.
      *

@@ -29,6 +29,8 @@ import java.util.Set;
  */
 final class YamlStages {
 
+    private static final String KEY_KINDS = "is not a key kind (expected ip, user, api-key or tenant)";
+
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
             "attribute", "source", "segment", "plans", "plan-of", "store");
     private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
@@ -54,12 +56,7 @@ final class YamlStages {
         if (byNode == null) {
             throw r.required(m, node, path + ".by", "is required (ip, user, api-key or tenant)");
         }
-        String byText = r.scalar(byNode, path + ".by");
-        KeyKind by = KeyKind.fromConfigName(byText);
-        if (by == null) {
-            throw r.error(byNode, path + ".by", ConfigValues.quote(byText)
-                    + " is not a key kind (expected ip, user, api-key or tenant)");
-        }
+        KeyKind by = r.choice(byNode, path + ".by", KeyKind::fromConfigName, KEY_KINDS);
         RateLimitConfig.Builder b = RateLimitConfig.builder(by);
         Node limitNode = m.get("limit");
         if (limitNode == null) {
@@ -75,13 +72,8 @@ final class YamlStages {
             if (by == KeyKind.IP) {
                 b.onMissing(OnMissing.SKIP); // refused for by: ip, whatever the value
             }
-            String v = r.scalar(n, path + ".on-missing");
-            OnMissing onMissing = OnMissing.fromConfigName(v);
-            if (onMissing == null) {
-                throw r.error(n, path + ".on-missing", ConfigValues.quote(v)
-                        + " is not a choice (expected skip, shared or reject)");
-            }
-            b.onMissing(onMissing);
+            b.onMissing(r.choice(n, path + ".on-missing", OnMissing::fromConfigName,
+                    "is not a choice (expected skip, shared or reject)"));
         });
         r.optInt(m, "max-keys", b::maxKeys);
         r.opt(m, "attribute", n -> {
@@ -94,13 +86,8 @@ final class YamlStages {
             if (by != KeyKind.TENANT) {
                 b.source(TenantSource.HEADER); // refused for any other by, whatever the value
             }
-            String v = r.scalar(n, path + ".source");
-            TenantSource source = TenantSource.fromConfigName(v);
-            if (source == null) {
-                throw r.error(n, path + ".source", ConfigValues.quote(v)
-                        + " is not a tenant source (expected header, subdomain or path-segment)");
-            }
-            b.source(source);
+            b.source(r.choice(n, path + ".source", TenantSource::fromConfigName,
+                    "is not a tenant source (expected header, subdomain or path-segment)"));
         });
         r.optInt(m, "segment", b::segment);
         plans(m, path, b);
@@ -164,13 +151,7 @@ final class YamlStages {
         r.opt(m, "priority", n -> b.priority(priority(n, path + ".priority")));
         r.optInt(m, "max-concurrent-per-key", b::maxConcurrentPerKey);
         r.opt(m, "per-key", n -> {
-            String v = r.scalar(n, path + ".per-key");
-            KeyKind perKey = KeyKind.fromConfigName(v);
-            if (perKey == null) {
-                throw r.error(n, path + ".per-key", ConfigValues.quote(v)
-                        + " is not a key kind (expected ip, user, api-key or tenant)");
-            }
-            b.perKey(perKey);
+            b.perKey(r.choice(n, path + ".per-key", KeyKind::fromConfigName, KEY_KINDS));
         });
         return r.build(mark, m, b::build);
     }
