@@ -1,5 +1,7 @@
 package dev.seawall.core;
 
+import dev.seawall.core.config.ConfigException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,6 +31,15 @@ public interface ConfigSource {
      */
     default Object version() {
         return null;
+    }
+
+    /**
+     * Restates a configuration error of this source's text for an operator. A source that renders its text from
+     * somewhere else (a framework's own properties) cites the places the values really came from; a file cites
+     * itself, so the default returns {@code error} unchanged.
+     */
+    default ConfigException explain(ConfigException error) {
+        return error;
     }
 
     /** A file, watched by its modification time and size. */

@@ -154,7 +154,7 @@ public final class LiveSeawall implements AutoCloseable {
             try {
                 next = old.reload(source.name(), text);
             } catch (ConfigException e) {
-                return refuse(e.getMessage());
+                return refuse(source.explain(e).getMessage());
             } catch (RuntimeException e) {
                 // pattern ties and duplicate names are IllegalArgumentExceptions with precise messages
                 return refuse(source.name() + ": " + e.getMessage());

@@ -1,5 +1,8 @@
 package dev.seawall.core;
 
+import dev.seawall.core.breaker.Breaker;
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.SeawallConfig;
@@ -20,7 +23,9 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -102,6 +107,22 @@ public final class Seawall implements AutoCloseable {
     /** @return where rate-limit buckets live (the local store unless {@code store:} says otherwise) */
     public BucketStore store() {
         return context.store();
+    }
+
+    /**
+     * @return every breaker of the policies, by name, each once (policies naming one breaker share it), in policy
+     *         order; for operators' views and actions, not for the request path (it walks the policies)
+     */
+    public Map<String, Breaker> breakers() {
+        Map<String, Breaker> out = new LinkedHashMap<>();
+        for (Policy p : policies()) {
+            for (Stage s : p.chain().stages()) {
+                if (s instanceof BreakerStage b) {
+                    out.putIfAbsent(b.breaker().name(), b.breaker());
+                }
+            }
+        }
+        return out;
     }
 
     /**

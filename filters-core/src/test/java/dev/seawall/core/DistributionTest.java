@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,9 +25,10 @@ class DistributionTest {
     /** The repository's root: this test runs in filters-core's directory. */
     private static final Path ROOT = Path.of("..");
 
-    /** The modules whose jars Seawall publishes, each with its sources and javadoc jars. */
-    private static final List<String> SHIPPED =
-            List.of("filters-core", "servlet-integration", "jaxrs-integration", "redis-store");
+    /** The modules whose jars Seawall publishes, each with its sources and javadoc jars: directory, artifactId. */
+    private static final Map<String, String> SHIPPED = Map.of("filters-core", "filters-core",
+            "servlet-integration", "servlet-integration", "jaxrs-integration", "jaxrs-integration",
+            "redis-store", "redis-store", "spring-boot-starter", "seawall-spring-boot-starter");
 
     private static Document pom(String dir) throws Exception {
         Path file = ROOT.resolve(dir).resolve("pom.xml");
@@ -75,7 +77,7 @@ class DistributionTest {
             assertThat(child(d, "version")).isEqualTo("${project.version}");
             managed.add(child(d, "artifactId"));
         }
-        assertThat(managed).containsExactlyInAnyOrderElementsOf(SHIPPED);
+        assertThat(managed).containsExactlyInAnyOrderElementsOf(SHIPPED.values());
     }
 
     @Test
@@ -94,13 +96,28 @@ class DistributionTest {
     void everyShippedModuleIsInTheReactorAndPublishesSourcesAndJavadoc() throws Exception {
         String modules = child(pom(".").getDocumentElement(), "modules");
         assertThat(modules).contains("seawall-bom");
-        for (String module : SHIPPED) {
-            assertThat(modules).contains(module);
-            String pom = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
-            assertThat(pom).as(module).contains("<artifactId>maven-source-plugin</artifactId>",
+        for (Map.Entry<String, String> module : SHIPPED.entrySet()) {
+            assertThat(modules).contains(module.getKey());
+            String pom = Files.readString(ROOT.resolve(module.getKey()).resolve("pom.xml"));
+            assertThat(child(pom(module.getKey()).getDocumentElement(), "artifactId")).isEqualTo(module.getValue());
+            assertThat(pom).as(module.getKey()).contains("<artifactId>maven-source-plugin</artifactId>",
                     "<artifactId>maven-javadoc-plugin</artifactId>",
                     "<Automatic-Module-Name>${seawall.module.name}</Automatic-Module-Name>",
                     "<seawall.module.name>dev.seawall.");
         }
+    }
+
+    @Test
+    void theSpringBootTestsTestTheReactorsVersion() throws Exception {
+        String version = child(pom(".").getDocumentElement(), "version");
+        for (String line : List.of("spring-boot-tests/boot4", "spring-boot-tests/boot3")) {
+            Element project = pom(line).getDocumentElement();
+            assertThat(child(element(project, "properties"), "seawall.version")).as(line).isEqualTo(version);
+            assertThat(child(element(project, "parent"), "artifactId")).as(line)
+                    .isEqualTo("spring-boot-starter-parent");
+        }
+        // the starter compiles against the Boot line its newest tests run on
+        assertThat(child(element(pom("spring-boot-tests/boot4").getDocumentElement(), "parent"), "version"))
+                .isEqualTo(child(element(pom(".").getDocumentElement(), "properties"), "spring-boot.version"));
     }
 }

@@ -154,6 +154,11 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     @Override
+    public boolean available() {
+        return up();
+    }
+
+    @Override
     public Buckets buckets(BucketSpec spec) {
         return new SharedBuckets(spec);
     }

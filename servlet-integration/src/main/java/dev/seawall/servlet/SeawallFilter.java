@@ -76,22 +76,39 @@ public class SeawallFilter implements Filter {
     private final PolicyRunner runner = new PolicyRunner(this);
     private volatile LiveSeawall live;
     private final Seawall given;
+    /** Whether {@link #destroy} closes {@link #live}: not when the engine was handed in by its owner. */
+    private final boolean ownsLive;
 
     /** For {@code web.xml}: configured by init-params in {@link #init}. */
     public SeawallFilter() {
         this.settings = null;
         this.given = null;
+        this.ownsLive = true;
     }
 
     /** Wraps an engine built elsewhere (tests, frameworks); it cannot be reloaded by the filter. */
     public SeawallFilter(Seawall engine) {
         this.settings = null;
         this.given = Objects.requireNonNull(engine, "engine");
+        this.ownsLive = true;
+    }
+
+    /**
+     * Serves the engine of a {@link LiveSeawall} that a framework built and owns (the Spring Boot starter): each
+     * request reads its engine in service, so its reloads take effect here; several filters may share it. The filter
+     * neither watches nor closes it, and publishes nothing in the servlet context.
+     */
+    public SeawallFilter(LiveSeawall live) {
+        this.settings = null;
+        this.live = Objects.requireNonNull(live, "live");
+        this.given = live.current();
+        this.ownsLive = false;
     }
 
     private SeawallFilter(Builder settings) {
         this.settings = settings;
         this.given = null;
+        this.ownsLive = true;
     }
 
     public static Builder builder() {
@@ -196,6 +213,9 @@ public class SeawallFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (!ownsLive) {
+            return; // its owner closes it
+        }
         LiveSeawall l = live;
         live = null;
         if (l != null) {

@@ -3,8 +3,6 @@ package dev.seawall.servlet;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.Breaker;
-import dev.seawall.core.breaker.BreakerStage;
-import dev.seawall.core.chain.Stage;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.http.Rejection;
 import dev.seawall.core.problem.ProblemTypes;
@@ -97,7 +95,7 @@ public class SeawallStatusServlet extends HttpServlet {
             reload(req, resp);
             return;
         }
-        Breaker breaker = engine instanceof Seawall seawall && name != null ? find(seawall, name) : null;
+        Breaker breaker = engine instanceof Seawall seawall && name != null ? seawall.breakers().get(name) : null;
         if (breaker == null || !("open".equals(action) || "close".equals(action))) {
             ResponseHeaders.writeRejection(resp, Rejection.builder(400, ProblemTypes.BASE + "bad-request",
                     "Bad Request").detail("Expected ?breaker=<name>&action=open|close naming a configured breaker.")
@@ -154,17 +152,6 @@ public class SeawallStatusServlet extends HttpServlet {
             int eq = pair.indexOf('=');
             if (eq > 0 && pair.substring(0, eq).equals(key)) {
                 return java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
-    }
-
-    private static Breaker find(Seawall engine, String name) {
-        for (Policy p : engine.policies()) {
-            for (Stage s : p.chain().stages()) {
-                if (s instanceof BreakerStage b && b.breaker().name().equals(name)) {
-                    return b.breaker();
-                }
             }
         }
         return null;

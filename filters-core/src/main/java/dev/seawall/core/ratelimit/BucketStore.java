@@ -32,6 +32,14 @@ public interface BucketStore extends AutoCloseable {
     /** @return a short description for the status page, never containing credentials (e.g. {@code local}) */
     String describe();
 
+    /**
+     * @return whether the store answers now; false while a shared store is unreachable, when decisions follow its
+     *         {@code on-failure} mode. For health checks; cheap (no round trip).
+     */
+    default boolean available() {
+        return true;
+    }
+
     /** Releases connections and threads. Idempotent. */
     @Override
     default void close() {
