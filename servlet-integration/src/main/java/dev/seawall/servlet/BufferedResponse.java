@@ -23,9 +23,16 @@ import java.util.function.Supplier;
  * request's {@link ResponseGate} monitor, so they never interleave with a timeout answer written from
  * another thread, and are ignored once the deadline has won.
  *
- * <p>The response passes through (streams) when the application flushes, when its body outgrows the buffer,
- * or on a redirect; from then on a timeout is only recorded. A body of at most {@code captureLimit} bytes
- * is also captured for the stale cache, streamed or not.
+ * <p><b>When the response passes through (streams).</b> A flush while the whole body still fits the buffer is
+ * held, not passed on: frameworks flush every response they write (Spring MVC does after each {@code @ResponseBody}),
+ * and such a flush must not cost the fallback for a 5xx, the timeout answer or the safe error. The held bytes go out
+ * (the response streams, and the held flush is honoured) as soon as the application writes again after such a flush
+ * (it really streams), when the body outgrows the buffer, when the application dispatches its async cycle
+ * ({@link #passThroughForDispatch}), on a redirect or a non-blocking write listener, or at once for a flush of a
+ * {@code text/event-stream} response (server-sent events are streaming by definition). Otherwise the response goes
+ * out when the application finishes, like one never flushed: "write, flush, return 500" gets the fallback, and
+ * "write, flush, throw" the safe error, not half a body. Once streaming, a timeout is only recorded. A body of at
+ * most {@code captureLimit} bytes is also captured for the stale cache, streamed or not.
  *
  * <p>Not thread-safe apart from the gate protocol: like any servlet response it belongs to the thread that
  * currently runs the application.
@@ -47,9 +54,12 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private byte[] buf = new byte[256];
     private int len;
     /** Copy of the body for the stale cache, once streaming; null when not wanted or too large. */
-    private byte[] capture;
-    private int captureLen;
-    private boolean captureOverflow;
+    private BodyCopy capture;
+    /**
+     * The application flushed while its body fitted the buffer: held back (see the class comment); its next write of
+     * at least one byte makes the response stream.
+     */
+    private boolean flushHeld;
     private ServletOutputStream realOut;
     private Stream stream;
     private PrintWriter writer;
@@ -95,10 +105,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         if (realOut == null) {
             return Arrays.copyOf(buf, len);
         }
-        if (capture != null && !captureOverflow) {
-            return Arrays.copyOf(capture, captureLen);
-        }
-        return null;
+        return capture == null ? null : capture.bytes();
     }
 
     /** @return true once the response passes through to the client */
@@ -130,8 +137,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             realOut = real.getOutputStream();
         }
         if (captureLimit > 0 && len <= captureLimit) {
-            capture = Arrays.copyOf(buf, Math.max(len, 64));
-            captureLen = len;
+            capture = new BodyCopy(buf, len, captureLimit);
         }
         realOut.write(buf, 0, len);
         buf = null;
@@ -186,6 +192,16 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         }
     }
 
+    /**
+     * Each write through the writer is pushed on at once after a dispatch ({@link #flushEachWrite}), and after a held
+     * flush (a write then streams, see the class comment).
+     */
+    private void afterWriterWrite() throws IOException {
+        if (flushEachWrite || flushHeld && realOut == null) {
+            flushWriter();
+        }
+    }
+
     void flushWriter() throws IOException {
         if (writer != null) {
             internalFlush = true;
@@ -202,14 +218,20 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             return;
         }
         if (realOut != null) {
-            realOut.write(b, off, n);
-            captureMore(b, off, n);
+            writeThrough(b, off, n);
+            return;
+        }
+        if (flushHeld && n > 0) {
+            // a write after a held flush: the application really streams; the held flush goes out first
+            if (stream()) {
+                realOut.flush();
+                writeThrough(b, off, n);
+            }
             return;
         }
         if ((long) len + n > limit) {
             if (stream()) {
-                realOut.write(b, off, n);
-                captureMore(b, off, n);
+                writeThrough(b, off, n);
             }
             return;
         }
@@ -220,20 +242,30 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         len += n;
     }
 
-    private void captureMore(byte[] b, int off, int n) {
-        if (capture == null || captureOverflow) {
-            return;
-        }
-        if ((long) captureLen + n > captureLimit) {
-            captureOverflow = true;
+    private void writeThrough(byte[] b, int off, int n) throws IOException {
+        realOut.write(b, off, n);
+        if (capture != null && !capture.add(b, off, n)) {
             capture = null;
+        }
+    }
+
+    /**
+     * The application flushed (its stream, its writer, or {@code flushBuffer()}). Passed on when the response streams
+     * already or is an event stream; otherwise held (see the class comment).
+     */
+    private void applicationFlush() throws IOException {
+        if (realOut == null && !eventStream()) {
+            flushHeld = true;
             return;
         }
-        if (captureLen + n > capture.length) {
-            capture = Arrays.copyOf(capture, Math.min(captureLimit, Math.max(captureLen + n, 2 * capture.length)));
+        if (stream()) {
+            realOut.flush();
         }
-        System.arraycopy(b, off, capture, captureLen, n);
-        captureLen += n;
+    }
+
+    private boolean eventStream() {
+        String type = real.getContentType();
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     // ---- the body ----
@@ -264,7 +296,8 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                 }
             }
             stream = new Stream();
-            writer = new Writer(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)));
+            writer = new PushingWriter(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)),
+                    this::afterWriterWrite);
         }
         return writer;
     }
@@ -272,8 +305,8 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         flushWriter();
-        if (stream()) {
-            realOut.flush();
+        if (!closed && open()) {
+            applicationFlush();
         }
     }
 
@@ -294,6 +327,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             }
         }
         len = 0;
+        flushHeld = false;
         contentLength = -1;
         errorStatus = 0;
         cookieAdded = false; // reset() clears the cookies too
@@ -307,6 +341,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("the response is committed");
         }
         len = 0;
+        flushHeld = false; // what the flush held is gone
     }
 
     @Override
@@ -514,50 +549,6 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         }
     }
 
-    /**
-     * The application's writer: {@link PrintWriter} over the {@link Stream}, which after a dispatch
-     * ({@link #flushEachWrite}) pushes each write on. Every print, append and format ends in one of these methods.
-     */
-    private final class Writer extends PrintWriter {
-        Writer(java.io.Writer out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int c) {
-            super.write(c);
-            written();
-        }
-
-        @Override
-        public void write(char[] buf, int off, int len) {
-            super.write(buf, off, len);
-            written();
-        }
-
-        @Override
-        public void write(String s, int off, int len) {
-            super.write(s, off, len);
-            written();
-        }
-
-        @Override
-        public void println() {
-            super.println(); // writes the line separator to the encoder directly, not through write()
-            written();
-        }
-
-        private void written() {
-            if (flushEachWrite) {
-                try {
-                    flushWriter();
-                } catch (IOException e) {
-                    setError();
-                }
-            }
-        }
-    }
-
     /** The application's output stream: into the buffer, or through once streaming. */
     private final class Stream extends ServletOutputStream {
         private final byte[] one = new byte[1];
@@ -579,9 +570,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             if (internalFlush || closed || !open()) {
                 return;
             }
-            if (stream()) {
-                realOut.flush();
-            }
+            applicationFlush();
         }
 
         @Override
