@@ -3,8 +3,14 @@ package dev.seawall.e2e;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.restassured.response.Response;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +19,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -47,7 +57,7 @@ class FrameworkInteropEndToEndTest {
      * Writes as Spring MVC writes a {@code ResponseEntity}: status and content type first, then the JSON body, then a
      * flush ({@code /api/entity}); or variations on {@code /api/*}: {@code throw} (an exception after the flush),
      * {@code stream} and {@code events} (flush, write again, flush, then wait for {@link #release}: the client must
-     * have the bytes before the handler ends), {@code large} (a body larger than the buffer).
+     * have the bytes before the handler ends), {@code large} (a body larger than the buffer); anything else answers 200 {@code {}}.
      */
     static final class SpringLikeServlet extends HttpServlet {
         final CountDownLatch release = new CountDownLatch(1);
@@ -80,7 +90,10 @@ class FrameworkInteropEndToEndTest {
                     out.write("x".repeat(2048).getBytes(StandardCharsets.UTF_8));
                     out.flush();
                 }
-                default -> out.write("{}".getBytes(StandardCharsets.UTF_8));
+                default -> {
+                    resp.setStatus(200);
+                    out.write("{}".getBytes(StandardCharsets.UTF_8));
+                }
             }
         }
 
@@ -162,5 +175,64 @@ class FrameworkInteropEndToEndTest {
             }
         }
         throw new IOException("the connection ended before " + marker + "; seen: " + seen);
+    }
+
+    /**
+     * Wraps the request as Spring's {@code ForwardedHeaderFilter} does ({@code server.forward-headers-strategy=framework}):
+     * {@code getRemoteAddr()} answers the first {@code X-Forwarded-For} value, from anyone, and the forwarding headers
+     * are hidden. Registered before Seawall. Thread-safe.
+     */
+    static final class ForwardedHeaderLikeFilter implements Filter {
+        @Override
+        public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) req) {
+                @Override
+                public String getRemoteAddr() {
+                    String xff = super.getHeader("X-Forwarded-For");
+                    return xff == null ? super.getRemoteAddr() : xff.split(",")[0].trim();
+                }
+
+                @Override
+                public String getRemoteHost() {
+                    return getRemoteAddr();
+                }
+
+                @Override
+                public String getHeader(String name) {
+                    return hidden(name) ? null : super.getHeader(name);
+                }
+
+                @Override
+                public Enumeration<String> getHeaders(String name) {
+                    return hidden(name) ? Collections.emptyEnumeration() : super.getHeaders(name);
+                }
+
+                private boolean hidden(String name) {
+                    return name.regionMatches(true, 0, "X-Forwarded-", 0, 12) || name.equalsIgnoreCase("Forwarded");
+                }
+            }, res);
+        }
+    }
+
+    @Test
+    void aClientRotatingXForwardedForBehindAFrameworkWrapperStaysInOneBucket() throws Exception {
+        SeawallFilter seawall = filter("""
+                policies:
+                  - name: api
+                    paths: [/api/*]
+                    rate-limits:
+                      - by: ip
+                        limit: 2/1m
+                """);
+        try (TestServer server = TestServer.stacked(List.of(Map.entry(new ForwardedHeaderLikeFilter(), Map.of()),
+                Map.entry(seawall, Map.of())), new SpringLikeServlet(), true, 20)) {
+            int[] statuses = new int[3];
+            for (int i = 0; i < 3; i++) {
+                statuses[i] = given().baseUri(server.uri()).header("X-Forwarded-For", "203.0.113." + (i + 1))
+                        .get("/api/ok").statusCode();
+            }
+            assertThat(statuses).as("one bucket for 127.0.0.1, whatever it claims").containsExactly(200, 200, 429);
+        }
     }
 }
