@@ -131,7 +131,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                 owner.beforeErrorDispatch();
                 real.sendError(errorStatus, errorMessage);
                 closed = true;
-                realOut = NULL_STREAM;
+                realOut = ClosedOutput.INSTANCE;
                 return true;
             }
             realOut = real.getOutputStream();
@@ -172,6 +172,21 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             }
             real.getOutputStream().write(buf, 0, len);
         }
+    }
+
+    /**
+     * Commits status and headers, with the held body's length, to the real response without the body (see
+     * {@link ResponseContext#commitHeadersForCopy}); {@link #commit} writes the body after it.
+     */
+    void commitHeaders() throws IOException {
+        flushWriter();
+        if (realOut == null && errorStatus == 0) {
+            applyPending();
+            if (contentLength < 0) {
+                real.setContentLength(len);
+            }
+        }
+        real.flushBuffer();
     }
 
     /** Drops what the application wrote (body, and its headers and status on the real response). */
@@ -394,7 +409,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             if (!gate.stream()) {
                 return;
             }
-            realOut = NULL_STREAM;
+            realOut = ClosedOutput.INSTANCE;
             closed = true;
             real.sendRedirect(location);
         }
@@ -533,7 +548,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     public void setContentLengthLong(long n) {
         // held back: a container may complete a response as soon as that many bytes are written
         contentLength = n;
-        if (realOut != null && realOut != NULL_STREAM) {
+        if (realOut != null && realOut != ClosedOutput.INSTANCE) {
             synchronized (gate) {
                 real.setContentLengthLong(n);
             }
@@ -576,21 +591,21 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         @Override
         public void close() throws IOException {
             // the body is complete; Seawall commits it when the application returns
-            if (realOut != null && realOut != NULL_STREAM && open()) {
+            if (realOut != null && realOut != ClosedOutput.INSTANCE && open()) {
                 realOut.close();
             }
         }
 
         @Override
         public boolean isReady() {
-            return realOut == null || realOut == NULL_STREAM || realOut.isReady();
+            return realOut == null || realOut == ClosedOutput.INSTANCE || realOut.isReady();
         }
 
         @Override
         public void setWriteListener(WriteListener listener) {
             // non-blocking output needs the real stream: stream from here on
             try {
-                if (stream() && realOut != NULL_STREAM) {
+                if (stream() && realOut != ClosedOutput.INSTANCE) {
                     realOut.setWriteListener(listener);
                     return;
                 }
@@ -601,21 +616,4 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("the response can no longer be written");
         }
     }
-
-    /** Sink for a response that is already complete (redirect, error) or taken over by a timeout. */
-    static final ServletOutputStream NULL_STREAM = new ServletOutputStream() {
-        @Override
-        public void write(int b) {
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            throw new IllegalStateException("the response is complete");
-        }
-    };
 }
