@@ -12,8 +12,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * An application that misbehaves on request ({@code ?do=}): {@code throw}, {@code hang} (1.5 s, ignoring
- * interrupts), {@code half} (half a body, flushed, then an exception), {@code flush} (flushes early, then
- * finishes), {@code slow} (300 ms), anything else answers 200 at once. Thread-safe.
+ * interrupts), {@code half} (half a body, flushed, then an exception: a flush while the body fits the buffer is held,
+ * so under a buffering policy the exception gets the safe answer, not half a body), {@code flush} (flushes early, then
+ * writes again after 50 ms: the response streams from that write on), {@code slow} (300 ms), anything else answers 200
+ * at once. Thread-safe.
  */
 public class FaultyServlet extends HttpServlet {
 

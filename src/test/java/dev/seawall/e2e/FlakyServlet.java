@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@link #failing} is set, throws an exception naming the secret;</li>
  *   <li>{@code /error/*}: 500 with the secret in the body; {@code /senderror/*}: {@code sendError(503, secret)};</li>
  *   <li>{@code /private/*}: like {@code /data} but {@code Cache-Control: private}; {@code /cookie/*} sets a cookie;</li>
- *   <li>{@code /stream/*}: flushes half a body, then fails when {@link #failing} is set.</li>
+ *   <li>{@code /stream/*}: writes and flushes half a body (held: it fits the buffer), then fails when
+ *       {@link #failing} is set (answered by the fallback or the safe error, nothing of the half body sent), else
+ *       writes the rest (from which write on the response streams).</li>
  * </ul>
  */
 public class FlakyServlet extends HttpServlet {

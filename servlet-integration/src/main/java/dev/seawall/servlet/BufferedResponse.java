@@ -23,9 +23,16 @@ import java.util.function.Supplier;
  * request's {@link ResponseGate} monitor, so they never interleave with a timeout answer written from
  * another thread, and are ignored once the deadline has won.
  *
- * <p>The response passes through (streams) when the application flushes, when its body outgrows the buffer,
- * or on a redirect; from then on a timeout is only recorded. A body of at most {@code captureLimit} bytes
- * is also captured for the stale cache, streamed or not.
+ * <p><b>When the response passes through (streams).</b> A flush while the whole body still fits the buffer is
+ * held, not passed on: frameworks flush every response they write (Spring MVC does after each {@code @ResponseBody}),
+ * and such a flush must not cost the fallback for a 5xx, the timeout answer or the safe error. The held bytes go out
+ * (the response streams, and the held flush is honoured) as soon as the application writes again after such a flush
+ * (it really streams), when the body outgrows the buffer, when the application dispatches its async cycle
+ * ({@link #passThroughForDispatch}), on a redirect or a non-blocking write listener, or at once for a flush of a
+ * {@code text/event-stream} response (server-sent events are streaming by definition). Otherwise the response goes
+ * out when the application finishes, like one never flushed: "write, flush, return 500" gets the fallback, and
+ * "write, flush, throw" the safe error, not half a body. Once streaming, a timeout is only recorded. A body of at
+ * most {@code captureLimit} bytes is also captured for the stale cache, streamed or not.
  *
  * <p>Not thread-safe apart from the gate protocol: like any servlet response it belongs to the thread that
  * currently runs the application.
@@ -47,9 +54,12 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private byte[] buf = new byte[256];
     private int len;
     /** Copy of the body for the stale cache, once streaming; null when not wanted or too large. */
-    private byte[] capture;
-    private int captureLen;
-    private boolean captureOverflow;
+    private BodyCopy capture;
+    /**
+     * The application flushed while its body fitted the buffer: held back (see the class comment); its next write of
+     * at least one byte makes the response stream.
+     */
+    private boolean flushHeld;
     private ServletOutputStream realOut;
     private Stream stream;
     private PrintWriter writer;
@@ -95,10 +105,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         if (realOut == null) {
             return Arrays.copyOf(buf, len);
         }
-        if (capture != null && !captureOverflow) {
-            return Arrays.copyOf(capture, captureLen);
-        }
-        return null;
+        return capture == null ? null : capture.bytes();
     }
 
     /** @return true once the response passes through to the client */
@@ -124,14 +131,13 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                 owner.beforeErrorDispatch();
                 real.sendError(errorStatus, errorMessage);
                 closed = true;
-                realOut = NULL_STREAM;
+                realOut = ClosedOutput.INSTANCE;
                 return true;
             }
             realOut = real.getOutputStream();
         }
         if (captureLimit > 0 && len <= captureLimit) {
-            capture = Arrays.copyOf(buf, Math.max(len, 64));
-            captureLen = len;
+            capture = new BodyCopy(buf, len, captureLimit);
         }
         realOut.write(buf, 0, len);
         buf = null;
@@ -168,6 +174,21 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         }
     }
 
+    /**
+     * Commits status and headers, with the held body's length, to the real response without the body (see
+     * {@link ResponseContext#commitHeadersForCopy}); {@link #commit} writes the body after it.
+     */
+    void commitHeaders() throws IOException {
+        flushWriter();
+        if (realOut == null && errorStatus == 0) {
+            applyPending();
+            if (contentLength < 0) {
+                real.setContentLength(len);
+            }
+        }
+        real.flushBuffer();
+    }
+
     /** Drops what the application wrote (body, and its headers and status on the real response). */
     void discard() {
         buf = null;
@@ -183,6 +204,16 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private void applyPending() {
         if (contentLength >= 0) {
             real.setContentLengthLong(contentLength);
+        }
+    }
+
+    /**
+     * Each write through the writer is pushed on at once after a dispatch ({@link #flushEachWrite}), and after a held
+     * flush (a write then streams, see the class comment).
+     */
+    private void afterWriterWrite() throws IOException {
+        if (flushEachWrite || flushHeld && realOut == null) {
+            flushWriter();
         }
     }
 
@@ -202,14 +233,20 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             return;
         }
         if (realOut != null) {
-            realOut.write(b, off, n);
-            captureMore(b, off, n);
+            writeThrough(b, off, n);
+            return;
+        }
+        if (flushHeld && n > 0) {
+            // a write after a held flush: the application really streams; the held flush goes out first
+            if (stream()) {
+                realOut.flush();
+                writeThrough(b, off, n);
+            }
             return;
         }
         if ((long) len + n > limit) {
             if (stream()) {
-                realOut.write(b, off, n);
-                captureMore(b, off, n);
+                writeThrough(b, off, n);
             }
             return;
         }
@@ -220,20 +257,30 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         len += n;
     }
 
-    private void captureMore(byte[] b, int off, int n) {
-        if (capture == null || captureOverflow) {
-            return;
-        }
-        if ((long) captureLen + n > captureLimit) {
-            captureOverflow = true;
+    private void writeThrough(byte[] b, int off, int n) throws IOException {
+        realOut.write(b, off, n);
+        if (capture != null && !capture.add(b, off, n)) {
             capture = null;
+        }
+    }
+
+    /**
+     * The application flushed (its stream, its writer, or {@code flushBuffer()}). Passed on when the response streams
+     * already or is an event stream; otherwise held (see the class comment).
+     */
+    private void applicationFlush() throws IOException {
+        if (realOut == null && !eventStream()) {
+            flushHeld = true;
             return;
         }
-        if (captureLen + n > capture.length) {
-            capture = Arrays.copyOf(capture, Math.min(captureLimit, Math.max(captureLen + n, 2 * capture.length)));
+        if (stream()) {
+            realOut.flush();
         }
-        System.arraycopy(b, off, capture, captureLen, n);
-        captureLen += n;
+    }
+
+    private boolean eventStream() {
+        String type = real.getContentType();
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     // ---- the body ----
@@ -264,7 +311,8 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                 }
             }
             stream = new Stream();
-            writer = new Writer(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)));
+            writer = new PushingWriter(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)),
+                    this::afterWriterWrite);
         }
         return writer;
     }
@@ -272,8 +320,8 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         flushWriter();
-        if (stream()) {
-            realOut.flush();
+        if (!closed && open()) {
+            applicationFlush();
         }
     }
 
@@ -294,6 +342,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             }
         }
         len = 0;
+        flushHeld = false;
         contentLength = -1;
         errorStatus = 0;
         cookieAdded = false; // reset() clears the cookies too
@@ -307,6 +356,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("the response is committed");
         }
         len = 0;
+        flushHeld = false; // what the flush held is gone
     }
 
     @Override
@@ -359,7 +409,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             if (!gate.stream()) {
                 return;
             }
-            realOut = NULL_STREAM;
+            realOut = ClosedOutput.INSTANCE;
             closed = true;
             real.sendRedirect(location);
         }
@@ -498,7 +548,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     public void setContentLengthLong(long n) {
         // held back: a container may complete a response as soon as that many bytes are written
         contentLength = n;
-        if (realOut != null && realOut != NULL_STREAM) {
+        if (realOut != null && realOut != ClosedOutput.INSTANCE) {
             synchronized (gate) {
                 real.setContentLengthLong(n);
             }
@@ -510,50 +560,6 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         synchronized (gate) {
             if (open()) {
                 real.setTrailerFields(supplier);
-            }
-        }
-    }
-
-    /**
-     * The application's writer: {@link PrintWriter} over the {@link Stream}, which after a dispatch
-     * ({@link #flushEachWrite}) pushes each write on. Every print, append and format ends in one of these methods.
-     */
-    private final class Writer extends PrintWriter {
-        Writer(java.io.Writer out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int c) {
-            super.write(c);
-            written();
-        }
-
-        @Override
-        public void write(char[] buf, int off, int len) {
-            super.write(buf, off, len);
-            written();
-        }
-
-        @Override
-        public void write(String s, int off, int len) {
-            super.write(s, off, len);
-            written();
-        }
-
-        @Override
-        public void println() {
-            super.println(); // writes the line separator to the encoder directly, not through write()
-            written();
-        }
-
-        private void written() {
-            if (flushEachWrite) {
-                try {
-                    flushWriter();
-                } catch (IOException e) {
-                    setError();
-                }
             }
         }
     }
@@ -579,29 +585,27 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             if (internalFlush || closed || !open()) {
                 return;
             }
-            if (stream()) {
-                realOut.flush();
-            }
+            applicationFlush();
         }
 
         @Override
         public void close() throws IOException {
             // the body is complete; Seawall commits it when the application returns
-            if (realOut != null && realOut != NULL_STREAM && open()) {
+            if (realOut != null && realOut != ClosedOutput.INSTANCE && open()) {
                 realOut.close();
             }
         }
 
         @Override
         public boolean isReady() {
-            return realOut == null || realOut == NULL_STREAM || realOut.isReady();
+            return realOut == null || realOut == ClosedOutput.INSTANCE || realOut.isReady();
         }
 
         @Override
         public void setWriteListener(WriteListener listener) {
             // non-blocking output needs the real stream: stream from here on
             try {
-                if (stream() && realOut != NULL_STREAM) {
+                if (stream() && realOut != ClosedOutput.INSTANCE) {
                     realOut.setWriteListener(listener);
                     return;
                 }
@@ -612,21 +616,4 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("the response can no longer be written");
         }
     }
-
-    /** Sink for a response that is already complete (redirect, error) or taken over by a timeout. */
-    static final ServletOutputStream NULL_STREAM = new ServletOutputStream() {
-        @Override
-        public void write(int b) {
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            throw new IllegalStateException("the response is complete");
-        }
-    };
 }

@@ -32,7 +32,7 @@ import java.util.Set;
 public class FallbackFilter extends StandaloneFilter<FallbackStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "status", "content-type", "body", "handler",
-            "stale-cache", "cache-entries", "cache-size", "on", "fail-closed", "buffer", "methods");
+            "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on", "fail-closed", "buffer", "methods");
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -43,7 +43,7 @@ public class FallbackFilter extends StandaloneFilter<FallbackStage> {
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a fallback",
                         pc -> pc.fallback() != null, List.of("status", "content-type", "body", "handler",
-                                "stale-cache", "cache-entries", "cache-size", "on", "fail-closed", "buffer"));
+                                "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on", "fail-closed", "buffer"));
                 PolicyConfig pc = yaml.policy();
                 install(filterName, pc.name(), p.methods(), PolicyFactory.fallbackStage(
                         PolicyFactory.Where.policy(yaml.config(), pc.name()), pc.name(), pc.fallback(), pc.failClosed(), List.of(), context), pc.failClosed(), pc.bufferBytes());
@@ -57,6 +57,9 @@ public class FallbackFilter extends StandaloneFilter<FallbackStage> {
             p.forward("handler", b::handler);
             p.forward("stale-cache", v -> b.staleCache(p.duration("stale-cache", null)));
             p.forwardInt("cache-entries", b::cacheEntries);
+            if (p.has("cache-no-store")) {
+                b.cacheNoStore(p.bool("cache-no-store"));
+            }
             p.forward("cache-size", v -> {
                 try {
                     b.cacheBytes(ConfigValues.parseSize(v, FallbackConfig.MAX_CACHE_BYTES));

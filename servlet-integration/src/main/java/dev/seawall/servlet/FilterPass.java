@@ -29,7 +29,8 @@ import java.time.Instant;
  * ({@link RefusalSignal}), so that stacked standalone filters refund tokens exactly as one {@link SeawallFilter} does.
  * A buffered response is settled by the {@link dev.seawall.core.internal.answer.AnswerArbiter} once its answer is
  * decided and before its bytes are written ({@link ResponseContext.Settlement}); otherwise right after the application
- * returned.
+ * returned. Work the application continues on threads of its own ({@link HandlerWork}) defers either until it ended
+ * ({@link WorkLedger}).
  *
  * <p>Who calls it: {@link PolicyRunner} for a request admitted at once, {@link ThrottleWait} for one that waited.
  * Confined to the request's thread, apart from the fields {@link SettlingListener} reads when an async cycle ends
@@ -49,6 +50,11 @@ final class FilterPass implements ResponseContext.Settlement {
     private long appStart;
     /** The gate whose deadline marks the outcome as timed out; null without a timeout or buffer. */
     private ResponseGate gate;
+    /**
+     * The application's work on threads of its own ({@link HandlerWork}), once it began some: settlement waits for it.
+     * Written on the request's thread before it returns, read by whichever thread settles.
+     */
+    private volatile WorkLedger work;
 
     /**
      * @param plan      the policy's answer plan (null only when the exchange was abandoned and nothing runs)
@@ -148,6 +154,8 @@ final class FilterPass implements ResponseContext.Settlement {
         int mark = RefusalSignal.mark();
         // an inner filter's refusal reports this exchange's limits as they will be once released (StackedLimits)
         int stacked = StackedLimits.push(exchange);
+        // HandlerWork.begin finds this pass while the application runs on this thread
+        int working = WorkLedger.enter(this);
         try {
             if (owner) {
                 call.chain().doFilter(context.handedOn, context.response);
@@ -157,6 +165,7 @@ final class FilterPass implements ResponseContext.Settlement {
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
         } finally {
+            WorkLedger.leave(working);
             StackedLimits.pop(stacked);
             if (unbuffered != null) {
                 unbuffered.handlerReturned();
@@ -209,7 +218,7 @@ final class FilterPass implements ResponseContext.Settlement {
     private void settle(Throwable unanswered, Throwable failure, int appStatus, boolean async, boolean refused) {
         if (failure == null && refused) {
             // an inner Seawall filter refused the request: it never reached the application
-            exchange.release();
+            release();
             return;
         }
         if (async) {
@@ -232,14 +241,42 @@ final class FilterPass implements ResponseContext.Settlement {
         return response;
     }
 
-    /** Gives the permits back: the request never reached the application. */
-    void release() {
-        exchange.release();
+    /** @return the ledger of the application's own-thread work, or null when it began none */
+    WorkLedger workLedger() {
+        return work;
     }
 
-    /** Completes the permits with the application's outcome, ending now. */
+    /** The application began work on a thread of its own: this pass settles only once the work ended. */
+    void joinWorkLedger(WorkLedger ledger) {
+        this.work = ledger;
+    }
+
+    /** Gives the permits back: the request never reached the application. Once its work ended, if it began any. */
+    void release() {
+        WorkLedger w = work;
+        if (w == null) {
+            exchange.release();
+        } else {
+            w.settle(exchange::release);
+        }
+    }
+
+    /**
+     * Completes the permits with the application's outcome, ending now; or, while work the application continues on
+     * a thread of its own is running, when the last of it ends (the outcome then ends there, and is a failure if a
+     * work failed before it, unless the deadline answered).
+     */
     void complete(int status, Throwable failure, boolean timedOut) {
-        exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(), timedOut));
+        WorkLedger w = work;
+        if (w == null) {
+            exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(), timedOut));
+            return;
+        }
+        w.settle(() -> {
+            Throwable workFailure = failure == null && !timedOut ? w.failure() : null;
+            exchange.complete(new Outcome(workFailure != null ? 500 : status, workFailure != null ? workFailure
+                    : failure, appStart, engine.clock().nanoTime(), timedOut));
+        });
     }
 
     /** @return whether this pass's deadline passed while the application ran */

@@ -265,6 +265,17 @@ final class ResponseContext implements BufferedResponse.Owner, AnswerSink {
         response.commit();
     }
 
+    /**
+     * Commits status and headers to the next layer (flushes the real response) before the stale copy is judged: a
+     * wrapper outside Seawall that adds headers when the response it wraps commits (Spring Security's
+     * {@code HeaderWriterFilter} adds {@code Cache-Control: no-store} on flush, close, error or redirect) has then added
+     * them, so what is kept never depends on timing. Only stale-cache candidates pay for the flush.
+     */
+    @Override
+    public void commitHeadersForCopy() throws IOException {
+        response.commitHeaders();
+    }
+
     @Override
     public void settle(Throwable failure, int appStatus, boolean refused) {
         Settlement s = settlement;

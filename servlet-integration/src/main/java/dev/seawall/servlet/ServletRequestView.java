@@ -1,17 +1,28 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.http.RequestView;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.security.Principal;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * {@link RequestView} over an {@link HttpServletRequest}. Reads only what the container already parsed
  * (headers, principal, addresses) and never touches the body or the parameters; that is also why a timeout
  * answer may read it from the deadline thread while the handler still runs: parsed headers no longer change.
+ *
+ * <p><b>The client address is the container's, not a wrapper's.</b> The peer address and the forwarding headers
+ * ({@code Forwarded}, {@code X-Forwarded-For}) are read from the innermost request, below every
+ * {@link ServletRequestWrapper}: a framework's wrapper that answers {@code getRemoteAddr()} from
+ * {@code X-Forwarded-For} and hides that header (Spring's {@code ForwardedHeaderFilter}) would otherwise let any
+ * client choose its own rate-limit bucket, past {@code trusted-proxies}. A container that rewrites the address before
+ * any filter can leave the original under {@link PeerAddress}'s attributes, which then win.
  */
 final class ServletRequestView implements RequestView {
 
@@ -26,6 +37,11 @@ final class ServletRequestView implements RequestView {
      */
     private Seen seen0;
     private Seen seen1;
+    /**
+     * The innermost request (see the class comment), found when first needed. Racy but benign: every thread finds the
+     * same object, and it was published by the container before the request reached Seawall.
+     */
+    private HttpServletRequest innermost;
 
     private record Seen(String name, String value) {
     }
@@ -94,10 +110,66 @@ final class ServletRequestView implements RequestView {
         return path;
     }
 
+    /** Wrapper chains longer than this are not followed further (no framework stacks that many). */
+    private static final int MAX_WRAPPERS = 64;
+
+    /** @return the innermost {@link HttpServletRequest} below the wrappers of {@code request} */
+    static HttpServletRequest innermost(HttpServletRequest request) {
+        HttpServletRequest found = request;
+        ServletRequest r = request;
+        for (int i = 0; i < MAX_WRAPPERS && r instanceof ServletRequestWrapper w; i++) {
+            r = w.getRequest();
+            if (r instanceof HttpServletRequest h) {
+                found = h;
+            }
+        }
+        return found;
+    }
+
+    private HttpServletRequest container() {
+        HttpServletRequest c = innermost;
+        if (c == null) {
+            c = innermost(request);
+            innermost = c;
+        }
+        return c;
+    }
+
+    private static boolean forwarding(String name) {
+        return name.equalsIgnoreCase("X-Forwarded-For") || name.equalsIgnoreCase("Forwarded");
+    }
+
+    /** @return the peer address a container left under {@link PeerAddress#ATTRIBUTE}, or null */
+    private String peerAttribute() {
+        return request.getAttribute(PeerAddress.ATTRIBUTE) instanceof String s && !s.isBlank() ? s.trim() : null;
+    }
+
+    /**
+     * @return the original {@code X-Forwarded-For} lines a container left under
+     *         {@link PeerAddress#FORWARDED_FOR_ATTRIBUTE} next to a peer address, or null to read the header
+     */
+    private List<String> forwardedForAttribute() {
+        if (peerAttribute() == null || !(request.getAttribute(PeerAddress.FORWARDED_FOR_ATTRIBUTE)
+                instanceof String[] lines)) {
+            return null;
+        }
+        List<String> kept = new ArrayList<>(lines.length);
+        for (String line : lines) {
+            if (line != null) {
+                kept.add(line);
+            }
+        }
+        return kept;
+    }
+
     @Override
     public String header(String name) {
         if (name == null) {
             return null; // every header has a name (and an entry without one would break the memo's comparisons)
+        }
+        if (forwarding(name)) {
+            Iterator<String> values = headers(name).iterator();
+            return values.hasNext() ? values.next() : null;
         }
         Seen s0 = seen0;
         if (s0 != null && s0.name.equals(name)) {
@@ -118,7 +190,17 @@ final class ServletRequestView implements RequestView {
 
     @Override
     public Iterable<String> headers(String name) {
-        Enumeration<String> values = request.getHeaders(name);
+        HttpServletRequest from = request;
+        if (name != null && forwarding(name)) {
+            if (name.equalsIgnoreCase("X-Forwarded-For")) {
+                List<String> lines = forwardedForAttribute();
+                if (lines != null) {
+                    return lines;
+                }
+            }
+            from = container();
+        }
+        Enumeration<String> values = from.getHeaders(name);
         if (values == null) {
             return Collections.emptyList();
         }
@@ -137,7 +219,8 @@ final class ServletRequestView implements RequestView {
 
     @Override
     public String remoteAddress() {
-        return request.getRemoteAddr();
+        String peer = peerAttribute();
+        return peer != null ? peer : container().getRemoteAddr();
     }
 
     @Override

@@ -47,6 +47,16 @@ final class ThrottleWait {
     static final String WAITING_ATTRIBUTE = "dev.seawall.waiting";
 
     private static final Logger LOG = LoggerFactory.getLogger(ThrottleWait.class);
+    /**
+     * Logged once when a queued request's cycle ends without the ASYNC dispatch that resumes it. Names the dispatcher
+     * types rather than one way of registering the filter: web.xml, the Servlet API and frameworks each set them.
+     */
+    static final String ASYNC_MAPPING_WARNING = "Seawall: a throttled request finished without resuming through the"
+            + " filter, which is probably not mapped for the ASYNC dispatcher type: map every Seawall filter for the"
+            + " REQUEST and ASYNC dispatcher types (web.xml <dispatcher>REQUEST</dispatcher> and"
+            + " <dispatcher>ASYNC</dispatcher>, FilterRegistration.Dynamic#addMappingForUrlPatterns with"
+            + " EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), or the dispatcher types of your framework's"
+            + " filter registration bean); until then a queued request runs unguarded when it resumes (logged once)";
     /** The container's async timeout fires this long after the wait's deadline, so Seawall's timer decides first. */
     private static final long TIMEOUT_MARGIN_MS = 250;
 
@@ -135,8 +145,10 @@ final class ThrottleWait {
         }
         if (warnedBlocking.compareAndSet(false, true)) {
             LOG.warn("Seawall: a request to {} waits for a throttle slot on its own thread because a filter or"
-                    + " servlet in its chain is not async-supported; mark them <async-supported>true</async-supported>"
-                    + " so that queued requests hold no container thread (logged once)", request.getRequestURI());
+                    + " servlet in its chain is not async-supported; make every filter and servlet of the chain"
+                    + " async-supported (web.xml <async-supported>true</async-supported>, setAsyncSupported(true) on"
+                    + " its registration) so that queued requests hold no container thread (logged once)",
+                    request.getRequestURI());
         }
         try {
             deferral.awaitDecision(engine.clock(), TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MARGIN_MS));
@@ -252,9 +264,7 @@ final class ThrottleWait {
                 // the cycle ended without our ASYNC dispatch: the filter is probably not mapped for ASYNC
                 exchange.release();
                 if (warnedAsyncMapping.compareAndSet(false, true)) {
-                    LOG.warn("Seawall: a throttled request finished without resuming through the filter; map the"
-                            + " Seawall filter with <dispatcher>REQUEST</dispatcher> and <dispatcher>ASYNC</dispatcher>"
-                            + " (logged once)");
+                    LOG.warn(ASYNC_MAPPING_WARNING);
                 }
             }
         }

@@ -86,6 +86,10 @@ class ConfigFrontEndsTest {
                 "header", "X-Key")))).hasMessage("rl: init-param header: applies only to by: api-key or by: tenant");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-entries", "5", "status", "503"))))
                 .hasMessage("fb: init-param cache-entries: applies only with stale-cache");
+        assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-no-store", "true",
+                "status", "503")))).hasMessage("fb: init-param cache-no-store: applies only with stale-cache");
+        assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-no-store", "maybe",
+                "stale-cache", "1m")))).hasMessage("fb: init-param cache-no-store: \"maybe\" is not true or false");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of())))
                 .hasMessage("fb: has nothing to answer with (add body, status, handler or stale-cache)");
     }

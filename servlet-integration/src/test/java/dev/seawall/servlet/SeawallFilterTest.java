@@ -362,7 +362,7 @@ class SeawallFilterTest {
             HttpServletResponse held = new jakarta.servlet.http.HttpServletResponseWrapper((HttpServletResponse) res) {
                 @Override
                 public jakarta.servlet.ServletOutputStream getOutputStream() {
-                    return BufferedResponse.NULL_STREAM;
+                    return ClosedOutput.INSTANCE;
                 }
 
                 @Override

@@ -60,4 +60,11 @@ class ThreadProtocolsTest {
         assertThat(RefusalSignal.since(mark)).isTrue();
         assertThat(RefusalSignal.since(RefusalSignal.mark())).isFalse();
     }
+
+    @Test
+    void theAsyncMappingWarningNamesTheDispatcherTypesAndEveryWayToSetThem() {
+        assertThat(ThrottleWait.ASYNC_MAPPING_WARNING).contains("REQUEST and ASYNC dispatcher types",
+                "<dispatcher>ASYNC</dispatcher>", "FilterRegistration.Dynamic#addMappingForUrlPatterns",
+                "registration bean");
+    }
 }

@@ -23,10 +23,12 @@ import java.util.regex.Pattern;
  * @param cacheEntries bound on the copies held
  * @param cacheBytes   bound on the bytes held by copies
  * @param on           the failures answered
+ * @param cacheNoStore whether copies of responses marked {@code no-store} or {@code private} are kept too, each for
+ *                     its own caller only ({@code cache-no-store}; only with a stale cache)
  */
 public record FallbackConfig(Integer status, String contentType, String body, Map<String, String> headers,
                              String handler, Duration staleCache, int cacheEntries, long cacheBytes,
-                             Set<FallbackTrigger> on) {
+                             Set<FallbackTrigger> on, boolean cacheNoStore) {
 
     /** Default bound on the copies a policy keeps. */
     public static final int DEFAULT_CACHE_ENTRIES = 10_000;
@@ -36,6 +38,8 @@ public record FallbackConfig(Integer status, String contentType, String body, Ma
     public static final String DEFAULT_CONTENT_TYPE = "application/json";
     /** {@code status} when only a body is given. */
     public static final int DEFAULT_STATUS = 200;
+    /** {@code cache-no-store}: responses marked {@code no-store} or {@code private} are not kept. */
+    public static final boolean DEFAULT_CACHE_NO_STORE = false;
     /** {@code on}: the failures answered. */
     public static final Set<FallbackTrigger> DEFAULT_ON = Set.copyOf(EnumSet.of(FallbackTrigger.CIRCUIT_OPEN,
             FallbackTrigger.TIMEOUT, FallbackTrigger.ERROR));
@@ -78,6 +82,7 @@ public record FallbackConfig(Integer status, String contentType, String body, Ma
         private Integer cacheEntries;
         private Long cacheBytes;
         private Set<FallbackTrigger> on = DEFAULT_ON;
+        private Boolean cacheNoStore;
 
         private Builder() {
         }
@@ -168,8 +173,20 @@ public record FallbackConfig(Integer status, String contentType, String body, Ma
             return this;
         }
 
+        /**
+         * {@code cache-no-store}: also keep copies of responses marked {@code no-store} or {@code private}, each only
+         * for its own caller (never shared, even when also marked {@code public}). Only with {@code stale-cache}.
+         */
+        public Builder cacheNoStore(boolean keep) {
+            this.cacheNoStore = keep;
+            return this;
+        }
+
         public FallbackConfig build() {
             if (staleCache == null) {
+                if (cacheNoStore != null) {
+                    throw new InvalidSettingException("cache-no-store", "applies only with stale-cache");
+                }
                 if (cacheEntries != null) {
                     throw new InvalidSettingException("cache-entries", "applies only with stale-cache");
                 }
@@ -187,7 +204,8 @@ public record FallbackConfig(Integer status, String contentType, String body, Ma
             }
             return new FallbackConfig(s, contentType == null ? DEFAULT_CONTENT_TYPE : contentType, body, headers,
                     handler, staleCache, cacheEntries == null ? DEFAULT_CACHE_ENTRIES : cacheEntries,
-                    cacheBytes == null ? DEFAULT_CACHE_BYTES : cacheBytes, on);
+                    cacheBytes == null ? DEFAULT_CACHE_BYTES : cacheBytes, on,
+                    cacheNoStore == null ? DEFAULT_CACHE_NO_STORE : cacheNoStore);
         }
     }
 }

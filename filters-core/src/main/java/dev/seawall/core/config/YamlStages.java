@@ -41,7 +41,7 @@ final class YamlStages {
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
     private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status");
     private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
-            "handler", "stale-cache", "cache-entries", "cache-size", "on");
+            "handler", "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on");
 
     private final YamlReader r;
 
@@ -285,6 +285,7 @@ final class YamlStages {
         r.opt(m, "handler", n -> b.handler(r.scalar(n, path + ".handler")));
         r.opt(m, "stale-cache", n -> b.staleCache(r.duration(n, path + ".stale-cache")));
         r.optInt(m, "cache-entries", b::cacheEntries);
+        r.opt(m, "cache-no-store", n -> b.cacheNoStore(r.bool(n, path + ".cache-no-store")));
         r.opt(m, "cache-size", n -> {
             try {
                 b.cacheBytes(ConfigValues.parseSize(r.scalar(n, path + ".cache-size"), FallbackConfig.MAX_CACHE_BYTES));

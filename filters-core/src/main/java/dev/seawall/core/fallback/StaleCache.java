@@ -25,6 +25,11 @@ import java.util.Set;
  * {@code private}, {@code Set-Cookie} or {@code Vary: *} are never stored; other {@code Vary} headers must
  * match. The identity is hashed, so no secret header is kept in memory longer than the request.
  *
+ * <p><b>{@code cache-no-store}.</b> A cache made with {@code keepNoStore} also keeps responses marked
+ * {@code no-store} or {@code private} (as Spring Security marks every response by default), each only for its own
+ * caller: such a copy is never shared, even when the response is also marked {@code public}. {@code Set-Cookie} and
+ * {@code Vary: *} still keep a response out.
+ *
  * <p><b>Two hashes of the identity, for cost.</b> Every successful GET asks whether its caller's copy is due for a
  * refresh, so the map key uses a cheap seeded 64-bit hash computed in one pass over the identity (no string built),
  * taking only the first value of a repeated identity header except {@code Cookie} (one header lookup each). What
@@ -57,6 +62,8 @@ public final class StaleCache {
     private final long maxBytes;
     private final int maxEntries;
     private final int maxEntryBytes;
+    /** Whether responses marked {@code no-store} or {@code private} are kept, for their own caller only. */
+    private final boolean keepNoStore;
     /** An array: the per-GET key walks it without an iterator. */
     private final String[] identityHeaders;
     private final Cache<Key, Entry> cache;
@@ -73,6 +80,20 @@ public final class StaleCache {
      * @param identityHeaders extra request headers that identify the caller (API-key, tenant headers)
      */
     public StaleCache(Duration maxAge, int maxEntries, long maxBytes, List<String> identityHeaders, NanoClock clock) {
+        this(maxAge, maxEntries, maxBytes, identityHeaders, clock, false);
+    }
+
+    /**
+     * @param maxAge          copies older than this are never served
+     * @param maxEntries      bound on the number of copies
+     * @param maxBytes        bound on the bytes held (bodies, headers and keys)
+     * @param identityHeaders extra request headers that identify the caller (API-key, tenant headers)
+     * @param keepNoStore     whether responses marked {@code no-store} or {@code private} are kept too, each only for
+     *                        its own caller ({@code cache-no-store}, see the class comment)
+     */
+    public StaleCache(Duration maxAge, int maxEntries, long maxBytes, List<String> identityHeaders, NanoClock clock,
+                      boolean keepNoStore) {
+        this.keepNoStore = keepNoStore;
         if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException("stale-cache: must be longer than zero");
         }
@@ -221,6 +242,7 @@ public final class StaleCache {
             return false;
         }
         boolean shared = false;
+        boolean ownOnly = false;
         List<String> vary = new ArrayList<>(2);
         List<Header> kept = new ArrayList<>(headers.size());
         long weight = 176L + body.length + 2L * key.target.length();
@@ -232,7 +254,10 @@ public final class StaleCache {
             }
             if (name.equals("cache-control")) {
                 if (value.contains("no-store") || value.contains("private")) {
-                    return false;
+                    if (!keepNoStore) {
+                        return false;
+                    }
+                    ownOnly = true; // the response asked not to be stored: at most its own caller sees it again
                 }
                 shared |= value.contains("public");
             }
@@ -255,6 +280,7 @@ public final class StaleCache {
         if (weight > maxBytes) {
             return false; // would be evicted at once: say so instead of counting it as stored
         }
+        shared &= !ownOnly;
         long[] owner = shared ? new long[] {0, 0} : owner(request);
         Entry e = new Entry(status, List.copyOf(kept), body, nowNanos, List.copyOf(vary), varyHash(vary, request),
                 weight, owner[0], owner[1]);

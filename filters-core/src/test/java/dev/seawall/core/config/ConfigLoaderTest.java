@@ -244,6 +244,7 @@ class ConfigLoaderTest {
                       stale-cache: 5m
                       cache-entries: 100
                       cache-size: 2MB
+                      cache-no-store: true
                       on: [circuit-open, throttled]
                 """).policies().get(0);
         assertThat(p.timeout().after()).isEqualTo(Duration.ofSeconds(2));
@@ -256,6 +257,7 @@ class ConfigLoaderTest {
         assertThat(f.headers()).containsEntry("X-Degraded", "yes");
         assertThat(f.cacheEntries()).isEqualTo(100);
         assertThat(f.cacheBytes()).isEqualTo(2L * 1024 * 1024);
+        assertThat(f.cacheNoStore()).isTrue();
         assertThat(f.on()).containsExactlyInAnyOrder(dev.seawall.core.fallback.FallbackTrigger.CIRCUIT_OPEN,
                 dev.seawall.core.fallback.FallbackTrigger.THROTTLED);
 
@@ -265,6 +267,7 @@ class ConfigLoaderTest {
         PolicyConfig defaults = parse(HEAD + "    fallback: {stale-cache: 1m}\n").policies().get(0);
         assertThat(defaults.fallback().hasStatic()).isFalse();
         assertThat(defaults.fallback().on()).hasSize(3);
+        assertThat(defaults.fallback().cacheNoStore()).isEqualTo(FallbackConfig.DEFAULT_CACHE_NO_STORE).isFalse();
         assertThat(defaults.bufferBytes()).isEqualTo(256 * 1024);
     }
 
@@ -276,6 +279,10 @@ class ConfigLoaderTest {
                 "seawall.yaml:4: policies[0].fallback: has nothing to answer with (add body, status, handler or stale-cache)");
         fails(HEAD + "    fallback:\n      cache-size: 1MB\n      body: x\n",
                 "seawall.yaml:5: policies[0].fallback.cache-size: applies only with stale-cache");
+        fails(HEAD + "    fallback:\n      cache-no-store: true\n      body: x\n",
+                "seawall.yaml:5: policies[0].fallback.cache-no-store: applies only with stale-cache");
+        fails(HEAD + "    fallback:\n      stale-cache: 1m\n      cache-no-store: yes please\n",
+                "seawall.yaml:6: policies[0].fallback.cache-no-store: \"yes please\" is not true or false");
         fails(HEAD + "    fallback:\n      handler: \"not a class!\"\n",
                 "seawall.yaml:5: policies[0].fallback.handler: \"not a class!\" is not a class name (like com.example.PaymentsFallback)");
         fails(HEAD + "    fallback:\n      body: x\n      body-file: /etc/hostname\n",

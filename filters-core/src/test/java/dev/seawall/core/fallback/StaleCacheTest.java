@@ -248,6 +248,31 @@ class StaleCacheTest {
         assertThat(cache.size()).isZero();
     }
 
+    /** {@code cache-no-store}: such copies are kept, but only ever for their own caller, never shared. */
+    @ParameterizedTest
+    @ValueSource(strings = {"no-cache, no-store, max-age=0, must-revalidate", "private", "public, no-store",
+            "public, private"})
+    void withCacheNoStoreResponsesThatForbidStorageAreKeptForTheirOwnCallerOnly(String cacheControl) {
+        StaleCache keeping = new StaleCache(MAX_AGE, 1000, 1024 * 1024, List.of(), clock, true);
+        List<Header> headers = List.of(new Header("Cache-Control", cacheControl));
+        assertThat(store(keeping, caller(), headers, BODY)).isTrue();
+        assertThat(keeping.lookup(keeping.key(caller()), caller(), now())).isNotNull();
+        FakeRequest bob = FakeRequest.get("/items").host("api.example.com").user("bob")
+                .header("Authorization", "Bearer bob-token");
+        assertThat(keeping.lookup(keeping.key(bob), bob, now())).as("never shared, even if public").isNull();
+        FakeRequest anonymous = FakeRequest.get("/items").host("api.example.com");
+        assertThat(keeping.lookup(keeping.key(anonymous), anonymous, now())).isNull();
+    }
+
+    @Test
+    void withCacheNoStoreSetCookieAndVaryStarStillKeepAResponseOut() {
+        StaleCache keeping = new StaleCache(MAX_AGE, 1000, 1024 * 1024, List.of(), clock, true);
+        assertThat(store(keeping, caller(), List.of(new Header("Cache-Control", "no-store"),
+                new Header("Set-Cookie", "s=1")), BODY)).isFalse();
+        assertThat(store(keeping, caller(), List.of(new Header("Cache-Control", "no-store"),
+                new Header("Vary", "*")), BODY)).isFalse();
+    }
+
     @Test
     void responsesWithSetCookieAreNotStored() {
         assertThat(store(caller(), List.of(new Header("Content-Type", "application/json"),

@@ -47,7 +47,10 @@ import java.util.List;
  * answer's first byte ({@link AnswerSink#settle} precedes every write of {@link #finish}); the exchange's own
  * compare-and-set keeps that settlement single even if the adapter's backstop settles too. A fail-closed policy never
  * gets a substitute ({@link FallbackStage#answer} refuses). Only 2xx GET answers that the cache accepts are kept:
- * {@code no-store}, {@code private} and {@code Set-Cookie} answers never are ({@link StaleCache#store}).
+ * {@code no-store}, {@code private} and {@code Set-Cookie} answers never are, unless the policy opted in to
+ * {@code no-store} copies for their own caller ({@link StaleCache#store}). A stale-cache candidate is judged on its
+ * headers as committed to the next layer ({@link AnswerSink#commitHeadersForCopy}, which the servlet adapter
+ * implements; an adapter that does not judges them as they are when the answer is decided).
  *
  * <p>Thread-safety: {@link #join}, {@link #arm} and {@link #refusedInside} run on the request's thread before the
  * application runs or while it runs; the deadline fires on a timer thread; {@link #finish} runs on whichever thread
@@ -303,10 +306,11 @@ public final class AnswerArbiter {
     }
 
     /**
-     * Keeps a copy of a successful live response for the stale cache. Runs before the response is written, so a
-     * failure here is logged and the live answer still goes out.
+     * Keeps a copy of a successful live response for the stale cache. Runs before the body is written, so a failure
+     * here is logged and the live answer still goes out; only the sink's commit of the headers may fail the answer
+     * (the client is gone), as writing it would.
      */
-    private void remember() {
+    private void remember() throws IOException {
         try {
             keepCopy();
         } catch (RuntimeException e) {
@@ -315,7 +319,7 @@ public final class AnswerArbiter {
         }
     }
 
-    private void keepCopy() {
+    private void keepCopy() throws IOException {
         FallbackStage fb = fallback;
         StaleCache.Key k = key;
         if (fb == null || !"GET".equals(request.method())) {
@@ -330,6 +334,8 @@ public final class AnswerArbiter {
         if (body == null) {
             return;
         }
+        // judged on the headers as sent: a layer outside Seawall may add some only when the response commits
+        sink.commitHeadersForCopy();
         fb.remember(k, request, status, sink.applicationHeaders(), body, now);
     }
 }

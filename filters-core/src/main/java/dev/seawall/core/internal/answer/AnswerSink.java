@@ -45,6 +45,17 @@ public interface AnswerSink {
     void commitApplication() throws IOException;
 
     /**
+     * Commits the application's status and headers to the next layer, without its body, so that the stale copy about
+     * to be judged sees the headers as sent: a layer outside Seawall may add headers only when the response commits
+     * (Spring Security's {@code Cache-Control: no-store}). Called only for a stale-cache candidate (a policy with a
+     * stale cache, GET, 2xx, the whole body held), right before {@link #applicationHeaders()} and
+     * {@link #commitApplication()}; the client cannot have the whole answer before its body follows, so the copy is
+     * still kept before the client could ask again. Nothing by default: the headers are judged as they are then.
+     */
+    default void commitHeadersForCopy() throws IOException {
+    }
+
+    /**
      * Settles the request's permits. Called once the answer is decided and before any byte of it is written, so a
      * client that sends its next request as soon as it has read this answer finds the permits, the breaker's count
      * and the stale copy in place.

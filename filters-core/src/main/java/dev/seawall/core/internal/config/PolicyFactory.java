@@ -471,7 +471,7 @@ public final class PolicyFactory {
             }
             if (f.staleCache() != null) {
                 b.staleCache(new StaleCache(f.staleCache(), f.cacheEntries(), f.cacheBytes(), identityHeaders,
-                        context.clock()));
+                        context.clock(), f.cacheNoStore()));
             }
             return b.build();
         } catch (IllegalArgumentException e) {

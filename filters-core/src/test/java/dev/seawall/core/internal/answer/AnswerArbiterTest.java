@@ -156,6 +156,15 @@ class AnswerArbiterTest {
             events.add("commit");
         }
 
+        /** Headers a layer outside Seawall adds when the response commits (as Spring Security's wrapper does). */
+        final List<Header> addedAtCommit = new ArrayList<>();
+
+        @Override
+        public void commitHeadersForCopy() {
+            events.add("headers");
+            appHeaders.addAll(addedAtCommit);
+        }
+
         @Override
         public void settle(Throwable failure, int applicationStatus, boolean refusedInside) {
             events.add("settle " + applicationStatus + " refused=" + refusedInside);
@@ -307,7 +316,7 @@ class AnswerArbiterTest {
         Call good = new Call(p, request);
         good.sink.appHeaders.add(new Header("Content-Type", "text/plain"));
         good.arbiter.finish(null);
-        assertThat(good.sink.events).containsExactly("settle 200 refused=false", "commit");
+        assertThat(good.sink.events).containsExactly("settle 200 refused=false", "headers", "commit");
         assertThat(cache.size()).isEqualTo(1);
 
         clock.advance(Duration.ofSeconds(30));
@@ -341,8 +350,64 @@ class AnswerArbiterTest {
 
         call.arbiter.finish(null);
 
-        assertThat(call.sink.events).containsExactly("settle 200 refused=false", "commit");
+        assertThat(call.sink.events).containsExactly("settle 200 refused=false", "headers", "commit");
         assertThat(cache.size()).isZero();
+    }
+
+    /** A layer outside Seawall marks the answer no-store only when it commits: the copy is judged after that. */
+    @Test
+    void aStaleCopyIsJudgedOnTheHeadersAsCommitted() throws IOException {
+        Call call = new Call(policy(fallback().staleCache(cache).build(), false, false), request);
+        call.sink.addedAtCommit.add(new Header("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate"));
+
+        call.arbiter.finish(null);
+
+        assertThat(call.sink.events).containsExactly("settle 200 refused=false", "headers", "commit");
+        assertThat(cache.size()).isZero();
+    }
+
+    @Test
+    void withCacheNoStoreTheCallersOwnCopyOfANoStoreAnswerIsKept() throws IOException {
+        StaleCache keeping = new StaleCache(Duration.ofMinutes(10), 100, 1024 * 1024, List.of(), clock, true);
+        Policy p = policy(fallback().staleCache(keeping).build(), false, false);
+        Call call = new Call(p, request);
+        call.sink.addedAtCommit.add(new Header("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate"));
+        call.arbiter.finish(null);
+        assertThat(keeping.size()).isEqualTo(1);
+
+        Call failing = new Call(p, request);
+        failing.sink.appStatus = 503;
+        failing.arbiter.finish(null);
+        assertThat(failing.sink.events).containsExactly("settle 503 refused=false", "discard", "fallback cache 200");
+
+        Call other = new Call(p, FakeRequest.get("/catalog").user("bob"));
+        other.sink.appStatus = 503;
+        other.arbiter.finish(null);
+        assertThat(other.sink.events).as("another caller never gets it").containsExactly("settle 503 refused=false",
+                "commit");
+    }
+
+    /** Only stale-cache candidates pay for committing the headers first. */
+    @Test
+    void answersThatAreNoCandidateForACopyAreNotCommittedTwice() throws IOException {
+        Call noCache = new Call(policy(fallback().staticResponse(staticAnswer).build(), false, false), request);
+        noCache.arbiter.finish(null);
+        assertThat(noCache.sink.events).containsExactly("settle 200 refused=false", "commit");
+
+        Policy p = policy(fallback().staleCache(cache).build(), false, false);
+        Call post = new Call(p, FakeRequest.get("/catalog").method("POST"));
+        post.arbiter.finish(null);
+        assertThat(post.sink.events).containsExactly("settle 200 refused=false", "commit");
+
+        Call notFound = new Call(p, request);
+        notFound.sink.appStatus = 404;
+        notFound.arbiter.finish(null);
+        assertThat(notFound.sink.events).containsExactly("settle 404 refused=false", "commit");
+
+        Call unheld = new Call(p, request);
+        unheld.sink.appBody = null;
+        unheld.arbiter.finish(null);
+        assertThat(unheld.sink.events).containsExactly("settle 200 refused=false", "commit");
     }
 
     @Test
