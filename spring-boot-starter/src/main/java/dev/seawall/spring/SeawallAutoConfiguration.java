@@ -12,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -41,6 +42,7 @@ import java.util.EnumSet;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({SeawallFilter.class, FilterRegistrationBean.class})
 @ConditionalOnProperty(prefix = "seawall", name = "enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnMissingBean(SeawallFilter.class) // an application that registers its own filter keeps it, alone
 @EnableConfigurationProperties(SeawallProperties.class)
 public class SeawallAutoConfiguration {
 

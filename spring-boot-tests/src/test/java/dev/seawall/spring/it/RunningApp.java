@@ -26,10 +26,18 @@ final class RunningApp implements AutoCloseable {
     }
 
     static RunningApp start(String... properties) {
+        return start(new Class<?>[0], properties);
+    }
+
+    /** @param more configuration classes added to the sample's */
+    static RunningApp start(Class<?>[] more, String... properties) {
         String[] all = new String[properties.length + 1];
         all[0] = "server.port=0";
         System.arraycopy(properties, 0, all, 1, properties.length);
-        return new RunningApp(new SpringApplicationBuilder(SampleApplication.class).properties(all).run());
+        Class<?>[] sources = new Class<?>[more.length + 1];
+        sources[0] = SampleApplication.class;
+        System.arraycopy(more, 0, sources, 1, more.length);
+        return new RunningApp(new SpringApplicationBuilder(sources).properties(all).run());
     }
 
     static String basic(String user) {
