@@ -76,7 +76,13 @@ final class EngineLoader {
             throw source.explain(e);
         }
         LiveSeawall live = new LiveSeawall(engine, source, text, registry, Clock.systemUTC());
-        Duration watch = SeawallProperties.watchInterval(properties.getWatch());
+        Duration watch;
+        try {
+            watch = SeawallProperties.watchInterval(properties.getWatch());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(SPRING, 0, "seawall.watch", "\"" + properties.getWatch().trim()
+                    + "\" is not a duration (like 5s) or off");
+        }
         if (watch != null && live.watch(watch)) {
             LOG.info("Seawall: watching {} for changes every {}", source.name(), properties.getWatch().trim());
         }

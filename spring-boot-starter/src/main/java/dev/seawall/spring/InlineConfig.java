@@ -111,8 +111,9 @@ final class InlineConfig implements ConfigSource {
         int n = name.getNumberOfElements();
         for (int i = 1; i < n; i++) {
             boolean last = i == n - 1;
-            Object key = name.isNumericIndex(i) ? (Object) Integer.valueOf(name.getElement(i, Form.ORIGINAL))
-                    : dashed(name.getElement(i, Form.ORIGINAL));
+            String original = name.getElement(i, Form.ORIGINAL);
+            Object key = name.isNumericIndex(i) ? (Object) Integer.valueOf(original)
+                    : dataKey(name, i) ? original : dashed(original);
             boolean childIsList = !last && name.isNumericIndex(i + 1);
             Object child;
             if (node instanceof ListNode list && key instanceof Integer index) {
@@ -130,6 +131,20 @@ final class InlineConfig implements ConfigSource {
             }
             node = child;
         }
+    }
+
+    /**
+     * @return whether element {@code i} is data rather than a configuration key, so that it keeps its spelling: a
+     *         plan's name under {@code plans}, an API key under {@code plan-of}, a header name under a fallback's
+     *         {@code headers}
+     */
+    static boolean dataKey(ConfigurationPropertyName name, int i) {
+        if (i < 2) {
+            return false;
+        }
+        String parent = dashed(name.getElement(i - 1, Form.ORIGINAL));
+        return parent.equals("plans") || parent.equals("plan-of")
+                || parent.equals("headers") && dashed(name.getElement(i - 2, Form.ORIGINAL)).equals("fallback");
     }
 
     /** Spring's relaxed names: {@code rateLimits} and {@code rate_limits} are {@code rate-limits}. */

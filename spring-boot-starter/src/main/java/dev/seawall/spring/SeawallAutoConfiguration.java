@@ -1,6 +1,7 @@
 package dev.seawall.spring;
 
 import dev.seawall.core.LiveSeawall;
+import dev.seawall.core.config.ConfigException;
 import dev.seawall.jaxrs.SeawallFeature;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -95,8 +96,14 @@ public class SeawallAutoConfiguration {
         return r;
     }
 
+    /** @throws ConfigException naming the property when a pattern is not a path pattern */
     static PathSplitFilter.Paths earlyPaths(SeawallProperties properties) {
-        return PathSplitFilter.Paths.of(properties.getFilter().getBeforeSecurity(), "seawall.filter.before-security");
+        try {
+            return PathSplitFilter.Paths.of(properties.getFilter().getBeforeSecurity(),
+                    "seawall.filter.before-security");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("application properties", 0, "", e.getMessage());
+        }
     }
 
     static int securityOrder(ConfigurableEnvironment environment) {

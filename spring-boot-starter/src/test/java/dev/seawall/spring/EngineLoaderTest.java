@@ -87,4 +87,25 @@ class EngineLoaderTest {
                 .hasMessageContaining("no Seawall configuration was found")
                 .hasMessageContaining("seawall.enabled=false");
     }
+
+    @Test
+    void aWatchThatIsNoDurationIsAConfigurationError() {
+        SeawallProperties p = props("classpath:nope.yaml");
+        p.setConfig(null);
+        p.setWatch("often");
+        assertThatThrownBy(() -> EngineLoader.load(p, env(Map.of("seawall.policies[0].name", "a",
+                "seawall.policies[0].paths[0]", "/a", "seawall.policies[0].timeout", "1s")), new SimpleMeterRegistry()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("application properties: seawall.watch: \"often\" is not a duration (like 5s) or off");
+    }
+
+    @Test
+    void aBeforeSecurityPatternThatIsNoPathPatternIsAConfigurationError() {
+        SeawallProperties p = props(null);
+        p.getFilter().setBeforeSecurity(java.util.List.of("/login", "login"));
+        assertThatThrownBy(() -> SeawallAutoConfiguration.earlyPaths(p))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("application properties: seawall.filter.before-security[1]: \"login\" is not a path"
+                        + " pattern (/exact, /prefix/*, *.ext or /*)");
+    }
 }

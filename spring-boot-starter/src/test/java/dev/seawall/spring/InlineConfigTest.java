@@ -143,4 +143,29 @@ class InlineConfigTest {
         assertThat(InlineConfig.dashed("half-open-calls")).isEqualTo("half-open-calls");
         assertThat(InlineConfig.dashed("X-Degraded")).isEqualTo("x-degraded");
     }
+
+    @Test
+    void dataKeysKeepTheirSpelling() throws Exception {
+        StandardEnvironment env = env(yaml("application.yml", """
+                seawall:
+                  policies:
+                    - name: api
+                      paths: [/api/*]
+                      rateLimits:
+                        - by: api-key
+                          limit: 5/1m
+                          plans:
+                            gold: 50/1m
+                          planOf:
+                            KeyAbc123: gold
+                      fallback:
+                        headers:
+                          X-Degraded: "true"
+                        body: '{}'
+                """));
+        String yaml = new InlineConfig(env).render().yaml();
+        assertThat(yaml).contains("gold:").contains("KeyAbc123: gold").contains("X-Degraded:")
+                .contains("plan-of:").contains("rate-limits:");
+        Seawall.builder().yaml("inline", yaml).build().close();
+    }
 }
