@@ -18,7 +18,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(LiveSeawall.class)
 public class SeawallEndpointConfiguration {
 
-    @Bean
+    /** The endpoint's bean name. */
+    static final String ENDPOINT = "seawallEndpoint";
+
+    @Bean(name = ENDPOINT)
     SeawallEndpoint seawallEndpoint(LiveSeawall live) {
         return new SeawallEndpoint(live);
     }

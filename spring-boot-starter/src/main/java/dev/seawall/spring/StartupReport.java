@@ -27,6 +27,8 @@ import java.util.Locale;
 final class StartupReport implements SmartInitializingSingleton, ApplicationContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(StartupReport.class);
+    /** The bean name of the Tomcat valve's customizer ({@link SeawallAutoConfiguration}). */
+    static final String TOMCAT_VALVE = "seawallPeerAddressValve";
     private ApplicationContext context;
 
     @Override
@@ -153,8 +155,9 @@ final class StartupReport implements SmartInitializingSingleton, ApplicationCont
                     + " client address for the application; Seawall reads the connection's peer and the forwarding"
                     + " headers as they arrived, and trusts them by its own configuration ({})", trust);
         } else if (strategy.startsWith("native")) {
-            boolean valve = context.getBeanNamesForType(PeerAddressValve.Customizer.class).length > 0
-                    && context.getBean(PeerAddressValve.Customizer.class).installed();
+            // by name: the valve's class needs Tomcat, which only the bean's existence promises
+            boolean valve = context.containsBean(TOMCAT_VALVE)
+                    && ((PeerAddressValve.Customizer) context.getBean(TOMCAT_VALVE)).installed();
             if (valve) {
                 LOG.info("Seawall: server.forward-headers-strategy={}: Tomcat rewrites the client address before any"
                         + " filter; Seawall records the connection's peer ahead of it and trusts forwarding headers by"
