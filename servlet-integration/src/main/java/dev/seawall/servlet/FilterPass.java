@@ -222,7 +222,14 @@ final class FilterPass implements ResponseContext.Settlement {
             return;
         }
         if (async) {
-            request.getAsyncContext().addListener(new SettlingListener(this));
+            SettlingListener listener = new SettlingListener(this);
+            try {
+                request.getAsyncContext().addListener(listener);
+            } catch (IllegalStateException cycleOver) {
+                // another thread ended the cycle between isAsyncStarted() and here (Undertow then refuses both calls):
+                // no event will reach the listener, so it settles now, as its onComplete would have
+                listener.onComplete(null);
+            }
             return;
         }
         // the application's status, not a fallback's substitute: a 502 answered by a 202 fallback is a failure
