@@ -41,13 +41,14 @@ import java.util.function.Supplier;
  * override (status, headers, cookies, errors, redirects, reset, the stream and the writer, flush and close) reads
  * and writes the same few fields (buffer, capture, streaming flag, error status) under one rule, "nothing reaches the
  * real response unless this request still owns it", so splitting it would spread that invariant over classes that
- * share mutable state. What to answer instead is decided elsewhere ({@code
- * dev.seawall.core.internal.answer.AnswerArbiter}).
+ * share mutable state. What shares none of that state lives outside: the body copy ({@link BodyCopy}), the writer
+ * ({@link PushingWriter}), the closed sink ({@link ClosedOutput}) and the owner protocol ({@link ResponseOwner}). What
+ * to answer instead is decided elsewhere ({@code dev.seawall.core.internal.answer.AnswerArbiter}).
  */
 final class BufferedResponse extends HttpServletResponseWrapper {
 
     private final HttpServletResponse real;
-    private final Owner owner;
+    private final ResponseOwner owner;
     private final ResponseGate gate;
     private final int limit;
     private final int captureLimit;
@@ -82,7 +83,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
      * @param captureLimit largest body captured for the stale cache; 0 for none
      * @param owner        told of resets and of errors handed to the container
      */
-    BufferedResponse(HttpServletResponse real, ResponseGate gate, int limit, int captureLimit, Owner owner) {
+    BufferedResponse(HttpServletResponse real, ResponseGate gate, int limit, int captureLimit, ResponseOwner owner) {
         super(real);
         this.owner = owner;
         this.real = real;
@@ -370,18 +371,6 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     @Override
     public int getBufferSize() {
         return limit;
-    }
-
-    /**
-     * What the response tells its owner. An interface the owner implements rather than two lambdas: one response is
-     * made per buffered request, and each object per request showed on a trivial endpoint.
-     */
-    interface Owner {
-        /** Re-applies Seawall's own headers after the application reset the response (under the gate). */
-        void onReset();
-
-        /** This response is about to hand an error to the container, whose error page gets the container's request. */
-        void beforeErrorDispatch();
     }
 
     // ---- status and headers: to the real response, under the gate ----

@@ -33,7 +33,7 @@ import java.util.List;
  * may fire on a timer thread while the application runs. The {@link ResponseGate} decides who writes the
  * real response, and its monitor orders the timeout answer against the application's header writes.
  */
-final class ResponseContext implements BufferedResponse.Owner, AnswerSink {
+final class ResponseContext implements ResponseOwner, AnswerSink {
 
     static final String ATTRIBUTE = "dev.seawall.response";
 

@@ -83,7 +83,7 @@ class BufferedResponseTest {
         }
     }
 
-    private static final BufferedResponse.Owner OWNER = new BufferedResponse.Owner() {
+    private static final ResponseOwner OWNER = new ResponseOwner() {
         @Override
         public void onReset() {
         }

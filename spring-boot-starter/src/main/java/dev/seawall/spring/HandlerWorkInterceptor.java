@@ -61,11 +61,6 @@ final class HandlerWorkInterceptor implements CallableProcessingInterceptor, Def
         }
     }
 
-    /** @return the handlers' works not ended yet (tests) */
-    int running() {
-        return running.size();
-    }
-
     @Override
     public <T> void beforeConcurrentHandling(NativeWebRequest request, Callable<T> task) {
         begin(request, task);

@@ -19,7 +19,6 @@ import org.yaml.snakeyaml.Yaml;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -266,7 +265,7 @@ final class InlineConfig implements ConfigSource {
         if (exact != null) {
             return exact;
         }
-        String prefix = keyPath.toLowerCase(Locale.ROOT);
+        String prefix = keyPath;
         for (Map.Entry<String, Origin> e : r.origins().entrySet()) {
             String k = e.getKey();
             if (k.startsWith(prefix) && (k.length() == prefix.length() || k.charAt(prefix.length()) == '.'

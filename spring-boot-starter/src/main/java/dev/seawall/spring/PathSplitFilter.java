@@ -1,5 +1,6 @@
 package dev.seawall.spring;
 
+import dev.seawall.core.internal.policy.PathPolicyTable;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -9,15 +10,14 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Runs a Seawall filter for the requests of one side of {@code seawall.filter.before-security}: the early filter
  * (before Spring Security) takes the listed paths, the late one every other path, so each request meets Seawall
- * exactly once. Patterns are those of the configuration's {@code paths}: exact ({@code /login}), prefix
- * ({@code /auth/*}, which also matches {@code /auth}), extension ({@code *.do}) and {@code /*} for everything; they
- * are checked at start-up. Matched against the request URI without the context path, compiled once.
+ * exactly once. Patterns are those of the configuration's {@code paths} (servlet url-patterns: {@code /login},
+ * {@code /auth/*}, {@code *.do}, {@code /}), checked at start-up. Matched against the request URI without the
+ * context path, compiled once.
  *
  * <p>Thread-safe: immutable after construction.
  */
@@ -63,62 +63,42 @@ final class PathSplitFilter implements Filter {
                 : uri;
     }
 
-    /** A compiled set of path patterns. Immutable. */
+    /**
+     * A compiled set of path patterns: the configuration's own url-pattern parser and path table, so the patterns
+     * mean exactly what a policy's {@code paths} mean and a request is matched in O(path length). Immutable.
+     */
     static final class Paths {
-        private final List<String> exact = new ArrayList<>();
-        private final List<String> prefixes = new ArrayList<>();
-        private final List<String> extensions = new ArrayList<>();
-        private boolean all;
+        private final PathPolicyTable<Boolean> table;
+        private final boolean empty;
+
+        private Paths(PathPolicyTable<Boolean> table, boolean empty) {
+            this.table = table;
+            this.empty = empty;
+        }
 
         /**
          * @throws IllegalArgumentException naming the property and the pattern when one is not a path pattern
          */
         static Paths of(List<String> patterns, String property) {
-            Paths p = new Paths();
+            PathPolicyTable.Builder<Boolean> b = PathPolicyTable.builder();
             for (int i = 0; i < patterns.size(); i++) {
+                String name = property + "[" + i + "]";
                 String raw = patterns.get(i) == null ? "" : patterns.get(i).trim();
-                if (raw.equals("/*") || raw.equals("/")) {
-                    p.all = true;
-                } else if (raw.startsWith("*.") && raw.length() > 2 && raw.indexOf('*', 1) < 0
-                        && raw.indexOf('/') < 0) {
-                    p.extensions.add(raw.substring(1));
-                } else if (raw.startsWith("/") && raw.endsWith("/*") && raw.indexOf('*') == raw.length() - 1) {
-                    p.prefixes.add(raw.substring(0, raw.length() - 2));
-                } else if (raw.startsWith("/") && raw.indexOf('*') < 0) {
-                    p.exact.add(raw);
-                } else {
-                    throw new IllegalArgumentException(property + "[" + i + "]: \"" + raw + "\" is not a path pattern"
-                            + " (/exact, /prefix/*, *.ext or /*)");
+                try {
+                    b.add(raw, null, Boolean.TRUE, name);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
                 }
             }
-            return p;
+            return new Paths(b.build(), patterns.isEmpty());
         }
 
         boolean isEmpty() {
-            return !all && exact.isEmpty() && prefixes.isEmpty() && extensions.isEmpty();
+            return empty;
         }
 
         boolean matches(String path) {
-            if (all) {
-                return true;
-            }
-            for (String e : exact) {
-                if (e.equals(path)) {
-                    return true;
-                }
-            }
-            for (String prefix : prefixes) {
-                if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
-                    return true;
-                }
-            }
-            int slash = path.lastIndexOf('/');
-            for (String ext : extensions) {
-                if (path.endsWith(ext) && path.length() - ext.length() > slash + 1) {
-                    return true;
-                }
-            }
-            return false;
+            return !empty && table.match("GET", path) != null;
         }
     }
 }

@@ -2,7 +2,8 @@ package dev.seawall.spring;
 
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.breaker.Breaker;
-import dev.seawall.core.internal.Json;
+import dev.seawall.core.http.Rejection;
+import dev.seawall.core.problem.ProblemRenderer;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.status.StatusReport;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -10,6 +11,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -79,12 +81,7 @@ public class SeawallEndpoint {
     }
 
     private static WebEndpointResponse<String> problem(int status, String type, String title, String detail) {
-        StringBuilder body = new StringBuilder("{\"type\":");
-        Json.string(body, ProblemTypes.BASE + type);
-        body.append(",\"title\":");
-        Json.string(body, title);
-        body.append(",\"status\":").append(status).append(",\"detail\":");
-        Json.string(body, detail);
-        return new WebEndpointResponse<>(body.append('}').toString(), status);
+        Rejection problem = Rejection.builder(status, ProblemTypes.BASE + type, title).detail(detail).build();
+        return new WebEndpointResponse<>(new String(ProblemRenderer.render(problem), StandardCharsets.UTF_8), status);
     }
 }

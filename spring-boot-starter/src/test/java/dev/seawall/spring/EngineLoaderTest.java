@@ -105,7 +105,7 @@ class EngineLoaderTest {
         p.getFilter().setBeforeSecurity(java.util.List.of("/login", "login"));
         assertThatThrownBy(() -> SeawallAutoConfiguration.earlyPaths(p))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("application properties: seawall.filter.before-security[1]: \"login\" is not a path"
-                        + " pattern (/exact, /prefix/*, *.ext or /*)");
+                .hasMessage("application properties: seawall.filter.before-security[1]: \"login\" is not a servlet"
+                        + " url-pattern (expected /exact, /prefix/*, *.ext or /)");
     }
 }
