@@ -10,10 +10,14 @@ import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.internal.ratelimit.Stores;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.metrics.ClientMeters;
 import dev.seawall.core.metrics.SeawallMeters;
+import dev.seawall.core.outbound.OutboundClient;
+import dev.seawall.core.outbound.OutboundClients;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.PlanResolver;
@@ -51,13 +55,14 @@ public final class Seawall implements AutoCloseable {
     private final DeadlineTimer deadlines;
     private final PolicyFactory.Context context;
     private final List<Policy> programmatic;
+    private final OutboundClients clients;
     /** cleared when a reload hands the timer or the store to the engine replacing this one */
     private volatile boolean ownsDeadlines;
     private volatile boolean ownsStore;
 
     private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config,
                     DeadlineTimer deadlines, PolicyFactory.Context context, List<Policy> programmatic,
-                    boolean ownsStore) {
+                    boolean ownsStore, OutboundClients previousClients) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -74,13 +79,17 @@ public final class Seawall implements AutoCloseable {
         this.source = source;
         this.config = config;
         // request deadlines, and the end of throttle waits at max-wait (adapters ask the queue then)
-        boolean timed = policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null
+        // and, for outbound clients, backoff waits, attempt time-outs and hedges
+        boolean hasClients = config != null && !config.clients().isEmpty();
+        boolean timed = hasClients || policies.stream().anyMatch(p -> p.chain().stage(StageKind.TIMEOUT) != null
                 || p.chain().stage(StageKind.THROTTLE) != null);
         this.ownsDeadlines = deadlines == null && timed;
         this.deadlines = deadlines != null ? deadlines : timed ? DeadlineTimer.start(clock) : null;
         this.context = context;
         this.programmatic = List.copyOf(programmatic);
         this.ownsStore = ownsStore;
+        this.clients = hasClients ? CoreAccess.clients(config.clients(),
+                ClientRuntime.system(clock, this.deadlines), previousClients) : OutboundClients.NONE;
     }
 
     /** @return the timer firing request deadlines and throttle waits' ends; null when no policy has either stage */
@@ -102,6 +111,19 @@ public final class Seawall implements AutoCloseable {
             ownsStore = false;
             context.store().close();
         }
+    }
+
+    /** @return the outbound clients of {@code clients:} (none for a programmatic engine or a file without them) */
+    public OutboundClients clients() {
+        return clients;
+    }
+
+    /**
+     * @return the outbound client with this name in {@code clients:}
+     * @throws IllegalArgumentException naming the configured clients, when none has this name
+     */
+    public OutboundClient client(String name) {
+        return clients.named(name);
     }
 
     /** @return where rate-limit buckets live (the local store unless {@code store:} says otherwise) */
@@ -149,7 +171,7 @@ public final class Seawall implements AutoCloseable {
             List<Policy> all = new ArrayList<>(PolicyFactory.policies(next, ctx, new PolicyFactory.Breakers(),
                     previous));
             all.addAll(programmatic);
-            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore);
+            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore, clients);
         } catch (RuntimeException e) {
             if (!keepStore) {
                 store.close();
@@ -179,6 +201,7 @@ public final class Seawall implements AutoCloseable {
             context.store().close();
         }
         SeawallMeters.handOver(context.meterRegistry(), policies, next.policies);
+        ClientMeters.handOver(context.meterRegistry(), clients, next.clients);
     }
 
     public static Builder builder() {
@@ -294,13 +317,14 @@ public final class Seawall implements AutoCloseable {
                     : new CompositeMeterRegistry(); // a composite without registries publishes nothing
             Seawall engine = build(meterRegistry);
             SeawallMeters.bind(meterRegistry, engine.policies);
+            ClientMeters.bind(meterRegistry, engine.clients);
             return engine;
         }
 
         private Seawall build(MeterRegistry meterRegistry) {
             if (yamlText == null) {
                 return new Seawall(policies, clock, source, null, deadlines,
-                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false);
+                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false, null);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
             BucketStore store = Stores.create(yamlSource, config.line("store"), config.store(), clock,
@@ -309,7 +333,8 @@ public final class Seawall implements AutoCloseable {
                 PolicyFactory.Context ctx = new PolicyFactory.Context(clock, meterRegistry, planResolver, store);
                 List<Policy> all = new ArrayList<>(PolicyFactory.policies(config, ctx));
                 all.addAll(policies);
-                return new Seawall(all, clock, yamlSource, config, deadlines, ctx, policies, !config.store().local());
+                return new Seawall(all, clock, yamlSource, config, deadlines, ctx, policies, !config.store().local(),
+                        null);
             } catch (RuntimeException e) {
                 store.close();
                 throw e;

@@ -43,6 +43,10 @@ public final class Breaker {
     /** resilience4j's own slow-call duration: a success longer than this is a different outcome in its window. */
     private final long slowSuccessNanos;
     /** The last state seen by {@link #observe()}; compare-and-set so that one thread reports each transition. */
+    /** What {@link #recordCall} records as the error: resilience4j only counts it, so one stackless instance serves. */
+    private static final Throwable CALL_FAILED = new RuntimeException("call failed", null, false, false) {
+        private static final long serialVersionUID = 1L;
+    };
     private final AtomicReference<CircuitBreaker.State> observedState = new AtomicReference<>();
     final LongAdder successes = new LongAdder();
     final LongAdder failures = new LongAdder();
@@ -202,6 +206,48 @@ public final class Breaker {
         LOG.info("Seawall: circuit breaker {} closed by an operator", name);
         circuitBreaker.reset();
         observedState.set(circuitBreaker.getState()); // already logged above, as an operator's action
+    }
+
+    /**
+     * Asks for a permission to make one call, for callers outside a policy chain (Seawall's outbound clients). A
+     * permitted call must be settled exactly once by {@link #recordCall} or {@link #releaseCall}; a refusal is
+     * counted as not permitted. Thread-safe, lock-free.
+     */
+    public boolean tryAcquireCall() {
+        boolean permitted = circuitBreaker.tryAcquirePermission();
+        observe(); // OPEN -> HALF_OPEN happens inside the permission check
+        if (!permitted) {
+            notPermitted.increment();
+        }
+        return permitted;
+    }
+
+    /**
+     * Records a permitted call's outcome (see {@link #tryAcquireCall}).
+     *
+     * @param failure       whether the call failed (an error status, an exception, a timeout)
+     * @param slowCallNanos a success slower than this counts as a slow failure; {@code Long.MAX_VALUE} for none
+     */
+    public void recordCall(long elapsedNanos, boolean failure, long slowCallNanos) {
+        long elapsed = Math.max(0, elapsedNanos);
+        if (failure) {
+            failures.increment();
+            circuitBreaker.onError(elapsed, TimeUnit.NANOSECONDS, CALL_FAILED);
+        } else if (elapsed > slowCallNanos) {
+            slow.increment();
+            circuitBreaker.onError(elapsed, TimeUnit.NANOSECONDS, CALL_FAILED);
+        } else {
+            successes.increment();
+            recordSuccess(elapsed);
+        }
+        observe();
+    }
+
+    /** Gives back a permitted call that never ran (see {@link #tryAcquireCall}). */
+    public void releaseCall() {
+        released.increment();
+        circuitBreaker.releasePermission();
+        observe();
     }
 
     CircuitBreaker circuitBreaker() {

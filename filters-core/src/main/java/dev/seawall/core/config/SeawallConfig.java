@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param ipv6Prefix        {@code client-ip.ipv6-prefix}: bits identifying an IPv6 client (default 64)
  * @param policies          the policies, in file order
  * @param store             {@code store:}: where rate-limit buckets live ({@link StoreConfig#LOCAL} when absent)
+ * @param clients           {@code clients:}: the outbound clients, in file order (empty when absent)
  * @param positions         key path to line, for errors found after loading ({@link SourceMap#EMPTY} when unknown)
  */
 public record SeawallConfig(String source, List<String> trustedProxies, RateLimitHeaders rateLimitHeaders,
-                            int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store, SourceMap positions) {
+                            int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store, List<ClientConfig> clients,
+                            SourceMap positions) {
 
     /** {@code headers.rate-limit}. */
     public static final RateLimitHeaders DEFAULT_RATE_LIMIT_HEADERS = RateLimitHeaders.IETF;
@@ -32,18 +34,27 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
     public static final int DEFAULT_IPV6_PREFIX = 64;
     /** Most policies one configuration may hold. */
     public static final int MAX_POLICIES = 1_000;
+    /** Most clients one configuration may hold. */
+    public static final int MAX_CLIENTS = 1_000;
 
     public SeawallConfig {
         trustedProxies = List.copyOf(trustedProxies);
         policies = List.copyOf(policies);
+        clients = clients == null ? List.of() : List.copyOf(clients);
         store = store == null ? StoreConfig.LOCAL : store;
         positions = positions == null ? SourceMap.EMPTY : positions;
     }
 
-    /** A configuration without positions. */
+    /** A configuration without clients. */
+    public SeawallConfig(String source, List<String> trustedProxies, RateLimitHeaders rateLimitHeaders,
+                         int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store, SourceMap positions) {
+        this(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, List.of(), positions);
+    }
+
+    /** A configuration without clients or positions. */
     public SeawallConfig(String source, List<String> trustedProxies, RateLimitHeaders rateLimitHeaders,
                          int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store) {
-        this(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, SourceMap.EMPTY);
+        this(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, List.of(), SourceMap.EMPTY);
     }
 
     /** A configuration with buckets in each JVM. */
@@ -62,6 +73,16 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         return null;
     }
 
+    /** @return the client with this name, or null */
+    public ClientConfig client(String name) {
+        for (ClientConfig c : clients) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** @return the line of a key path in the file ({@code policies[0].throttle}), or 0 when unknown */
     public int line(String keyPath) {
         return positions.line(keyPath);
@@ -69,19 +90,20 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
 
     /** The same configuration with these positions. */
     public SeawallConfig withPositions(SourceMap positions) {
-        return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, positions);
+        return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients,
+                positions);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof SeawallConfig c && source.equals(c.source) && trustedProxies.equals(c.trustedProxies)
                 && rateLimitHeaders == c.rateLimitHeaders && ipv6Prefix == c.ipv6Prefix
-                && policies.equals(c.policies) && store.equals(c.store);
+                && policies.equals(c.policies) && store.equals(c.store) && clients.equals(c.clients);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store);
+        return Objects.hash(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients);
     }
 
     /** @param source the name later errors cite */
@@ -100,6 +122,7 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         private int ipv6Prefix = DEFAULT_IPV6_PREFIX;
         private final List<PolicyConfig> policies = new ArrayList<>();
         private StoreConfig store = StoreConfig.LOCAL;
+        private final List<ClientConfig> clients = new ArrayList<>();
         private SourceMap positions = SourceMap.EMPTY;
 
         private Builder(String source) {
@@ -141,6 +164,20 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
             return this;
         }
 
+        public Builder client(ClientConfig client) {
+            if (clients.size() >= MAX_CLIENTS) {
+                throw new InvalidSettingException("clients", "has more than " + MAX_CLIENTS + " clients");
+            }
+            for (ClientConfig c : clients) {
+                if (c.name().equals(client.name())) {
+                    throw new InvalidSettingException("clients", "client name "
+                            + ConfigValues.quote(client.name()) + " is already used");
+                }
+            }
+            clients.add(client);
+            return this;
+        }
+
         public Builder store(StoreConfig store) {
             this.store = Objects.requireNonNull(store, "store");
             return this;
@@ -152,10 +189,11 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         }
 
         public SeawallConfig build() {
-            if (policies.isEmpty()) {
-                throw new InvalidSettingException("policies", "must list at least one policy");
+            if (policies.isEmpty() && clients.isEmpty()) {
+                throw new InvalidSettingException("policies", "must list at least one policy (or one client)");
             }
-            return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, positions);
+            return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients,
+                    positions);
         }
     }
 }

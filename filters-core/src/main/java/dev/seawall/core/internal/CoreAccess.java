@@ -1,9 +1,17 @@
 package dev.seawall.core.internal;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.config.ClientConfig;
 import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.outbound.ClientCore;
+import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.outbound.OutboundClient;
+import dev.seawall.core.outbound.OutboundClients;
 import dev.seawall.core.policy.Policy;
+
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The members of API types that only Seawall's own adapters use, reached from here so that they stay out of the
@@ -30,7 +38,17 @@ public final class CoreAccess {
         AnswerPlan answerPlan(Policy policy);
     }
 
+    /** What {@link OutboundClients} lends the engine. */
+    public interface ClientsAccess {
+        /** @return the clients of a configuration, carrying over each of {@code previous} whose settings are equal */
+        OutboundClients build(List<ClientConfig> configs, ClientRuntime runtime, OutboundClients previous);
+
+        /** @return the internals a client drives, for meters and status pages */
+        ClientCore core(OutboundClient client);
+    }
+
     private static volatile EngineAccess engine;
+    private static volatile ClientsAccess clients;
     private static volatile PolicyAccess policy;
 
     private CoreAccess() {
@@ -42,6 +60,27 @@ public final class CoreAccess {
             throw new IllegalStateException("engine access already registered");
         }
         engine = access;
+    }
+
+    /** Called once, by {@link OutboundClients}'s static initialiser. */
+    public static void registerClients(ClientsAccess access) {
+        if (clients != null) {
+            throw new IllegalStateException("clients access already registered");
+        }
+        clients = access;
+    }
+
+    /** @return the clients of a configuration (see {@link ClientsAccess#build}) */
+    public static OutboundClients clients(List<ClientConfig> configs, ClientRuntime runtime,
+                                          OutboundClients previous) {
+        Objects.requireNonNull(OutboundClients.NONE); // initialises the class, which registers its access
+        return clients.build(configs, runtime, previous);
+    }
+
+    /** @return the internals {@code c} drives */
+    public static ClientCore core(OutboundClient c) {
+        Objects.requireNonNull(OutboundClients.NONE);
+        return clients.core(c);
     }
 
     /** Called once, by {@link Policy}'s static initialiser. */
