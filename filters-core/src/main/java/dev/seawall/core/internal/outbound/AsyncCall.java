@@ -149,8 +149,9 @@ public final class AsyncCall<R> {
         }
         Attempt a = new Attempt(number, now, permitted);
         attempts[number - 1] = a;
-        AttemptContext ctx = new AttemptContext(number, hedged, timeout, deadlineHeader,
-                Math.max(1, Math.min(timeout, left) / 1_000_000));
+        // without any bound there is no time left to announce: the header is left out
+        AttemptContext ctx = new AttemptContext(number, hedged, timeout,
+                timeout == Long.MAX_VALUE ? null : deadlineHeader, Math.max(1, timeout / 1_000_000));
         CompletableFuture<R> f;
         try {
             f = transport.send(ctx);
@@ -165,9 +166,9 @@ public final class AsyncCall<R> {
             a.timer = core.runtime.timer().schedule(now + timeout, () -> onAttemptTimeout(a));
         }
         if (number == 1 && core.hedgeable(request) && core.config.retry().maxAttempts() > 1) {
-            long at = now + core.config.hedge().delay().toNanos();
-            if (at < now + left) {
-                hedgeTimer = core.runtime.timer().schedule(at, this::onHedge);
+            long delay = core.config.hedge().delay().toNanos();
+            if (delay < left) {
+                hedgeTimer = core.runtime.timer().schedule(now + delay, this::onHedge);
             }
         }
         f.whenComplete((r, t) -> onDone(a, r, t));

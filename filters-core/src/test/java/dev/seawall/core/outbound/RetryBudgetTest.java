@@ -1,0 +1,96 @@
+package dev.seawall.core.outbound;
+
+import dev.seawall.core.config.RetryBudgetConfig;
+import dev.seawall.core.internal.outbound.RetryBudget;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RetryBudgetTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    @Test
+    void depositsBuyTheirShareOfRetriesPlusTheFloor() {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(20).minPerSecond(1)
+                .window(Duration.ofSeconds(10)).build());
+        long now = 5 * SECOND;
+        assertThat(b.available(now)).isEqualTo(10.0); // the floor: 1/s over 10s
+        for (int i = 0; i < 100; i++) {
+            b.deposit(now);
+        }
+        assertThat(b.available(now)).isEqualTo(30.0);
+        int allowed = 0;
+        while (b.tryWithdraw(now)) {
+            allowed++;
+        }
+        assertThat(allowed).isEqualTo(30);
+    }
+
+    @Test
+    void depositsAndWithdrawalsAgeOutOfTheWindow() {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(10).minPerSecond(0)
+                .window(Duration.ofSeconds(10)).build());
+        long t = 100 * SECOND;
+        for (int i = 0; i < 50; i++) {
+            b.deposit(t);
+        }
+        assertThat(b.tryWithdraw(t)).isTrue();
+        assertThat(b.available(t)).isEqualTo(4.0);
+        assertThat(b.available(t + 9 * SECOND)).isEqualTo(4.0);
+        assertThat(b.available(t + 11 * SECOND)).isZero();
+        assertThat(b.tryWithdraw(t + 11 * SECOND)).isFalse();
+    }
+
+    @Test
+    void fractionalSharesAccumulate() {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(12.5).minPerSecond(0).build());
+        for (int i = 0; i < 7; i++) {
+            b.deposit(SECOND);
+        }
+        assertThat(b.tryWithdraw(SECOND)).isFalse(); // 0.875
+        b.deposit(SECOND);
+        assertThat(b.tryWithdraw(SECOND)).isTrue();
+    }
+
+    @Test
+    void concurrentCallersSpendNoMoreThanTheBudgetPlusTheRacingCalls() throws Exception {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(10).minPerSecond(0).build());
+        int threads = 8;
+        int perThread = 20_000;
+        long now = 7 * SECOND;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                int retries = 0;
+                for (int i = 0; i < perThread; i++) {
+                    b.deposit(now);
+                    if (b.tryWithdraw(now)) {
+                        retries++;
+                    }
+                }
+                return retries;
+            }));
+        }
+        start.countDown();
+        int total = 0;
+        for (Future<Integer> r : results) {
+            total += r.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        int budget = threads * perThread / 10;
+        assertThat(total).isBetween(budget - threads, budget + threads);
+    }
+}
