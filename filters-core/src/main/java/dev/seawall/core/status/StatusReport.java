@@ -9,6 +9,8 @@ import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackStatus;
 import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.internal.Json;
+import dev.seawall.core.outbound.ClientStatus;
+import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.LimitView;
 import dev.seawall.core.ratelimit.Rate;
@@ -20,10 +22,13 @@ import dev.seawall.core.timeout.TimeoutStatus;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A JSON snapshot of an engine's live state: every policy, its stages and their counters — rate-limit
- * decisions and tracked keys per limit, throttle in-flight and queued, breaker state and failure rate.
+ * decisions and tracked keys per limit, throttle in-flight and queued, breaker state and failure rate — and, when the
+ * configuration has {@code clients:}, every outbound client's calls, retries, budget and breakers by host.
  * Contains no client identity. Each stage's members come from its own status view ({@link LimitView},
  * {@link ThrottleStatus}, {@link BreakerStatus}, {@link TimeoutStatus}, {@link FallbackStatus}); a breaker forced open
  * by an operator shows {@code "failureRate": null}, as it records no calls and so has no rate. Stateless and
@@ -92,7 +97,54 @@ public final class StatusReport {
             }
             policy(sb, more.get(i), "annotations");
         }
-        return sb.append("]}").toString();
+        sb.append(']');
+        if (!engine.clients().isEmpty()) {
+            sb.append(",\"clients\":[");
+            List<OutboundClient> clients = engine.clients().all();
+            for (int i = 0; i < clients.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                client(sb, clients.get(i).status());
+            }
+            sb.append(']');
+        }
+        return sb.append('}').toString();
+    }
+
+    /** One outbound client: its counts, retry budget and breakers by host (hosts are configured dependencies). */
+    private static void client(StringBuilder sb, ClientStatus c) {
+        sb.append("{\"name\":");
+        Json.string(sb, c.name());
+        sb.append(",\"inFlight\":").append(c.inFlight())
+                .append(",\"attempts\":").append(c.attempts())
+                .append(",\"retries\":").append(c.retries())
+                .append(",\"hedges\":").append(c.hedges())
+                .append(",\"budgetLeft\":").append((long) Math.floor(c.budgetLeft()));
+        counts(sb, "calls", c.calls());
+        counts(sb, "declined", c.declined());
+        sb.append(",\"breakers\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : new TreeMap<>(c.breakers()).entrySet()) {
+            sb.append(first ? "" : ",");
+            first = false;
+            Json.string(sb, e.getKey());
+            sb.append(':');
+            Json.string(sb, e.getValue());
+        }
+        sb.append("}}");
+    }
+
+    private static void counts(StringBuilder sb, String name, Map<String, Long> counts) {
+        sb.append(",\"").append(name).append("\":{");
+        boolean first = true;
+        for (Map.Entry<String, Long> e : new TreeMap<>(counts).entrySet()) {
+            sb.append(first ? "" : ",");
+            first = false;
+            Json.string(sb, e.getKey());
+            sb.append(':').append(e.getValue());
+        }
+        sb.append('}');
     }
 
     private static void policy(StringBuilder sb, Policy p, String origin) {
