@@ -292,7 +292,7 @@ final class YamlClients {
 
     /** {@code retry}: a mapping, or {@code off} for a single attempt. */
     RetryConfig retry(Node node, String path) {
-        if (node instanceof ScalarNode) {
+        if (isValue(node)) {
             String v = r.scalar(node, path).trim();
             if (!v.equals("off")) {
                 throw r.error(node, path, ConfigValues.quote(v) + " is not off (expected off, or a mapping of"
@@ -369,7 +369,7 @@ final class YamlClients {
     /** {@code budget}: a percent ({@code 10%}: the ratio), or a mapping. */
     RetryBudgetConfig budget(Node node, String path) {
         RetryBudgetConfig.Builder b = RetryBudgetConfig.builder();
-        if (node instanceof ScalarNode) {
+        if (isValue(node)) {
             double p = percent(node, path);
             try {
                 b.percent(p);
@@ -399,7 +399,7 @@ final class YamlClients {
     /** {@code timeout}: a duration (the {@code total}), or a mapping. */
     ClientTimeoutConfig timeout(Node node, String path) {
         ClientTimeoutConfig.Builder b = ClientTimeoutConfig.builder();
-        if (node instanceof ScalarNode) {
+        if (isValue(node)) {
             b.total(r.duration(node, path));
             return b.build();
         }
@@ -428,7 +428,7 @@ final class YamlClients {
     HedgeConfig hedge(Node node, String path) {
         Node delay = node;
         String dp = path;
-        if (!(node instanceof ScalarNode)) {
+        if (!isValue(node)) {
             YamlReader.Block m = r.mapping(node, path, HEDGE_KEYS);
             delay = m.get("delay");
             dp = path + ".delay";
@@ -442,6 +442,11 @@ final class YamlClients {
         } catch (InvalidSettingException e) {
             throw r.error(delay, dp, e.problem());
         }
+    }
+
+    /** A scalar shorthand; nothing at all ({@code retry:}) is reported as a missing mapping. */
+    private static boolean isValue(Node node) {
+        return node instanceof ScalarNode sn && !YamlReader.isNull(sn);
     }
 
     /** Cites a block's key line (not its first value's) for a rule about the block as a whole. */

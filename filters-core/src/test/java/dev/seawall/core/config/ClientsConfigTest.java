@@ -3,15 +3,19 @@ package dev.seawall.core.config;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.outbound.Jitter;
 import dev.seawall.core.outbound.OutboundClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.fail;
 
 /** The {@code clients:} list of seawall.yaml: every key, its defaults, its shorthands and hostile values. */
 class ClientsConfigTest {
@@ -172,9 +176,14 @@ class ClientsConfigTest {
 
     @Test
     void aFileWithOnlyClientsLoads() {
-        SeawallConfig config = parse("clients:\n  - name: x\n    hosts: [x.example.com]\n");
+        String yaml = "clients:\n  - name: x\n    hosts: [x.example.com]\n";
+        SeawallConfig config = parse(yaml);
         assertThat(config.policies()).isEmpty();
         assertThat(config.clients()).extracting(ClientConfig::name).containsExactly("x");
+        try (Seawall seawall = Seawall.builder().yaml("seawall.yaml", yaml).build()) {
+            assertThat(seawall.policies()).isEmpty();
+            assertThat(seawall.clients().match("X.example.com", 443, "/")).isSameAs(seawall.clients().named("x"));
+        }
     }
 
     @Test
@@ -235,6 +244,18 @@ class ClientsConfigTest {
     }
 
     // ---- keys and values ----
+
+    @Test
+    void blocksWrittenEmptyOrInTheWrongShape() {
+        fails(X + "    retry:\n", "seawall.yaml:3: clients[0].retry: expected a mapping of keys, found nothing");
+        fails(X + "    budget:\n", "seawall.yaml:3: clients[0].budget: expected a mapping of keys, found nothing");
+        fails(X + "    timeout:\n", "seawall.yaml:3: clients[0].timeout: expected a mapping of keys, found nothing");
+        fails(X + "    hedge:\n", "seawall.yaml:3: clients[0].hedge: expected a mapping of keys, found nothing");
+        fails(X + "    retry: [off]\n", "seawall.yaml:3: clients[0].retry: expected a mapping of keys, found a list");
+        fails(X + "    hosts: {a: b}\n", "seawall.yaml:3: clients[0].hosts: expected a list, found a mapping");
+        fails("clients:\n  - x\n", "seawall.yaml:2: clients[0]: expected a mapping of keys, found a single value");
+        fails(X + "    name: y\n", "seawall.yaml:3: clients[0].name: duplicate key");
+    }
 
     @Test
     void unknownKeysAtEveryLevelWithASuggestion() {
@@ -504,6 +525,64 @@ class ClientsConfigTest {
                 "seawall.yaml:5: clients[1].retry.backoff.base: \"5s\" is longer than backoff.max \"1s\"",
                 "seawall.yaml:6: clients[1].timeout.attempt: \"2s\" is longer than total \"1s\"");
         assertThat(Set.copyOf(problems)).hasSize(3);
+    }
+
+    /** What a configuration error looks like: a file name, usually a line, then the message. */
+    private static final Pattern ERROR = Pattern.compile("^seawall\\.yaml(:\\d+)?: .+", Pattern.DOTALL);
+
+    @Test
+    void randomMutationsGiveAWorkingEngineOrAPreciseErrorNeverAnotherException() {
+        String valid = """
+                clients:
+                  - name: payments
+                    hosts: [api.pay.example.com, "*.pay.example.com:8443", "[::1]:9000"]
+                    paths: [/v1/*, /health]
+                    max-concurrent: 50
+                    max-body: 256KB
+                    retry:
+                      max-attempts: 4
+                      backoff: {base: 50ms, max: 1s}
+                      jitter: equal
+                      on: [429, 502-504, connect-error, timeout]
+                      methods: [GET, PUT]
+                      max-retry-after: 3s
+                    budget: {ratio: 12.5%, min-per-second: 2, window: 30s}
+                    circuit-breaker: {failure-rate: 40, window: 60s}
+                    timeout: {attempt: 500ms, total: 2s, margin: 0ms, share: 50%, deadline-header: X-Deadline}
+                    hedge: 100ms
+                  - name: search
+                    hosts: search.internal
+                    retry: off
+                    budget: 5%
+                    timeout: 1s
+                """;
+        Random random = new Random(20261207L);
+        String alphabet = "-:[]{}#&*!|>'\"%@`,?\t\n \u0000\u00ff0123456789/aemsx.";
+        int errors = 0;
+        for (int i = 0; i < 2_000; i++) {
+            StringBuilder sb = new StringBuilder(valid);
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                int at = random.nextInt(sb.length());
+                switch (random.nextInt(3)) {
+                    case 0 -> sb.deleteCharAt(at);
+                    case 1 -> sb.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    default -> sb.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+            }
+            String text = sb.toString();
+            try (Seawall engine = Seawall.builder().meterRegistry(new SimpleMeterRegistry())
+                    .yaml("seawall.yaml", text).build()) {
+                assertThat(engine.clients().all()).isNotEmpty();
+            } catch (ConfigException ex) {
+                errors++;
+                assertThat(ex.getMessage()).as("mutation %d:%n%s", i, text).matches(ERROR)
+                        .doesNotContain("Exception").doesNotContain("org.yaml").doesNotContain("java.");
+            } catch (RuntimeException | StackOverflowError ex) {
+                fail("mutation %d threw %s instead of a config error:%n%s", i, ex, text);
+            }
+        }
+        assertThat(errors).as("most mutations break the file").isGreaterThan(500);
     }
 
     @Test
