@@ -6,6 +6,8 @@ import dev.seawall.core.outbound.OutboundClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -228,6 +230,24 @@ class ClientsConfigTest {
             assertThatThrownBy(() -> seawall.clients().named("y")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("clients: x");
         }
+    }
+
+    /** The reference's complete example lists the clients' defaults: they are the builders' own. */
+    @Test
+    void theReferenceExampleLoadsAndStatesTheBuildersDefaults() throws Exception {
+        String doc = Files.readString(Path.of("../docs/operations/configuration-reference.md"));
+        int start = doc.indexOf("\nclients:", doc.indexOf("## A complete example"));
+        int end = doc.indexOf("```", start);
+        assertThat(start).isPositive();
+        SeawallConfig config = parse(doc.substring(start + 1, end));
+        ClientConfig payments = config.client("payments");
+        assertThat(payments.retry()).isEqualTo(RetryConfig.DEFAULTS);
+        assertThat(payments.budget()).isEqualTo(RetryBudgetConfig.DEFAULTS);
+        assertThat(payments.maxBody()).isEqualTo(ClientConfig.DEFAULT_MAX_BODY);
+        assertThat(payments.timeout().margin()).isEqualTo(ClientTimeoutConfig.DEFAULT_MARGIN);
+        assertThat(payments.timeout().share()).isEqualTo(ClientTimeoutConfig.DEFAULT_SHARE);
+        assertThat(payments.hosts()).hasSize(3);
+        assertThat(config.client("inventory").retry().maxAttempts()).isEqualTo(1);
     }
 
     // ---- the file as a whole ----
