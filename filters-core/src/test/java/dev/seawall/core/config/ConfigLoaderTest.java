@@ -365,7 +365,7 @@ class ConfigLoaderTest {
 
     @Test
     void brokenAndHostileFilesFailCleanly() {
-        fails("", "seawall.yaml: the file is empty (expected a mapping with policies)");
+        fails("", "seawall.yaml: the file is empty (expected a mapping with policies or clients)");
         fails("- just\n- a list\n", "seawall.yaml:1: (root): expected a mapping of keys, found a list");
         assertThatThrownBy(() -> parse("policies: [\n  - name: x\n")).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("seawall.yaml:").hasMessageContaining("not valid YAML");
