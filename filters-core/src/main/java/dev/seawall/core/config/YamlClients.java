@@ -53,24 +53,24 @@ final class YamlClients {
     private record Located<T>(T value, Node node, String path) {
     }
 
-    /** A host (and path) claimed by a client, for tie detection; {@code path} null: every path. */
-    private record Claim(HostPattern host, PathPattern path, String client, int line) {
-        boolean ties(HostPattern h, PathPattern p) {
-            if (!host.equals(h)) {
-                return false;
-            }
-            if (path == null || p == null) {
-                return path == p;
-            }
-            return path.kind() == p.kind() && path.key().equals(p.key());
-        }
+    /**
+     * A host and path pattern, for tie detection: {@code kind} and {@code key} null for a client without paths (every
+     * path). Two patterns tie when their kind and key are equal, as for policies.
+     */
+    private record Route(HostPattern host, PathPattern.Kind kind, String key) {
+    }
+
+    /** Who claimed a route first, and on which line. */
+    private record Claim(String client, int line) {
     }
 
     private final YamlReader r;
     private final YamlStages stages;
     /** client name to the line of its {@code name} key */
     private final Map<String, Integer> names = new HashMap<>();
-    private final List<Claim> claims = new ArrayList<>();
+    private final Map<Route, Claim> claims = new HashMap<>();
+    /** host and path pairs of the clients read so far; bounded by {@link SeawallConfig#MAX_CLIENT_ROUTES} */
+    private long routes;
 
     YamlClients(YamlReader reader, YamlStages stages) {
         this.r = reader;
@@ -239,43 +239,38 @@ final class YamlClients {
 
     /**
      * Records a tie: the same host pattern with the same path pattern (or both clients without paths) in two
-     * clients, or twice in one. A tie is reported once per host or path entry, at the later entry.
+     * clients, or twice in one. A tie is reported once per host or path entry, at the later entry. A client beyond
+     * the file's bound on host and path pairs is not checked (the file's builder refuses it), so that a hostile file
+     * cannot make this check hold millions of pairs.
      */
     private void ties(String name, List<Located<HostPattern>> hosts, List<Located<PathPattern>> paths) {
-        List<Claim> mine = new ArrayList<>();
+        long pairs = (long) hosts.size() * Math.max(1, paths.size());
+        if (routes + pairs > SeawallConfig.MAX_CLIENT_ROUTES) {
+            return;
+        }
+        routes += pairs;
         Set<Node> cited = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Located<HostPattern> h : hosts) {
             if (paths.isEmpty()) {
-                claim(name, h.value(), null, h, mine, cited);
+                claim(name, new Route(h.value(), null, null), h, cited);
             }
             for (Located<PathPattern> p : paths) {
-                claim(name, h.value(), p.value(), p, mine, cited);
+                claim(name, new Route(h.value(), p.value().kind(), p.value().key()), p, cited);
             }
         }
-        claims.addAll(mine);
     }
 
-    private void claim(String name, HostPattern host, PathPattern path, Located<?> at, List<Claim> mine,
-                       Set<Node> cited) {
-        Claim tie = null;
-        for (List<Claim> list : List.of(claims, mine)) {
-            for (Claim c : list) {
-                if (tie == null && c.ties(host, path)) {
-                    tie = c;
-                }
-            }
-        }
-        if (tie == null) {
-            mine.add(new Claim(host, path, name, YamlReader.startLine(at.node())));
+    private void claim(String name, Route route, Located<?> at, Set<Node> cited) {
+        Claim tie = claims.putIfAbsent(route, new Claim(name, YamlReader.startLine(at.node())));
+        if (tie == null || !cited.add(at.node())) {
             return;
         }
-        if (cited.add(at.node())) {
-            String by = tie.client().equals(name) ? "this client" : "client " + ConfigValues.quote(tie.client());
-            String what = path == null
-                    ? host + " is also claimed by " + by + " (line " + tie.line() + ") for every path"
-                    : path.text() + " is also claimed by " + by + " (line " + tie.line() + ") on host " + host;
-            r.record(r.error(at.node(), at.path(), what + ": the most specific match would be a tie"));
-        }
+        String by = tie.client().equals(name) ? "this client" : "client " + ConfigValues.quote(tie.client());
+        String what = route.kind() == null
+                ? route.host() + " is also claimed by " + by + " (line " + tie.line() + ") for every path"
+                : ((PathPattern) at.value()).text() + " is also claimed by " + by + " (line " + tie.line()
+                        + ") on host " + route.host();
+        r.record(r.error(at.node(), at.path(), what + ": the most specific match would be a tie"));
     }
 
     private long maxBody(Node n, String path) {
