@@ -290,7 +290,8 @@ class ClientsConfigTest {
                 "seawall.yaml:3: clients[0].budget.ration: unknown key (did you mean ratio?)");
         fails(X + "    timeout: {atempt: 1s}\n",
                 "seawall.yaml:3: clients[0].timeout.atempt: unknown key (did you mean attempt?)");
-        fails(X + "    hedge: {dealy: 1s}\n", "seawall.yaml:3: clients[0].hedge.dealy: unknown key (did you mean delay?)");
+        fails(X + "    hedge: {dealy: 1s}\n",
+                "seawall.yaml:3: clients[0].hedge.dealy: unknown key (did you mean delay?)");
         fails(X + "    circuit-breaker: {failure-rat: 5}\n",
                 "seawall.yaml:3: clients[0].circuit-breaker.failure-rat: unknown key (did you mean failure-rate?)");
         fails(X + "    burst: 5\n", "seawall.yaml:3: clients[0].burst: unknown key");
@@ -322,8 +323,8 @@ class ClientsConfigTest {
                 "seawall.yaml:3: clients[0].retry.backoff: expected a mapping of keys, found a single value");
         fails(X + "    retry: {max-retry-after: 0s}\n",
                 "seawall.yaml:3: clients[0].retry.max-retry-after: \"0s\" must be longer than zero");
-        fails(X + "    retry: on\n", "seawall.yaml:3: clients[0].retry: \"on\" is not off (expected off, or a mapping of"
-                + " max-attempts, backoff, jitter, on, methods and max-retry-after)");
+        fails(X + "    retry: on\n", "seawall.yaml:3: clients[0].retry: \"on\" is not off (expected off, or a mapping"
+                + " of max-attempts, backoff, jitter, on, methods and max-retry-after)");
     }
 
     @Test
@@ -336,8 +337,8 @@ class ClientsConfigTest {
 
     @Test
     void retryOnAndMethodsEntriesCiteTheirItem() {
-        fails(X + "    retry:\n      on: [503, 200]\n", "seawall.yaml:4: clients[0].retry.on[1]: \"200\" is not an error"
-                + " status (retries answer 4xx and 5xx)");
+        fails(X + "    retry:\n      on: [503, 200]\n", "seawall.yaml:4: clients[0].retry.on[1]: \"200\" is not an"
+                + " error status (retries answer 4xx and 5xx)");
         fails(X + "    retry:\n      on:\n        - 503\n        - abc\n", "seawall.yaml:6: clients[0].retry.on[1]:"
                 + " \"abc\" is not a status, a status range, connect-error or timeout");
         fails(X + "    retry:\n      on: [600]\n", "seawall.yaml:4: clients[0].retry.on[0]: \"600\" is not a status,"
@@ -440,8 +441,8 @@ class ClientsConfigTest {
         fails(X + "    timeout: {attempt: 100ms}\n    hedge: 1s\n", "seawall.yaml:4: clients[0].hedge.delay: \"1s\" is"
                 + " not shorter than timeout.attempt: the hedge would never be sent");
         fails(X + "    hedge: {}\n", "seawall.yaml:3: clients[0].hedge.delay: is required (a duration, like 200ms)");
-        fails(X + "    hedge: never\n", "seawall.yaml:3: clients[0].hedge: \"never\" is not a duration (expected a whole"
-                + " number and a unit ms, s, m, h or d, like 250ms or 30s)");
+        fails(X + "    hedge: never\n", "seawall.yaml:3: clients[0].hedge: \"never\" is not a duration (expected a"
+                + " whole number and a unit ms, s, m, h or d, like 250ms or 30s)");
     }
 
     @Test
