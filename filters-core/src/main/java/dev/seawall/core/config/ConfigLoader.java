@@ -120,7 +120,8 @@ public final class ConfigLoader {
         try {
             Node node = new Yaml(options).compose(reader);
             if (node == null) {
-                throw new ConfigException(source, 0, "", "the file is empty (expected a mapping with policies)");
+                throw new ConfigException(source, 0, "", "the file is empty (expected a mapping with policies or"
+                        + " clients)");
             }
             return node;
         } catch (MarkedYAMLException e) {

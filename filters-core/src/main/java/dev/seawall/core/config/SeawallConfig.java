@@ -36,6 +36,11 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
     public static final int MAX_POLICIES = 1_000;
     /** Most clients one configuration may hold. */
     public static final int MAX_CLIENTS = 1_000;
+    /**
+     * Most host and path pairs (each host of a client with each of its paths, or alone) of all clients together: an
+     * outbound request's client is looked up among them, and a hostile file must not make millions of them.
+     */
+    static final int MAX_CLIENT_ROUTES = 10_000;
 
     public SeawallConfig {
         trustedProxies = List.copyOf(trustedProxies);
@@ -123,6 +128,7 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         private final List<PolicyConfig> policies = new ArrayList<>();
         private StoreConfig store = StoreConfig.LOCAL;
         private final List<ClientConfig> clients = new ArrayList<>();
+        private long clientRoutes;
         private SourceMap positions = SourceMap.EMPTY;
 
         private Builder(String source) {
@@ -174,6 +180,13 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
                             + ConfigValues.quote(client.name()) + " is already used");
                 }
             }
+            long routes = (long) client.hosts().size() * Math.max(1, client.paths().size());
+            if (clientRoutes + routes > MAX_CLIENT_ROUTES) {
+                throw new InvalidSettingException("clients", "client " + ConfigValues.quote(client.name())
+                        + " brings the clients' host and path pairs (each host with each path of its client) above "
+                        + MAX_CLIENT_ROUTES);
+            }
+            clientRoutes += routes;
             clients.add(client);
             return this;
         }

@@ -21,14 +21,14 @@ import java.util.Set;
  * Walks a composed {@code seawall.yaml}: the file, its {@code store:} and its policies. Forwards the values present
  * to the config builders, which hold every default and rule; what stays here is what only the file has: key
  * spelling, list shapes, line numbers, path-pattern ties between policies, and the stages this version offers.
- * The stages' own blocks are read by {@link YamlStages}.
+ * The stages' own blocks are read by {@link YamlStages}, the {@code clients:} list by {@link YamlClients}.
  *
  * <p>One instance per load; not thread-safe.
  */
 final class YamlFrontEnd {
 
     private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
-            "store");
+            "store", "clients");
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
@@ -92,36 +92,46 @@ final class YamlFrontEnd {
                 sharedStore = true;
             }
         }
+        boolean hasClients = m.has("clients");
         Node ps = m.get("policies");
-        if (ps == null) {
-            r.missing(m, root, "policies", "is required (a list of policies)");
+        if (ps != null) {
+            policies(ps, hasClients, sharedStore, b);
+        } else if (!hasClients) {
+            r.missing(m, root, "policies", "is required (a list of policies) unless the file lists clients");
             return null;
         }
+        if (hasClients) {
+            new YamlClients(r, stages).read(m.get("clients"), b);
+        }
+        return r.build(mark, m, () -> b.positions(r.positions()).build());
+    }
+
+    /** The {@code policies:} list; with clients in the file it may be left out, but not given empty. */
+    private void policies(Node ps, boolean hasClients, boolean sharedStore, SeawallConfig.Builder b) {
         List<Node> items = r.attempt(() -> r.list(ps, "policies"));
         if (items == null) {
-            return null;
+            return;
         }
         if (items.isEmpty()) {
-            r.record(r.error(ps, "policies", "must list at least one policy"));
-            return null;
+            r.record(r.error(ps, "policies", "must list at least one policy"
+                    + (hasClients ? " (omit the key when the file only lists clients)" : "")));
+            return;
         }
         if (items.size() > SeawallConfig.MAX_POLICIES) {
             r.record(r.error(ps, "policies", "has " + items.size() + " policies (at most "
                     + SeawallConfig.MAX_POLICIES + ")"));
-            return null;
+            return;
         }
         Map<String, Integer> names = new LinkedHashMap<>();
         List<Claim> claims = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             String path = "policies[" + i + "]";
             Node item = items.get(i);
-            boolean shared = sharedStore;
-            PolicyConfig p = r.attempt(() -> policy(item, path, names, claims, shared));
+            PolicyConfig p = r.attempt(() -> policy(item, path, names, claims, sharedStore));
             if (p != null) {
                 r.set(item, path, () -> b.policy(p));
             }
         }
-        return r.build(mark, m, () -> b.positions(r.positions()).build());
     }
 
     /**

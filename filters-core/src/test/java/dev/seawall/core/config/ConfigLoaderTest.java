@@ -211,7 +211,7 @@ class ConfigLoaderTest {
     @Test
     void policyLevelRules() {
         fails("policies: []\n", "seawall.yaml:1: policies: must list at least one policy");
-        fails("trusted-proxies: []\n", "seawall.yaml:1: policies: is required (a list of policies)");
+        fails("trusted-proxies: []\n", "seawall.yaml:1: policies: is required (a list of policies) unless the file lists clients");
         fails(HEAD, "seawall.yaml:2: policies[0]: policy \"api\" has no stage (add rate-limits, throttle, circuit-breaker, timeout or fallback)");
         fails("policies:\n  - paths: [/x]\n", "seawall.yaml:2: policies[0].name: is required");
         fails("policies:\n  - name: Api Gateway\n", "seawall.yaml:2: policies[0].name: \"Api Gateway\" is not a valid name (1-64 chars of a-z, 0-9, '.', '_', '-', starting with a letter or digit)");
@@ -365,7 +365,7 @@ class ConfigLoaderTest {
 
     @Test
     void brokenAndHostileFilesFailCleanly() {
-        fails("", "seawall.yaml: the file is empty (expected a mapping with policies)");
+        fails("", "seawall.yaml: the file is empty (expected a mapping with policies or clients)");
         fails("- just\n- a list\n", "seawall.yaml:1: (root): expected a mapping of keys, found a list");
         assertThatThrownBy(() -> parse("policies: [\n  - name: x\n")).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("seawall.yaml:").hasMessageContaining("not valid YAML");
