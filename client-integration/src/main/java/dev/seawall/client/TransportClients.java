@@ -1,0 +1,96 @@
+package dev.seawall.client;
+
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.core.Configuration;
+import jakarta.ws.rs.ext.ContextResolver;
+import jakarta.ws.rs.ext.MessageBodyWriter;
+import jakarta.ws.rs.ext.WriterInterceptor;
+
+import java.lang.reflect.Method;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The transport-only clients that send the attempts of the caller's clients: one per caller's {@link Client}, built
+ * from that client's runtime configuration with its properties, SSL context, hostname verifier, Jersey connector,
+ * and only the components that write a request entity ({@code MessageBodyWriter}, {@code WriterInterceptor},
+ * {@code ContextResolver}); no request or response filter and no feature, so that the caller's filters run once per
+ * call, on the caller's own invocation, and a response reaches the caller with its bytes as the server sent them.
+ *
+ * <p>Kept in a weak map by the caller's client: a transport client lives as long as the client it serves. Thread-safe.
+ */
+final class TransportClients {
+
+    private static final Class<?>[] KEPT = {MessageBodyWriter.class, WriterInterceptor.class, ContextResolver.class};
+
+    private final Map<Client, Client> clients = new WeakHashMap<>();
+
+    synchronized Client of(Client caller, Configuration config) {
+        Client t = clients.get(caller);
+        if (t == null) {
+            t = build(caller, config);
+            clients.put(caller, t);
+        }
+        return t;
+    }
+
+    private static Client build(Client caller, Configuration config) {
+        ClientBuilder b = ClientBuilder.newBuilder();
+        for (Map.Entry<String, Object> p : config.getProperties().entrySet()) {
+            if (p.getValue() != null) {
+                b.property(p.getKey(), p.getValue());
+            }
+        }
+        try {
+            b.sslContext(caller.getSslContext());
+        } catch (RuntimeException e) {
+            // no SSL context of its own: the transport's default
+        }
+        if (caller.getHostnameVerifier() != null) {
+            b.hostnameVerifier(caller.getHostnameVerifier());
+        }
+        copyConnector(config, b.getConfiguration());
+        for (Class<?> c : config.getClasses()) {
+            Map<Class<?>, Integer> contracts = kept(config.getContracts(c));
+            if (!contracts.isEmpty()) {
+                b.register(c, contracts);
+            }
+        }
+        for (Object o : config.getInstances()) {
+            Map<Class<?>, Integer> contracts = kept(config.getContracts(o.getClass()));
+            if (!contracts.isEmpty()) {
+                b.register(o, contracts);
+            }
+        }
+        return b.build();
+    }
+
+    private static Map<Class<?>, Integer> kept(Map<Class<?>, Integer> contracts) {
+        Map<Class<?>, Integer> out = new LinkedHashMap<>();
+        for (Class<?> k : KEPT) {
+            Integer priority = contracts.get(k);
+            if (priority != null) {
+                out.put(k, priority);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Jersey keeps its connector provider (Apache, Jetty, ...) in its {@code ClientConfig}, not in a property: copied
+     * by name, so that this module needs no Jersey type. Other implementations have no such method.
+     */
+    private static void copyConnector(Configuration from, Configuration to) {
+        try {
+            Method get = from.getClass().getMethod("getConnectorProvider");
+            Object provider = get.invoke(from);
+            if (provider != null) {
+                to.getClass().getMethod("connectorProvider", get.getReturnType()).invoke(to, provider);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // not Jersey, or a Jersey without the method: the transport's default connector
+        }
+    }
+}
