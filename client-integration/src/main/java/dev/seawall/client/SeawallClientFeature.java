@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * {@code timeout.total} or the deadline's share when either is set.
  *
  * <p><b>Re-sending</b>, the choice and why: each attempt is sent on a <em>transport-only client</em>, built once per
- * caller's {@code Client} from its runtime configuration: the same properties, SSL context, hostname verifier and
+ * runtime configuration of the caller's {@code Client} (or {@code WebTarget}, when it registers components of its
+ * own) from that configuration: the same properties, SSL context, hostname verifier and
  * (Jersey) connector, and only the components that write an entity ({@code MessageBodyWriter},
  * {@code WriterInterceptor}, {@code ContextResolver}, including those the caller's features registered). So every
  * attempt's entity is serialized by the caller's own writers, while no request or response filter runs in the

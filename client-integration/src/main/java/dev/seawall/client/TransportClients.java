@@ -13,25 +13,31 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The transport-only clients that send the attempts of the caller's clients: one per caller's {@link Client}, built
- * from that client's runtime configuration with its properties, SSL context, hostname verifier, Jersey connector,
+ * The transport-only clients that send the attempts of the caller's clients: one per runtime configuration (a
+ * client's, or a {@code WebTarget}'s with components of its own), built from it with its properties, SSL context, hostname verifier, Jersey connector,
  * and only the components that write a request entity ({@code MessageBodyWriter}, {@code WriterInterceptor},
  * {@code ContextResolver}); no request or response filter and no feature, so that the caller's filters run once per
  * call, on the caller's own invocation, and a response reaches the caller with its bytes as the server sent them.
  *
- * <p>Kept in a weak map by the caller's client: a transport client lives as long as the client it serves. Thread-safe.
+ * <p>Kept in a weak map by configuration: a transport client lives as long as the configuration it copies. Its
+ * connector is not closed explicitly (the caller's client gives no signal when it closes); Jersey's default
+ * {@code HttpURLConnection} connector holds nothing that needs it. Thread-safe.
  */
 final class TransportClients {
 
     private static final Class<?>[] KEPT = {MessageBodyWriter.class, WriterInterceptor.class, ContextResolver.class};
 
-    private final Map<Client, Client> clients = new WeakHashMap<>();
+    private final Map<Configuration, Client> clients = new WeakHashMap<>();
 
+    /**
+     * @param config the invocation's runtime configuration: a client's, or a {@code WebTarget}'s with components of
+     *               its own; Jersey makes a new one when either is changed after use, so a later registration is seen
+     */
     synchronized Client of(Client caller, Configuration config) {
-        Client t = clients.get(caller);
+        Client t = clients.get(config);
         if (t == null) {
             t = build(caller, config);
-            clients.put(caller, t);
+            clients.put(config, t);
         }
         return t;
     }
