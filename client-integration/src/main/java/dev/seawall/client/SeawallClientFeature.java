@@ -30,6 +30,12 @@ import java.util.function.Supplier;
  * caller's for a synchronous call, the implementation's executor for an asynchronous one), at most
  * {@code timeout.total} or the deadline's share when either is set.
  *
+ * <p><b>The inbound deadline</b> ({@code dev.seawall.core.timeout.Deadline#current()}) is read on the thread that runs
+ * the request filters. A synchronous invocation on the request's thread has it; for {@code async()} and {@code rx()}
+ * invocations Jersey runs the filters on its own executor, so the deadline applies there only when that executor
+ * carries it (an executor service that runs each task under {@code Deadline.wrap}, given to
+ * {@code ClientBuilder.executorService}); otherwise only the client's own {@code timeout} bounds the call.
+ *
  * <p><b>Re-sending</b>, the choice and why: each attempt is sent on a <em>transport-only client</em>, built once per
  * runtime configuration of the caller's {@code Client} (or {@code WebTarget}, when it registers components of its
  * own) from that configuration: the same properties, SSL context, hostname verifier and

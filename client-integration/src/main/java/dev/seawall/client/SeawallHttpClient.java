@@ -8,6 +8,7 @@ import dev.seawall.core.outbound.OutboundException;
 import dev.seawall.core.outbound.OutboundRequest;
 import dev.seawall.core.outbound.ResponseReader;
 import dev.seawall.core.outbound.Transport;
+import dev.seawall.core.timeout.Deadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,32 +198,45 @@ public final class SeawallHttpClient extends HttpClient {
                                                            HttpResponse.BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
         CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
+        Deadline deadline = Deadline.current(); // the caller's: a body read asynchronously ends on another thread
         RequestBody.of(request, client.config().maxBody()).whenComplete((body, error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
                 return;
             }
-            URI uri = request.uri();
-            OutboundRequest what = new OutboundRequest(request.method(), uri.getHost(), OutboundClients.port(uri),
-                    uri.getRawPath(), request.headers().firstValue(IDEMPOTENCY_KEY).isPresent(), body.replayable());
-            Transport<HttpResponse<T>> transport = attempt -> delegate.sendAsync(attempt(request, body, attempt),
-                    handler);
-            CompletableFuture<HttpResponse<T>> call = client.execute(what, transport, new Reader<>());
-            call.whenComplete((r, t) -> {
-                body.release();
-                if (t != null) {
-                    result.completeExceptionally(t);
-                } else if (!result.complete(r)) {
-                    Reader.release(r); // the caller cancelled first
+            Deadline.Scope scope = deadline != null && Deadline.current() != deadline ? deadline.bind() : null;
+            try {
+                execute(client, request, handler, body, result);
+            } finally {
+                if (scope != null) {
+                    scope.close();
                 }
-            });
-            result.whenComplete((r, t) -> {
-                if (result.isCancelled()) {
-                    call.cancel(true);
-                }
-            });
+            }
         });
         return result;
+    }
+
+    private <T> void execute(OutboundClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler,
+                             RequestBody body, CompletableFuture<HttpResponse<T>> result) {
+        URI uri = request.uri();
+        OutboundRequest what = new OutboundRequest(request.method(), uri.getHost(), OutboundClients.port(uri),
+                uri.getRawPath(), request.headers().firstValue(IDEMPOTENCY_KEY).isPresent(), body.replayable());
+        Transport<HttpResponse<T>> transport = attempt -> delegate.sendAsync(attempt(request, body, attempt),
+                handler);
+        CompletableFuture<HttpResponse<T>> call = client.execute(what, transport, new Reader<>());
+        call.whenComplete((r, t) -> {
+            body.release();
+            if (t != null) {
+                result.completeExceptionally(t);
+            } else if (!result.complete(r)) {
+                Reader.release(r); // the caller cancelled first
+            }
+        });
+        result.whenComplete((r, t) -> {
+            if (result.isCancelled()) {
+                call.cancel(true);
+            }
+        });
     }
 
     /** The request of one attempt: the caller's, with the attempt's time-out, deadline header and body. */

@@ -6,9 +6,12 @@ import dev.seawall.core.config.ClientTimeoutConfig;
 import dev.seawall.core.config.HedgeConfig;
 import dev.seawall.core.config.RetryBudgetConfig;
 import dev.seawall.core.config.RetryConfig;
+import dev.seawall.core.outbound.FailureClassifier;
 import dev.seawall.core.outbound.Jitter;
 import dev.seawall.core.outbound.OutboundClients;
 import dev.seawall.core.outbound.OutboundException;
+import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.timeout.Deadline;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +245,24 @@ abstract class OutboundAdapterContract {
         String value = server.arrivals().get(0).header(DEADLINE_HEADER);
         assertThat(value).isNotNull().doesNotContain(",");
         assertThat(Long.parseLong(value)).isBetween(1L, 2000L);
+    }
+
+    @Test
+    void theInboundDeadlineCutsTheCallAndItsTimeLeftReachesTheServer() throws Exception {
+        server.otherwise(server.hang());
+        use(client().timeout(ClientTimeoutConfig.builder().deadlineHeader(DEADLINE_HEADER).build()));
+
+        Outcome o;
+        try (Deadline.Scope ignored = Deadline.after(Duration.ofMillis(600), NanoClock.system()).bind()) {
+            o = get();
+        }
+
+        // cut at the time left: by the engine (OutboundException) or, at the same instant, by the transport's own
+        // time-out, which the adapter set to the attempt's time
+        assertThat(o.error()).isInstanceOf(transportFailure());
+        assertThat(FailureClassifier.DEFAULT.classify(o.error())).isEqualTo(FailureClassifier.Failure.TIMEOUT);
+        assertThat(Long.parseLong(server.arrivals().get(0).header(DEADLINE_HEADER))).isBetween(1L, 600L);
+        await().atMost(Duration.ofSeconds(3)).until(() -> server.hangsClosedByClient() == server.hits());
     }
 
     @Test
