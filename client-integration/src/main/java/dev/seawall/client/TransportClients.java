@@ -7,6 +7,7 @@ import jakarta.ws.rs.ext.ContextResolver;
 import jakarta.ws.rs.ext.MessageBodyWriter;
 import jakarta.ws.rs.ext.WriterInterceptor;
 
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,18 +29,31 @@ final class TransportClients {
     private static final Class<?>[] KEPT = {MessageBodyWriter.class, WriterInterceptor.class, ContextResolver.class};
 
     private final Map<Configuration, Client> clients = new WeakHashMap<>();
+    private volatile Last last;
 
     /**
      * @param config the invocation's runtime configuration: a client's, or a {@code WebTarget}'s with components of
      *               its own; Jersey makes a new one when either is changed after use, so a later registration is seen
      */
-    synchronized Client of(Client caller, Configuration config) {
-        Client t = clients.get(config);
-        if (t == null) {
-            t = build(caller, config);
-            clients.put(config, t);
+    Client of(Client caller, Configuration config) {
+        Last l = last;
+        if (l != null && l.config.get() == config) {
+            return l.client; // the usual case, one configuration: no lock, no hashing of the configuration
         }
+        Client t;
+        synchronized (this) {
+            t = clients.get(config);
+            if (t == null) {
+                t = build(caller, config);
+                clients.put(config, t);
+            }
+        }
+        last = new Last(new WeakReference<>(config), t);
         return t;
+    }
+
+    /** The configuration served last, held weakly, with its transport client. */
+    private record Last(WeakReference<Configuration> config, Client client) {
     }
 
     private static Client build(Client caller, Configuration config) {

@@ -89,6 +89,39 @@ class SeawallHttpClientTest extends OutboundAdapterContract {
     }
 
     @Test
+    void aBodyOfManySmallBuffersIsCollectedWhole() throws Exception {
+        server.then(ScriptedServer.status(503, "down")).otherwise(ScriptedServer.status(200, "fine"));
+        use(client());
+        java.util.List<byte[]> parts = new java.util.ArrayList<>();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) {
+            String p = Integer.toString(i % 10);
+            parts.add(p.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            expected.append(p);
+        }
+        HttpRequest r = HttpRequest.newBuilder(server.uri("/many"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArrays(parts)).build();
+
+        assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(server.arrivals()).hasSize(2).extracting(ScriptedServer.Arrival::body)
+                .containsOnly(expected.toString());
+    }
+
+    @Test
+    void aPushPromiseRequestIsProtectedWithoutPushes() throws Exception {
+        server.then(ScriptedServer.status(503, "down")).otherwise(ScriptedServer.status(200, "fine"));
+        use(client());
+
+        HttpResponse<String> r = http.sendAsync(HttpRequest.newBuilder(server.uri("/push")).build(),
+                HttpResponse.BodyHandlers.ofString(), (initiating, push, accept) -> {
+                    throw new AssertionError("no push is offered");
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(r.body()).isEqualTo("fine");
+        assertThat(server.hits()).isEqualTo(2);
+    }
+
+    @Test
     void aRetriedInputStreamResponseIsClosedAndTheLastOneHandedOver() throws Exception {
         server.then(ScriptedServer.status(503, "down")).otherwise(ScriptedServer.status(200, "fine"));
         use(client());
