@@ -61,7 +61,9 @@ import java.util.function.Supplier;
  * {@code Reader} entity is read ahead up to {@code max-body} bytes (characters for a reader) and each attempt sends
  * that copy; a {@code StreamingOutput} is written into memory up to {@code max-body}. A longer one is sent once,
  * whole (for a {@code StreamingOutput}, its bytes handed over to the attempt as it writes them, at most
- * 64 KB waiting), and never retried or hedged.
+ * 64 KB waiting), and never retried or hedged. Any other entity (a string, bytes, a file, an object for a writer) is
+ * taken to serialize the same way every time; one that wraps a stream (a multipart part built on an
+ * {@code InputStream}, a {@code DataSource}) should be read into memory by the caller before it is sent.
  *
  * <p><b>The response</b> handed to the caller carries the status, the headers and the whole entity, read into memory
  * (at most 64 MB; a longer body fails the call with an

@@ -104,6 +104,7 @@ final class SeawallRequestFilter implements ClientRequestFilter {
             if (entity instanceof InputStream in) {
                 byte[] head = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
                 if (head.length <= maxBody) {
+                    in.close(); // read whole, as the writer sending it would have closed it
                     return new Body(head, byte[].class, true);
                 }
                 return new Body(new SequenceInputStream(new ByteArrayInputStream(head), in), InputStream.class, false);
@@ -117,6 +118,7 @@ final class SeawallRequestFilter implements ClientRequestFilter {
                     sb.append(buf, 0, n);
                 }
                 if (sb.length() <= maxBody) {
+                    r.close();
                     return new Body(sb.toString(), String.class, true);
                 }
                 return new Body(new PrefixedReader(sb.toString(), r), Reader.class, false);

@@ -123,7 +123,7 @@ class ConfigBuildersTest {
                 .hasMessage("fallback.stale-cache: a fail-closed policy never serves a stale copy; remove stale-cache"
                         + " or fail-closed");
         assertThatThrownBy(() -> SeawallConfig.builder("code").build())
-                .hasMessage("policies: must list at least one policy");
+                .hasMessage("policies: must list at least one policy (or one client)");
         assertThat(FallbackConfig.builder().status(503).on(java.util.Set.of(FallbackTrigger.THROTTLED)).build().on())
                 .containsExactly(FallbackTrigger.THROTTLED);
     }
