@@ -28,7 +28,8 @@ class ArchitectureTest {
      * repository (the demo, the end-to-end suite, the benchmarks) uses Seawall the way an application does.
      */
     private static final List<String> SHIPPED_MODULES =
-            List.of("filters-core", "servlet-integration", "jaxrs-integration", "redis-store", "spring-boot-starter");
+            List.of("filters-core", "servlet-integration", "jaxrs-integration", "client-integration", "redis-store",
+                    "spring-boot-starter");
 
     private static List<Path> sources() throws IOException {
         try (Stream<Path> s = Files.walk(MAIN)) {

@@ -28,7 +28,7 @@ class DistributionTest {
     /** The modules whose jars Seawall publishes, each with its sources and javadoc jars: directory, artifactId. */
     private static final Map<String, String> SHIPPED = Map.of("filters-core", "filters-core",
             "servlet-integration", "servlet-integration", "jaxrs-integration", "jaxrs-integration",
-            "redis-store", "redis-store", "spring-boot-starter", "seawall-spring-boot-starter");
+            "client-integration", "client-integration", "redis-store", "redis-store", "spring-boot-starter", "seawall-spring-boot-starter");
 
     private static Document pom(String dir) throws Exception {
         Path file = ROOT.resolve(dir).resolve("pom.xml");

@@ -50,11 +50,15 @@ public interface FailureClassifier {
                     || t instanceof UnresolvedAddressException) {
                 return Failure.CONNECT_ERROR;
             }
-            if (t instanceof TimeoutException || t instanceof InterruptedIOException) {
-                return Failure.TIMEOUT; // SocketTimeoutException and HttpTimeoutException (HttpConnectTimeout aside)
-            }
-            if (t.getClass().getName().equals("java.net.http.HttpConnectTimeoutException")) {
+            // java.net.http's time-outs extend IOException, not InterruptedIOException: known by name, so that
+            // this module needs no java.net.http
+            String name = t.getClass().getName();
+            if (name.equals("java.net.http.HttpConnectTimeoutException")) {
                 return Failure.CONNECT_ERROR;
+            }
+            if (t instanceof TimeoutException || t instanceof InterruptedIOException
+                    || name.equals("java.net.http.HttpTimeoutException")) {
+                return Failure.TIMEOUT; // SocketTimeoutException among them
             }
         }
         return Failure.OTHER;

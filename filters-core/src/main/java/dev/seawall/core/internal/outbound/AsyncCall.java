@@ -229,6 +229,10 @@ public final class AsyncCall<R> {
         long elapsed = core.runtime.clock().nanoTime() - a.startNanos;
         FailureClassifier.Failure failure = null;
         int status = 0;
+        if (error instanceof CancellationException && a.timedOut) {
+            // cancelled by the engine at the attempt's time: the caller never asked for a CancellationException
+            error = core.refused(OutboundException.Reason.TIMED_OUT);
+        }
         if (error != null) {
             failure = a.timedOut ? FailureClassifier.Failure.TIMEOUT
                     : error instanceof CancellationException ? FailureClassifier.Failure.IGNORED
