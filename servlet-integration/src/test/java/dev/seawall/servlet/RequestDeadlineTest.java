@@ -73,6 +73,10 @@ class RequestDeadlineTest {
 
     private String start(String yaml) throws Exception {
         engine = Seawall.builder().clock(clock).yaml("test.yaml", yaml).build();
+        return start(new FilterHolder(new SeawallFilter(engine)));
+    }
+
+    private String start(FilterHolder seawall) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -84,8 +88,7 @@ class RequestDeadlineTest {
             chain.doFilter(req, res);
             afterSeawall.add(((HttpServletRequest) req).getDispatcherType() + " " + Deadline.current());
         };
-        for (Filter f : new Filter[] {probe, new SeawallFilter(engine)}) {
-            FilterHolder holder = new FilterHolder(f);
+        for (FilterHolder holder : new FilterHolder[] {new FilterHolder(probe), seawall}) {
             holder.setAsyncSupported(true);
             context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         }
@@ -247,5 +250,33 @@ class RequestDeadlineTest {
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(r.body()).contains("/timeout").contains("within 0 ms");
+    }
+
+    @Test
+    void theStandaloneTimeoutFilterBindsTheDeadlineAndTakesADeadlineHeaderInitParam() throws Exception {
+        FilterHolder timeout = new FilterHolder(new TimeoutFilter());
+        timeout.setInitParameter("after", "30s");
+        timeout.setInitParameter("deadline-header", "X-Deadline");
+        String base = start(timeout);
+        long unshortened = Long.parseLong(get(base + "/api/now").body().substring("REQUEST ".length()));
+        // real time on the filter's own clock: the time left can only have shrunk since the application started
+        assertThat(unshortened).isBetween(1L, TimeUnit.SECONDS.toNanos(30));
+        long shortened = Long.parseLong(get(base + "/api/now", "X-Deadline", "200").body()
+                .substring("REQUEST ".length()));
+        assertThat(shortened).isBetween(0L, TimeUnit.MILLISECONDS.toNanos(200));
+        HttpResponse<String> passed = get(base + "/api/hold", "X-Deadline", "0");
+        assertThat(passed.statusCode()).isEqualTo(503);
+        assertThat(passed.body()).contains("/timeout");
+        await().atMost(Duration.ofSeconds(5)).until(() -> afterSeawall.size() == 3);
+        assertThat(afterSeawall).allMatch(v -> v.endsWith(" null"));
+    }
+
+    @Test
+    void theStandaloneTimeoutFilterRefusesABadDeadlineHeaderName() {
+        FilterHolder timeout = new FilterHolder(new TimeoutFilter());
+        timeout.setInitParameter("after", "30s");
+        timeout.setInitParameter("deadline-header", "X Deadline");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(timeout))
+                .hasStackTraceContaining("deadline-header");
     }
 }
