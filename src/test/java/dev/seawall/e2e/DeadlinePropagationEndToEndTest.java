@@ -3,15 +3,12 @@ package dev.seawall.e2e;
 import dev.seawall.core.config.ClientConfig;
 import dev.seawall.core.config.ClientTimeoutConfig;
 import dev.seawall.core.config.RetryConfig;
-import dev.seawall.core.internal.CoreAccess;
-import dev.seawall.core.internal.outbound.ClientRuntime;
-import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.outbound.OutboundException;
 import dev.seawall.core.outbound.OutboundRequest;
 import dev.seawall.core.outbound.ResponseReader;
 import dev.seawall.core.outbound.Transport;
-import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.testing.TestClients;
 import dev.seawall.core.timeout.Deadline;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -36,7 +33,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -63,7 +59,7 @@ class DeadlinePropagationEndToEndTest {
     static final String INBOUND_HEADER = "X-Deadline-Ms";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static DeadlineTimer clientTimer;
+    private static TestClients clients;
 
     private HangingDownstream downstream;
     private OutboundClient dependency;
@@ -150,19 +146,19 @@ class DeadlinePropagationEndToEndTest {
 
 
     @BeforeAll
-    static void startClientTimer() {
-        clientTimer = DeadlineTimer.start(NanoClock.system());
+    static void startClients() {
+        clients = new TestClients();
     }
 
     @AfterAll
-    static void stopClientTimer() {
-        clientTimer.close();
+    static void stopClients() {
+        clients.close();
     }
 
     @BeforeEach
     void startDownstream() throws IOException {
         downstream = new HangingDownstream();
-        // the client "dep" as `clients:` in seawall.yaml would make it: one attempt, the time left sent downstream; a
+        // the client "dep" as `clients:` in seawall.yaml would make it (built from its records here): one attempt, the time left sent downstream; a
         // margin of 100 ms keeps the cut clearly ahead of the request's deadline, whose timer would otherwise race it
         // (and interrupt the handler still waiting for its call)
         ClientConfig config = ClientConfig.builder("dep").host("127.0.0.1")
@@ -170,8 +166,7 @@ class DeadlinePropagationEndToEndTest {
                 .timeout(ClientTimeoutConfig.builder().margin(Duration.ofMillis(100)).deadlineHeader(OUTBOUND_HEADER)
                         .build())
                 .build();
-        dependency = CoreAccess.clients(List.of(config), ClientRuntime.system(NanoClock.system(), clientTimer), null)
-                .named("dep");
+        dependency = clients.client(config);
     }
 
     @AfterEach
