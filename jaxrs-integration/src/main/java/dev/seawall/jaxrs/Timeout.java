@@ -25,7 +25,7 @@ public @interface Timeout {
 
     /**
      * A request header in which a caller may send its own time left in whole milliseconds (as Seawall's outbound
-     * clients send it, e.g. {@code X-Seawall-Deadline}): a shorter time than {@link #value()} shortens this request's
+     * clients send it, e.g. {@code X-Deadline-Ms}): a shorter time than {@link #value()} shortens this request's
      * deadline, a longer or malformed one is ignored. Empty (the default): none.
      */
     String deadlineHeader() default "";
