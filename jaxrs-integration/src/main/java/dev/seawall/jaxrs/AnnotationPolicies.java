@@ -290,6 +290,9 @@ final class AnnotationPolicies {
             if (t.status() != 0) {
                 set(at, () -> b.status(t.status()));
             }
+            if (!t.deadlineHeader().isEmpty()) {
+                set(at, () -> b.deadlineHeader(t.deadlineHeader()));
+            }
             return build(at, b::build);
         }
 

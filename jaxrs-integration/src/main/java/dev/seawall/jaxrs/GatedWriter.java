@@ -62,8 +62,9 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
         arbiter.join(guarded.plan, guarded.exchange);
     }
 
-    void arm(TimeoutStage stage, DeadlineTimer timer, long startNanos) {
-        arbiter.arm(stage, timer, startNanos);
+    /** @param afterNanos the request's own timeout ({@link TimeoutStage#afterNanos(dev.seawall.core.http.RequestView)}) */
+    void arm(TimeoutStage stage, DeadlineTimer timer, long startNanos, long afterNanos) {
+        arbiter.arm(stage, timer, startNanos, afterNanos);
     }
 
     @Override

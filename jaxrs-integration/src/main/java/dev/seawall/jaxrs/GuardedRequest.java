@@ -7,8 +7,10 @@ import dev.seawall.core.http.Outcome;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.answer.AnswerPlan;
 import dev.seawall.core.internal.answer.UnbufferedDeadline;
+import dev.seawall.core.internal.timeout.DeadlineBinding;
 import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.timeout.Deadline;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.Response;
@@ -44,6 +46,8 @@ final class GuardedRequest {
     private volatile long appStart;
     private volatile ResponseGate gate;
     private volatile UnbufferedDeadline unbufferedDeadline;
+    /** The request's deadline on the runtime's clock, once started under a timeout; null otherwise. */
+    private volatile Deadline deadline;
     private volatile int appStatus;
     private volatile Throwable failure;
 
@@ -117,16 +121,31 @@ final class GuardedRequest {
         request.setWriter(w);
         TimeoutStage timeout = plan.timeout();
         if (timeout != null) {
-            request.setProperty(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
+            // the policy's timeout, or the caller's shorter deadline from the policy's deadline header
+            long after = timeout.afterNanos(view);
+            deadline = Deadline.at(appStart + after, runtime.clock());
+            request.setProperty(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(after));
             if (holds) {
-                w.arm(timeout, runtime.deadlines(), appStart);
+                w.arm(timeout, runtime.deadlines(), appStart, after);
             } else {
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
-                UnbufferedDeadline d = UnbufferedDeadline.arm(timeout, runtime.deadlines(), appStart, handler);
+                UnbufferedDeadline d = UnbufferedDeadline.arm(timeout, runtime.deadlines(), appStart, after, handler);
                 gate = d.gate();
                 unbufferedDeadline = d;
             }
         }
+    }
+
+    /**
+     * Binds the request's deadline to the calling thread, which is about to invoke the resource method: outbound calls
+     * through Seawall read it ({@link Deadline#current()}). Never later than a deadline bound there already (a servlet
+     * filter's).
+     *
+     * @return the scope to close on this thread once the method returned, or null when nothing was bound (no timeout,
+     *         or not started)
+     */
+    Deadline.Scope bindDeadline() {
+        return DeadlineBinding.bindEarliest(deadline);
     }
 
     /** On the invoking thread, right after the resource method returned: no interrupt may reach it now. */

@@ -4,6 +4,7 @@ import dev.seawall.core.chain.Deferral;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.internal.problem.Failures;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
+import dev.seawall.core.timeout.Deadline;
 import jakarta.ws.rs.container.AsyncResponse;
 import org.glassfish.jersey.process.internal.RequestContext;
 import org.glassfish.jersey.process.internal.RequestScope;
@@ -91,9 +92,13 @@ final class ParkedCall {
             return null;
         }
         guarded.start(null);
+        Deadline.Scope bound = guarded.bindDeadline();
         try {
             return method.invoke(resource, args); // Jersey maps what it throws, as for any method
         } finally {
+            if (bound != null) {
+                bound.close();
+            }
             guarded.methodReturned();
         }
     }
@@ -150,6 +155,8 @@ final class ParkedCall {
             return;
         }
         guarded.start(null);
+        // the deadline counts from now, as the timeout does: the wait in the queue was not the method's time
+        Deadline.Scope bound = guarded.bindDeadline();
         try {
             method.invoke(resource, args);
         } catch (InvocationTargetException e) {
@@ -158,6 +165,9 @@ final class ParkedCall {
         } catch (ReflectiveOperationException | RuntimeException e) {
             response.resume(e);
         } finally {
+            if (bound != null) {
+                bound.close(); // a resume thread is pooled: it must not keep the request's deadline
+            }
             guarded.methodReturned();
         }
     }

@@ -1,5 +1,6 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.timeout.Deadline;
 import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.monitoring.ApplicationEvent;
 import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
@@ -12,7 +13,9 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  * which no deadline interrupt may reach the thread), its exception ({@code ON_EXCEPTION}) and the end of the
  * request ({@code FINISHED}, which completes or releases the exchange). For a request whose asynchronous method
  * is parked while it waits for a throttle slot, it also publishes the request to {@link ParkedInvocations} around
- * the method's invocation. Closes the runtime when the application is destroyed.
+ * the method's invocation. Jersey fires {@code RESOURCE_METHOD_START} and {@code RESOURCE_METHOD_FINISHED} on the
+ * thread that invokes the method (the request's, or the managed executor's for {@code @ManagedAsync}), so the
+ * request's {@link Deadline} is bound between the two there. Closes the runtime when the application is destroyed.
  *
  * <p>Each request gets a small listener that looks its {@link GuardedRequest} up once, at {@code REQUEST_FILTERED}
  * (which Jersey fires after the request filters, even when one aborted), and keeps it. It must not read request
@@ -46,6 +49,8 @@ final class Settlement implements ApplicationEventListener {
     /** The events of one request. */
     private static final class OfRequest implements RequestEventListener {
         private volatile GuardedRequest guarded;
+        /** The deadline bound around the method's invocation; opened and closed on the invoking thread. */
+        private Deadline.Scope bound;
 
         @Override
         public void onEvent(RequestEvent event) {
@@ -63,10 +68,17 @@ final class Settlement implements ApplicationEventListener {
             switch (event.getType()) {
                 case RESOURCE_METHOD_START -> {
                     if (g.parked()) {
-                        ParkedInvocations.CURRENT.set(g);
+                        ParkedInvocations.CURRENT.set(g); // the parked call binds the deadline where the method runs
+                    } else {
+                        bound = g.bindDeadline();
                     }
                 }
                 case RESOURCE_METHOD_FINISHED -> {
+                    Deadline.Scope s = bound;
+                    if (s != null) {
+                        bound = null;
+                        s.close(); // the pooled thread must not keep it
+                    }
                     if (g.parked()) {
                         // the parked call reports the method's return itself, from whichever thread invoked it
                         ParkedInvocations.CURRENT.remove();

@@ -169,6 +169,10 @@ class AnnotationPoliciesTest {
         @Timeout(value = "750ms", status = 504)
         void gateway() {
         }
+
+        @Timeout(value = "2s", deadlineHeader = "X-Deadline-Ms")
+        void caller() {
+        }
     }
 
     @Test
@@ -181,6 +185,13 @@ class AnnotationPoliciesTest {
                       after: 750ms
                       status: 504
                 """));
+        assertSameConfig(annotated(Timed.class, "caller"), yaml("timed.caller", """
+                    timeout:
+                      after: 2s
+                      deadline-header: X-Deadline-Ms
+                """));
+        assertThat(annotated(Timed.class, "caller").timeout().deadlineHeader()).isEqualTo("X-Deadline-Ms");
+        assertThat(annotated(Timed.class, "plain").timeout().deadlineHeader()).as("none by default").isNull();
     }
 
     /** A fallback handler the annotation names by class. */
@@ -336,6 +347,10 @@ class AnnotationPoliciesTest {
         void timeoutStatus() {
         }
 
+        @Timeout(value = "1s", deadlineHeader = "X Deadline")
+        void deadlineHeader() {
+        }
+
         @Fallback(on = "sometimes")
         void fallbackOn() {
         }
@@ -364,6 +379,7 @@ class AnnotationPoliciesTest {
         assertThat(failure(Bad.class, "halfOpenCalls")).startsWith(prefix + "halfOpenCalls: @CircuitBreaker.halfOpenCalls: ");
         assertThat(failure(Bad.class, "timeout")).startsWith(prefix + "timeout: @Timeout.value: ").contains("soon");
         assertThat(failure(Bad.class, "timeoutStatus")).startsWith(prefix + "timeoutStatus: @Timeout.status: ").contains("418");
+        assertThat(failure(Bad.class, "deadlineHeader")).startsWith(prefix + "deadlineHeader: @Timeout.deadlineHeader: ");
         assertThat(failure(Bad.class, "fallbackOn")).startsWith(prefix + "fallbackOn: @Fallback.on").contains("sometimes");
         assertThat(failure(Bad.class, "staleCache")).startsWith(prefix + "staleCache: @Fallback.staleCache: ");
     }

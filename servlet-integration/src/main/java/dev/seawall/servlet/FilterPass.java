@@ -9,7 +9,9 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.answer.AnswerPlan;
 import dev.seawall.core.internal.answer.UnbufferedDeadline;
+import dev.seawall.core.internal.timeout.DeadlineBinding;
 import dev.seawall.core.internal.timeout.ResponseGate;
+import dev.seawall.core.timeout.Deadline;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
@@ -32,11 +34,23 @@ import java.time.Instant;
  * returned. Work the application continues on threads of its own ({@link HandlerWork}) defers either until it ended
  * ({@link WorkLedger}).
  *
+ * <p>Deadline: while the application runs on this thread under a policy with a timeout, the request's {@link Deadline}
+ * (the armed one: the application's start plus the request's own timeout) is bound to the thread, never later than
+ * one an outer Seawall filter bound ({@link DeadlineBinding}), and unbound when the application returns.
+ *
  * <p>Who calls it: {@link PolicyRunner} for a request admitted at once, {@link ThrottleWait} for one that waited.
  * Confined to the request's thread, apart from the fields {@link SettlingListener} reads when an async cycle ends
  * (written before the cycle can end).
  */
 final class FilterPass implements ResponseContext.Settlement {
+
+    /**
+     * Request attribute holding the request's {@link Deadline} on the engine's clock, for the application's ASYNC
+     * dispatches of the request ({@link PolicyRunner} binds it around them). Set on the container's request without a
+     * buffer; a buffered request's {@link GatedRequest} answers it, and publishes it when the application starts an
+     * async cycle.
+     */
+    static final String BOUND_DEADLINE = "dev.seawall.servlet.deadline";
 
     private final Seawall engine;
     private final AnswerPlan plan;
@@ -137,14 +151,21 @@ final class FilterPass implements ResponseContext.Settlement {
         TimeoutStage timeout = plan.timeout();
         gate = context != null ? context.gate : null;
         UnbufferedDeadline unbuffered = null;
+        Deadline deadline = null;
         if (timeout != null) {
+            // the policy's timeout, or the caller's shorter deadline from the policy's deadline header
+            long after = timeout.afterNanos(view);
             if (context != null) {
                 // the application reads the armed deadline through the GatedRequest of the filter that owns the context
-                context.arm(timeout, CoreAccess.deadlines(engine), appStart);
+                context.arm(timeout, CoreAccess.deadlines(engine), appStart, after);
+                deadline = context.deadline(); // the earliest armed in the context, which may be an outer filter's
             } else {
-                request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(timeout.afterNanos()));
+                deadline = Deadline.at(appStart + after, engine.clock());
+                request.setAttribute(TimeoutStage.DEADLINE_ATTRIBUTE, Instant.now().plusNanos(after));
+                // for the application's ASYNC dispatches of this request (PolicyRunner binds it there)
+                request.setAttribute(BOUND_DEADLINE, deadline);
                 // buffering off: nothing can be replaced; the deadline only interrupts and is recorded
-                unbuffered = UnbufferedDeadline.arm(timeout, CoreAccess.deadlines(engine), appStart,
+                unbuffered = UnbufferedDeadline.arm(timeout, CoreAccess.deadlines(engine), appStart, after,
                         Thread.currentThread());
                 gate = unbuffered.gate();
             }
@@ -156,6 +177,9 @@ final class FilterPass implements ResponseContext.Settlement {
         int stacked = StackedLimits.push(exchange);
         // HandlerWork.begin finds this pass while the application runs on this thread
         int working = WorkLedger.enter(this);
+        // outbound calls through Seawall read it (Deadline.current()); closed before anything else on the way out, so
+        // a pooled thread never keeps it
+        Deadline.Scope bound = DeadlineBinding.bindEarliest(deadline);
         try {
             if (owner) {
                 call.chain().doFilter(context.handedOn, context.response);
@@ -165,6 +189,9 @@ final class FilterPass implements ResponseContext.Settlement {
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
         } finally {
+            if (bound != null) {
+                bound.close();
+            }
             WorkLedger.leave(working);
             StackedLimits.pop(stacked);
             if (unbuffered != null) {

@@ -1,5 +1,6 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.timeout.Deadline;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncListener;
@@ -22,7 +23,9 @@ import java.util.Set;
  *   <li>When the application goes async (Jersey's {@code @Suspended AsyncResponse}, a servlet's
  *       {@code startAsync()}), it hands out an {@link AsyncContext} whose {@code complete()} first commits the
  *       buffered response, and whose {@code dispatch()} lets it pass through, so async applications behave as
- *       without Seawall. Its ASYNC dispatches carry this request.</li>
+ *       without Seawall. Its ASYNC dispatches carry this request, and the request's {@link Deadline}
+ *       ({@link FilterPass#BOUND_DEADLINE}, also copied onto the container's request when the cycle starts); its
+ *       {@code start(Runnable)} runs the task under the deadline of the thread that starts it.</li>
  *   <li>It answers two request attributes itself instead of setting them on the container's request: the
  *       {@link ResponseContext} ({@link ResponseContext#ATTRIBUTE}, which inner Seawall filters join) and the documented
  *       deadline ({@link TimeoutStage#DEADLINE_ATTRIBUTE}: the armed deadline as an {@link Instant}, made only when
@@ -63,6 +66,10 @@ final class GatedRequest extends HttpServletRequestWrapper {
         }
         if (ResponseContext.ATTRIBUTE.equals(name)) {
             return context;
+        }
+        if (FilterPass.BOUND_DEADLINE.equals(name)) {
+            Deadline d = context.deadline();
+            return d != null ? d : super.getAttribute(name); // without a timeout here: an outer unbuffered filter's
         }
         return super.getAttribute(name);
     }
@@ -137,6 +144,11 @@ final class GatedRequest extends HttpServletRequestWrapper {
     public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
         AsyncContext real = super.startAsync(request, response);
         context.asyncStarted(real);
+        // an ASYNC dispatch may carry the container's request rather than this one: it must find the deadline too
+        Deadline d = context.deadline();
+        if (d != null) {
+            super.setAttribute(FilterPass.BOUND_DEADLINE, d);
+        }
         gated = new Gated(real);
         return gated;
     }
@@ -210,9 +222,10 @@ final class GatedRequest extends HttpServletRequestWrapper {
             return real.hasOriginalRequestAndResponse();
         }
 
+        /** The container's thread runs {@code run} under the deadline of the thread that starts it. */
         @Override
         public void start(Runnable run) {
-            real.start(run);
+            real.start(Deadline.wrap(run));
         }
 
         @Override

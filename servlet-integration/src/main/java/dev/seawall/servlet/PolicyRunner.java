@@ -3,7 +3,9 @@ package dev.seawall.servlet;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.timeout.DeadlineBinding;
 import dev.seawall.core.policy.Policy;
+import dev.seawall.core.timeout.Deadline;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -72,6 +74,7 @@ final class PolicyRunner {
         return markApplied;
     }
 
+    @SuppressWarnings("try") // the scope only brackets the dispatch
     void doFilter(Seawall engine, ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
         if (engine == null) {
@@ -96,6 +99,13 @@ final class PolicyRunner {
         boolean passResumed = type == DispatcherType.ASYNC && position != FilterStack.OUTERMOST;
         if (type != DispatcherType.REQUEST && !passResumed || position == FilterStack.INSIDE_ITSELF) {
             // forwards, includes, error and other async dispatches were admitted (or not) on their REQUEST pass
+            if (type == DispatcherType.ASYNC && request.getAttribute(FilterPass.BOUND_DEADLINE) instanceof Deadline d) {
+                // the application's own ASYNC dispatch runs on another thread: it serves the same request and deadline
+                try (Deadline.Scope bound = DeadlineBinding.bindEarliest(d)) {
+                    chain.doFilter(req, res);
+                }
+                return;
+            }
             chain.doFilter(req, res);
             return;
         }

@@ -10,6 +10,7 @@ import dev.seawall.core.internal.answer.AnswerSink;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.internal.timeout.ResponseGate;
 import dev.seawall.core.time.NanoClock;
+import dev.seawall.core.timeout.Deadline;
 import dev.seawall.core.timeout.TimeoutStage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -52,6 +53,8 @@ final class ResponseContext implements ResponseOwner, AnswerSink {
      * retries), as when the filters set the attribute themselves. Request thread only.
      */
     private int announcements;
+    /** The last {@link #deadline()} made; immutable, so a racy read sees a whole one or null. */
+    private volatile Deadline boundDeadline;
     /** The owning filter's settlement, run by the arbiter once the answer is decided and before it is written. */
     private Settlement settlement;
     /** The thread that registered {@link #settlement}: only it runs it (an async completion may finish too). */
@@ -124,10 +127,31 @@ final class ResponseContext implements ResponseOwner, AnswerSink {
         handedOn.publishDeadline();
     }
 
-    /** Arms the deadline of a timeout stage (of stacked ones, the earliest bounds the request). */
-    void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos) {
+    /**
+     * Arms the deadline of a timeout stage (of stacked ones, the earliest bounds the request).
+     *
+     * @param afterNanos the request's own timeout ({@link TimeoutStage#afterNanos(dev.seawall.core.http.RequestView)})
+     */
+    void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos, long afterNanos) {
         announcements++;
-        arbiter.arm(stage, timer, appStartNanos);
+        arbiter.arm(stage, timer, appStartNanos, afterNanos);
+    }
+
+    /**
+     * @return the armed deadline as a {@link Deadline} on the engine's clock, or null when no timeout armed one; made
+     *         once per armed due time (racy by design when read from several threads: each makes an equal value)
+     */
+    Deadline deadline() {
+        if (!arbiter.deadlineArmed()) {
+            return null;
+        }
+        long due = arbiter.deadlineNanos();
+        Deadline d = boundDeadline;
+        if (d == null || d.dueNanos() != due) {
+            d = Deadline.at(due, clock);
+            boundDeadline = d;
+        }
+        return d;
     }
 
     /**

@@ -19,13 +19,18 @@ import java.util.Set;
  *
  * <p>Init-params (unknown ones are errors): {@code after} (required, e.g. {@code 5s}), {@code status} (503
  * or 504), {@code buffer} (default 256KB, or {@code off}: the deadline then only interrupts and is recorded),
- * {@code methods}, {@code policy} (default {@code timeout}); or {@code config} plus {@code policy}.
+ * {@code methods}, {@code policy} (default {@code timeout}), {@code deadline-header} (a request header in which a
+ * caller may send a shorter deadline, in whole milliseconds); or {@code config} plus {@code policy}.
+ *
+ * <p>While the application runs, the request's deadline is bound to its thread
+ * ({@link dev.seawall.core.timeout.Deadline#current()}), so outbound calls through Seawall get at most the time left.
  *
  * <p>Thread-safe once initialised.
  */
 public class TimeoutFilter extends StandaloneFilter<TimeoutStage> {
 
-    private static final Set<String> PARAMS = Set.of("config", "policy", "after", "status", "buffer", "methods");
+    private static final Set<String> PARAMS = Set.of("config", "policy", "after", "status", "buffer", "methods",
+            "deadline-header");
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -35,7 +40,7 @@ public class TimeoutFilter extends StandaloneFilter<TimeoutStage> {
         try {
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a timeout",
-                        pc -> pc.timeout() != null, List.of("after", "status", "buffer"));
+                        pc -> pc.timeout() != null, List.of("after", "status", "buffer", "deadline-header"));
                 PolicyConfig pc = yaml.policy();
                 install(filterName, pc.name(), p.methods(),
                         PolicyFactory.timeoutStage(PolicyFactory.Where.policy(yaml.config(), pc.name()),
@@ -46,6 +51,7 @@ public class TimeoutFilter extends StandaloneFilter<TimeoutStage> {
             String policyName = p.has("policy") ? p.get("policy") : "timeout";
             TimeoutConfig.Builder b = TimeoutConfig.builder();
             p.forwardInt("status", b::status);
+            p.forward("deadline-header", b::deadlineHeader);
             p.required("after");
             p.forward("after", v -> b.after(p.duration("after", null)));
             TimeoutConfig t = p.build(b::build);

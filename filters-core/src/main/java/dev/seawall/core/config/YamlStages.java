@@ -39,7 +39,7 @@ final class YamlStages {
     private static final Set<String> CLASSES = Set.of("high", "normal", "low");
     private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
-    private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status");
+    private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status", "deadline-header");
     private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
             "handler", "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on");
 
@@ -263,6 +263,7 @@ final class YamlStages {
         int mark = r.mark();
         r.opt(m, "after", n -> b.after(r.duration(n, path + ".after")));
         r.optInt(m, "status", b::status);
+        r.opt(m, "deadline-header", n -> b.deadlineHeader(r.scalar(n, path + ".deadline-header")));
         return r.build(mark, m, b::build);
     }
 

@@ -40,6 +40,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aTimeoutsDeadlineHeaderIsParsedAndItsNameChecked() {
+        SeawallConfig c = parseAll(HEAD + "    timeout: { after: 5s, deadline-header: X-Deadline }\n");
+        assertThat(c.policies().get(0).timeout().deadlineHeader()).isEqualTo("X-Deadline");
+        assertThat(parseAll(HEAD + "    timeout: 5s\n").policies().get(0).timeout().deadlineHeader()).isNull();
+        assertThatThrownBy(() -> parseAll(HEAD + "    timeout: { after: 5s, deadline-header: \"X Deadline\" }\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("seawall.yaml:4: policies[0].timeout.deadline-header: ");
+    }
+
+    @Test
     void parsesTheDocumentedExampleWithEveryKey() {
         String yaml = """
                 trusted-proxies: [10.0.0.0/8, "::1/128"]

@@ -114,6 +114,52 @@ class TimeoutStageTest {
         assertThat(meters.get("seawall.timeout.calls").tag("policy", "orders").functionCounters()).hasSize(2);
     }
 
+    @Test
+    void aCallersShorterDeadlineShortensTheRequestsTimeoutAndALongerOneDoesNot() {
+        TimeoutStage s = TimeoutStage.builder("orders", Duration.ofSeconds(5)).deadlineHeader("X-Deadline").build();
+        assertThat(s.deadlineHeader()).isEqualTo("X-Deadline");
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "300"))).isEqualTo(300_000_000L);
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("x-deadline", "0042"))).isEqualTo(42_000_000L);
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "0"))).isZero();
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "5000"))).isEqualTo(s.afterNanos());
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "9999999999"))).isEqualTo(s.afterNanos());
+        assertThat(s.afterNanos(FakeRequest.get("/a"))).isEqualTo(s.afterNanos());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-5", "+5", "5.0", "0x10", "5ms", "abc", "12345678901", "99999999999999999999", "", " ",
+            " 5", "5 ", "1,2", "١٢", "\u0000"})
+    void hostileCallerDeadlinesAreIgnored(String value) {
+        TimeoutStage s = TimeoutStage.builder("orders", Duration.ofSeconds(5)).deadlineHeader("X-Deadline").build();
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", value))).isEqualTo(s.afterNanos());
+    }
+
+    @Test
+    void severalCallerDeadlinesAreIgnored() {
+        TimeoutStage s = TimeoutStage.builder("orders", Duration.ofSeconds(5)).deadlineHeader("X-Deadline").build();
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "100").header("X-Deadline", "100")))
+                .isEqualTo(s.afterNanos());
+    }
+
+    @Test
+    void withoutADeadlineHeaderTheHeaderIsNeverRead() {
+        TimeoutStage s = stage(Duration.ofSeconds(5), 503);
+        assertThat(s.deadlineHeader()).isNull();
+        assertThat(s.afterNanos(FakeRequest.get("/a").header("X-Deadline", "300"))).isEqualTo(s.afterNanos());
+        assertThat(s.afterNanos((dev.seawall.core.http.RequestView) null)).isEqualTo(s.afterNanos());
+    }
+
+    @Test
+    void theTimeoutAnswerNamesTheRequestsOwnTimeout() {
+        TimeoutStage s = stage(Duration.ofMillis(1500), 504);
+        assertThat(s.timeoutAnswer(s.afterNanos())).isSameAs(s.timeoutAnswer());
+        Rejection shorter = s.timeoutAnswer(300_000_000L);
+        assertThat(shorter.status()).isEqualTo(504);
+        assertThat(shorter.detail()).isEqualTo("The request did not complete within 300 ms.");
+        assertThat(shorter.header("Retry-After")).isEqualTo("1");
+        assertThat(s.timeoutAnswer(0).detail()).isEqualTo("The request did not complete within 0 ms.");
+    }
+
     private double answered() {
         return meters.get("seawall.timeout.calls").tag("policy", "orders").tag("outcome", "answered").functionCounter()
                 .count();

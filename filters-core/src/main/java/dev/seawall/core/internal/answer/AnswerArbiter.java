@@ -85,6 +85,8 @@ public final class AnswerArbiter {
     private volatile DeadlineTimer.Handle deadline;
     /** When {@link #deadline} is due, on {@link #clock}. Request thread only. */
     private long armedDue;
+    /** The armed timeout's duration, for the answer that names it; written before the deadline is scheduled. */
+    private volatile long armedAfter;
     private volatile int applicationStatus;
     /**
      * The refusal of an inner Seawall filter in this pass. A later {@link #join} clears it: filters join outer to
@@ -147,12 +149,22 @@ public final class AnswerArbiter {
      * fired decides.
      */
     public void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos) {
-        long due = appStartNanos + stage.afterNanos();
+        arm(stage, timer, appStartNanos, stage.afterNanos());
+    }
+
+    /**
+     * Arms a timeout stage's deadline {@code afterNanos} after the application's start: the request's own timeout
+     * ({@link TimeoutStage#afterNanos(RequestView)}, shortened by a caller's deadline). Of several (stacked
+     * filters), the earliest bounds the request; one that already fired decides.
+     */
+    public void arm(TimeoutStage stage, DeadlineTimer timer, long appStartNanos, long afterNanos) {
+        long due = appStartNanos + afterNanos;
         DeadlineTimer.Handle armed = deadline;
         if (armed != null && (due >= armedDue || !armed.cancel())) {
             return;
         }
         timeout = stage;
+        armedAfter = afterNanos;
         armedDue = due;
         deadline = timer.schedule(due, this::onDeadline);
     }
@@ -202,7 +214,7 @@ public final class AnswerArbiter {
             }
             t.answered();
             try {
-                answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(), true);
+                answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(armedAfter), true);
             } catch (IOException | RuntimeException e) {
                 // the client is gone or the container refused; the application's output is discarded either way
                 LOG.debug("Seawall: the timeout answer could not be written", e);

@@ -28,8 +28,17 @@ public final class UnbufferedDeadline {
      */
     public static UnbufferedDeadline arm(TimeoutStage timeout, DeadlineTimer timer, long appStartNanos,
                                          Thread handler) {
+        return arm(timeout, timer, appStartNanos, timeout.afterNanos(), handler);
+    }
+
+    /**
+     * @param afterNanos the request's own timeout ({@link TimeoutStage#afterNanos(dev.seawall.core.http.RequestView)})
+     * @param handler    the thread running the handler, interrupted at the deadline while inside it; null: never
+     */
+    public static UnbufferedDeadline arm(TimeoutStage timeout, DeadlineTimer timer, long appStartNanos,
+                                         long afterNanos, Thread handler) {
         ResponseGate gate = new ResponseGate(handler);
-        DeadlineTimer.Handle h = timer.schedule(appStartNanos + timeout.afterNanos(), () -> {
+        DeadlineTimer.Handle h = timer.schedule(appStartNanos + afterNanos, () -> {
             gate.passDeadline();
             timeout.overran();
         });

@@ -432,7 +432,7 @@ public final class PolicyFactory {
 
     private static TimeoutStage buildTimeoutStage(Where source, String policyName, TimeoutConfig t) {
         try {
-            return new TimeoutStage(policyName, t.after(), t.status());
+            return new TimeoutStage(policyName, t.after(), t.status(), t.deadlineHeader());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source.source(), source.line("timeout"), "policy " + policyName + ", timeout", e.getMessage());
         }

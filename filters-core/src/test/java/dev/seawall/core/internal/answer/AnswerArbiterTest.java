@@ -206,6 +206,29 @@ class AnswerArbiterTest {
     }
 
     @Test
+    void aShorterRequestTimeoutIsArmedAndItsAnswerNamesIt() throws IOException {
+        FakeRequest req = FakeRequest.get("/x");
+        Policy p = policy(null, false, false);
+        Exchange exchange = p.chain().admit(req, clock.nanoTime());
+        RecordingSink sink = new RecordingSink(null);
+        AnswerArbiter arbiter = new AnswerArbiter(sink, new ResponseGate(null), req, clock);
+        arbiter.join(CoreAccess.answerPlan(p), exchange);
+        long start = clock.nanoTime();
+        arbiter.arm(timeout, timer, start, 250_000_000L);
+        assertThat(arbiter.deadlineNanos()).isEqualTo(start + 250_000_000L);
+
+        clock.advance(java.time.Duration.ofMillis(249));
+        timer.runDue();
+        assertThat(sink.events).as("not yet").isEmpty();
+        clock.advance(java.time.Duration.ofMillis(2));
+        timer.runDue();
+
+        assertThat(sink.events).containsExactly("discard", "problem 503");
+        assertThat(sink.problemWritten.detail()).isEqualTo("The request did not complete within 250 ms.");
+        assertThat(sink.problemWritten).isNotSameAs(timeout.timeoutAnswer());
+    }
+
+    @Test
     void applicationWinsWhenItFinishesBeforeTheDeadline() throws IOException {
         Call call = new Call(policy(null, true, false), request);
         clock.advance(TIMEOUT.minusMillis(1));
