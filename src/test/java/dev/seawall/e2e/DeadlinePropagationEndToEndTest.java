@@ -1,21 +1,24 @@
 package dev.seawall.e2e;
 
-import dev.seawall.core.config.ClientConfig;
-import dev.seawall.core.config.ClientTimeoutConfig;
-import dev.seawall.core.config.RetryConfig;
+import com.sun.net.httpserver.HttpServer;
+import dev.seawall.client.SeawallClientFeature;
+import dev.seawall.client.SeawallHttpClient;
+import dev.seawall.core.Seawall;
 import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.outbound.OutboundException;
 import dev.seawall.core.outbound.OutboundRequest;
 import dev.seawall.core.outbound.ResponseReader;
 import dev.seawall.core.outbound.Transport;
-import dev.seawall.core.testing.TestClients;
 import dev.seawall.core.timeout.Deadline;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.junit.jupiter.api.AfterAll;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,12 +49,13 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Deadline propagation end to end: a request admitted under {@code timeout: 1s} whose handler calls a dependency that
- * never answers, through a Seawall outbound client. The call is cut at the time the request has left (less the
+ * never answers, through a Seawall outbound client configured in the same {@code seawall.yaml} as the inbound policy
+ * ({@code clients:}), by every client kind: the {@code java.net.http} wrapper, the Jakarta REST client feature, the
+ * decorator (around a blocking call) and the adapters' {@code execute}. The call is cut at the time the request has left (less the
  * client's margin), the dependency is told the time left in the client's deadline header, and the client is answered
  * with the timeout problem at the request's deadline. A caller's deadline header shortens the inbound timeout.
  *
- * <p>Each way of calling out is one {@link ClientKind}; {@link #clientKinds()} lists them, and a new one (the JAX-RS
- * client feature, the {@code java.net.http} wrapper) is one more entry there.
+ * <p>Each way of calling out is one {@link ClientKind}; {@link #clientKinds()} lists them.
  */
 class DeadlinePropagationEndToEndTest {
 
@@ -59,21 +65,19 @@ class DeadlinePropagationEndToEndTest {
     static final String INBOUND_HEADER = "X-Deadline-Ms";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static TestClients clients;
 
     private HangingDownstream downstream;
-    private OutboundClient dependency;
 
     /**
      * One way a handler calls its dependency through Seawall, on the handler's thread.
      */
     interface ClientKind {
         /**
-         * Calls {@code downstream} through {@code client} and returns when the call ended.
+         * Calls {@code downstream} through the client {@code dep} of {@code engine} and returns when the call ended.
          *
          * @throws Exception how the call failed (for a dependency that never answers: cut by the deadline)
          */
-        void call(OutboundClient client, HangingDownstream downstream) throws Exception;
+        void call(Seawall engine, HangingDownstream downstream) throws Exception;
 
         /** @return whether the dependency sees the client's deadline header (the client kind sends it itself) */
         boolean sendsDeadlineHeader();
@@ -98,7 +102,7 @@ class DeadlinePropagationEndToEndTest {
 
     /** The decorator around a blocking {@code java.net.http} call that reads the attempt's deadline for its timeout. */
     static final ClientKind DECORATED_JAVA_NET_HTTP = new Named("decorator, blocking java.net.http", false,
-            (client, downstream) -> client.call(() -> {
+            (engine, downstream) -> engine.client("dep").call(() -> {
                 Duration left = Deadline.current().remaining();
                 return HTTP.send(HttpRequest.newBuilder(downstream.uri("/decorated")).timeout(left).build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -106,7 +110,7 @@ class DeadlinePropagationEndToEndTest {
 
     /** The decorator around a blocking {@code HttpURLConnection} call (not interruptible: its read timeout cuts it). */
     static final ClientKind DECORATED_URL_CONNECTION = new Named("decorator, blocking HttpURLConnection", false,
-            (client, downstream) -> client.call(() -> {
+            (engine, downstream) -> engine.client("dep").call(() -> {
                 int left = (int) Math.max(1, Deadline.current().remaining().toMillis());
                 HttpURLConnection c = (HttpURLConnection) downstream.uri("/url-connection").toURL().openConnection();
                 c.setConnectTimeout(left);
@@ -120,7 +124,8 @@ class DeadlinePropagationEndToEndTest {
 
     /** {@code OutboundClient.execute} with a transport over {@code java.net.http}'s {@code sendAsync}. */
     static final ClientKind EXECUTE_SEND_ASYNC = new Named("execute, java.net.http sendAsync transport", true,
-            (client, downstream) -> {
+            (engine, downstream) -> {
+                OutboundClient client = engine.client("dep");
                 Transport<HttpResponse<Void>> transport = attempt -> {
                     HttpRequest.Builder b = HttpRequest.newBuilder(downstream.uri("/executed")).GET();
                     if (attempt.timeoutNanos() > 0 && attempt.timeoutNanos() != Long.MAX_VALUE) {
@@ -140,33 +145,57 @@ class DeadlinePropagationEndToEndTest {
                 }
             });
 
+    /** {@code SeawallHttpClient}: the wrapped {@code java.net.http} client's blocking {@code send}, matched by host. */
+    static final ClientKind WRAPPED_JAVA_NET_HTTP = new Named("SeawallHttpClient, blocking send", true,
+            (engine, downstream) -> SeawallHttpClient.wrap(HTTP, engine).send(
+                    HttpRequest.newBuilder(downstream.uri("/wrapped")).build(), HttpResponse.BodyHandlers.discarding()));
+
+    /** {@code SeawallClientFeature}: a synchronous Jakarta REST (Jersey) client call, matched by host. */
+    static final ClientKind JAXRS_CLIENT = new Named("SeawallClientFeature, synchronous Jersey client", true,
+            (engine, downstream) -> {
+                Client client = ClientBuilder.newClient().register(new SeawallClientFeature(engine));
+                try (Response r = client.target(downstream.uri("/jaxrs")).request().get()) {
+                    r.getStatus();
+                } catch (ProcessingException e) {
+                    throw e.getCause() instanceof Exception cause ? cause : e;
+                } finally {
+                    client.close();
+                }
+            });
+
     static Stream<ClientKind> clientKinds() {
-        return Stream.of(DECORATED_JAVA_NET_HTTP, DECORATED_URL_CONNECTION, EXECUTE_SEND_ASYNC);
+        return Stream.of(WRAPPED_JAVA_NET_HTTP, JAXRS_CLIENT, DECORATED_JAVA_NET_HTTP, DECORATED_URL_CONNECTION,
+                EXECUTE_SEND_ASYNC);
     }
 
-
+    /**
+     * Loads Jersey's client runtime once, through the feature, before any call is timed: the first Jersey client of a
+     * JVM spends most of a second loading classes, which would otherwise be taken from the first measured call's
+     * deadline (the feature builds its transport client on a runtime configuration's first request).
+     */
     @BeforeAll
-    static void startClients() {
-        clients = new TestClients();
-    }
-
-    @AfterAll
-    static void stopClients() {
-        clients.close();
+    static void warmUpJersey() throws Exception {
+        HttpServer ok = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ok.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        ok.start();
+        try (Seawall engine = Seawall.builder().yaml("deadline.yaml", yaml("1s")).build()) {
+            Client client = ClientBuilder.newClient().register(new SeawallClientFeature(engine));
+            try (Response r = client.target("http://127.0.0.1:" + ok.getAddress().getPort() + "/").request().get()) {
+                assertThat(r.getStatus()).isEqualTo(204);
+            } finally {
+                client.close();
+            }
+        } finally {
+            ok.stop(0);
+        }
     }
 
     @BeforeEach
     void startDownstream() throws IOException {
         downstream = new HangingDownstream();
-        // the client "dep" as `clients:` in seawall.yaml would make it (built from its records here): one attempt, the time left sent downstream; a
-        // margin of 100 ms keeps the cut clearly ahead of the request's deadline, whose timer would otherwise race it
-        // (and interrupt the handler still waiting for its call)
-        ClientConfig config = ClientConfig.builder("dep").host("127.0.0.1")
-                .retry(RetryConfig.builder().maxAttempts(1).build())
-                .timeout(ClientTimeoutConfig.builder().margin(Duration.ofMillis(100)).deadlineHeader(OUTBOUND_HEADER)
-                        .build())
-                .build();
-        dependency = clients.client(config);
     }
 
     @AfterEach
@@ -186,7 +215,7 @@ class DeadlinePropagationEndToEndTest {
      * Calls the dependency through {@code kind}, records how the call ended, and then stays busy (interruptibly) as a
      * handler with more work would: the request's answer is the deadline's.
      */
-    private static HttpServlet handler(ClientKind kind, OutboundClient client, HangingDownstream downstream,
+    private static HttpServlet handler(ClientKind kind, SeawallFilter filter, HangingDownstream downstream,
                                        Observed seen) {
         return new HttpServlet() {
             @Override
@@ -195,7 +224,7 @@ class DeadlinePropagationEndToEndTest {
                 seen.boundMillis = bound == null ? -1 : bound.remaining().toMillis();
                 long start = System.nanoTime();
                 try {
-                    kind.call(client, downstream);
+                    kind.call(filter.engine(), downstream);
                 } catch (Exception e) {
                     seen.failure = e;
                 } finally {
@@ -213,13 +242,28 @@ class DeadlinePropagationEndToEndTest {
         };
     }
 
+    /**
+     * The inbound policy and the outbound client in one file. The client {@code dep}: one attempt, the time left sent
+     * downstream; a margin of 100 ms keeps the cut clearly ahead of the request's deadline, whose timer would
+     * otherwise race it (and interrupt the handler still waiting for its call).
+     */
     private static SeawallFilter inbound(String timeout) {
-        return SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry()).yaml("deadline.yaml", """
+        return SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry()).yaml("deadline.yaml", yaml(timeout))
+                .build();
+    }
+
+    private static String yaml(String timeout) {
+        return """
                 policies:
                   - name: calls-out
                     paths: [/call/*]
                     timeout: %s
-                """.formatted(timeout)).build();
+                clients:
+                  - name: dep
+                    hosts: [127.0.0.1]
+                    retry: off
+                    timeout: {margin: 100ms, deadline-header: %s}
+                """.formatted(timeout, OUTBOUND_HEADER);
     }
 
     private static HttpResponse<String> get(TestServer server, String path, String... headers) throws Exception {
@@ -242,8 +286,8 @@ class DeadlinePropagationEndToEndTest {
     @MethodSource("clientKinds")
     void anOutboundCallIsCutAtTheTimeLeftAndTheRequestIsAnsweredAtItsDeadline(ClientKind kind) throws Exception {
         Observed seen = new Observed();
-        try (TestServer server = TestServer.programmatic(inbound("1s"), handler(kind, dependency, downstream, seen),
-                20)) {
+        SeawallFilter filter = inbound("1s");
+        try (TestServer server = TestServer.programmatic(filter, handler(kind, filter, downstream, seen), 20)) {
             long start = System.nanoTime();
             HttpResponse<String> r = get(server, "/call/1");
             long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -270,8 +314,9 @@ class DeadlinePropagationEndToEndTest {
     void aCallersShorterDeadlineShortensTheInboundTimeoutAndReachesTheDependency() throws Exception {
         String callerMillis = "300";
         Observed seen = new Observed();
-        try (TestServer server = TestServer.programmatic(inbound("{ after: 5s, deadline-header: " + INBOUND_HEADER
-                + " }"), handler(EXECUTE_SEND_ASYNC, dependency, downstream, seen), 20)) {
+        SeawallFilter filter = inbound("{ after: 5s, deadline-header: " + INBOUND_HEADER + " }");
+        try (TestServer server = TestServer.programmatic(filter, handler(EXECUTE_SEND_ASYNC, filter, downstream, seen),
+                20)) {
             long start = System.nanoTime();
             HttpResponse<String> r = get(server, "/call/short", INBOUND_HEADER, callerMillis);
             long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -290,8 +335,9 @@ class DeadlinePropagationEndToEndTest {
     @ValueSource(strings = {"60000", "+200", "-1", "200ms", "1.5", "99999999999"})
     void aLongerOrMalformedCallersDeadlineLeavesThePolicysTimeout(String callerValue) throws Exception {
         Observed seen = new Observed();
-        try (TestServer server = TestServer.programmatic(inbound("{ after: 1s, deadline-header: " + INBOUND_HEADER
-                + " }"), handler(DECORATED_JAVA_NET_HTTP, dependency, downstream, seen), 20)) {
+        SeawallFilter filter = inbound("{ after: 1s, deadline-header: " + INBOUND_HEADER + " }");
+        try (TestServer server = TestServer.programmatic(filter, handler(DECORATED_JAVA_NET_HTTP, filter, downstream,
+                seen), 20)) {
             long start = System.nanoTime();
             HttpResponse<String> r = get(server, "/call/long", INBOUND_HEADER, callerValue);
             long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -307,8 +353,8 @@ class DeadlinePropagationEndToEndTest {
     /** A {@link ClientKind} with a name for the test report. */
     private record Named(String name, boolean sendsDeadlineHeader, Call call) implements ClientKind {
         @Override
-        public void call(OutboundClient client, HangingDownstream downstream) throws Exception {
-            call.call(client, downstream);
+        public void call(Seawall engine, HangingDownstream downstream) throws Exception {
+            call.call(engine, downstream);
         }
 
         @Override
@@ -319,6 +365,6 @@ class DeadlinePropagationEndToEndTest {
 
     @FunctionalInterface
     private interface Call {
-        void call(OutboundClient client, HangingDownstream downstream) throws Exception;
+        void call(Seawall engine, HangingDownstream downstream) throws Exception;
     }
 }
