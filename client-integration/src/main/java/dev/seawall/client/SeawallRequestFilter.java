@@ -231,17 +231,7 @@ final class SeawallRequestFilter implements ClientRequestFilter {
             io.initCause(e);
             throw io;
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(cause);
+            throw Failures.rethrow(e);
         }
     }
 
