@@ -23,8 +23,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
@@ -61,11 +59,15 @@ public final class OutageBenchmark {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OutageBenchmark.class);
     private static final long SECOND = 1_000_000_000L;
     private static final long BUCKET = 100_000_000L;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     /** The success ratio a 100 ms bucket needs to count as recovered. */
     static final double RECOVERED = 0.99;
     /** The targets: load during the outage as a multiple of the incoming rate; recovery after the dependency's. */
     static final double TARGET_MULTIPLE = 1.1;
     static final long TARGET_RECOVERY_MILLIS = 1000;
+    /** Healthy traffic through each setup before the measured runs, so that no run pays for the JIT. */
+    static final int JIT_WARMUP_SECONDS = 2;
 
     private OutageBenchmark() {
     }
@@ -81,11 +83,20 @@ public final class OutageBenchmark {
         Setup(String label) {
             this.label = label;
         }
+
+        static Setup of(String label) {
+            for (Setup s : values()) {
+                if (s.label.equals(label)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown setup " + label);
+        }
     }
 
     /** The command line. */
     record Options(int rounds, int rate, int warmup, int outage, int recovery, OutageDependency.Failure failure,
-                   int serviceThreads) {
+                   int serviceThreads, List<Setup> setups) {
 
         static Options parse(String[] args) {
             int rounds = 2;
@@ -95,6 +106,7 @@ public final class OutageBenchmark {
             int recovery = 10;
             OutageDependency.Failure failure = OutageDependency.Failure.STATUS_503;
             int threads = 1024;
+            List<Setup> setups = List.of(Setup.values());
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
@@ -105,15 +117,16 @@ public final class OutageBenchmark {
                     case "--recovery" -> recovery = Integer.parseInt(v);
                     case "--failure" -> failure = OutageDependency.Failure.of(v);
                     case "--service-threads" -> threads = Integer.parseInt(v);
+                    case "--setups" -> setups = Arrays.stream(v.split(",")).map(Setup::of).toList();
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --rounds"
-                            + " --rate --warmup --outage --recovery (seconds) --failure 503|refused --service-threads");
+                            + " --rate --warmup --outage --recovery (seconds) --failure 503|refused --service-threads --setups");
                 }
                 i++;
             }
             if (rounds < 1 || rate < 1 || warmup < 1 || outage < 1 || recovery < 1 || threads < 8) {
                 throw new IllegalArgumentException("rounds, rate and phases must be positive, threads at least 8");
             }
-            return new Options(rounds, rate, warmup, outage, recovery, failure, threads);
+            return new Options(rounds, rate, warmup, outage, recovery, failure, threads, setups);
         }
 
         int totalSeconds() {
@@ -163,10 +176,15 @@ public final class OutageBenchmark {
      * @param warmupSuccess   share of 200s among requests sent in the warm-up
      * @param outageSuccess   share of 200s among requests sent during the outage
      * @param unanswered      requests the load generator got no HTTP answer for
+     * @param warmupP99Millis the service's p99 latency in the healthy warm-up: high when the machine could not keep
+     *                        up with the load before the outage (the run then measures the machine, not the setup)
+     * @param cpuSeconds      this process's CPU time during the run (load generator, service and dependency)
+     * @param loadAverage     the machine's one-minute load average at the end of the run (other tenants included)
      */
     record RunResult(Setup setup, int round, long incoming, long sent, long received, double peakSecond,
                      double firstSecond, long recoveryMillis, double p50Millis, double p99Millis,
-                     double warmupSuccess, double outageSuccess, long unanswered) {
+                     double warmupSuccess, double outageSuccess, long unanswered, double warmupP99Millis,
+                     double cpuSeconds, double loadAverage) {
 
         double multiple() {
             return sent / (double) incoming;
@@ -181,27 +199,31 @@ public final class OutageBenchmark {
             clients.put(s, new CountingHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(2)).build()));
         }
-        HttpClient load = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
         List<RunResult> results = new ArrayList<>();
         try (OutageDependency dependency = new OutageDependency(o.failure());
              Loopback.Started service = Loopback.start(o.serviceThreads(), false, context -> {
                  context.addServlet(new ServletHolder(servlet), "/*");
                  return context;
-             })) {
-            Setup[] setups = Setup.values();
+             });
+             OpenLoad load = new OpenLoad(service.port(), "/call")) {
+            Setup[] setups = o.setups().toArray(new Setup[0]);
+            for (Setup s : setups) {
+                warm(s, o, dependency, servlet, clients.get(s), load);
+            }
             for (int r = 0; r < o.rounds(); r++) {
                 for (int k = 0; k < setups.length; k++) {
                     Setup s = setups[(k + r) % setups.length];
-                    RunResult res = run(s, r + 1, o, dependency, service.port(), servlet, clients.get(s), load);
+                    RunResult res = run(s, r + 1, o, dependency, servlet, clients.get(s), load);
                     results.add(res);
                     LOG.info(String.format(Locale.ROOT, "round %d %-23s outage load %.3fx (sent %d, received %s,"
                                     + " incoming %d) peak second %.2fx, first second after %.2fx, recovery %s,"
                                     + " outage p50 %.1f ms p99 %.1f ms, success warm-up %.4f outage %.4f,"
-                                    + " unanswered %d", res.round(), s.label, res.multiple(), res.sent(),
+                                    + " unanswered %d; warm-up p99 %.1f ms, CPU %.1f s, load average %.1f", res.round(),
+                            s.label, res.multiple(), res.sent(),
                             res.received() < 0 ? "n/a" : Long.toString(res.received()), res.incoming(),
                             res.peakSecond(), res.firstSecond(), recovery(res.recoveryMillis()), res.p50Millis(),
-                            res.p99Millis(), res.warmupSuccess(), res.outageSuccess(), res.unanswered()));
+                            res.p99Millis(), res.warmupSuccess(), res.outageSuccess(), res.unanswered(),
+                            res.warmupP99Millis(), res.cpuSeconds(), res.loadAverage()));
                 }
             }
         }
@@ -214,15 +236,17 @@ public final class OutageBenchmark {
         System.exit(0); // the JDK clients' selector threads are not daemons everywhere
     }
 
-    /** One run of one setup: warm-up, outage, recovery at the fixed incoming rate. */
-    static RunResult run(Setup setup, int round, Options o, OutageDependency dependency, int servicePort,
-                         ServiceServlet servlet, CountingHttpClient http, HttpClient load) throws Exception {
+    /** A setup's call of the dependency, and what to close after its run (null for nothing). */
+    private record Caller(DependencyCall call, AutoCloseable resource) {
+    }
+
+    /** A fresh call of {@code setup} (a new Seawall client, a new {@code Retry}) over its counting HTTP client. */
+    private static Caller caller(Setup setup, OutageDependency dependency, CountingHttpClient http) {
         HttpRequest toDependency = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dependency.port() + "/dep"))
                 .timeout(Duration.ofSeconds(5)).GET().build();
-        SeawallDependencyCall seawall = setup == Setup.SEAWALL ? SeawallDependencyCall.defaults(dependency.port(), http)
-                : null;
-        servlet.call = switch (setup) {
-            case NO_RETRY -> () -> http.send(toDependency, HttpResponse.BodyHandlers.discarding()).statusCode();
+        return switch (setup) {
+            case NO_RETRY -> new Caller(() -> http.send(toDependency, HttpResponse.BodyHandlers.discarding())
+                    .statusCode(), null);
             case RESILIENCE4J -> {
                 Retry retry = Retry.of("dependency", RetryConfig.<HttpResponse<Void>>custom()
                         .maxAttempts(3)
@@ -230,14 +254,42 @@ public final class OutageBenchmark {
                         .retryOnResult(r -> r.statusCode() >= 500)
                         .retryExceptions(IOException.class)
                         .build());
-                yield () -> retry.executeCallable(() -> http.send(toDependency,
-                        HttpResponse.BodyHandlers.discarding())).statusCode();
+                yield new Caller(() -> retry.executeCallable(() -> http.send(toDependency,
+                        HttpResponse.BodyHandlers.discarding())).statusCode(), null);
             }
-            case SEAWALL -> () -> seawall.send(toDependency, HttpResponse.BodyHandlers.discarding()).statusCode();
+            case SEAWALL -> {
+                SeawallDependencyCall seawall = SeawallDependencyCall.defaults(dependency.port(), http);
+                yield new Caller(() -> seawall.send(toDependency, HttpResponse.BodyHandlers.discarding())
+                        .statusCode(), seawall);
+            }
         };
+    }
+
+    /** Healthy traffic through {@code setup} for {@code seconds}, measuring nothing: compiles its paths. */
+    static void warm(Setup setup, Options o, OutageDependency dependency, ServiceServlet servlet,
+                     CountingHttpClient http, OpenLoad load) throws Exception {
+        Caller c = caller(setup, dependency, http);
+        servlet.call = c.call();
+        long origin = System.nanoTime();
+        try {
+            load.run(o.rate() * JIT_WARMUP_SECONDS, i -> intended(origin, i, o.rate()), (i, s, t) -> { }, 60);
+        } finally {
+            if (c.resource() != null) {
+                c.resource().close();
+            }
+        }
+    }
+
+    /** One run of one setup: warm-up, outage, recovery at the fixed incoming rate. */
+    static RunResult run(Setup setup, int round, Options o, OutageDependency dependency, ServiceServlet servlet,
+                         CountingHttpClient http, OpenLoad load) throws Exception {
+        Caller caller = caller(setup, dependency, http);
+        servlet.call = caller.call();
+        long cpu0 = OS.getProcessCpuTime();
+        long connections0 = dependency.connectionsOpened();
         int seconds = o.totalSeconds();
         long origin = System.nanoTime() + 50_000_000L;
-        int span = (seconds + 60) * 1000;
+        int span = (seconds + 90) * 1000;
         Timeline sent = new Timeline(origin, span);
         Timeline received = new Timeline(origin, span);
         Timeline ok = new Timeline(origin, span);
@@ -262,34 +314,28 @@ public final class OutageBenchmark {
         int n = o.rate() * seconds;
         long[] latency = new long[n];
         int[] status = new int[n];
-        CompletableFuture<?>[] answers = new CompletableFuture<?>[n];
-        HttpRequest toService = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servicePort + "/call"))
-                .timeout(Duration.ofSeconds(30)).GET().build();
         try {
-            for (int i = 0; i < n; i++) {
-                long due = intended(origin, i, o.rate());
-                parkUntil(due);
-                int id = i;
-                answers[i] = load.sendAsync(toService, HttpResponse.BodyHandlers.discarding())
-                        .handle((resp, error) -> {
-                            long now = System.nanoTime();
-                            latency[id] = now - due;
-                            status[id] = error == null ? resp.statusCode() : -1;
-                            (status[id] == 200 ? ok : failed).record(now);
-                            return null;
-                        });
-            }
+            load.run(n, i -> intended(origin, i, o.rate()), (i, s, now) -> {
+                latency[i] = now - intended(origin, i, o.rate());
+                status[i] = s;
+                (s == 200 ? ok : failed).record(now);
+            }, 60);
             phases.join();
-            CompletableFuture.allOf(answers).get(60, TimeUnit.SECONDS);
         } finally {
             http.countInto(null);
             dependency.countInto(null);
-            if (seawall != null) {
-                seawall.close();
+            if (caller.resource() != null) {
+                caller.resource().close();
             }
         }
-        return measure(setup, round, o, origin, failAt.get(), recoverAt.get(), sent,
+        LOG.info("{}: {} connections opened to the dependency", setup.label,
+                dependency.connectionsOpened() - connections0);
+        RunResult r = measure(setup, round, o, origin, failAt.get(), recoverAt.get(), sent,
                 o.failure() == OutageDependency.Failure.REFUSED ? null : received, ok, failed, latency, status);
+        return new RunResult(r.setup(), r.round(), r.incoming(), r.sent(), r.received(), r.peakSecond(),
+                r.firstSecond(), r.recoveryMillis(), r.p50Millis(), r.p99Millis(), r.warmupSuccess(),
+                r.outageSuccess(), r.unanswered(), r.warmupP99Millis(), (OS.getProcessCpuTime() - cpu0) / 1e9,
+                OS.getSystemLoadAverage());
     }
 
     private static RunResult measure(Setup setup, int round, Options o, long origin, long failAt, long recoverAt,
@@ -318,6 +364,7 @@ public final class OutageBenchmark {
             }
         }
         List<Long> outageLatency = new ArrayList<>();
+        List<Long> warmLatency = new ArrayList<>();
         long warmOk = 0;
         long warm = 0;
         long outOk = 0;
@@ -329,6 +376,7 @@ public final class OutageBenchmark {
             }
             if (t < failAt) {
                 warm++;
+                warmLatency.add(latency[i]);
                 warmOk += status[i] == 200 ? 1 : 0;
             } else if (t < recoverAt) {
                 outageLatency.add(latency[i]);
@@ -339,7 +387,9 @@ public final class OutageBenchmark {
         return new RunResult(setup, round, incoming(origin, rate, failAt, recoverAt), sent.count(failAt, recoverAt),
                 received == null ? -1 : received.count(failAt, recoverAt), peak, first,
                 recoveredFrom >= buckets ? -1 : recoveredFrom * (BUCKET / 1_000_000), millis(lat, 0.50),
-                millis(lat, 0.99), warmOk / (double) warm, outOk / (double) Math.max(1, lat.length), unanswered);
+                millis(lat, 0.99), warmOk / (double) warm, outOk / (double) Math.max(1, lat.length), unanswered,
+                millis(warmLatency.stream().mapToLong(Long::longValue).sorted().toArray(), 0.99), Double.NaN,
+                Double.NaN);
     }
 
     /** The instant the load generator is due to send request {@code i}. */
@@ -402,7 +452,7 @@ public final class OutageBenchmark {
             List<RunResult> rs = e.getValue();
             sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.2f | %.2f | %s | %.1f / %.1f |%n",
                     e.getKey().label, median(rs, RunResult::multiple),
-                    median(rs, r -> r.multiple() / baseline(results, r.round()).multiple()),
+                    median(rs, r -> r.multiple() / baseline(results, r).multiple()),
                     median(rs, RunResult::peakSecond), median(rs, RunResult::firstSecond),
                     recoveryText(rs), median(rs, RunResult::p50Millis), median(rs, RunResult::p99Millis)));
         }
@@ -438,8 +488,9 @@ public final class OutageBenchmark {
         return String.format(Locale.ROOT, "%.0f ms", median(rs, r -> r.recoveryMillis()));
     }
 
-    private static RunResult baseline(List<RunResult> results, int round) {
-        return results.stream().filter(r -> r.round() == round && r.setup() == Setup.NO_RETRY).findFirst()
-                .orElseThrow();
+    /** The no-retry run of the same round; a run itself when no-retry was not among the setups. */
+    private static RunResult baseline(List<RunResult> results, RunResult run) {
+        return results.stream().filter(r -> r.round() == run.round() && r.setup() == Setup.NO_RETRY).findFirst()
+                .orElse(run);
     }
 }

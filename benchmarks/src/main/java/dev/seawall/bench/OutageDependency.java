@@ -50,6 +50,7 @@ final class OutageDependency implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final int port;
+    private final java.util.concurrent.atomic.LongAdder connections = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean failing;
     private volatile Timeline received;
 
@@ -59,6 +60,12 @@ final class OutageDependency implements AutoCloseable {
         connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
+            @Override
+            public void onOpened(org.eclipse.jetty.io.Connection connection) {
+                connections.increment();
+            }
+        });
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
@@ -83,6 +90,11 @@ final class OutageDependency implements AutoCloseable {
         server.start();
         port = connector.getLocalPort();
         connector.setPort(port); // a restart after a refused outage listens on the same port again
+    }
+
+    /** @return connections accepted so far: how often a caller opened a new one instead of reusing one */
+    long connectionsOpened() {
+        return connections.sum();
     }
 
     int port() {
