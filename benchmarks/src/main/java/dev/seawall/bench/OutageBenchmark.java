@@ -343,13 +343,17 @@ public final class OutageBenchmark {
                                      int[] status) {
         int rate = o.rate();
         double peak = 0;
+        StringBuilder perSecond = new StringBuilder();
         for (long from = failAt; from < recoverAt; from += SECOND) {
             long to = Math.min(recoverAt, from + SECOND);
             long in = incoming(origin, rate, from, to);
             if (to - from >= SECOND / 2 && in > 0) {
-                peak = Math.max(peak, sent.count(from, to) / (double) in);
+                double m = sent.count(from, to) / (double) in;
+                peak = Math.max(peak, m);
+                perSecond.append(String.format(Locale.ROOT, " %.2f", m));
             }
         }
+        LOG.info("{} round {}: multiple per second of the outage:{}", setup.label, round, perSecond);
         double first = sent.count(recoverAt, recoverAt + SECOND)
                 / (double) incoming(origin, rate, recoverAt, recoverAt + SECOND);
         long end = origin + o.totalSeconds() * SECOND;
