@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the project's benchmarks from one command, one after the other (never in parallel: they share 2 cores).
-#   benchmarks/run-all.sh            everything (about 15-20 minutes)
+#   benchmarks/run-all.sh            everything (about 20-25 minutes)
 #   benchmarks/run-all.sh jmh        only the JMH suites (RateLimitBenchmark: decision cost and allocation)
 #   benchmarks/run-all.sh load       only the load harnesses (overload, stage cost, side by side, outage,
 #                                    outbound per-call overhead)
