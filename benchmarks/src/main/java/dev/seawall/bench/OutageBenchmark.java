@@ -234,7 +234,7 @@ public final class OutageBenchmark {
         if (Files.isDirectory(target)) {
             Files.writeString(target.resolve("outage.md"), table, StandardCharsets.UTF_8);
         }
-        System.exit(0); // the JDK clients' selector threads are not daemons everywhere
+        System.exit(0); // ends at once instead of waiting for idle pooled threads of the clients to time out
     }
 
     /** A setup's call of the dependency, and what to close after its run (null for nothing). */
@@ -266,7 +266,7 @@ public final class OutageBenchmark {
         };
     }
 
-    /** Healthy traffic through {@code setup} for {@code seconds}, measuring nothing: compiles its paths. */
+    /** Healthy traffic through {@code setup} for {@link #JIT_WARMUP_SECONDS}, measuring nothing: compiles its path. */
     static void warm(Setup setup, Options o, OutageDependency dependency, ServiceServlet servlet,
                      CountingHttpClient http, OpenLoad load) throws Exception {
         Caller c = caller(setup, dependency, http);
