@@ -1,0 +1,237 @@
+package dev.seawall.bench;
+
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What Seawall's outbound path adds to one successful call: a {@code GET} over loopback to a local Jetty answering 3
+ * bytes, one call at a time, made by each {@link Kind} of client, and each kind's time per call divided by its bare
+ * client's (the same client without Seawall) measured in the same round. A round runs every kind once, each in a JMH
+ * fork of its own, in an order rotated from round to round, so drift on the shared machine reaches every kind alike;
+ * the median of the rounds' ratios is reported.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.seawall.bench.OutboundOverheadBenchmark [rounds]}
+ * (default 3; about a minute per round) after {@code mvn -B -ntp -q -DskipTests -pl benchmarks -am package}. Logs a
+ * Markdown table (SLF4J, stderr) and writes it to {@code benchmarks/target/outbound-overhead.md}. Plain JMH works too
+ * ({@code java -jar benchmarks/target/benchmarks.jar OutboundOverheadBenchmark}), without the ratios.
+ *
+ * <p>JMH state: one instance per trial, used by the one benchmark thread.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@State(Scope.Benchmark)
+public class OutboundOverheadBenchmark {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OutboundOverheadBenchmark.class);
+
+    /** One successful call, as the benchmark makes it. */
+    @FunctionalInterface
+    interface Call {
+        /** @return the response's status (200) */
+        int get() throws Exception;
+    }
+
+    /**
+     * The client kinds measured, each with the bare kind it is compared with.
+     *
+     * <p>Adding a kind (the JAX-RS client, bare Jersey against Jersey with {@code dev.seawall.client
+     * .SeawallClientFeature}, once that module exists): add its constants here, the bare one with itself as baseline
+     * ({@code null}) and the Seawall one naming it; build its client in {@link #open}; add the labels to
+     * {@link #kind}'s {@code @Param} list; and add the client's dependency to the benchmarks' pom.
+     */
+    enum Kind {
+        /** {@code java.net.http.HttpClient#send}, no Seawall: the baseline of the two below. */
+        BARE_HTTPCLIENT("bare-httpclient", null, null),
+        /**
+         * Informational: the bare client's {@code sendAsync} waited for, no Seawall. The engine's transport is
+         * asynchronous, and {@code sendAsync} completes on the client's executor (one more thread hand-off than
+         * {@code send}); this kind separates that hand-off from what the engine itself adds.
+         */
+        BARE_HTTPCLIENT_ASYNC("bare-httpclient-sendasync", "bare-httpclient", null),
+        /** The same request through the engine's HTTP path ({@code execute} with a transport), waited for. */
+        SEAWALL_EXECUTE("seawall-execute", "bare-httpclient", "bare-httpclient-sendasync"),
+        /** The same blocking {@code send} wrapped by the decorator, {@code OutboundClient#call}. */
+        SEAWALL_DECORATOR("seawall-decorator", "bare-httpclient", null);
+
+        final String label;
+        /** The label of the kind this one is divided by; null for a baseline. */
+        final String baseline;
+        /** Informational second divisor (the same transport without Seawall), or null. */
+        final String also;
+
+        Kind(String label, String baseline, String also) {
+            this.label = label;
+            this.baseline = baseline;
+            this.also = also;
+        }
+
+        static Kind of(String label) {
+            for (Kind k : values()) {
+                if (k.label.equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown kind " + label);
+        }
+    }
+
+    @Param({"bare-httpclient", "bare-httpclient-sendasync", "seawall-execute", "seawall-decorator"})
+    public String kind;
+
+    private Loopback.Started server;
+    private HttpClient http;
+    private SeawallDependencyCall seawall;
+    private Call call;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        server = Loopback.start(16, false, context -> {
+            context.addServlet(new ServletHolder(new Loopback.TinyServlet()), "/*");
+            return context;
+        });
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .build();
+        call = open(Kind.of(kind), server.port());
+        for (int i = 0; i < 100; i++) {
+            if (call.get() != 200) { // a wrong endpoint would measure a failure path, not a successful call
+                throw new IllegalStateException(kind + ": the endpoint did not answer 200");
+            }
+        }
+    }
+
+    /** Builds {@code k}'s client for the endpoint on {@code port}. */
+    private Call open(Kind k, int port) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/tiny"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        HttpResponse.BodyHandler<Void> body = HttpResponse.BodyHandlers.discarding();
+        return switch (k) {
+            case BARE_HTTPCLIENT -> () -> http.send(request, body).statusCode();
+            case BARE_HTTPCLIENT_ASYNC -> () -> http.sendAsync(request, body).get().statusCode();
+            case SEAWALL_EXECUTE -> {
+                seawall = SeawallDependencyCall.defaults(port, http);
+                yield () -> seawall.send(request, body).statusCode();
+            }
+            case SEAWALL_DECORATOR -> {
+                seawall = SeawallDependencyCall.defaults(port, http);
+                var client = seawall.client();
+                yield () -> client.call(() -> http.send(request, body)).statusCode();
+            }
+        };
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (seawall != null) {
+            seawall.close();
+        }
+        server.close();
+    }
+
+    /** One successful {@code GET} over loopback. */
+    @Benchmark
+    public int get() throws Exception {
+        return call.get();
+    }
+
+    /** Rounds of every kind, each kind in a fork of its own; ratios to each kind's baseline within a round. */
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        Kind[] kinds = Kind.values();
+        Map<Kind, List<double[]>> scores = new LinkedHashMap<>(); // per kind, per round: {µs per call, error}
+        Map<Kind, List<Double>> ratios = new LinkedHashMap<>();
+        Map<Kind, List<Double>> alsoRatios = new LinkedHashMap<>();
+        for (Kind k : kinds) {
+            scores.put(k, new ArrayList<>());
+            ratios.put(k, new ArrayList<>());
+            alsoRatios.put(k, new ArrayList<>());
+        }
+        for (int r = 0; r < rounds; r++) {
+            Map<String, Double> round = new LinkedHashMap<>();
+            for (int i = 0; i < kinds.length; i++) {
+                Kind k = kinds[(i + r) % kinds.length];
+                Collection<RunResult> res = new Runner(new OptionsBuilder()
+                        .include(OutboundOverheadBenchmark.class.getName() + ".get")
+                        .param("kind", k.label)
+                        .build()).run();
+                RunResult one = res.iterator().next();
+                double score = one.getPrimaryResult().getScore();
+                scores.get(k).add(new double[] {score, one.getPrimaryResult().getScoreError()});
+                round.put(k.label, score);
+            }
+            for (Kind k : kinds) {
+                double mine = round.get(k.label);
+                ratios.get(k).add(mine / round.get(k.baseline == null ? k.label : k.baseline));
+                if (k.also != null) {
+                    alsoRatios.get(k).add(mine / round.get(k.also));
+                }
+            }
+            LOG.info("round {}: {}", r + 1, round);
+        }
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Per-call overhead: one successful GET over loopback (3-byte answer),"
+                + " one call at a time; %d rounds, each kind in its own JMH fork (3 x 2 s warm-up, 5 x 2 s"
+                + " measured)%n%n", rounds));
+        md.append("| kind | compared with | µs per call (median of rounds) | ratio per round | median ratio |"
+                + " also ÷ (median) |\n");
+        md.append("|---|---|---|---|---|---|\n");
+        for (Kind k : kinds) {
+            double[] per = scores.get(k).stream().mapToDouble(s -> s[0]).sorted().toArray();
+            double[] rs = ratios.get(k).stream().mapToDouble(Double::doubleValue).toArray();
+            double[] sorted = rs.clone();
+            Arrays.sort(sorted);
+            StringBuilder each = new StringBuilder();
+            for (double x : rs) {
+                each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x));
+            }
+            double[] also = alsoRatios.get(k).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | **%.3f** | %s |%n", k.label,
+                    k.baseline == null ? "—" : k.baseline, median(per), each, median(sorted),
+                    k.also == null ? "—" : String.format(Locale.ROOT, "%s: %.3f", k.also, median(also))));
+        }
+        LOG.info("\n{}", md);
+        Path target = Path.of("benchmarks", "target");
+        if (Files.isDirectory(target)) {
+            Files.writeString(target.resolve("outbound-overhead.md"), md, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
