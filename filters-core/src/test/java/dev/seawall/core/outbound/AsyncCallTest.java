@@ -202,21 +202,26 @@ class AsyncCallTest {
     @Test
     void theBudgetHoldsRetriesToItsShareDuringAnOutage() {
         OutboundClient c = f.client(client().retry(retry().maxAttempts(3).jitter(Jitter.NONE).build())
-                .budget(RetryBudgetConfig.builder().percent(10).minPerSecond(0).build()).build());
-        int calls = 200;
-        for (int i = 0; i < calls; i++) {
-            execute(c, OutboundFixture.get("api.example.com"));
-            // every attempt fails at once; retries fire from the timer
+                .budget(RetryBudgetConfig.builder().percent(10).minPerSecond(1).build()).build());
+        int seconds = 20;
+        int perSecond = 50;
+        for (int s = 0; s < seconds; s++) {
+            for (int i = 0; i < perSecond; i++) {
+                execute(c, OutboundFixture.get("api.example.com"));
+            }
+            // every attempt fails at once; retries fire from the timer, within the same second
             for (int k = 0; k < 3; k++) {
-                for (OutboundFixture.Sent s : transport.sent) {
-                    s.future().complete(Response.of(503));
+                for (OutboundFixture.Sent sent : transport.sent) {
+                    sent.future().complete(Response.of(503));
                 }
-                f.advanceMillis(200);
+                f.advanceMillis(k < 2 ? 200 : 600);
             }
         }
+        int calls = seconds * perSecond;
+        // the share of each second's first attempts, plus the floor (1/s over a 10s window) at most twice
         assertThat(transport.sent.size()).as("attempts for %d calls", calls)
-                .isLessThanOrEqualTo((int) (calls * 1.1) + 1)
-                .isGreaterThan(calls);
+                .isLessThanOrEqualTo(calls + calls / 10 + 20)
+                .isGreaterThanOrEqualTo(calls + calls / 10);
         assertThat(c.status().declined().get("budget")).isGreaterThan(0);
     }
 

@@ -46,9 +46,43 @@ class RetryBudgetTest {
         }
         assertThat(b.tryWithdraw(t)).isTrue();
         assertThat(b.available(t)).isEqualTo(4.0);
-        assertThat(b.available(t + 9 * SECOND)).isEqualTo(4.0);
-        assertThat(b.available(t + 11 * SECOND)).isZero();
+        assertThat(b.available(t + 9 * SECOND)).as("deposits are spent in their own slice, never saved").isZero();
         assertThat(b.tryWithdraw(t + 11 * SECOND)).isFalse();
+    }
+
+    @Test
+    void whatAHealthyWindowDepositedIsNeverSpentInABurstWhenAnOutageStarts() {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(10).minPerSecond(0).build());
+        long t = 50 * SECOND;
+        for (int s = 0; s < 10; s++) {
+            for (int i = 0; i < 100; i++) {
+                b.deposit(t + s * SECOND);
+            }
+        }
+        long outage = t + 10 * SECOND;
+        assertThat(b.tryWithdraw(outage)).as("nothing saved from the healthy seconds").isFalse();
+        int retries = 0;
+        for (int i = 0; i < 100; i++) {
+            b.deposit(outage);
+            if (b.tryWithdraw(outage)) {
+                retries++;
+            }
+        }
+        assertThat(retries).as("a tenth of the outage's own first attempts").isEqualTo(10);
+    }
+
+    @Test
+    void theFloorMayBeSpentInABurstOncePerWindow() {
+        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(10).minPerSecond(1)
+                .window(Duration.ofSeconds(10)).build());
+        long t = 20 * SECOND;
+        int burst = 0;
+        while (b.tryWithdraw(t)) {
+            burst++;
+        }
+        assertThat(burst).as("a quiet client's retries: min-per-second x window").isEqualTo(10);
+        assertThat(b.tryWithdraw(t + 9 * SECOND)).isFalse();
+        assertThat(b.tryWithdraw(t + 10 * SECOND)).as("the window moved on").isTrue();
     }
 
     @Test

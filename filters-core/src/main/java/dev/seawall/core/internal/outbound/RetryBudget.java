@@ -6,12 +6,20 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A client's retry budget (Finagle's and Linkerd's): every first attempt deposits {@code percent / 100} of a retry,
- * every retry or hedge withdraws one, and a deposit counts for {@code window}; on top, {@code min-per-second} retries
- * per second of the window are always allowed. A dependency that is down therefore sees at most
- * {@code (1 + percent/100)} times the calls made, plus the floor, however many attempts each call may make.
+ * A client's retry budget (Finagle's and Linkerd's): every first attempt deposits {@code percent / 100} of a retry and
+ * every retry or hedge withdraws one; on top, a floor of {@code min-per-second} retries per second (so
+ * {@code min-per-second × window} per window) is always allowed, so that a quiet client can still retry.
  *
- * <p>The window is ten slices, each a pair of adders created when its time comes round again, so deposits and
+ * <p>The deposits are spent in the tenth of the window (a <em>slice</em>) they were made in, never saved up: a retry
+ * paid from deposits needs {@code percent / 100 × first attempts − deposit-paid retries ≥ 1} within the current slice.
+ * This is what keeps an outage from being amplified at its start: a budget counted over the whole sliding window would
+ * let the retries a healthy window saved (a tenth of a window's calls) all be spent in the outage's first moments, and
+ * again each time their slice left the window. Only the floor may be spent in a burst: retries paid from it stay
+ * within {@code min-per-second × window} over the sliding window. So a dependency that is down sees at most
+ * {@code (1 + percent/100)} times the calls made plus twice the window's floor, over any outage; a burst of failures
+ * within one slice is retried up to the share of that slice's first attempts, plus what is left of the floor.
+ *
+ * <p>The window is ten slices, each a set of adders created when its time comes round again, so deposits and
  * withdrawals take no lock and contend only on striped adders. Two races are accepted, both bounded by the calls
  * racing at that instant: a thread may count into a slice that was just replaced (that one count is lost), and
  * threads that read the same last unit of budget together may all withdraw it. Thread-safe.
@@ -25,7 +33,8 @@ public final class RetryBudget {
     private final long sliceNanos;
     private final AtomicReferenceArray<Slice> slices = new AtomicReferenceArray<>(SLICES);
 
-    private record Slice(long epoch, LongAdder deposits, LongAdder withdrawals) {
+    /** One slice: first attempts, retries paid from its deposits, retries paid from the floor. */
+    private record Slice(long epoch, LongAdder deposits, LongAdder paid, LongAdder fromFloor) {
     }
 
     public RetryBudget(RetryBudgetConfig config) {
@@ -41,31 +50,44 @@ public final class RetryBudget {
     }
 
     /**
-     * Takes one retry from the budget when there is one.
+     * Takes one retry from the budget when there is one: from the current slice's deposits first, else from the
+     * floor.
      *
      * @return whether the retry may be made
      */
     public boolean tryWithdraw(long nowNanos) {
-        if (available(nowNanos) < 1) {
-            return false;
+        Slice current = slice(nowNanos);
+        if (current.deposits.sum() * ratio - current.paid.sum() >= 1) {
+            current.paid.increment();
+            return true;
         }
-        slice(nowNanos).withdrawals.increment();
-        return true;
+        if (floor - floorSpent(nowNanos) >= 1) {
+            current.fromFloor.increment();
+            return true;
+        }
+        return false;
     }
 
-    /** @return retries the budget allows now (may be fractional, never below zero) */
+    /** @return retries the budget allows now: the current slice's deposits' and the floor's (never below zero) */
     public double available(long nowNanos) {
         long epoch = Math.floorDiv(nowNanos, sliceNanos);
-        long deposits = 0;
-        long withdrawals = 0;
+        Slice current = slices.get(Math.floorMod(epoch, SLICES));
+        double fromDeposits = current != null && current.epoch == epoch
+                ? Math.max(0, current.deposits.sum() * ratio - current.paid.sum()) : 0;
+        return fromDeposits + Math.max(0, floor - floorSpent(nowNanos));
+    }
+
+    /** @return retries paid from the floor over the sliding window */
+    private long floorSpent(long nowNanos) {
+        long epoch = Math.floorDiv(nowNanos, sliceNanos);
+        long spent = 0;
         for (int i = 0; i < SLICES; i++) {
             Slice s = slices.get(i);
             if (s != null && s.epoch > epoch - SLICES && s.epoch <= epoch) {
-                deposits += s.deposits.sum();
-                withdrawals += s.withdrawals.sum();
+                spent += s.fromFloor.sum();
             }
         }
-        return Math.max(0, deposits * ratio + floor - withdrawals);
+        return spent;
     }
 
     private Slice slice(long nowNanos) {
@@ -73,7 +95,7 @@ public final class RetryBudget {
         int i = Math.floorMod(epoch, SLICES);
         Slice s = slices.get(i);
         while (s == null || s.epoch < epoch) {
-            Slice fresh = new Slice(epoch, new LongAdder(), new LongAdder());
+            Slice fresh = new Slice(epoch, new LongAdder(), new LongAdder(), new LongAdder());
             if (slices.compareAndSet(i, s, fresh)) {
                 return fresh;
             }
