@@ -2,6 +2,7 @@ package dev.seawall.client;
 
 import dev.seawall.core.Seawall;
 import dev.seawall.core.outbound.AttemptContext;
+import dev.seawall.core.outbound.FailureClassifier;
 import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.outbound.OutboundClients;
 import dev.seawall.core.outbound.OutboundException;
@@ -67,6 +68,11 @@ import java.util.stream.Stream;
  * {@code sendAsync} (the JDK's publishers hand their bytes over synchronously). A response that is not returned (a
  * failed attempt retried, a hedge that lost) is released: an {@code InputStream} or {@code Stream} body is closed,
  * a {@code Publisher} body is cancelled; other body handlers have read their body already.
+ *
+ * <p><b>Threads</b>: {@code send} runs every attempt as a blocking {@code send} of the wrapped client on the calling
+ * thread, which sleeps between attempts (the caller waits anyway; handing each exchange to the client's executor and
+ * back cost several times a bare call); only a client with {@code hedge} uses the asynchronous path for {@code send},
+ * since a hedge needs a second attempt in flight. {@code sendAsync} holds no thread between attempts.
  *
  * <p><b>Failures</b>: {@code send} throws what the JDK throws ({@code IOException}s such as
  * {@code HttpTimeoutException} or {@code ConnectException}, unchecked exceptions as they are), or
@@ -147,16 +153,55 @@ public final class SeawallHttpClient extends HttpClient {
         if (client == null) {
             return delegate.send(request, handler);
         }
-        CompletableFuture<HttpResponse<T>> call = protect(client, request, handler);
+        if (client.config().hedge() != null) {
+            // a hedge needs a second attempt in flight: the asynchronous driver, waited for here
+            CompletableFuture<HttpResponse<T>> call = protect(client, request, handler);
+            try {
+                return call.get();
+            } catch (InterruptedException e) {
+                call.cancel(true);
+                Thread.currentThread().interrupt();
+                throw e;
+            } catch (ExecutionException e) {
+                throw Failures.rethrow(e);
+            }
+        }
+        return sendBlocking(client, request, handler);
+    }
+
+    /**
+     * Every attempt a blocking {@code send} of the wrapped client on this thread, which sleeps between attempts: the
+     * caller waits anyway, and {@code sendAsync} would hand each exchange to the client's executor and back.
+     */
+    private <T> HttpResponse<T> sendBlocking(OutboundClient client, HttpRequest request,
+                                             HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(handler, "handler");
+        RequestBody body;
         try {
-            return call.get();
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            throw e;
+            body = RequestBody.of(request, client.config().maxBody()).get();
         } catch (ExecutionException e) {
             throw Failures.rethrow(e);
         }
+        try {
+            return client.executeBlocking(what(request, body), attempt -> delegate.send(attempt(request, body,
+                    attempt), handler), new Reader<>(), FailureClassifier.DEFAULT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller's interrupt: kept, as the call is abandoned
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        } finally {
+            body.release();
+        }
+    }
+
+    private static OutboundRequest what(HttpRequest request, RequestBody body) {
+        URI uri = request.uri();
+        return new OutboundRequest(request.method(), uri.getHost(), OutboundClients.port(uri), uri.getRawPath(),
+                request.headers().firstValue(IDEMPOTENCY_KEY).isPresent(), body.replayable());
     }
 
     @Override
@@ -208,9 +253,7 @@ public final class SeawallHttpClient extends HttpClient {
 
     private <T> void execute(OutboundClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler,
                              RequestBody body, CompletableFuture<HttpResponse<T>> result) {
-        URI uri = request.uri();
-        OutboundRequest what = new OutboundRequest(request.method(), uri.getHost(), OutboundClients.port(uri),
-                uri.getRawPath(), request.headers().firstValue(IDEMPOTENCY_KEY).isPresent(), body.replayable());
+        OutboundRequest what = what(request, body);
         Transport<HttpResponse<T>> transport = attempt -> delegate.sendAsync(attempt(request, body, attempt),
                 handler);
         CompletableFuture<HttpResponse<T>> call = client.execute(what, transport, new Reader<>());

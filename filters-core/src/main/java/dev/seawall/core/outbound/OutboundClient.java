@@ -58,7 +58,7 @@ public final class OutboundClient {
     public <T> T call(Callable<T> work, FailureClassifier classifier) throws Exception {
         Objects.requireNonNull(work, "work");
         Objects.requireNonNull(classifier, "classifier");
-        return SyncCall.run(core, work, classifier);
+        return SyncCall.run(core, OutboundRequest.call(), attempt -> work.call(), ResponseReader.values(), classifier);
     }
 
     /**
@@ -101,6 +101,22 @@ public final class OutboundClient {
         Objects.requireNonNull(reader, "reader");
         Objects.requireNonNull(classifier, "classifier");
         return new AsyncCall<>(core, request, transport, reader, classifier).start();
+    }
+
+    /**
+     * Sends an HTTP request through the client's protections with every attempt on the calling thread, which sleeps
+     * between attempts: for adapters whose caller blocks anyway ({@code HttpClient#send}). Never hedges.
+     *
+     * @return the final response (a failed status is returned as it came once no retry is allowed)
+     * @throws Exception the last attempt's exception when it is not retried, or {@link OutboundException}
+     */
+    public <R> R executeBlocking(OutboundRequest request, BlockingTransport<R> transport, ResponseReader<R> reader,
+                                 FailureClassifier classifier) throws Exception {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(reader, "reader");
+        Objects.requireNonNull(classifier, "classifier");
+        return SyncCall.run(core, request, transport, reader, classifier);
     }
 
     /** @return the breakers made so far, by host ({@code host:port}; the empty key for decorated calls) */

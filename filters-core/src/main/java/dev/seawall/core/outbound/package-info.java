@@ -5,7 +5,7 @@
  * <p><b>API</b>: {@code OutboundClients} (an engine's clients, by name or by host and path), {@code OutboundClient}
  * (one client: the decorator {@code call}/{@code callAsync} and the adapters' {@code execute}), {@code Jitter},
  * {@code OutboundException}, {@code ClientStatus}. <b>SPI</b> for adapters: {@code Transport},
- * {@code ResponseReader}, {@code AttemptContext}, {@code OutboundRequest}, {@code FailureClassifier}. The engine
+ * {@code BlockingTransport}, {@code ResponseReader}, {@code AttemptContext}, {@code OutboundRequest}, {@code FailureClassifier}. The engine
  * (retry decisions, budget, backoff, breakers by host) is internal ({@code dev.seawall.core.internal.outbound}).
  * The HTTP adapters live in the {@code client-integration} module ({@code dev.seawall.client}).
  *

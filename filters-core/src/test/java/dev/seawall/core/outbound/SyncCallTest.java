@@ -135,6 +135,31 @@ class SyncCallTest {
     }
 
     @Test
+    void aBlockingHttpCallReadsStatusesAndRetryAfterLikeTheAsynchronousOne() throws Exception {
+        OutboundClient c = f.client(ClientConfig.builder("api").host("api.example.com")
+                .retry(RetryConfig.builder().maxAttempts(3).jitter(Jitter.NONE).build()).build());
+        java.util.Deque<OutboundFixture.Response> script = new java.util.ArrayDeque<>(java.util.List.of(
+                new OutboundFixture.Response(503, "2"), OutboundFixture.Response.of(502),
+                OutboundFixture.Response.of(200)));
+        java.util.List<AttemptContext> attempts = new java.util.ArrayList<>();
+        OutboundFixture.DISCARDED.clear();
+        OutboundFixture.Response r = c.executeBlocking(OutboundFixture.get("api.example.com"), attempt -> {
+            attempts.add(attempt);
+            return script.pop();
+        }, OutboundFixture.READER, FailureClassifier.DEFAULT);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(f.pauses).containsExactly(TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(attempts).extracting(AttemptContext::number).containsExactly(1, 2, 3);
+        assertThat(OutboundFixture.DISCARDED).containsExactly(new OutboundFixture.Response(503, "2"),
+                OutboundFixture.Response.of(502));
+
+        OutboundFixture.Response post = c.executeBlocking(OutboundFixture.post("api.example.com", false),
+                attempt -> OutboundFixture.Response.of(503), OutboundFixture.READER, FailureClassifier.DEFAULT);
+        assertThat(post.status()).as("a POST without a key is returned as it came").isEqualTo(503);
+        assertThat(c.status().declined().get("method")).isEqualTo(1);
+    }
+
+    @Test
     void aSynchronousCallWithAHedgeRunsWithoutIt() throws Exception {
         OutboundClient c = f.client(ClientConfig.builder("db").hedge(new HedgeConfig(Duration.ofMillis(10))).build());
         assertThat(c.<String>call(() -> "ok")).isEqualTo("ok");

@@ -148,11 +148,11 @@ public final class ClientCore {
         return config.hedge() != null && retryable(request) == null;
     }
 
-    /** Logs once that a synchronous decorated call cannot be hedged (it runs on the caller's one thread). */
+    /** Logs once that a blocking call cannot be hedged (it runs on the caller's one thread). */
     void hedgeIgnored() {
         if (!hedgeWarned) {
             hedgeWarned = true;
-            LOG.warn("Seawall client '{}': hedge applies to asynchronous calls only; synchronous call(...) runs its"
+            LOG.warn("Seawall client '{}': hedge applies to asynchronous calls only; a blocking call runs its"
                     + " attempts one after another on the calling thread", config.name());
         }
     }

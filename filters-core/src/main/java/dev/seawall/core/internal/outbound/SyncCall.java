@@ -1,18 +1,22 @@
 package dev.seawall.core.internal.outbound;
 
 import dev.seawall.core.breaker.Breaker;
+import dev.seawall.core.outbound.AttemptContext;
+import dev.seawall.core.outbound.BlockingTransport;
 import dev.seawall.core.outbound.FailureClassifier;
 import dev.seawall.core.outbound.OutboundException;
 import dev.seawall.core.outbound.OutboundRequest;
+import dev.seawall.core.outbound.ResponseReader;
 import dev.seawall.core.timeout.Deadline;
 
-import java.util.concurrent.Callable;
-
 /**
- * One synchronous decorated call: every attempt runs on the calling thread, which sleeps between attempts. An attempt
- * running past its time is interrupted (the work must respond to interruption for the cut to take effect, as JDBC
- * drivers and blocking I/O on interruptible channels do), and runs under a {@link Deadline} of the attempt's own end,
- * so that outbound calls it makes through Seawall get at most that time. Confined to the calling thread.
+ * One blocking call: every attempt runs on the calling thread, which sleeps between attempts — the decorator's
+ * {@code call} and {@code HttpClient#send}, where the caller waits anyway and a hand-off to other threads would only
+ * cost. An attempt running past its time is interrupted (the work must respond to interruption for the cut to take
+ * effect, as JDBC drivers, blocking I/O on interruptible channels and {@code HttpClient#send} do), and runs under a
+ * {@link Deadline} of the attempt's own end, so that outbound calls it makes through Seawall get at most that time.
+ * Never hedges: there is no second thread. The decisions (what is retried, {@code Retry-After}, budget, breaker) are
+ * {@link AsyncCall}'s, from {@link ClientCore}. Confined to the calling thread.
  */
 @SuppressWarnings("try") // the deadline scope is only opened and closed around the work
 public final class SyncCall {
@@ -21,11 +25,11 @@ public final class SyncCall {
     }
 
     /**
-     * @return the work's value
+     * @return the final response: a success, or the last failed answer once no retry is allowed
      * @throws Exception the last attempt's exception when it is not retried, or an {@link OutboundException}
      */
-    public static <T> T run(ClientCore core, Callable<T> work, FailureClassifier classifier) throws Exception {
-        OutboundRequest request = OutboundRequest.call();
+    public static <R> R run(ClientCore core, OutboundRequest request, BlockingTransport<R> transport,
+                            ResponseReader<R> reader, FailureClassifier classifier) throws Exception {
         long now = core.runtime.clock().nanoTime();
         long due = core.dueNanos(now);
         if (due <= now) {
@@ -36,13 +40,42 @@ public final class SyncCall {
             core.count(ClientCore.Outcome.BULKHEAD_FULL);
             throw core.refused(OutboundException.Reason.BULKHEAD_FULL);
         }
-        if (core.config.hedge() != null) {
+        if (core.hedgeable(request)) {
             core.hedgeIgnored();
         }
-        Breaker breaker = core.breaker(request);
         try {
+            return new Loop<>(core, request, transport, reader, classifier, due).run(now);
+        } finally {
+            core.exit();
+        }
+    }
+
+    /** The attempts of one call; the last failed answer is kept until it is returned or superseded. */
+    private static final class Loop<R> {
+        private final ClientCore core;
+        private final OutboundRequest request;
+        private final BlockingTransport<R> transport;
+        private final ResponseReader<R> reader;
+        private final FailureClassifier classifier;
+        private final long due;
+        private final Breaker breaker;
+        private R lastResponse;
+        private Exception lastError;
+
+        Loop(ClientCore core, OutboundRequest request, BlockingTransport<R> transport, ResponseReader<R> reader,
+             FailureClassifier classifier, long due) {
+            this.core = core;
+            this.request = request;
+            this.transport = transport;
+            this.reader = reader;
+            this.classifier = classifier;
+            this.due = due;
+            this.breaker = core.breaker(request);
+        }
+
+        R run(long startNanos) throws Exception {
+            long now = startNanos;
             core.budget.deposit(now);
-            Exception last = null;
             long previousDelay = 0;
             int max = core.config.retry().maxAttempts();
             for (int attempt = 1; ; attempt++) {
@@ -50,10 +83,9 @@ public final class SyncCall {
                 if (breaker != null) {
                     permitted = breaker.tryAcquireCall();
                     if (!permitted && !core.shadowBreaker()) {
-                        if (last != null) {
+                        if (attempt > 1) {
                             core.count(ClientCore.Declined.CIRCUIT_OPEN);
-                            core.count(ClientCore.Outcome.FAILURE);
-                            throw last;
+                            return last();
                         }
                         core.count(ClientCore.Outcome.CIRCUIT_OPEN);
                         throw core.refused(OutboundException.Reason.CIRCUIT_OPEN);
@@ -65,8 +97,7 @@ public final class SyncCall {
                     if (permitted) {
                         breaker.releaseCall();
                     }
-                    core.count(last != null ? ClientCore.Outcome.FAILURE : ClientCore.Outcome.TIMED_OUT);
-                    throw last != null ? last : core.refused(OutboundException.Reason.TIMED_OUT);
+                    return last();
                 }
                 long timeout = Math.min(core.attemptNanos, left);
                 if (attempt == 1) {
@@ -74,13 +105,16 @@ public final class SyncCall {
                 } else {
                     core.retries.increment();
                 }
-                Interrupter cut = timeout == Long.MAX_VALUE ? null : new Interrupter(core.runtime.timer(), now + timeout);
-                T value = null;
+                AttemptContext ctx = new AttemptContext(attempt, false, timeout,
+                        timeout == Long.MAX_VALUE ? null : core.config.timeout().deadlineHeader(),
+                        Math.max(1, timeout / 1_000_000));
+                R response = null;
                 Exception error = null;
                 boolean timedOut;
+                Interrupter cut = timeout == Long.MAX_VALUE ? null : new Interrupter(core.runtime.timer(), now + timeout);
                 Deadline deadline = timeout == Long.MAX_VALUE ? null : Deadline.at(now + timeout, core.runtime.clock());
                 try (Deadline.Scope ignored = deadline == null ? null : deadline.bind()) {
-                    value = work.call();
+                    response = transport.send(ctx);
                 } catch (Exception e) {
                     error = e;
                 } catch (Error e) {
@@ -96,29 +130,50 @@ public final class SyncCall {
                     timedOut = cut != null && cut.disarm();
                 }
                 long elapsed = core.runtime.clock().nanoTime() - now;
-                FailureClassifier.Failure failure = null;
+                boolean retry;
+                boolean failed;
+                int status = 0;
                 if (error != null) {
-                    failure = timedOut ? FailureClassifier.Failure.TIMEOUT : ClientCore.classify(classifier, error);
+                    FailureClassifier.Failure f = timedOut ? FailureClassifier.Failure.TIMEOUT
+                            : ClientCore.classify(classifier, error);
                     if (timedOut) {
                         error = core.refused(OutboundException.Reason.TIMED_OUT);
                     }
+                    failed = f != FailureClassifier.Failure.IGNORED;
+                    retry = core.retries(f);
+                } else {
+                    status = status(response);
+                    failed = core.breakerFailure(status);
+                    retry = core.config.retry().retriesStatus(status);
                 }
                 if (permitted) {
-                    breaker.recordCall(elapsed, failure != null && failure != FailureClassifier.Failure.IGNORED,
-                            core.slowCallNanos);
+                    breaker.recordCall(elapsed, failed, core.slowCallNanos);
                 }
-                if (error == null) {
-                    core.count(ClientCore.Outcome.SUCCESS);
-                    return value;
+                if (!retry) {
+                    drop(lastResponse);
+                    lastResponse = null;
+                    core.count(error != null || failed ? ClientCore.Outcome.FAILURE : ClientCore.Outcome.SUCCESS);
+                    if (error != null) {
+                        throw error;
+                    }
+                    return response;
                 }
-                last = error;
-                if (!core.retries(failure)) {
-                    core.count(ClientCore.Outcome.FAILURE);
-                    throw error;
-                }
+                drop(lastResponse);
+                lastResponse = response;
+                lastError = error;
                 now = core.runtime.clock().nanoTime();
-                ClientCore.Declined no = attempt >= max ? ClientCore.Declined.ATTEMPTS : null;
-                long delay = no == null ? core.backoff.delayNanos(attempt, previousDelay) : 0;
+                ClientCore.Declined no = attempt >= max ? ClientCore.Declined.ATTEMPTS : core.retryable(request);
+                long delay = 0;
+                if (no == null) {
+                    long retryAfter = response != null && (status == 429 || status == 503)
+                            ? RetryAfterValue.parseNanos(header(response), core.runtime.wallClock())
+                            : RetryAfterValue.ABSENT;
+                    if (retryAfter > core.config.retry().maxRetryAfter().toNanos()) {
+                        no = ClientCore.Declined.RETRY_AFTER;
+                    } else {
+                        delay = retryAfter > 0 ? retryAfter : core.backoff.delayNanos(attempt, previousDelay);
+                    }
+                }
                 if (no == null && due != Long.MAX_VALUE && delay >= due - now) {
                     no = ClientCore.Declined.DEADLINE;
                 }
@@ -127,16 +182,63 @@ public final class SyncCall {
                 }
                 if (no != null) {
                     core.count(no);
-                    core.count(ClientCore.Outcome.FAILURE);
-                    throw error;
+                    return last();
                 }
                 previousDelay = delay;
                 core.waits.increment();
                 core.waitNanos.add(delay);
-                core.runtime.pause().pause(delay);
+                try {
+                    core.runtime.pause().pause(delay);
+                } catch (InterruptedException e) {
+                    drop(lastResponse);
+                    lastResponse = null;
+                    core.count(ClientCore.Outcome.FAILURE);
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
-        } finally {
-            core.exit();
+        }
+
+        /** Ends the call with the last failed answer, or a time-out when there is none. */
+        private R last() throws Exception {
+            R r = lastResponse;
+            Exception e = lastError;
+            lastResponse = null;
+            if (r == null && e == null) {
+                core.count(ClientCore.Outcome.TIMED_OUT);
+                throw core.refused(OutboundException.Reason.TIMED_OUT);
+            }
+            core.count(ClientCore.Outcome.FAILURE);
+            if (e != null) {
+                throw e;
+            }
+            return r;
+        }
+
+        private int status(R response) {
+            try {
+                return reader.status(response);
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        }
+
+        private String header(R response) {
+            try {
+                return reader.header(response, "Retry-After");
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        private void drop(R response) {
+            if (response != null) {
+                try {
+                    reader.discard(response);
+                } catch (RuntimeException e) {
+                    // a response being dropped: nothing more to do with it
+                }
+            }
         }
     }
 }
