@@ -67,37 +67,32 @@ public class OutboundOverheadBenchmark {
     }
 
     /**
-     * The client kinds measured, each with the bare kind it is compared with.
-     *
-     * <p>Adding a kind (the JAX-RS client, bare Jersey against Jersey with {@code dev.seawall.client
-     * .SeawallClientFeature}, once that module exists): add its constants here, the bare one with itself as baseline
-     * ({@code null}) and the Seawall one naming it; build its client in {@link #open}; add the labels to
-     * {@link #kind}'s {@code @Param} list; and add the client's dependency to the benchmarks' pom.
+     * The client kinds measured, each with the bare kind it is compared with: a bare one has itself as baseline
+     * ({@code null}); a Seawall one names its bare client. A kind's client is built in {@link #open}.
      */
     enum Kind {
-        /** {@code java.net.http.HttpClient#send}, no Seawall: the baseline of the two below. */
-        BARE_HTTPCLIENT("bare-httpclient", null, null),
-        /**
-         * Informational: the bare client's {@code sendAsync} waited for, no Seawall. The engine's transport is
-         * asynchronous, and {@code sendAsync} completes on the client's executor (one more thread hand-off than
-         * {@code send}); this kind separates that hand-off from what the engine itself adds.
-         */
-        BARE_HTTPCLIENT_ASYNC("bare-httpclient-sendasync", "bare-httpclient", null),
-        /** The same request through the engine's HTTP path ({@code execute} with a transport), waited for. */
-        SEAWALL_EXECUTE("seawall-execute", "bare-httpclient", "bare-httpclient-sendasync"),
+        /** {@code java.net.http.HttpClient#send}, no Seawall: the baseline of the blocking kinds. */
+        BARE_HTTPCLIENT("bare-httpclient", null),
+        /** The bare client's {@code sendAsync} waited for, no Seawall: the baseline of the asynchronous kind. */
+        BARE_HTTPCLIENT_ASYNC("bare-httpclient-sendasync", null),
+        /** {@code SeawallHttpClient#send}: every attempt a blocking send on the calling thread. */
+        SEAWALL_HTTPCLIENT_SEND("seawall-httpclient-send", "bare-httpclient"),
+        /** {@code SeawallHttpClient#sendAsync}, waited for: the engine's asynchronous path. */
+        SEAWALL_HTTPCLIENT_ASYNC("seawall-httpclient-sendasync", "bare-httpclient-sendasync"),
         /** The same blocking {@code send} wrapped by the decorator, {@code OutboundClient#call}. */
-        SEAWALL_DECORATOR("seawall-decorator", "bare-httpclient", null);
+        SEAWALL_DECORATOR("seawall-decorator", "bare-httpclient"),
+        /** A Jersey client's synchronous {@code get()}, no Seawall. */
+        BARE_JERSEY("bare-jersey", null),
+        /** The same Jersey call with {@code SeawallClientFeature} registered. */
+        SEAWALL_JERSEY("seawall-jersey-feature", "bare-jersey");
 
         final String label;
         /** The label of the kind this one is divided by; null for a baseline. */
         final String baseline;
-        /** Informational second divisor (the same transport without Seawall), or null. */
-        final String also;
 
-        Kind(String label, String baseline, String also) {
+        Kind(String label, String baseline) {
             this.label = label;
             this.baseline = baseline;
-            this.also = also;
         }
 
         static Kind of(String label) {
@@ -110,12 +105,14 @@ public class OutboundOverheadBenchmark {
         }
     }
 
-    @Param({"bare-httpclient", "bare-httpclient-sendasync", "seawall-execute", "seawall-decorator"})
+    @Param({"bare-httpclient", "bare-httpclient-sendasync", "seawall-httpclient-send", "seawall-httpclient-sendasync",
+        "seawall-decorator", "bare-jersey", "seawall-jersey-feature"})
     public String kind;
 
     private Loopback.Started server;
     private HttpClient http;
     private SeawallDependencyCall seawall;
+    private jakarta.ws.rs.client.Client jersey;
     private Call call;
 
     @Setup(Level.Trial)
@@ -139,23 +136,48 @@ public class OutboundOverheadBenchmark {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/tiny"))
                 .timeout(Duration.ofSeconds(5)).GET().build();
         HttpResponse.BodyHandler<Void> body = HttpResponse.BodyHandlers.discarding();
+        String uri = "http://127.0.0.1:" + port + "/tiny";
         return switch (k) {
             case BARE_HTTPCLIENT -> () -> http.send(request, body).statusCode();
             case BARE_HTTPCLIENT_ASYNC -> () -> http.sendAsync(request, body).get().statusCode();
-            case SEAWALL_EXECUTE -> {
+            case SEAWALL_HTTPCLIENT_SEND -> {
                 seawall = SeawallDependencyCall.defaults(port, http);
                 yield () -> seawall.send(request, body).statusCode();
+            }
+            case SEAWALL_HTTPCLIENT_ASYNC -> {
+                seawall = SeawallDependencyCall.defaults(port, http);
+                yield () -> seawall.sendAsync(request, body).get().statusCode();
             }
             case SEAWALL_DECORATOR -> {
                 seawall = SeawallDependencyCall.defaults(port, http);
                 var client = seawall.client();
                 yield () -> client.call(() -> http.send(request, body)).statusCode();
             }
+            case BARE_JERSEY -> {
+                jersey = jakarta.ws.rs.client.ClientBuilder.newClient();
+                yield () -> jerseyGet(jersey, uri);
+            }
+            case SEAWALL_JERSEY -> {
+                seawall = SeawallDependencyCall.defaults(port, http);
+                jersey = jakarta.ws.rs.client.ClientBuilder.newClient()
+                        .register(new dev.seawall.client.SeawallClientFeature(seawall.engine()));
+                yield () -> jerseyGet(jersey, uri);
+            }
         };
+    }
+
+    private static int jerseyGet(jakarta.ws.rs.client.Client client, String uri) {
+        try (jakarta.ws.rs.core.Response r = client.target(uri).request().get()) {
+            r.readEntity(byte[].class);
+            return r.getStatus();
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        if (jersey != null) {
+            jersey.close();
+        }
         if (seawall != null) {
             seawall.close();
         }
@@ -174,11 +196,9 @@ public class OutboundOverheadBenchmark {
         Kind[] kinds = Kind.values();
         Map<Kind, List<double[]>> scores = new LinkedHashMap<>(); // per kind, per round: {µs per call, error}
         Map<Kind, List<Double>> ratios = new LinkedHashMap<>();
-        Map<Kind, List<Double>> alsoRatios = new LinkedHashMap<>();
         for (Kind k : kinds) {
             scores.put(k, new ArrayList<>());
             ratios.put(k, new ArrayList<>());
-            alsoRatios.put(k, new ArrayList<>());
         }
         for (int r = 0; r < rounds; r++) {
             Map<String, Double> round = new LinkedHashMap<>();
@@ -196,9 +216,6 @@ public class OutboundOverheadBenchmark {
             for (Kind k : kinds) {
                 double mine = round.get(k.label);
                 ratios.get(k).add(mine / round.get(k.baseline == null ? k.label : k.baseline));
-                if (k.also != null) {
-                    alsoRatios.get(k).add(mine / round.get(k.also));
-                }
             }
             LOG.info("round {}: {}", r + 1, round);
         }
@@ -206,9 +223,8 @@ public class OutboundOverheadBenchmark {
         md.append(String.format(Locale.ROOT, "Per-call overhead: one successful GET over loopback (3-byte answer),"
                 + " one call at a time; %d rounds, each kind in its own JMH fork (3 x 2 s warm-up, 5 x 2 s"
                 + " measured)%n%n", rounds));
-        md.append("| kind | compared with | µs per call (median of rounds) | ratio per round | median ratio |"
-                + " also ÷ (median) |\n");
-        md.append("|---|---|---|---|---|---|\n");
+        md.append("| kind | compared with | µs per call (median of rounds) | ratio per round | median ratio |\n");
+        md.append("|---|---|---|---|---|\n");
         for (Kind k : kinds) {
             double[] per = scores.get(k).stream().mapToDouble(s -> s[0]).sorted().toArray();
             double[] rs = ratios.get(k).stream().mapToDouble(Double::doubleValue).toArray();
@@ -218,10 +234,8 @@ public class OutboundOverheadBenchmark {
             for (double x : rs) {
                 each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x));
             }
-            double[] also = alsoRatios.get(k).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | **%.3f** | %s |%n", k.label,
-                    k.baseline == null ? "—" : k.baseline, median(per), each, median(sorted),
-                    k.also == null ? "—" : String.format(Locale.ROOT, "%s: %.3f", k.also, median(also))));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | **%.3f** |%n", k.label,
+                    k.baseline == null ? "—" : k.baseline, median(per), each, median(sorted)));
         }
         LOG.info("\n{}", md);
         Path target = Path.of("benchmarks", "target");
