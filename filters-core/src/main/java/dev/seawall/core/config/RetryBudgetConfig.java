@@ -3,16 +3,16 @@ package dev.seawall.core.config;
 import java.time.Duration;
 
 /**
- * A client's {@code budget}: retries (and hedged attempts) allowed as a share of first attempts, spent in the tenth of
- * the window they were made in, plus a floor of {@code min-per-second × window} retries per sliding window so that a
- * quiet client can still retry (Finagle's and Linkerd's retry budget, without saving deposits up for a burst). When
- * the budget is spent, the failure is returned instead of retried, so a dependency that is down sees at most
- * {@code (1 + percent/100)} times the incoming rate plus the floor. Immutable and thread-safe; built and validated by
- * {@link #builder()}.
+ * A client's {@code budget}: retries (and hedged attempts) allowed as a share of first attempts, spent in the twentieth
+ * of the window they were made in, or a floor of {@code min-per-second × window} retries per sliding window when that
+ * allows more, so that a quiet client can still retry (Finagle's and Linkerd's retry budget, without saving deposits
+ * up for a burst, and with the floor as a minimum rather than an addition). When the budget is spent, the failure is
+ * returned instead of retried, so a dependency that is down sees about {@code (1 + percent/100)} times the incoming
+ * rate. Immutable and thread-safe; built and validated by {@link #builder()}.
  *
  * @param percent      {@code ratio}: retries per 100 first attempts (0-100, decimals allowed)
- * @param minPerSecond {@code min-per-second}: the floor, {@code min-per-second × window} retries per sliding window
- * @param window       {@code window}: the floor's window (1s-5m); first attempts pay for retries within a tenth of it
+ * @param minPerSecond {@code min-per-second}: the floor, at least {@code min-per-second × window} retries per window
+ * @param window       {@code window}: the floor's window (1s-5m); first attempts pay for retries within a twentieth
  */
 public record RetryBudgetConfig(double percent, int minPerSecond, Duration window) {
 

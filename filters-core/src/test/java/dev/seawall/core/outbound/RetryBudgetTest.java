@@ -20,20 +20,31 @@ class RetryBudgetTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     @Test
-    void depositsBuyTheirShareOfRetriesPlusTheFloor() {
-        RetryBudget b = new RetryBudget(RetryBudgetConfig.builder().percent(20).minPerSecond(1)
+    void depositsBuyTheirShareOfRetriesAndTheFloorIsAMinimumNotAnAddition() {
+        RetryBudget busy = new RetryBudget(RetryBudgetConfig.builder().percent(20).minPerSecond(1)
                 .window(Duration.ofSeconds(10)).build());
         long now = 5 * SECOND;
-        assertThat(b.available(now)).isEqualTo(10.0); // the floor: 1/s over 10s
+        assertThat(busy.available(now)).as("the floor: 1/s over 10s").isEqualTo(10.0);
         for (int i = 0; i < 100; i++) {
-            b.deposit(now);
+            busy.deposit(now);
         }
-        assertThat(b.available(now)).isEqualTo(30.0);
-        int allowed = 0;
+        assertThat(busy.available(now)).isEqualTo(20.0);
+        assertThat(drain(busy, now)).as("a busy client: its share, no floor on top").isEqualTo(20);
+
+        RetryBudget quiet = new RetryBudget(RetryBudgetConfig.builder().percent(20).minPerSecond(1)
+                .window(Duration.ofSeconds(10)).build());
+        for (int i = 0; i < 30; i++) {
+            quiet.deposit(now);
+        }
+        assertThat(drain(quiet, now)).as("a quiet client: at least the floor").isEqualTo(10);
+    }
+
+    private static int drain(RetryBudget b, long now) {
+        int n = 0;
         while (b.tryWithdraw(now)) {
-            allowed++;
+            n++;
         }
-        assertThat(allowed).isEqualTo(30);
+        return n;
     }
 
     @Test

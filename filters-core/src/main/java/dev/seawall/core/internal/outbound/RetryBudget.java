@@ -7,34 +7,38 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A client's retry budget (Finagle's and Linkerd's): every first attempt deposits {@code percent / 100} of a retry and
- * every retry or hedge withdraws one; on top, a floor of {@code min-per-second} retries per second (so
- * {@code min-per-second × window} per window) is always allowed, so that a quiet client can still retry.
+ * every retry or hedge withdraws one; and a floor of {@code min-per-second × window} retries per sliding window is
+ * always allowed, so that a quiet client can still retry.
  *
- * <p>The deposits are spent in the tenth of the window (a <em>slice</em>) they were made in, never saved up: a retry
- * paid from deposits needs {@code percent / 100 × first attempts − deposit-paid retries ≥ 1} within the current slice.
- * This is what keeps an outage from being amplified at its start: a budget counted over the whole sliding window would
- * let the retries a healthy window saved (a tenth of a window's calls) all be spent in the outage's first moments, and
- * again each time their slice left the window. Only the floor may be spent in a burst: retries paid from it stay
- * within {@code min-per-second × window} over the sliding window. So a dependency that is down sees at most
- * {@code (1 + percent/100)} times the calls made plus twice the window's floor, over any outage; a burst of failures
- * within one slice is retried up to the share of that slice's first attempts, plus what is left of the floor.
+ * <p><b>Deposits are spent in the twentieth of the window they were made in</b> (a <em>slice</em>, 500 ms by default),
+ * never saved up: a retry paid from deposits needs {@code percent / 100 × first attempts − deposit-paid retries ≥ 1}
+ * within the current slice. A budget counted over the whole sliding window would let the retries a healthy window
+ * saved (a tenth of a window's calls) be spent in the first moments of an outage, and again each time their slice left
+ * the window; the outage benchmark measured 1.6× the incoming rate in an outage's first second that way. Only what
+ * the healthy part of the outage's first slice deposited carries over.
  *
- * <p>The window is ten slices, each a set of adders created when its time comes round again, so deposits and
- * withdrawals take no lock and contend only on striped adders. Two races are accepted, both bounded by the calls
- * racing at that instant: a thread may count into a slice that was just replaced (that one count is lost), and
- * threads that read the same last unit of budget together may all withdraw it. Thread-safe.
+ * <p><b>The floor is a minimum, not an addition</b>: a retry the slice's deposits cannot pay is paid from the floor
+ * only while all the retries of the sliding window number fewer than the floor. A busy client's retries are thus
+ * {@code percent} of its calls, with no floor on top; a quiet one's are at least the floor (and may come in a burst).
+ * So a dependency that is down sees at most {@code max(1 + percent/100 times the calls made, the calls plus the
+ * floor)}, plus one slice's carry, over any outage.
+ *
+ * <p>Slices are sets of adders created when their time comes round again, so deposits and withdrawals take no lock
+ * and contend only on striped adders. Two races are accepted, both bounded by the calls racing at that instant: a
+ * thread may count into a slice that was just replaced (that one count is lost), and threads that read the same last
+ * unit of budget together may all withdraw it. Thread-safe.
  */
 public final class RetryBudget {
 
-    private static final int SLICES = 10;
+    private static final int SLICES = 20;
 
     private final double ratio;
     private final long floor;
     private final long sliceNanos;
     private final AtomicReferenceArray<Slice> slices = new AtomicReferenceArray<>(SLICES);
 
-    /** One slice: first attempts, retries paid from its deposits, retries paid from the floor. */
-    private record Slice(long epoch, LongAdder deposits, LongAdder paid, LongAdder fromFloor) {
+    /** One slice: first attempts, retries paid from its deposits, all retries made in it. */
+    private record Slice(long epoch, LongAdder deposits, LongAdder paid, LongAdder retries) {
     }
 
     public RetryBudget(RetryBudgetConfig config) {
@@ -50,8 +54,7 @@ public final class RetryBudget {
     }
 
     /**
-     * Takes one retry from the budget when there is one: from the current slice's deposits first, else from the
-     * floor.
+     * Takes one retry from the budget when there is one: from the current slice's deposits, else from the floor.
      *
      * @return whether the retry may be made
      */
@@ -59,35 +62,36 @@ public final class RetryBudget {
         Slice current = slice(nowNanos);
         if (current.deposits.sum() * ratio - current.paid.sum() >= 1) {
             current.paid.increment();
+            current.retries.increment();
             return true;
         }
-        if (floor - floorSpent(nowNanos) >= 1) {
-            current.fromFloor.increment();
+        if (floor - retriesInWindow(nowNanos) >= 1) {
+            current.retries.increment();
             return true;
         }
         return false;
     }
 
-    /** @return retries the budget allows now: the current slice's deposits' and the floor's (never below zero) */
+    /** @return retries the budget allows now: the current slice's deposits' or the floor's, whichever is more */
     public double available(long nowNanos) {
         long epoch = Math.floorDiv(nowNanos, sliceNanos);
         Slice current = slices.get(Math.floorMod(epoch, SLICES));
         double fromDeposits = current != null && current.epoch == epoch
                 ? Math.max(0, current.deposits.sum() * ratio - current.paid.sum()) : 0;
-        return fromDeposits + Math.max(0, floor - floorSpent(nowNanos));
+        return Math.max(fromDeposits, floor - retriesInWindow(nowNanos));
     }
 
-    /** @return retries paid from the floor over the sliding window */
-    private long floorSpent(long nowNanos) {
+    /** @return every retry made over the sliding window */
+    private long retriesInWindow(long nowNanos) {
         long epoch = Math.floorDiv(nowNanos, sliceNanos);
-        long spent = 0;
+        long n = 0;
         for (int i = 0; i < SLICES; i++) {
             Slice s = slices.get(i);
             if (s != null && s.epoch > epoch - SLICES && s.epoch <= epoch) {
-                spent += s.fromFloor.sum();
+                n += s.retries.sum();
             }
         }
-        return spent;
+        return n;
     }
 
     private Slice slice(long nowNanos) {
