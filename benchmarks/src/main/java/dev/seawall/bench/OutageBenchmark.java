@@ -38,8 +38,9 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code resilience4j-retry}: Resilience4j's {@code Retry} with its documented defaults (3 attempts, 500 ms) and
  *       exponential backoff ({@code IntervalFunction.ofExponentialBackoff(500ms, 2)}), retrying 5xx results and
  *       {@code IOException}s around the blocking send;</li>
- *   <li>{@code seawall-default-budget}: Seawall's outbound client with every default ({@link SeawallDependencyCall}:
- *       3 attempts, a budget of 10 % plus 1/s, full jitter from 100 ms), the handler waiting for its answer.</li>
+ *   <li>{@code seawall-default-budget}: {@code SeawallHttpClient.send} with every default of a {@code clients:} entry
+ *       ({@link SeawallDependencyCall}: 3 attempts, a budget of 10 % with a floor of 1/s, full jitter from
+ *       100 ms).</li>
  * </ul>
  * Every setup calls through the same kind of {@link CountingHttpClient}, which counts the requests sent to the
  * dependency (also those refused); with {@code 503} the dependency's own count is logged beside it. Reported per
