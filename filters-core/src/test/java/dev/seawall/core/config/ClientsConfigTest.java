@@ -250,6 +250,22 @@ class ClientsConfigTest {
         assertThat(config.client("inventory").retry().maxAttempts()).isEqualTo(1);
     }
 
+    /** The outbound page's example is a whole, valid file with the settings it says. */
+    @Test
+    void theOutboundPagesExampleLoads() throws Exception {
+        String doc = Files.readString(Path.of("../docs/operations/outbound.md"));
+        int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
+        int end = doc.indexOf("```", start);
+        SeawallConfig config = parse(doc.substring(start, end));
+        ClientConfig payments = config.client("payments");
+        assertThat(payments.hosts()).containsExactly("pay.example.com", "*.pay.example.com:8443");
+        assertThat(payments.hedge().delay()).hasMillis(150);
+        assertThat(payments.timeout().deadlineHeader()).isEqualTo("X-Request-Timeout-Ms");
+        assertThat(payments.circuitBreaker().openFor()).hasSeconds(30);
+        assertThat(config.client("orders-db").hosts()).isEmpty();
+        assertThat(config.client("orders-db").retry().onStatuses()).isEmpty();
+    }
+
     // ---- the file as a whole ----
 
     @Test
