@@ -26,9 +26,12 @@ import java.util.function.Supplier;
  * after the application's request filters. For a request whose URI matches a client (or every request, for the
  * named-client form), it sends the request through the engine and {@code abortWith}s the caller's invocation with the
  * final response; synchronous, {@code async()} and {@code rx()} invocations all get it, and the caller's response
- * filters run once, on that response. The filter waits for the engine on the thread running the request filters (the
- * caller's for a synchronous call, the implementation's executor for an asynchronous one), at most
- * {@code timeout.total} or the deadline's share when either is set.
+ * filters run once, on that response. The attempts run on the thread running the request filters (the caller's for a
+ * synchronous call, the implementation's executor for an asynchronous one), as synchronous invocations on the
+ * transport client, with a sleep between them: that thread waits for the call anyway, and handing each attempt to
+ * the implementation's executor and back cost about as much again as a loopback call. A client with {@code hedge}
+ * sends its attempts asynchronously instead, since a hedge needs a second attempt in flight, and the filter waits for
+ * the call, at most {@code timeout.total} or the deadline's share when either is set.
  *
  * <p><b>The inbound deadline</b> ({@code dev.seawall.core.timeout.Deadline#current()}) is read on the thread that runs
  * the request filters. A synchronous invocation on the request's thread has it; for {@code async()} and {@code rx()}

@@ -1,6 +1,7 @@
 package dev.seawall.client;
 
 import dev.seawall.core.outbound.AttemptContext;
+import dev.seawall.core.outbound.FailureClassifier;
 import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.outbound.OutboundClients;
 import dev.seawall.core.outbound.OutboundRequest;
@@ -86,6 +87,11 @@ final class SeawallRequestFilter implements ClientRequestFilter {
             }
             call = spill.call != null ? spill.call
                     : start(client, ctx, transport, new Body(spill.bytes(), byte[].class, true));
+        } else if (client.config().hedge() == null) {
+            // no hedge: every attempt a synchronous invocation on this thread, which waits for the call anyway
+            ctx.abortWith(buffered(sendBlocking(client, ctx, transport,
+                    Body.of(entity, ctx.getEntityType(), maxBody))));
+            return;
         } else {
             call = start(client, ctx, transport, Body.of(entity, ctx.getEntityType(), maxBody));
         }
@@ -129,38 +135,41 @@ final class SeawallRequestFilter implements ClientRequestFilter {
 
     private CompletableFuture<Response> start(OutboundClient client, ClientRequestContext ctx, Client transport,
                                               Body body) {
-        URI uri = ctx.getUri();
-        OutboundRequest what = new OutboundRequest(ctx.getMethod(), uri.getHost(), OutboundClients.port(uri),
-                uri.getRawPath(), ctx.getHeaderString(IDEMPOTENCY_KEY) != null, body.replayable());
         Transport<Response> t = attempt -> send(ctx, transport, body, attempt);
-        return client.execute(what, t, READER);
+        return client.execute(what(ctx, body), t, READER);
+    }
+
+    private static OutboundRequest what(ClientRequestContext ctx, Body body) {
+        URI uri = ctx.getUri();
+        return new OutboundRequest(ctx.getMethod(), uri.getHost(), OutboundClients.port(uri), uri.getRawPath(),
+                ctx.getHeaderString(IDEMPOTENCY_KEY) != null, body.replayable());
+    }
+
+    /** The attempts as synchronous invocations on the transport client, on this thread (the blocking driver). */
+    private static Response sendBlocking(OutboundClient client, ClientRequestContext ctx, Client transport, Body body)
+            throws IOException {
+        try {
+            return client.executeBlocking(what(ctx, body), attempt -> {
+                Invocation.Builder b = attempt(ctx, transport, attempt);
+                return body.entity() == null ? b.method(ctx.getMethod())
+                        : b.method(ctx.getMethod(), entity(ctx, body));
+            }, READER, FailureClassifier.DEFAULT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException io = new InterruptedIOException("interrupted while waiting for the outbound call");
+            io.initCause(e);
+            throw io;
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
     }
 
     /** Sends one attempt on the transport client; its future is cancelled by the engine at the attempt's end. */
     private static CompletableFuture<Response> send(ClientRequestContext ctx, Client transport, Body body,
                                                     AttemptContext attempt) {
-        Invocation.Builder b = transport.target(ctx.getUri()).request();
-        String deadline = attempt.timeoutNanos() == Long.MAX_VALUE ? null : attempt.deadlineHeader();
-        for (Map.Entry<String, List<String>> h : ctx.getStringHeaders().entrySet()) {
-            String lower = h.getKey().toLowerCase(Locale.ROOT);
-            if (NOT_COPIED.contains(lower) || deadline != null && lower.equals(deadline.toLowerCase(Locale.ROOT))) {
-                continue;
-            }
-            for (String v : h.getValue()) {
-                b.header(h.getKey(), v);
-            }
-        }
-        for (String name : ctx.getPropertyNames()) {
-            b.property(name, ctx.getProperty(name));
-        }
-        if (attempt.timeoutNanos() != Long.MAX_VALUE) {
-            long ms = Math.max(1, (attempt.timeoutNanos() + 999_999) / 1_000_000);
-            b.property(READ_TIMEOUT, millis(ctx, READ_TIMEOUT, ms));
-            b.property(CONNECT_TIMEOUT, millis(ctx, CONNECT_TIMEOUT, ms));
-        }
-        if (deadline != null) {
-            b.header(deadline, Long.toString(attempt.remainingMillis()));
-        }
+        Invocation.Builder b = attempt(ctx, transport, attempt);
         CompletableFuture<Response> f = new CompletableFuture<>();
         InvocationCallback<Response> callback = new InvocationCallback<>() {
             @Override
@@ -183,6 +192,33 @@ final class SeawallRequestFilter implements ClientRequestFilter {
             }
         });
         return f;
+    }
+
+    /** One attempt's invocation: the request's headers and properties, the attempt's time-outs and deadline header. */
+    private static Invocation.Builder attempt(ClientRequestContext ctx, Client transport, AttemptContext attempt) {
+        Invocation.Builder b = transport.target(ctx.getUri()).request();
+        String deadline = attempt.timeoutNanos() == Long.MAX_VALUE ? null : attempt.deadlineHeader();
+        for (Map.Entry<String, List<String>> h : ctx.getStringHeaders().entrySet()) {
+            String lower = h.getKey().toLowerCase(Locale.ROOT);
+            if (NOT_COPIED.contains(lower) || deadline != null && lower.equals(deadline.toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            for (String v : h.getValue()) {
+                b.header(h.getKey(), v);
+            }
+        }
+        for (String name : ctx.getPropertyNames()) {
+            b.property(name, ctx.getProperty(name));
+        }
+        if (attempt.timeoutNanos() != Long.MAX_VALUE) {
+            long ms = Math.max(1, (attempt.timeoutNanos() + 999_999) / 1_000_000);
+            b.property(READ_TIMEOUT, millis(ctx, READ_TIMEOUT, ms));
+            b.property(CONNECT_TIMEOUT, millis(ctx, CONNECT_TIMEOUT, ms));
+        }
+        if (deadline != null) {
+            b.header(deadline, Long.toString(attempt.remainingMillis()));
+        }
+        return b;
     }
 
     /** @return the shorter of the attempt's time and the one the caller set, in milliseconds */
