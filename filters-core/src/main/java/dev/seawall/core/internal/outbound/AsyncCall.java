@@ -280,40 +280,19 @@ public final class AsyncCall<R> {
     /** Under the monitor, after a retryable failure with nothing in flight: waits and retries, or returns it. */
     private Runnable retryOrReturn(int status, R response) {
         long now = core.runtime.clock().nanoTime();
-        ClientCore.Declined no = launched >= attempts.length ? ClientCore.Declined.ATTEMPTS : core.retryable(request);
-        long delay = 0;
-        if (no == null) {
-            long retryAfter = RetryAfterValue.ABSENT;
-            if (response != null && (status == 429 || status == 503)) {
-                String v;
-                try {
-                    v = reader.header(response, "Retry-After");
-                } catch (RuntimeException e) {
-                    v = null;
-                }
-                retryAfter = RetryAfterValue.parseNanos(v, core.runtime.wallClock());
-            }
-            if (retryAfter > core.config.retry().maxRetryAfter().toNanos()) {
-                no = ClientCore.Declined.RETRY_AFTER;
-            } else if (retryAfter > 0) {
-                delay = retryAfter; // never sooner than the server asked
-            } else {
-                delay = core.backoff.delayNanos(launched, previousDelay);
+        String retryAfter = null;
+        if (response != null && (status == 429 || status == 503)) {
+            try {
+                retryAfter = reader.header(response, "Retry-After");
+            } catch (RuntimeException e) {
+                retryAfter = null; // unreadable: the backoff applies
             }
         }
-        if (no == null && due != Long.MAX_VALUE && delay >= due - now) {
-            no = ClientCore.Declined.DEADLINE;
-        }
-        if (no == null && !core.budget.tryWithdraw(now)) {
-            no = ClientCore.Declined.BUDGET;
-        }
-        if (no != null) {
-            core.count(no);
+        long delay = core.nextDelay(request, launched, status, retryAfter, previousDelay, now, due);
+        if (delay < 0) {
             return finishWithLast();
         }
         previousDelay = delay;
-        core.waits.increment();
-        core.waitNanos.add(delay);
         waitTimer = core.runtime.timer().schedule(now + delay, this::onWaited);
         return null;
     }

@@ -143,6 +143,46 @@ public final class ClientCore {
         return Declined.METHOD;
     }
 
+    /**
+     * Decides what follows a retryable failure with nothing else in flight, for both drivers: the wait before the
+     * next attempt, or the reason there is none (counted). Checked in this order: attempts left, the method and body,
+     * {@code Retry-After} (a 429 or 503 waits exactly what it asks, never sooner, and is returned at once beyond
+     * {@code max-retry-after}), otherwise the backoff; the wait must end before the call's deadline; the budget must
+     * have a retry.
+     *
+     * @param made       attempts made so far
+     * @param status     the failed answer's status, or 0 for an exception
+     * @param retryAfter the answer's {@code Retry-After}, or null
+     * @return the wait in nanoseconds (counted as a wait), or -1 when the failure is to be returned
+     */
+    long nextDelay(OutboundRequest request, int made, int status, String retryAfter, long previousDelay, long nowNanos,
+                   long dueNanos) {
+        Declined no = made >= config.retry().maxAttempts() ? Declined.ATTEMPTS : retryable(request);
+        long delay = 0;
+        if (no == null) {
+            long asked = status == 429 || status == 503 ? RetryAfterValue.parseNanos(retryAfter, runtime.wallClock())
+                    : RetryAfterValue.ABSENT;
+            if (asked > config.retry().maxRetryAfter().toNanos()) {
+                no = Declined.RETRY_AFTER;
+            } else {
+                delay = asked > 0 ? asked : backoff.delayNanos(made, previousDelay);
+            }
+        }
+        if (no == null && dueNanos != Long.MAX_VALUE && delay >= dueNanos - nowNanos) {
+            no = Declined.DEADLINE;
+        }
+        if (no == null && !budget.tryWithdraw(nowNanos)) {
+            no = Declined.BUDGET;
+        }
+        if (no != null) {
+            count(no);
+            return -1;
+        }
+        waits.increment();
+        waitNanos.add(delay);
+        return delay;
+    }
+
     /** @return whether the request may be hedged */
     boolean hedgeable(OutboundRequest request) {
         return config.hedge() != null && retryable(request) == null;

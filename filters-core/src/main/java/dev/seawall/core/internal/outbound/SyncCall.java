@@ -77,7 +77,6 @@ public final class SyncCall {
             long now = startNanos;
             core.budget.deposit(now);
             long previousDelay = 0;
-            int max = core.config.retry().maxAttempts();
             for (int attempt = 1; ; attempt++) {
                 boolean permitted = false;
                 if (breaker != null) {
@@ -162,31 +161,12 @@ public final class SyncCall {
                 lastResponse = response;
                 lastError = error;
                 now = core.runtime.clock().nanoTime();
-                ClientCore.Declined no = attempt >= max ? ClientCore.Declined.ATTEMPTS : core.retryable(request);
-                long delay = 0;
-                if (no == null) {
-                    long retryAfter = response != null && (status == 429 || status == 503)
-                            ? RetryAfterValue.parseNanos(header(response), core.runtime.wallClock())
-                            : RetryAfterValue.ABSENT;
-                    if (retryAfter > core.config.retry().maxRetryAfter().toNanos()) {
-                        no = ClientCore.Declined.RETRY_AFTER;
-                    } else {
-                        delay = retryAfter > 0 ? retryAfter : core.backoff.delayNanos(attempt, previousDelay);
-                    }
-                }
-                if (no == null && due != Long.MAX_VALUE && delay >= due - now) {
-                    no = ClientCore.Declined.DEADLINE;
-                }
-                if (no == null && !core.budget.tryWithdraw(now)) {
-                    no = ClientCore.Declined.BUDGET;
-                }
-                if (no != null) {
-                    core.count(no);
+                String retryAfter = response != null && (status == 429 || status == 503) ? header(response) : null;
+                long delay = core.nextDelay(request, attempt, status, retryAfter, previousDelay, now, due);
+                if (delay < 0) {
                     return last();
                 }
                 previousDelay = delay;
-                core.waits.increment();
-                core.waitNanos.add(delay);
                 try {
                     core.runtime.pause().pause(delay);
                 } catch (InterruptedException e) {
