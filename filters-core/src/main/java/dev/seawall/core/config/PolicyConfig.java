@@ -2,6 +2,7 @@ package dev.seawall.core.config;
 
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.timeout.TimeoutStage;
 
@@ -21,11 +22,15 @@ import java.util.Set;
  * @param failClosed  the policy never serves a substitute (login, authorisation endpoints)
  * @param bufferBytes how much of a response is held back so that a timeout or fallback can still replace it;
  *                    0 turns buffering off
+ * @param idempotency the {@code idempotency} block, or null. It is not a stage of the chain: it answers before the
+ *                    chain (a repeat is replayed, or refused, without spending the chain's permits) and keeps the answer
+ *                    the client got, whatever stage produced it
  */
 public record PolicyConfig(String name, List<String> paths, Set<String> methods,
                            List<RateLimitConfig> rateLimits, ThrottleConfig throttle,
                            CircuitBreakerConfig circuitBreaker, TimeoutConfig timeout, FallbackConfig fallback,
-                           List<StageKind> order, boolean failClosed, int bufferBytes) {
+                           List<StageKind> order, boolean failClosed, int bufferBytes,
+                           IdempotencyConfig idempotency) {
 
     /** {@code buffer}: how much of a response is held back (256KB). */
     public static final int DEFAULT_BUFFER_BYTES = TimeoutStage.DEFAULT_BUFFER_BYTES;
@@ -81,6 +86,7 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
         private List<StageKind> order;
         private boolean failClosed;
         private int bufferBytes = DEFAULT_BUFFER_BYTES;
+        private IdempotencyConfig idempotency;
 
         private Builder(String name) {
             if (name == null) {
@@ -152,6 +158,12 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
             return this;
         }
 
+        /** {@code idempotency}: null for none. */
+        public Builder idempotency(IdempotencyConfig idempotency) {
+            this.idempotency = idempotency;
+            return this;
+        }
+
         public Builder failClosed(boolean failClosed) {
             this.failClosed = failClosed;
             return this;
@@ -168,11 +180,22 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
                 throw Check.required("paths", "(servlet url-patterns such as /api/*)");
             }
             PolicyConfig p = new PolicyConfig(name, paths, methods, rateLimits, throttle, circuitBreaker, timeout,
-                    fallback, order, failClosed, bufferBytes);
+                    fallback, order, failClosed, bufferBytes, idempotency);
             Set<StageKind> present = p.stages();
-            if (present.isEmpty()) {
+            if (present.isEmpty() && idempotency == null) {
                 throw new InvalidSettingException("", "policy \"" + name + "\" has no stage (add rate-limits,"
-                        + " throttle, circuit-breaker, timeout or fallback)");
+                        + " throttle, circuit-breaker, timeout, fallback or idempotency)");
+            }
+            if (idempotency != null && (idempotency.scope() == KeyKind.API_KEY || idempotency.scope() == KeyKind.TENANT)
+                    && rateLimits.stream().noneMatch(l -> l.by() == idempotency.scope())) {
+                throw new InvalidSettingException("idempotency.scope", idempotency.scope().configName() + " needs a"
+                        + " rate limit by " + idempotency.scope().configName() + " in this policy (it says where the"
+                        + " identity is read)", "idempotency");
+            }
+            if (idempotency != null && timeout != null && idempotency.lease().compareTo(timeout.after()) <= 0) {
+                throw new InvalidSettingException("idempotency.lease", ConfigValues.formatDuration(idempotency.lease())
+                        + " is not longer than the policy's timeout (" + ConfigValues.formatDuration(timeout.after())
+                        + "): a key must stay held while its first request may still run", "idempotency");
             }
             if (order != null) {
                 List<StageKind> seen = new ArrayList<>();

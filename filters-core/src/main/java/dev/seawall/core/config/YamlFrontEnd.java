@@ -32,16 +32,18 @@ final class YamlFrontEnd {
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
-            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer");
+            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer", "idempotency");
 
     private final YamlReader r;
     private final Set<StageKind> available;
     private final YamlStages stages;
+    private final YamlIdempotency idempotency;
 
     YamlFrontEnd(YamlReader reader, Set<StageKind> available) {
         this.r = reader;
         this.available = available;
         this.stages = new YamlStages(reader);
+        this.idempotency = new YamlIdempotency(reader);
     }
 
     /** @return the configuration, or null when a problem was recorded */
@@ -291,6 +293,7 @@ final class YamlFrontEnd {
                         + available.stream().map(StageKind::configName).sorted().toList() + ")");
             }
         }
+        r.opt(m, "idempotency", n -> b.idempotency(idempotency.read(n, path + ".idempotency")));
         Node on = m.get("order");
         if (on != null) {
             r.set(on, path, () -> b.order(order(on, path + ".order")));

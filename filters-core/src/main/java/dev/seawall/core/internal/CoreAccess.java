@@ -3,6 +3,7 @@ package dev.seawall.core.internal;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.ClientConfig;
 import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.internal.outbound.ClientCore;
 import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
@@ -31,11 +32,16 @@ public final class CoreAccess {
         DeadlineTimer deadlines(Seawall engine);
     }
 
-    /** What {@link Policy} lends the adapters. */
-    @FunctionalInterface
+    /** What {@link Policy} lends the adapters and the policy factory. */
     public interface PolicyAccess {
         /** @return the policy's answer plan, compiled when the policy was built */
         AnswerPlan answerPlan(Policy policy);
+
+        /** @return the policy's idempotency step, or null */
+        IdempotencyGuard idempotency(Policy policy);
+
+        /** @return the policy with this idempotency step */
+        Policy withIdempotency(Policy policy, IdempotencyGuard guard);
     }
 
     /** What {@link OutboundClients} lends the engine. */
@@ -101,5 +107,15 @@ public final class CoreAccess {
     /** @return {@code p}'s answer plan */
     public static AnswerPlan answerPlan(Policy p) {
         return policy.answerPlan(p);
+    }
+
+    /** @return {@code p}'s idempotency step, run before its chain; null for none */
+    public static IdempotencyGuard idempotency(Policy p) {
+        return policy.idempotency(p);
+    }
+
+    /** @return {@code p} with the idempotency step {@code guard} (the policy factory's) */
+    public static Policy withIdempotency(Policy p, IdempotencyGuard guard) {
+        return policy.withIdempotency(p, guard);
     }
 }

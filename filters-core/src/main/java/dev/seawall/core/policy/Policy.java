@@ -3,6 +3,7 @@ package dev.seawall.core.policy;
 import dev.seawall.core.chain.Chain;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.timeout.TimeoutStage;
 
 import java.util.List;
@@ -18,7 +19,22 @@ import java.util.Set;
 public final class Policy {
 
     static {
-        CoreAccess.registerPolicy(Policy::answerPlan);
+        CoreAccess.registerPolicy(new CoreAccess.PolicyAccess() {
+            @Override
+            public AnswerPlan answerPlan(Policy p) {
+                return p.answerPlan;
+            }
+
+            @Override
+            public IdempotencyGuard idempotency(Policy p) {
+                return p.idempotency;
+            }
+
+            @Override
+            public Policy withIdempotency(Policy p, IdempotencyGuard guard) {
+                return new Policy(p, guard);
+            }
+        });
     }
 
     /**
@@ -35,6 +51,8 @@ public final class Policy {
     private final boolean failClosed;
     private final int bufferBytes;
     private final AnswerPlan answerPlan;
+    /** The policy's idempotency step, run by the adapters before the chain; null for none. */
+    private final IdempotencyGuard idempotency;
 
     /** A policy that fails open, with the default response buffer. */
     public Policy(String name, List<String> paths, Set<String> methods, Chain chain) {
@@ -72,6 +90,18 @@ public final class Policy {
         this.failClosed = failClosed;
         this.bufferBytes = bufferBytes;
         this.answerPlan = AnswerPlan.of(name, chain, failClosed, bufferBytes);
+        this.idempotency = null;
+    }
+
+    private Policy(Policy p, IdempotencyGuard idempotency) {
+        this.name = p.name;
+        this.paths = p.paths;
+        this.methods = p.methods;
+        this.chain = p.chain;
+        this.failClosed = p.failClosed;
+        this.bufferBytes = p.bufferBytes;
+        this.answerPlan = p.answerPlan;
+        this.idempotency = idempotency;
     }
 
     /** @return unique name, used in headers, metrics and logs */
@@ -104,19 +134,12 @@ public final class Policy {
         return bufferBytes;
     }
 
-    /**
-     * @return what the adapters need to decide this policy's answers (its fallback, timeout and breaker stages and
-     *         its buffer), compiled when the policy was built
-     */
-    AnswerPlan answerPlan() {
-        return answerPlan;
-    }
 
     @Override
     public boolean equals(Object o) {
         return o == this || o instanceof Policy p && p.name.equals(name) && p.paths.equals(paths)
                 && p.methods.equals(methods) && p.chain.equals(chain) && p.failClosed == failClosed
-                && p.bufferBytes == bufferBytes;
+                && p.bufferBytes == bufferBytes && p.idempotency == idempotency;
     }
 
     @Override
@@ -127,6 +150,7 @@ public final class Policy {
     @Override
     public String toString() {
         return "Policy[name=" + name + ", paths=" + paths + ", methods=" + methods + ", chain=" + chain
-                + ", failClosed=" + failClosed + ", bufferBytes=" + bufferBytes + "]";
+                + ", failClosed=" + failClosed + ", bufferBytes=" + bufferBytes
+                + (idempotency != null ? ", idempotency=" + idempotency.config() : "") + "]";
     }
 }

@@ -24,6 +24,21 @@ public final class ProblemTypes {
     /** 400: the request carries a malformed identity (e.g. tenant id). */
     public static final String INVALID_IDENTITY = BASE + "invalid-identity";
 
+    /** 400: the policy requires an idempotency key and the request carries none. */
+    public static final String IDEMPOTENCY_KEY_MISSING = BASE + "idempotency-key-missing";
+    /** 400: the idempotency key is not a Structured Field String of 1-255 characters, or is sent twice. */
+    public static final String IDEMPOTENCY_KEY_INVALID = BASE + "idempotency-key-invalid";
+    /** 422: the idempotency key was used before for a different request (method, path, query or body). */
+    public static final String IDEMPOTENCY_KEY_REUSED = BASE + "idempotency-key-reused";
+    /** 409: the first request with this idempotency key is still running. */
+    public static final String IDEMPOTENCY_IN_PROGRESS = BASE + "idempotency-in-progress";
+    /** 409: the request with this idempotency key ran, and its answer was too large to keep. */
+    public static final String IDEMPOTENCY_ANSWER_NOT_KEPT = BASE + "idempotency-answer-not-kept";
+    /** 413: the body of a request with an idempotency key is larger than the policy fingerprints. */
+    public static final String IDEMPOTENCY_BODY_TOO_LARGE = BASE + "idempotency-body-too-large";
+    /** 503: the store of idempotency keys cannot be reached and the policy refuses to run unprotected. */
+    public static final String IDEMPOTENCY_STORE_UNAVAILABLE = BASE + "idempotency-store-unavailable";
+
     private ProblemTypes() {
     }
 }

@@ -29,6 +29,14 @@ public interface BucketStore extends AutoCloseable {
         return null;
     }
 
+    /**
+     * @return where the idempotency keys of policies using this store live, or null to keep them in each JVM. A shared
+     *         store returns one on the same backend, so that a repeat reaching another node finds the first request
+     */
+    default dev.seawall.core.idempotency.IdempotencyStore idempotencyStore() {
+        return null;
+    }
+
     /** @return a short description for the status page, never containing credentials (e.g. {@code local}) */
     String describe();
 

@@ -168,12 +168,17 @@ public final class ConfigValues {
         return Long.parseLong(t);
     }
 
-    /** Parses {@code 500} or {@code 500-599} (100-599, from &lt;= to). */
+    /** Parses {@code 500}, {@code 500-599} (100-599, from &lt;= to) or a class, {@code 5xx} ({@code 1xx}-{@code 5xx}). */
     public static StatusRange parseStatusRange(String text) {
         String t = text == null ? "" : text.trim();
+        if (t.length() == 3 && t.charAt(0) >= '1' && t.charAt(0) <= '5' && (t.endsWith("xx") || t.endsWith("XX"))) {
+            int from = (t.charAt(0) - '0') * 100;
+            return new StatusRange(from, from + 99);
+        }
         Matcher m = STATUS_RANGE.matcher(t);
         if (!m.matches()) {
-            throw new IllegalArgumentException(quote(t) + " is not a status or status range (expected 500 or 500-599)");
+            throw new IllegalArgumentException(quote(t) + " is not a status, status range or class (expected 500,"
+                    + " 500-599 or 5xx)");
         }
         int from = Integer.parseInt(m.group(1));
         int to = m.group(2) == null ? from : Integer.parseInt(m.group(2));

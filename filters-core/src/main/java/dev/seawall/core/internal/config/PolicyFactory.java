@@ -20,6 +20,8 @@ import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.StaleCache;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.key.KeyResolvers;
@@ -223,6 +225,21 @@ public final class PolicyFactory {
             };
             return same ? previous.stage(p.name(), kind) : null;
         }
+
+        /** @return the previous policy's idempotency step when nothing it depends on changed, so its keys survive */
+        IdempotencyGuard idempotency(PolicyConfig p) {
+            PolicyConfig old = previous.config().policy(p.name());
+            if (old == null || !sameLimits || !Objects.equals(old.idempotency(), p.idempotency())
+                    || !old.rateLimits().equals(p.rateLimits())) {
+                return null;
+            }
+            for (Policy q : previous.policies()) {
+                if (q.name().equals(p.name())) {
+                    return CoreAccess.idempotency(q);
+                }
+            }
+            return null;
+        }
     }
 
     /** A named breaker and the settings of its first declaration, which later declarations must repeat. */
@@ -282,7 +299,13 @@ public final class PolicyFactory {
         } else {
             stages.forEach(chain::add);
         }
-        return new Policy(p.name(), p.paths(), p.methods(), chain.build(), p.failClosed(), p.bufferBytes());
+        Policy policy = new Policy(p.name(), p.paths(), p.methods(), chain.build(), p.failClosed(), p.bufferBytes());
+        if (p.idempotency() == null) {
+            return policy;
+        }
+        IdempotencyGuard kept = carry == null ? null : carry.idempotency(p);
+        return CoreAccess.withIdempotency(policy, kept != null ? kept
+                : IdempotencyFactory.guard(p, trusted, ipv6Prefix, context.store(), context.clock()));
     }
 
     /**
