@@ -130,6 +130,32 @@ class IdempotencyConfigTest {
                 "seawall.yaml:12: policies[0].idempotency.requierd: unknown key (did you mean required?)");
     }
 
+    /** The reference's complete example states the builder's own defaults; the docs page's example loads. */
+    @Test
+    void theDocumentedExamplesLoad() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/operations/configuration-reference.md"));
+        int start = doc.indexOf("  - name: orders\n", doc.indexOf("## A complete example"));
+        int end = doc.indexOf("\n\n", start);
+        assertThat(start).isPositive();
+        IdempotencyConfig i = ConfigLoader.parse("seawall.yaml", "policies:\n" + doc.substring(start, end))
+                .policy("orders").idempotency();
+        IdempotencyConfig defaults = IdempotencyConfig.builder().build();
+        assertThat(i.header()).isEqualTo(defaults.header());
+        assertThat(i.methods()).isEqualTo(defaults.methods());
+        assertThat(i.expire()).isEqualTo(defaults.expire());
+        assertThat(i.maxBody()).isEqualTo(defaults.maxBody());
+        assertThat(i.maxResponse()).isEqualTo(defaults.maxResponse());
+        assertThat(i.lease()).isEqualTo(defaults.lease());
+        assertThat(i.keep()).isEqualTo(defaults.keep());
+        assertThat(i.maxBytes()).isEqualTo(defaults.maxBytes());
+        assertThat(i.required()).isTrue();
+
+        String page = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/operations/idempotency.md"));
+        int from = page.indexOf("```yaml\n") + "```yaml\n".length();
+        SeawallConfig c = ConfigLoader.parse("seawall.yaml", page.substring(from, page.indexOf("```", from)));
+        assertThat(c.policy("payments").idempotency().required()).isTrue();
+    }
+
     @Test
     void theRulesBetweenTheBlockAndItsPolicy() {
         assertThat(failure("""
