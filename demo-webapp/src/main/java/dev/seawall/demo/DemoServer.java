@@ -234,6 +234,8 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  curl -si -H 'X-API-Key: demo-pro-key' " + u + "/api/catalog      # pro plan: 100/min");
         System.out.println("  curl -si -u alice:alice-pw -H 'X-Tenant-ID: acme' " + u + "/api/orders");
         System.out.println("  curl -si -H 'X-Tenant-ID: ../etc' -u bob:bob-pw " + u + "/api/orders   # 400: invalid tenant");
+        System.out.println("  curl -si -X POST -u bob:bob-pw -H 'X-Tenant-ID: acme' -H 'Idempotency-Key: \"order-1\"' -d '{}' " + u
+                + "/api/orders   # again: Idempotent-Replayed: true");
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' " + u + "/api/reports & done; wait");
         System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
         System.out.println("  for i in $(seq 11); do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/v2/rates; done; echo");

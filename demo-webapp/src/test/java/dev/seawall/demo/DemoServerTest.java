@@ -94,6 +94,19 @@ class DemoServerTest {
     }
 
     @Test
+    void aRetriedOrderRunsOnceAndIsReplayed() throws Exception {
+        String bob = "Basic " + Base64.getEncoder().encodeToString("bob:bob-pw".getBytes(StandardCharsets.UTF_8));
+        HttpRequest.Builder order = at("/api/orders").header("Authorization", bob).header("X-Tenant-ID", "acme")
+                .header("Idempotency-Key", "\"demo-order-1\"").POST(HttpRequest.BodyPublishers.ofString("{}"));
+        HttpResponse<String> first = send(order);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        HttpResponse<String> retry = send(order);
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(retry.body()).isEqualTo(first.body());
+    }
+
+    @Test
     void metricsExposeSeawallMetersInPrometheusFormat() throws Exception {
         // meters are registered at start-up, so they are there before any traffic (and the login budget is untouched)
         HttpResponse<String> r = send(at("/metrics"));
