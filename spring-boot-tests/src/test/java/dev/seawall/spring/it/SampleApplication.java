@@ -17,6 +17,8 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.security.Principal;
@@ -39,6 +41,7 @@ public class SampleApplication {
         public static final AtomicInteger running = new AtomicInteger();
         public static final AtomicInteger started = new AtomicInteger();
         public static volatile boolean failing;
+        public static final AtomicInteger orders = new AtomicInteger();
 
         private Gates() {
         }
@@ -64,7 +67,7 @@ public class SampleApplication {
                         .requestMatchers("/actuator/**").hasRole("ADMIN")
                         .anyRequest().authenticated())
                 .httpBasic(Customizer.withDefaults())
-                .csrf(c -> c.ignoringRequestMatchers("/login"));
+                .csrf(c -> c.ignoringRequestMatchers("/login", "/api/orders", "/api/orders/*"));
         return http.build();
     }
 
@@ -114,6 +117,21 @@ public class SampleApplication {
                 return ResponseEntity.status(500).body(Map.of("error", "profile store is down"));
             }
             return ResponseEntity.ok(Map.of("owner", user.getName(), "plan", "gold"));
+        }
+
+        /** Counts its runs; answers a new order id each time, so a replay is told apart from a second run. */
+        @PostMapping(value = "/api/orders", consumes = "application/json")
+        ResponseEntity<Map<String, Object>> order(@RequestBody Map<String, Object> order, Principal user) {
+            int id = Gates.orders.incrementAndGet();
+            return ResponseEntity.status(201).header("Location", "/api/orders/" + id)
+                    .body(Map.of("id", id, "owner", user.getName(), "qty", order.get("qty")));
+        }
+
+        /** A form post: its parameters must reach Spring MVC although Seawall read the body first. */
+        @PostMapping(value = "/api/orders/form", consumes = "application/x-www-form-urlencoded")
+        ResponseEntity<String> formOrder(@RequestParam("item") String item, @RequestParam("qty") int qty) {
+            int id = Gates.orders.incrementAndGet();
+            return ResponseEntity.status(201).body("order " + id + ": " + qty + " x " + item);
         }
 
         @GetMapping("/api/payments")
