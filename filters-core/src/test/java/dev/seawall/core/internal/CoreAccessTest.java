@@ -3,6 +3,8 @@ package dev.seawall.core.internal;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.internal.answer.AnswerPlan;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.testing.RecordingStage;
 import dev.seawall.core.time.ManualClock;
@@ -49,7 +51,23 @@ class CoreAccessTest {
     void aSecondRegistrationIsRefused() {
         Policy p = policy("any", false);
         assertThat(CoreAccess.answerPlan(p)).isNotNull(); // Policy registered its accessor
-        assertThatThrownBy(() -> CoreAccess.registerPolicy(x -> null))
+        CoreAccess.PolicyAccess other = new CoreAccess.PolicyAccess() {
+            @Override
+            public AnswerPlan answerPlan(Policy policy) {
+                return null;
+            }
+
+            @Override
+            public IdempotencyGuard idempotency(Policy policy) {
+                return null;
+            }
+
+            @Override
+            public Policy withIdempotency(Policy policy, IdempotencyGuard guard) {
+                return policy;
+            }
+        };
+        assertThatThrownBy(() -> CoreAccess.registerPolicy(other))
                 .isInstanceOf(IllegalStateException.class);
     }
 }
