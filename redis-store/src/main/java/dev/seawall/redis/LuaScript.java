@@ -62,7 +62,8 @@ final class LuaScript {
      * Calls the script. Its reply is never nil (every script of the store returns a number or an array), so that
      * a null never stands for "no answer".
      *
-     * @param sent counts each command sent (a call that meets NOSCRIPT sends two); null to count nothing
+     * @param sent counts each command the connection accepted (a call that meets NOSCRIPT sends two); null to count
+     *             nothing
      * @return the script's reply
      * @throws NoAnswer when Redis was not called (the guard is open, no connection) or did not answer in time; the
      *                  outcome is already reported to {@code calls}
@@ -77,8 +78,8 @@ final class LuaScript {
         long deadline = System.nanoTime() + timeoutNanos;
         RedisFuture<T> f = null;
         try {
-            count(sent);
             f = c.async().evalsha(sha, type, keys, args);
+            count(sent);
             T r = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
             calls.succeeded();
             return r;
@@ -102,8 +103,8 @@ final class LuaScript {
                             byte[][] keys, byte[][] args, long deadline, LongAdder sent) throws NoAnswer {
         RedisFuture<T> f = null;
         try {
-            count(sent);
             f = c.async().eval(text, type, keys, args);
+            count(sent);
             // the resent script gets what is left of the call's time, so that a call never waits longer than timeout
             T r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             calls.succeeded();
