@@ -113,8 +113,8 @@ class ConfigBuildersTest {
         assertThatThrownBy(() -> PolicyConfig.builder("api").build())
                 .hasMessage("paths: is required (servlet url-patterns such as /api/*)");
         assertThatThrownBy(() -> PolicyConfig.builder("api").path("/x").build())
-                .hasMessage("policy \"api\" has no stage (add rate-limits, throttle, circuit-breaker, timeout or"
-                        + " fallback)");
+                .hasMessage("policy \"api\" has no stage (add rate-limits, throttle, circuit-breaker, timeout,"
+                        + " fallback or idempotency)");
         assertThatThrownBy(() -> PolicyConfig.builder("api").path("/x").timeout(t)
                 .order(List.of(StageKind.TIMEOUT, StageKind.TIMEOUT)).build())
                 .hasMessage("order[1]: timeout is listed twice");

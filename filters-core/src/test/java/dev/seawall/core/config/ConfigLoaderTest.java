@@ -222,7 +222,7 @@ class ConfigLoaderTest {
     void policyLevelRules() {
         fails("policies: []\n", "seawall.yaml:1: policies: must list at least one policy");
         fails("trusted-proxies: []\n", "seawall.yaml:1: policies: is required (a list of policies) unless the file lists clients");
-        fails(HEAD, "seawall.yaml:2: policies[0]: policy \"api\" has no stage (add rate-limits, throttle, circuit-breaker, timeout or fallback)");
+        fails(HEAD, "seawall.yaml:2: policies[0]: policy \"api\" has no stage (add rate-limits, throttle, circuit-breaker, timeout, fallback or idempotency)");
         fails("policies:\n  - paths: [/x]\n", "seawall.yaml:2: policies[0].name: is required");
         fails("policies:\n  - name: Api Gateway\n", "seawall.yaml:2: policies[0].name: \"Api Gateway\" is not a valid name (1-64 chars of a-z, 0-9, '.', '_', '-', starting with a letter or digit)");
         fails("policies:\n  - name: api\n    rate-limits: [{by: ip, limit: 1/m}]\n", "seawall.yaml:2: policies[0].paths: is required (servlet url-patterns such as /api/*)");

@@ -76,7 +76,7 @@ class ConfigProblemsTest {
                 """);
         assertThat(e.problems()).extracting(Object::toString).containsExactly(
                 "seawall.yaml:2: policies[0]: policy \"a\" has no stage (add rate-limits, throttle, circuit-breaker,"
-                        + " timeout or fallback)",
+                        + " timeout, fallback or idempotency)",
                 "seawall.yaml:6: policies[1].throttle.per-key: applies only with max-concurrent-per-key");
     }
 

@@ -3,8 +3,6 @@ package dev.seawall.core.internal;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.StageKind;
-import dev.seawall.core.internal.answer.AnswerPlan;
-import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.testing.RecordingStage;
 import dev.seawall.core.time.ManualClock;
@@ -51,23 +49,22 @@ class CoreAccessTest {
     void aSecondRegistrationIsRefused() {
         Policy p = policy("any", false);
         assertThat(CoreAccess.answerPlan(p)).isNotNull(); // Policy registered its accessor
-        CoreAccess.PolicyAccess other = new CoreAccess.PolicyAccess() {
+        assertThatThrownBy(() -> CoreAccess.registerPolicy(new CoreAccess.PolicyAccess() {
             @Override
-            public AnswerPlan answerPlan(Policy policy) {
+            public dev.seawall.core.internal.answer.AnswerPlan answerPlan(Policy policy) {
                 return null;
             }
 
             @Override
-            public IdempotencyGuard idempotency(Policy policy) {
+            public dev.seawall.core.internal.idempotency.IdempotencyGuard idempotency(Policy policy) {
                 return null;
             }
 
             @Override
-            public Policy withIdempotency(Policy policy, IdempotencyGuard guard) {
+            public Policy withIdempotency(Policy policy, dev.seawall.core.internal.idempotency.IdempotencyGuard g) {
                 return policy;
             }
-        };
-        assertThatThrownBy(() -> CoreAccess.registerPolicy(other))
+        }))
                 .isInstanceOf(IllegalStateException.class);
     }
 }
