@@ -46,7 +46,7 @@ final class BackendGuard {
         consecutive.set(0);
         if (down) {
             down = false;
-            LOG.warn("Seawall: {} is reachable again; shared rate limiting resumed", name);
+            LOG.warn("Seawall: {} is reachable again; shared rate limits and idempotency keys resumed", name);
         }
         probing.set(false);
     }

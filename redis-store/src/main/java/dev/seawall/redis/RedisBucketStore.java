@@ -55,6 +55,8 @@ import java.util.function.ToLongFunction;
  *       Redis does not cost its timeout on every request; one request then probes it, and shared limiting resumes
  *       by itself. Commands are rejected at once while the connection is down (Lettuce's {@code REJECT_COMMANDS}),
  *       and at most 10,000 may be queued.</li>
+ *   <li><b>Idempotency keys</b> live in the same Redis, under {@code prefix + idem:}, through the same connection,
+ *       guard and {@code on-failure} ({@link RedisIdempotencyStore}).</li>
  *   <li><b>Meters:</b> {@code seawall.store.calls{store,outcome=ok|timeout|error|skipped}},
  *       {@code seawall.store.up{store}} (1 or 0).</li>
  * </ul>
@@ -84,6 +86,7 @@ public final class RedisBucketStore implements BucketStore {
     private final Counter errors;
     private final Counter skipped;
     private final RedisEngine engine;
+    private final RedisIdempotencyStore idempotency;
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
     private volatile boolean closed;
 
@@ -107,6 +110,7 @@ public final class RedisBucketStore implements BucketStore {
         this.engine = "bucket4j".equals(config.engine())
                 ? new Bucket4jEngine(calls, config.optimization())
                 : new ScriptEngine(calls);
+        this.idempotency = new RedisIdempotencyStore(calls, config.keyPrefix(), config.onFailure(), this::describe);
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
@@ -132,6 +136,7 @@ public final class RedisBucketStore implements BucketStore {
             this.connection = client.connect(ByteArrayCodec.INSTANCE, uri);
             LOG.info("Seawall: Redis store connected to {}", config.redactedUri());
             engine.warmUp(connection);
+            idempotency.warmUp(connection);
         } catch (RuntimeException e) {
             // the application starts anyway: decisions follow on-failure until Redis answers
             guard.failure("cannot connect");
@@ -161,6 +166,15 @@ public final class RedisBucketStore implements BucketStore {
     @Override
     public Buckets buckets(BucketSpec spec) {
         return new SharedBuckets(spec);
+    }
+
+    /**
+     * @return the idempotency keys of every policy using this store, in Redis on this store's connection, guard and
+     *         {@code on-failure}; the same instance on every call
+     */
+    @Override
+    public RedisIdempotencyStore idempotencyStore() {
+        return idempotency;
     }
 
     @Override

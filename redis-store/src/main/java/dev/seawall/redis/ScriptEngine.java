@@ -4,19 +4,12 @@ import dev.seawall.core.ratelimit.BucketSpec;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,32 +20,29 @@ import java.util.function.Function;
  * {@code engine: script}, the default: one call of {@code token-bucket.lua} per decision. Read, refill, take, write
  * and expire happen atomically inside Redis, so concurrent nodes never lose an update and the total admitted per key
  * is exactly the limit; time is the Redis server's clock, one clock for every node. The script is sent once and then
- * called by its SHA; a Redis that forgot it (restarted, flushed) gets it whole once more.
+ * called by its SHA; a Redis that forgot it (restarted, flushed) gets it whole once more ({@link LuaScript}).
  *
  * <p>Thread-safe and stateless apart from its immutable arguments: every decision is one {@code EVALSHA}.
  */
 final class ScriptEngine implements RedisEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScriptEngine.class);
-    private static final String SCRIPT = script();
-    private static final String SHA = sha1(SCRIPT);
+    private static final LuaScript SCRIPT = LuaScript.of("token-bucket.lua");
     private static final byte[] ONE = "1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MINUS_ONE = "-1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SERVER_TIME = new byte[0];
 
     private final RedisCalls calls;
-    private final long timeoutNanos;
 
     ScriptEngine(RedisCalls calls) {
         this.calls = calls;
-        this.timeoutNanos = calls.timeout().toNanos();
     }
 
     /** Loads the script now, so the first decisions pay no NOSCRIPT round trip (and the client's class loading). */
     @Override
     public void warmUp(StatefulRedisConnection<byte[], byte[]> c) {
         try {
-            c.async().scriptLoad(SCRIPT.getBytes(StandardCharsets.UTF_8)).get(2, TimeUnit.SECONDS);
+            SCRIPT.load(c).get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -68,74 +58,10 @@ final class ScriptEngine implements RedisEngine {
 
     /** Calls the script; null when Redis did not answer in time (the caller then follows on-failure). */
     private List<Object> call(byte[] key, byte[][] args) {
-        StatefulRedisConnection<byte[], byte[]> c = calls.connection();
-        if (c == null) {
-            return null;
-        }
-        byte[][] keys = {key};
-        RedisFuture<List<Object>> f = null;
         try {
-            f = c.async().evalsha(SHA, ScriptOutputType.MULTI, keys, args);
-            List<Object> r = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-            calls.succeeded();
-            return r;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RedisNoScriptException) {
-                // a restarted or flushed Redis forgot the script: send it whole once (EVAL caches it again)
-                return evalWhole(c, keys, args);
-            }
-            calls.failed(e.getCause() == null ? "error" : e.getCause().getClass().getSimpleName());
+            return SCRIPT.call(calls, ScriptOutputType.MULTI, new byte[][] {key}, args, null);
+        } catch (LuaScript.NoAnswer e) {
             return null;
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            calls.timedOut();
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (f != null) {
-                f.cancel(true);
-            }
-            calls.abandoned();
-            return null;
-        } catch (RuntimeException e) {
-            calls.failed(e.getClass().getSimpleName());
-            return null;
-        }
-    }
-
-    private List<Object> evalWhole(StatefulRedisConnection<byte[], byte[]> c, byte[][] keys, byte[][] args) {
-        try {
-            List<Object> r = c.async().<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, keys, args)
-                    .get(timeoutNanos, TimeUnit.NANOSECONDS);
-            calls.succeeded();
-            return r;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            calls.abandoned();
-            return null;
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            calls.failed(e.getClass().getSimpleName());
-            return null;
-        }
-    }
-
-    private static String script() {
-        try (InputStream in = ScriptEngine.class.getResourceAsStream("token-bucket.lua")) {
-            if (in == null) {
-                throw new IllegalStateException("token-bucket.lua is missing from the redis-store jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("token-bucket.lua cannot be read", e);
-        }
-    }
-
-    private static String sha1(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
         }
     }
 

@@ -57,7 +57,7 @@ public final class IdempotencyGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdempotencyGuard.class);
 
-    /** Outcomes counted per request, in the order of {@link #counts()}. */
+    /** Outcomes counted per request ({@link #counted(Outcome)}). */
     public enum Outcome {
         /** The request ran holding its key. */
         FIRST("first"),
@@ -92,7 +92,7 @@ public final class IdempotencyGuard {
         }
     }
 
-    /** What became of the answers of requests that ran, in the order of {@link #answerCounts()}. */
+    /** What became of the answers of requests that ran ({@link #counted(Settled)}). */
     public enum Settled {
         /** The answer was kept for replays. */
         KEPT("kept"),

@@ -1,0 +1,166 @@
+package dev.seawall.redis;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One Lua script of the store, read from the jar, and the way every script is called: {@code EVALSHA}, and the whole
+ * script once more ({@code EVAL}, which caches it again) when Redis answers {@code NOSCRIPT} (restarted or flushed).
+ * A call asks {@link RedisCalls} for the connection (so the store's {@link BackendGuard} decides whether Redis is
+ * called at all), waits at most {@link RedisCalls#timeout()} in total, the resent script included, and reports exactly
+ * one outcome to it.
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class LuaScript {
+
+    private final String name;
+    private final String text;
+    private final String sha;
+
+    private LuaScript(String name, String text) {
+        this.name = name;
+        this.text = text;
+        this.sha = sha1(text);
+    }
+
+    /** @param resource a file next to this class in the jar */
+    static LuaScript of(String resource) {
+        try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing from the redis-store jar");
+            }
+            return new LuaScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(resource + " cannot be read", e);
+        }
+    }
+
+    /** Sends the script for Redis to cache (without waiting), so that the first calls need no NOSCRIPT round trip. */
+    RedisFuture<String> load(StatefulRedisConnection<byte[], byte[]> c) {
+        return c.async().scriptLoad(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String name() {
+        return name;
+    }
+
+    /**
+     * Calls the script. Its reply is never nil (every script of the store returns a number or an array), so that
+     * a null never stands for "no answer".
+     *
+     * @param sent counts each command the connection accepted (a call that meets NOSCRIPT sends two); null to count
+     *             nothing
+     * @return the script's reply
+     * @throws NoAnswer when Redis was not called (the guard is open, no connection) or did not answer in time; the
+     *                  outcome is already reported to {@code calls}
+     */
+    <T> T call(RedisCalls calls, ScriptOutputType type, byte[][] keys, byte[][] args, LongAdder sent)
+            throws NoAnswer {
+        StatefulRedisConnection<byte[], byte[]> c = calls.connection();
+        if (c == null) {
+            throw new NoAnswer("not called: Redis is down or not connected");
+        }
+        long timeoutNanos = calls.timeout().toNanos();
+        long deadline = System.nanoTime() + timeoutNanos;
+        RedisFuture<T> f = null;
+        try {
+            f = c.async().evalsha(sha, type, keys, args);
+            count(sent);
+            T r = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            calls.succeeded();
+            return r;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RedisNoScriptException) {
+                return evalWhole(calls, c, type, keys, args, deadline, sent);
+            }
+            throw failed(calls, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            calls.timedOut();
+            throw new NoAnswer("no answer within " + calls.timeout().toMillis() + " ms");
+        } catch (InterruptedException e) {
+            throw abandoned(calls, f);
+        } catch (RuntimeException e) {
+            throw failed(calls, e);
+        }
+    }
+
+    private <T> T evalWhole(RedisCalls calls, StatefulRedisConnection<byte[], byte[]> c, ScriptOutputType type,
+                            byte[][] keys, byte[][] args, long deadline, LongAdder sent) throws NoAnswer {
+        RedisFuture<T> f = null;
+        try {
+            f = c.async().eval(text, type, keys, args);
+            count(sent);
+            // the resent script gets what is left of the call's time, so that a call never waits longer than timeout
+            T r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            calls.succeeded();
+            return r;
+        } catch (ExecutionException e) {
+            throw failed(calls, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            calls.timedOut();
+            throw new NoAnswer("no answer within " + calls.timeout().toMillis() + " ms");
+        } catch (InterruptedException e) {
+            throw abandoned(calls, f);
+        } catch (RuntimeException e) {
+            throw failed(calls, e);
+        }
+    }
+
+    private static void count(LongAdder sent) {
+        if (sent != null) {
+            sent.increment();
+        }
+    }
+
+    private static NoAnswer failed(RedisCalls calls, Throwable cause) {
+        String why = cause.getClass().getSimpleName();
+        calls.failed(why);
+        return new NoAnswer("failed (" + why + ")");
+    }
+
+    private static NoAnswer abandoned(RedisCalls calls, RedisFuture<?> f) {
+        Thread.currentThread().interrupt();
+        if (f != null) {
+            f.cancel(true);
+        }
+        calls.abandoned();
+        return new NoAnswer("interrupted while waiting for Redis");
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * Redis gave no answer: why, in words fit for a log (a client library's exception class name at most, never its
+     * message). Carries no stack trace: it is an expected outcome, handled by the caller.
+     */
+    static final class NoAnswer extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NoAnswer(String why) {
+            super(why, null, false, false);
+        }
+    }
+}
