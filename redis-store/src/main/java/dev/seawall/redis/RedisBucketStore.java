@@ -149,7 +149,7 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     private static Counter calls(MeterRegistry registry, String store, String outcome) {
-        return Counter.builder("seawall.store.calls").description("Calls to the shared bucket store by outcome")
+        return Counter.builder("seawall.store.calls").description("Calls to the shared store (rate-limit buckets and idempotency keys) by outcome")
                 .tag("store", store).tag("outcome", outcome).register(registry);
     }
 
