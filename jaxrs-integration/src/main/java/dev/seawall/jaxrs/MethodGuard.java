@@ -28,7 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Combination rule: a YAML policy matching the request replaces the annotation of every stage it configures
  * (operators tune without recompiling); stages the YAML policy does not configure come from the annotations.
  * When a Seawall servlet filter already applied that YAML policy to the request, its stages are not applied a
- * second time: only the annotation stages it does not configure run here.
+ * second time: only the annotation stages it does not configure run here. Idempotency keys follow the same rule
+ * ({@code idempotency} in the YAML policy replaces {@link Idempotent}) and are checked before the chain admits the
+ * request ({@link IdempotentCall}).
  *
  * <p>Thread-safe: one instance serves every request of its method. The combined chains are built once per
  * (YAML policy, already-applied) pair and cached by policy name; there are at most twice as many as YAML policies,
