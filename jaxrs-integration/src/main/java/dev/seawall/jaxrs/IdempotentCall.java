@@ -142,16 +142,25 @@ final class IdempotentCall {
     }
 
     /**
-     * The kept answer as the response to abort with: its status and headers on a response without an entity, and its
-     * body written by a writer of its own, so that no entity provider, interceptor or content negotiation of Jersey's
-     * touches the bytes or adds a {@code Content-Type}. The application's response filters still run.
+     * The kept answer as the response to abort with: its status and headers, and its body as a {@code byte[]} entity
+     * that a writer of its own puts on the wire as it is, with the kept {@code Content-Type} (or none), so that no
+     * content negotiation, writer interceptor or entity provider of Jersey's changes a byte or a header of the entity.
+     * An answer without a body is replayed without an entity, as Jersey sent it the first time (a servlet container
+     * then answers a 4xx or 5xx with its error page, as it did then). The application's response filters still run.
      */
     private static Response replay(ContainerRequest request, Decision.Replay r) {
         Response.ResponseBuilder b = Response.status(r.status());
+        String contentType = null;
         for (Rejection.Header h : r.headers()) {
             b.header(h.name(), h.value());
+            if (h.name().equalsIgnoreCase(HttpHeaders.CONTENT_TYPE)) {
+                contentType = h.value();
+            }
         }
-        request.setWriter(new ReplayWriter(request.getResponseWriter(), r.body()));
+        if (r.body().length > 0) {
+            b.entity(r.body());
+            request.setWriter(new ReplayWriter(request.getResponseWriter(), r.body(), contentType));
+        }
         return b.build();
     }
 
@@ -400,15 +409,24 @@ final class IdempotentCall {
     private static final class ReplayWriter implements ContainerResponseWriter {
         private final ContainerResponseWriter real;
         private final byte[] body;
+        private final String contentType;
 
-        ReplayWriter(ContainerResponseWriter real, byte[] body) {
+        ReplayWriter(ContainerResponseWriter real, byte[] body, String contentType) {
             this.real = real;
             this.body = body;
+            this.contentType = contentType;
         }
 
         @Override
         public OutputStream writeResponseStatusAndHeaders(long contentLength, ContainerResponse response)
                 throws ContainerException {
+            // the kept media type, not one Jersey negotiated for the byte[] entity; the kept body's length
+            if (contentType == null) {
+                response.getHeaders().remove(HttpHeaders.CONTENT_TYPE);
+            } else {
+                response.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, contentType);
+            }
+            response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
             OutputStream out = real.writeResponseStatusAndHeaders(body.length, response);
             if (out != null) {
                 try {
