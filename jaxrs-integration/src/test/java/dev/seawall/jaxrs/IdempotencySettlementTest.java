@@ -16,23 +16,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import org.glassfish.jersey.internal.MapPropertiesDelegate;
 import org.glassfish.jersey.server.ApplicationHandler;
-import org.glassfish.jersey.server.ContainerRequest;
-import org.glassfish.jersey.server.ContainerResponse;
 import org.glassfish.jersey.server.ResourceConfig;
-import org.glassfish.jersey.server.spi.ContainerResponseWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +33,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.seawall.jaxrs.InMemoryJersey.Answer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,28 +52,6 @@ class IdempotencySettlementTest {
     static final ExecutorService WORKERS = Executors.newCachedThreadPool();
     static volatile CountDownLatch gate = new CountDownLatch(0);
     static volatile CountDownLatch entered = new CountDownLatch(1);
-
-    private static final jakarta.ws.rs.core.SecurityContext ANONYMOUS = new jakarta.ws.rs.core.SecurityContext() {
-        @Override
-        public java.security.Principal getUserPrincipal() {
-            return null;
-        }
-
-        @Override
-        public boolean isUserInRole(String role) {
-            return false;
-        }
-
-        @Override
-        public boolean isSecure() {
-            return false;
-        }
-
-        @Override
-        public String getAuthenticationScheme() {
-            return null;
-        }
-    };
 
     private ApplicationHandler app;
     private SeawallFeature feature;
@@ -220,18 +193,6 @@ class IdempotencySettlementTest {
         }
     }
 
-    /** A status, the headers and the body bytes as the in-memory container wrote them. */
-    record Answer(int status, Map<String, List<String>> headers, byte[] body) {
-        String header(String name) {
-            List<String> v = headers.get(name);
-            return v == null || v.isEmpty() ? null : v.get(0);
-        }
-
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-    }
-
     @BeforeEach
     void start() {
         RUNS.set(0);
@@ -260,69 +221,7 @@ class IdempotencySettlementTest {
     }
 
     private CompletableFuture<Answer> send(String path, String key, InputStream body, String... headers) {
-        ContainerRequest request = new ContainerRequest(URI.create("http://127.0.0.1/"),
-                URI.create("http://127.0.0.1" + path), "POST", ANONYMOUS, new MapPropertiesDelegate(),
-                app.getConfiguration());
-        if (key != null) {
-            request.header("Idempotency-Key", key);
-        }
-        request.header("Content-Type", "text/plain");
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        request.setEntityStream(body);
-        Recording writer = new Recording();
-        request.setWriter(writer);
-        // a synchronous method runs on the thread that hands the request over: the answer is complete at commit,
-        // which may come before the method returned (a deadline's answer)
-        WORKERS.submit(() -> {
-            try {
-                app.handle(request);
-            } catch (RuntimeException | Error e) {
-                writer.answer.completeExceptionally(e);
-            }
-        });
-        return writer.answer;
-    }
-
-    /** The container's writer: the answer is complete when Jersey (or Seawall) commits it. */
-    private static final class Recording implements ContainerResponseWriter {
-        final CompletableFuture<Answer> answer = new CompletableFuture<>();
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private volatile ContainerResponse response;
-        private volatile Map<String, List<String>> headers = Map.of();
-
-        @Override
-        public java.io.OutputStream writeResponseStatusAndHeaders(long contentLength, ContainerResponse r) {
-            response = r;
-            headers = Map.copyOf(r.getStringHeaders());
-            return out;
-        }
-
-        @Override
-        public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
-            return true;
-        }
-
-        @Override
-        public void setSuspendTimeout(long timeOut, TimeUnit timeUnit) {
-        }
-
-        @Override
-        public void commit() {
-            ContainerResponse r = response;
-            answer.complete(new Answer(r == null ? 0 : r.getStatus(), headers, out.toByteArray()));
-        }
-
-        @Override
-        public void failure(Throwable error) {
-            answer.complete(new Answer(-1, Map.of(), new byte[0]));
-        }
-
-        @Override
-        public boolean enableResponseBuffering() {
-            return false;
-        }
+        return InMemoryJersey.send(app, path, key, body, Map.of(), headers);
     }
 
     private Answer post(String path, String key, String body, String... headers) throws Exception {
