@@ -177,6 +177,34 @@ class IdempotencySettlementTest {
         }
 
         @POST
+        @Path("narrow")
+        @Idempotent
+        @Throttle(maxConcurrent = 1)
+        public String narrow() throws InterruptedException {
+            int n = RUNS.incrementAndGet();
+            entered.countDown();
+            gate.await(30, TimeUnit.SECONDS);
+            return "narrow " + n;
+        }
+
+        @POST
+        @Path("queued")
+        @Idempotent
+        @Throttle(maxConcurrent = 1, queue = 5, maxWait = "300ms")
+        public void queued(@Suspended AsyncResponse response) {
+            int n = RUNS.incrementAndGet();
+            entered.countDown();
+            WORKERS.submit(() -> {
+                try {
+                    gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                response.resume("queued " + n);
+            });
+        }
+
+        @POST
         @Path("async")
         @Idempotent
         public void async(String body, @Suspended AsyncResponse response) {
@@ -420,5 +448,43 @@ class IdempotencySettlementTest {
         assertThat(guard("small").counted(Outcome.FIRST)).as("only the first request claimed").isEqualTo(1);
         assertThat(guard("small").localStore().size()).isEqualTo(1);
         assertThat(RUNS).hasValue(1);
+    }
+
+    @Test
+    void aRequestTheThrottleRefusesFreesItsKeyAndItsRetryRunsOnceASlotIsFree() throws Exception {
+        gate = new CountDownLatch(1);
+        CompletableFuture<Answer> holder = send("/narrow", "\"n-1\"",
+                new ByteArrayInputStream("x".getBytes(StandardCharsets.UTF_8)));
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        Answer refused = post("/narrow", "\"n-2\"", "x");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(guard("narrow").counted(Settled.FREED)).isEqualTo(1);
+        gate.countDown();
+        assertThat(holder.get(10, TimeUnit.SECONDS).text()).isEqualTo("narrow 1");
+        // the slot comes back just after the answer went out: a retry meanwhile is refused again, and frees its key
+        Answer[] retry = new Answer[1];
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> (retry[0] = post("/narrow", "\"n-2\"", "x")).status() != 503);
+        assertThat(retry[0].text()).as("the refused key runs now").isEqualTo("narrow 2");
+        assertThat(guard("narrow").counted(Settled.KEPT)).isEqualTo(2);
+    }
+
+    @Test
+    void anAsyncRequestParkedInTheThrottleQueueThatExpiresFreesItsKey() throws Exception {
+        gate = new CountDownLatch(1);
+        CompletableFuture<Answer> holder = send("/queued", "\"q-1\"",
+                new ByteArrayInputStream("x".getBytes(StandardCharsets.UTF_8)));
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        Answer expired = post("/queued", "\"q-2\"", "x");
+        assertThat(expired.status()).as("refused at max-wait, never run").isEqualTo(503);
+        assertThat(guard("queued").counted(Settled.FREED)).isEqualTo(1);
+        assertThat(RUNS).hasValue(1);
+        gate.countDown();
+        assertThat(holder.get(10, TimeUnit.SECONDS).text()).isEqualTo("queued 1");
+        Answer[] retry = new Answer[1];
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> (retry[0] = post("/queued", "\"q-2\"", "x")).status() != 503);
+        assertThat(retry[0].text()).isEqualTo("queued 2");
+        assertThat(post("/queued", "\"q-2\"", "x").header(IdempotencyGuard.REPLAYED)).isEqualTo("true");
     }
 }
