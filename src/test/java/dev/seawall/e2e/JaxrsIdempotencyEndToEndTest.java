@@ -124,6 +124,30 @@ class JaxrsIdempotencyEndToEndTest {
         }
 
         @POST
+        @Path("invalid")
+        @Idempotent
+        public jakarta.ws.rs.core.Response invalid(String body) {
+            RUNS.incrementAndGet();
+            return jakarta.ws.rs.core.Response.status(400).entity("{\"error\":\"bad amount\"}").build();
+        }
+
+        @POST
+        @Path("created")
+        @Idempotent
+        public jakarta.ws.rs.core.Response created(String body) {
+            int n = RUNS.incrementAndGet();
+            return jakarta.ws.rs.core.Response.created(java.net.URI.create("/api/created/" + n)).build();
+        }
+
+        @POST
+        @Path("small")
+        @Idempotent(maxBody = "16")
+        public String small(String body) {
+            RUNS.incrementAndGet();
+            return "{}";
+        }
+
+        @POST
         @Path("declined")
         @Idempotent
         public String declined(String body) {
@@ -333,5 +357,43 @@ class JaxrsIdempotencyEndToEndTest {
         } finally {
             Files.delete(yaml);
         }
+    }
+
+    @Test
+    void aKeptClientErrorAndAnAnswerWithoutABodyAreReplayedAsSent() throws Exception {
+        TestServer server = payments();
+        Response invalid = as(server, "\"inv\"").body("{\"amount\":-1}").post("/api/invalid");
+        assertThat(invalid.statusCode()).isEqualTo(400);
+        assertThat(invalid.asString()).isEqualTo("{\"error\":\"bad amount\"}");
+        Response again = as(server, "\"inv\"").body("{\"amount\":-1}").post("/api/invalid");
+        assertReplays(invalid, again);
+        assertThat(again.asString()).as("the kept body, not the container's error page")
+                .isEqualTo("{\"error\":\"bad amount\"}");
+
+        Response created = as(server, "\"new\"").body("{}").post("/api/created");
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(created.asByteArray()).isEmpty();
+        Response createdAgain = as(server, "\"new\"").body("{}").post("/api/created");
+        assertThat(createdAgain.statusCode()).isEqualTo(201);
+        assertThat(createdAgain.asByteArray()).isEmpty();
+        assertThat(createdAgain.header("Location")).isEqualTo(created.header("Location"));
+        assertThat(createdAgain.header(IdempotentHeaders.REPLAYED)).isEqualTo("true");
+        assertThat(RUNS).hasValue(2);
+    }
+
+    @Test
+    void aBodyOverMaxBodyIs413WhetherItsLengthIsDeclaredOrChunked() throws Exception {
+        TestServer server = payments();
+        String big = "{\"pad\":\"" + "x".repeat(100) + "\"}";
+        Response declared = as(server, "\"big-1\"").body(big).post("/api/small");
+        assertThat(declared.statusCode()).isEqualTo(413);
+        assertThat(declared.contentType()).isEqualTo("application/problem+json");
+        assertThat(declared.jsonPath().getString("type")).endsWith("/idempotency-body-too-large");
+        Response chunked = as(server, "\"big-2\"")
+                .body(new java.io.ByteArrayInputStream(big.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .post("/api/small");
+        assertThat(chunked.statusCode()).isEqualTo(413);
+        assertThat(RUNS).hasValue(0);
+        assertThat(as(server, "\"small\"").body("{\"a\":1}").post("/api/small").statusCode()).isEqualTo(200);
     }
 }
