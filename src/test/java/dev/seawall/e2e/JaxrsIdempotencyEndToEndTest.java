@@ -396,4 +396,32 @@ class JaxrsIdempotencyEndToEndTest {
         assertThat(RUNS).hasValue(0);
         assertThat(as(server, "\"small\"").body("{\"a\":1}").post("/api/small").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    @ContainerIndependent
+    void onJerseysStandaloneGrizzlyContainerAnswersAreKeptAndReplayedAlike() throws Exception {
+        ResourceConfig app = new ResourceConfig(Payments.class).register(DeclinedMapper.class)
+                .register(new SeawallFeature().meterRegistry(new SimpleMeterRegistry()));
+        org.glassfish.grizzly.http.server.HttpServer server = org.glassfish.jersey.grizzly2.httpserver
+                .GrizzlyHttpServerFactory.createHttpServer(java.net.URI.create("http://127.0.0.1:0/"), app);
+        try {
+            String base = "http://127.0.0.1:" + server.getListeners().iterator().next().getPort();
+            for (String path : new String[] {"/pay", "/invalid", "/created"}) {
+                Response first = given().baseUri(base).contentType("application/json")
+                        .header("Idempotency-Key", "\"g\"").body("{\"amount\":1}").post(path);
+                Response again = given().baseUri(base).contentType("application/json")
+                        .header("Idempotency-Key", "\"g\"").body("{\"amount\":1}").post(path);
+                assertThat(first.header(IdempotentHeaders.REPLAYED)).as(path).isNull();
+                assertReplays(first, again);
+                assertThat(again.header("Location")).as(path).isEqualTo(first.header("Location"));
+            }
+            assertThat(RUNS).hasValue(3);
+            Response changed = given().baseUri(base).contentType("application/json")
+                    .header("Idempotency-Key", "\"g\"").body("{\"amount\":2}").post("/pay");
+            assertThat(changed.statusCode()).isEqualTo(422);
+            assertThat(changed.header("Cache-Control")).isEqualTo("no-store");
+        } finally {
+            server.shutdownNow();
+        }
+    }
 }

@@ -198,11 +198,6 @@ final class IdempotentCall {
         }
     }
 
-    /** @return whether the claim was finished or released */
-    boolean settled() {
-        return claim.settled();
-    }
-
     private void answered(Answer a) {
         answer = a;
         if (ended) {
