@@ -313,6 +313,9 @@ class IdempotencySettlementTest {
             assertThat(r.status()).as(bad).isEqualTo(400);
             assertThat(r.text()).as(bad).contains("idempotency-key-invalid");
         }
+        Answer twice = post("/required", null, "x", "X-Key", "\"one\"", "X-Key", "\"two\"");
+        assertThat(twice.status()).as("two key fields").isEqualTo(400);
+        assertThat(twice.text()).contains("idempotency-key-invalid");
         assertThat(RUNS).hasValue(0);
         assertThat(post("/required", null, "x", "X-Key", "\"fine\"").status()).isEqualTo(200);
     }
@@ -486,5 +489,18 @@ class IdempotencySettlementTest {
                 .until(() -> (retry[0] = post("/queued", "\"q-2\"", "x")).status() != 503);
         assertThat(retry[0].text()).isEqualTo("queued 2");
         assertThat(post("/queued", "\"q-2\"", "x").header(IdempotencyGuard.REPLAYED)).isEqualTo("true");
+    }
+
+    @Test
+    void anAnswerTheClientLeftBeforeReadingIsKeptAndItsRetryGetsIt() throws Exception {
+        Answer lost = InMemoryJersey.send(app, "/orders", "\"gone\"",
+                new ByteArrayInputStream("pears".getBytes(StandardCharsets.UTF_8)), Map.of(), true)
+                .get(20, TimeUnit.SECONDS);
+        assertThat(lost.body()).isEmpty();
+        assertThat(guard("create").counted(Settled.KEPT)).as("kept before the first byte went out").isEqualTo(1);
+        Answer retry = post("/orders", "\"gone\"", "pears");
+        assertThat(retry.text()).isEqualTo("order 1: pears");
+        assertThat(retry.header(IdempotencyGuard.REPLAYED)).isEqualTo("true");
+        assertThat(RUNS).hasValue(1);
     }
 }

@@ -65,6 +65,15 @@ final class InMemoryJersey {
      */
     static CompletableFuture<Answer> send(ApplicationHandler app, String path, String key, InputStream body,
                                           Map<String, Object> properties, String... headers) {
+        return send(app, path, key, body, properties, false, headers);
+    }
+
+    /**
+     * @param clientGone the connection is closed: every write of the answer fails (the answer's status is recorded,
+     *                   its body is empty)
+     */
+    static CompletableFuture<Answer> send(ApplicationHandler app, String path, String key, InputStream body,
+                                          Map<String, Object> properties, boolean clientGone, String... headers) {
         ContainerRequest request = new ContainerRequest(URI.create("http://127.0.0.1/"),
                 URI.create("http://127.0.0.1" + path), "POST", ANONYMOUS, new MapPropertiesDelegate(),
                 app.getConfiguration());
@@ -77,7 +86,7 @@ final class InMemoryJersey {
         }
         request.setEntityStream(body);
         properties.forEach(request::setProperty);
-        Recording writer = new Recording();
+        Recording writer = new Recording(clientGone);
         request.setWriter(writer);
         // a synchronous method runs on the thread that hands the request over: the answer is complete at commit,
         // which may come before the method returned (a deadline's answer)
@@ -95,13 +104,26 @@ final class InMemoryJersey {
     private static final class Recording implements ContainerResponseWriter {
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final boolean clientGone;
         private volatile ContainerResponse response;
         private volatile Map<String, List<String>> headers = Map.of();
+
+        Recording(boolean clientGone) {
+            this.clientGone = clientGone;
+        }
 
         @Override
         public java.io.OutputStream writeResponseStatusAndHeaders(long contentLength, ContainerResponse r) {
             response = r;
             headers = Map.copyOf(r.getStringHeaders());
+            if (clientGone) {
+                return new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) throws java.io.IOException {
+                        throw new java.io.IOException("Broken pipe");
+                    }
+                };
+            }
             return out;
         }
 
