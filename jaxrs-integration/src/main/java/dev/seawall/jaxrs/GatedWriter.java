@@ -122,7 +122,7 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
     @Override
     public void failure(Throwable error) {
         guarded.failed(error);
-        guarded.applicationEnded();
+        guarded.applicationFailed();
         try {
             if (decide(error) == AnswerArbiter.Finish.STREAMING) {
                 real.failure(error);

@@ -85,6 +85,17 @@ final class GuardedRequest {
     }
 
     /**
+     * The application ended with an exception no mapper answered (or its response could not be written): whatever is
+     * sent instead, the application's answer is unknown, so its idempotency key is freed.
+     */
+    void applicationFailed() {
+        IdempotentCall k = keyed;
+        if (k != null) {
+            k.applicationFailed();
+        }
+    }
+
+    /**
      * Jersey's {@code FINISHED} event: the exchange settles if it has not yet, and the idempotency key keeps the
      * answer written, or is freed.
      */

@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Settling.</b> The claim is finished once both the application ended (Jersey committed its response:
  * {@link #applicationEnded}) and an answer was written; at the latest at Jersey's {@code FINISHED} event
  * ({@link #finished}). It is released when the application never ran ({@link #refused}, or {@code FINISHED} before
- * {@link #tee}) or when its answer is unknown (the container answered a broken response). {@link Claim} counts only
+ * {@link #tee}) or when its answer is unknown: an exception no mapper answered ({@link #applicationFailed}), or a
+ * response the container had to fail. {@link Claim} counts only
  * the first settlement, so the backstop may call again.
  *
  * <p>Thread-safety: created on the request's thread; the tee writes on the thread Jersey (or the deadline timer, for
@@ -185,6 +186,16 @@ final class IdempotentCall {
         if (a != null) {
             finish(a);
         }
+    }
+
+    /**
+     * The application ended with an exception no mapper answered, or its response could not be written: its answer is
+     * unknown (Seawall's 500, or a fallback, stands in for it), so the key is freed and a retry runs again, whatever
+     * {@code keep} says about the status sent instead.
+     */
+    void applicationFailed() {
+        ended = true;
+        claim.release();
     }
 
     /** Jersey's {@code FINISHED}: keeps the answer written, or frees the key when none was (or the app never ran). */

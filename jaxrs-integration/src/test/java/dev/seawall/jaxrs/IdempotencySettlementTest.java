@@ -104,6 +104,22 @@ class IdempotencySettlementTest {
         }
 
         @POST
+        @Path("throws-kept")
+        @Idempotent(keep = {"2xx", "4xx", "5xx"})
+        public String throwsWhereServerErrorsAreKept() {
+            RUNS.incrementAndGet();
+            throw new IllegalStateException("db password is hunter2");
+        }
+
+        @POST
+        @Path("mapped-kept")
+        @Idempotent(keep = {"2xx", "4xx", "5xx"})
+        public String throwsMappedWhereServerErrorsAreKept() {
+            RUNS.incrementAndGet();
+            throw new Boom();
+        }
+
+        @POST
         @Path("mapped")
         @Idempotent
         public String throwsMapped() {
@@ -502,5 +518,23 @@ class IdempotencySettlementTest {
         assertThat(retry.text()).isEqualTo("order 1: pears");
         assertThat(retry.header(IdempotencyGuard.REPLAYED)).isEqualTo("true");
         assertThat(RUNS).hasValue(1);
+    }
+
+    @Test
+    void anUnmappedExceptionNeverKeepsAnAnswerEvenWhere5xxAreKeptAndAMappedOneIsTheApplicationsAnswer()
+            throws Exception {
+        assertThat(post("/throws-kept", "\"x\"", "x").status()).isEqualTo(500);
+        Answer again = post("/throws-kept", "\"x\"", "x");
+        assertThat(again.status()).isEqualTo(500);
+        assertThat(again.header(IdempotencyGuard.REPLAYED)).as("its answer is unknown: the retry runs").isNull();
+        assertThat(RUNS).hasValue(2);
+
+        assertThat(post("/mapped-kept", "\"y\"", "x").text()).isEqualTo("mapped");
+        Answer replayed = post("/mapped-kept", "\"y\"", "x");
+        assertThat(replayed.status()).isEqualTo(500);
+        assertThat(replayed.text()).isEqualTo("mapped");
+        assertThat(replayed.header(IdempotencyGuard.REPLAYED)).as("a mapper's 500 is an answer, kept as asked")
+                .isEqualTo("true");
+        assertThat(RUNS).hasValue(3);
     }
 }
