@@ -3,6 +3,7 @@ package dev.seawall.jaxrs;
 import dev.seawall.core.config.CircuitBreakerConfig;
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.FallbackConfig;
+import dev.seawall.core.config.IdempotencyConfig;
 import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.RateLimitConfig;
@@ -19,6 +20,7 @@ import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.Rate;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 
 import java.lang.annotation.Annotation;
@@ -71,7 +73,7 @@ final class AnnotationPolicies {
     /** @return true when the method or its class carries a Seawall annotation */
     static boolean annotated(Class<?> type, Method method) {
         for (Class<? extends Annotation> a : List.of(RateLimit.class, RateLimits.class, Throttle.class,
-                CircuitBreaker.class, Timeout.class, Fallback.class)) {
+                CircuitBreaker.class, Timeout.class, Fallback.class, Idempotent.class)) {
             if (method.isAnnotationPresent(a) || type.isAnnotationPresent(a)) {
                 return true;
             }
@@ -183,6 +185,19 @@ final class AnnotationPolicies {
             Fallback fb = pick(type, method, Fallback.class);
             if (fb != null) {
                 p.fallback(fallback(fb, at + ".fallback"));
+            }
+            Idempotent id = pick(type, method, Idempotent.class);
+            if (id != null) {
+                IdempotencyConfig c = idempotency(id, at + ".idempotency");
+                if (method.isAnnotationPresent(Idempotent.class)) {
+                    String verb = httpMethod(method);
+                    if (verb != null && !c.covers(verb)) {
+                        throw fail(at + ".idempotency.methods", "the method answers " + verb + ", which is not"
+                                + " among the methods protected (" + String.join(", ", c.methods().stream().sorted()
+                                .toList()) + "): list it in methods, or remove the annotation");
+                    }
+                }
+                p.idempotency(c);
             }
             PolicyConfig policy = build(at, p::build);
             return build("", () -> config.policy(policy).build());
@@ -330,6 +345,75 @@ final class AnnotationPolicies {
             }
             return build(at, b::build);
         }
+
+        private IdempotencyConfig idempotency(Idempotent id, String at) {
+            IdempotencyConfig.Builder b = IdempotencyConfig.builder();
+            if (!id.header().isEmpty()) {
+                set(at, () -> b.header(id.header()));
+            }
+            if (id.methods().length > 0) {
+                set(at, () -> b.methods(List.of(id.methods())));
+            }
+            set(at, () -> b.required(id.required()));
+            if (!id.expire().isEmpty()) {
+                Duration d = convert(at + ".expire", ConfigValues::parseDuration, id.expire());
+                set(at, () -> b.expire(d));
+            }
+            if (!id.scope().isEmpty()) {
+                KeyKind k = KeyKind.fromConfigName(id.scope().trim());
+                if (k == null) {
+                    throw fail(at + ".scope", ConfigValues.quote(id.scope())
+                            + " is not a scope (expected ip, user, api-key or tenant)");
+                }
+                set(at, () -> b.scope(k));
+            }
+            if (!id.maxBody().isEmpty()) {
+                long n = convert(at + ".max-body", t -> ConfigValues.parseSize(t,
+                        IdempotencyConfig.MAX_BYTES_PER_REQUEST), id.maxBody());
+                set(at, () -> b.maxBody(n));
+            }
+            if (!id.maxResponse().isEmpty()) {
+                long n = convert(at + ".max-response", t -> ConfigValues.parseSize(t,
+                        IdempotencyConfig.MAX_BYTES_PER_REQUEST), id.maxResponse());
+                set(at, () -> b.maxResponse(n));
+            }
+            if (!id.lease().isEmpty()) {
+                Duration d = convert(at + ".lease", ConfigValues::parseDuration, id.lease());
+                set(at, () -> b.lease(d));
+            }
+            if (id.keep().length > 0) {
+                List<StatusRange> keep = new ArrayList<>();
+                for (int i = 0; i < id.keep().length; i++) {
+                    keep.add(convert(at + ".keep[" + i + "]", ConfigValues::parseStatusRange, id.keep()[i]));
+                }
+                set(at, () -> b.keep(keep));
+            }
+            if (!id.onFailure().isEmpty()) {
+                IdempotencyConfig.OnFailure f = IdempotencyConfig.OnFailure.fromConfigName(id.onFailure().trim());
+                if (f == null) {
+                    throw fail(at + ".on-failure", ConfigValues.quote(id.onFailure())
+                            + " is not a choice (expected local, allow or deny)");
+                }
+                set(at, () -> b.onFailure(f));
+            }
+            if (!id.maxBytes().isEmpty()) {
+                long n = convert(at + ".max-bytes", t -> ConfigValues.parseSize(t, IdempotencyConfig.MAX_MAX_BYTES),
+                        id.maxBytes());
+                set(at, () -> b.maxBytes(n));
+            }
+            return build(at, b::build);
+        }
+    }
+
+    /** @return the HTTP method a resource method answers ({@code @POST}...), or null for a sub-resource locator */
+    static String httpMethod(Method method) {
+        for (Annotation a : method.getAnnotations()) {
+            HttpMethod h = a.annotationType().getAnnotation(HttpMethod.class);
+            if (h != null) {
+                return h.value().toUpperCase(Locale.ROOT);
+            }
+        }
+        return null;
     }
 
     /**
@@ -385,6 +469,7 @@ final class AnnotationPolicies {
             case "circuit-breaker" -> "@CircuitBreaker";
             case "timeout" -> "@Timeout";
             case "fallback" -> "@Fallback";
+            case "idempotency" -> "@Idempotent";
             default -> m.group(1);
         };
         StringBuilder sb = new StringBuilder(stage);

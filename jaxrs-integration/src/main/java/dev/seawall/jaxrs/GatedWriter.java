@@ -106,6 +106,7 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
     /** Jersey finished the application's response. */
     @Override
     public void commit() {
+        guarded.applicationEnded();
         try {
             if (decide(null) == AnswerArbiter.Finish.STREAMING) {
                 real.commit();
@@ -121,6 +122,7 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
     @Override
     public void failure(Throwable error) {
         guarded.failed(error);
+        guarded.applicationFailed();
         try {
             if (decide(error) == AnswerArbiter.Finish.STREAMING) {
                 real.failure(error);

@@ -50,6 +50,8 @@ final class GuardedRequest {
     private volatile Deadline deadline;
     private volatile int appStatus;
     private volatile Throwable failure;
+    /** The request's hold on its idempotency key, or null. */
+    private volatile IdempotentCall keyed;
 
     GuardedRequest(SeawallRuntime runtime, Policy policy, JaxrsRequestView view, Exchange exchange,
                    ContainerRequest request) {
@@ -59,6 +61,53 @@ final class GuardedRequest {
         this.exchange = exchange;
         this.request = request;
         this.plan = CoreAccess.answerPlan(policy);
+    }
+
+    /** The request holds an idempotency key: its answer is captured once the application runs. */
+    void keyed(IdempotentCall call) {
+        this.keyed = call;
+    }
+
+    /** The application will not run for this request (Seawall answered it instead): frees its idempotency key. */
+    void releaseKey() {
+        IdempotentCall k = keyed;
+        if (k != null) {
+            k.refused();
+        }
+    }
+
+    /** Jersey committed the application's response or its failure: the application ended. */
+    void applicationEnded() {
+        IdempotentCall k = keyed;
+        if (k != null) {
+            k.applicationEnded();
+        }
+    }
+
+    /**
+     * The application ended with an exception no mapper answered (or its response could not be written): whatever is
+     * sent instead, the application's answer is unknown, so its idempotency key is freed.
+     */
+    void applicationFailed() {
+        IdempotentCall k = keyed;
+        if (k != null) {
+            k.applicationFailed();
+        }
+    }
+
+    /**
+     * Jersey's {@code FINISHED} event: the exchange settles if it has not yet, and the idempotency key keeps the
+     * answer written, or is freed.
+     */
+    void finished() {
+        try {
+            settle();
+        } finally {
+            IdempotentCall k = keyed;
+            if (k != null) {
+                k.finished();
+            }
+        }
     }
 
     /**
@@ -97,6 +146,7 @@ final class GuardedRequest {
     /** The response for a refused request: the fallback when one answers this refusal, else the problem. */
     Response refusal() {
         answeredBySeawall = true;
+        releaseKey();
         FallbackResponse r = plan.refusalAnswer(exchange, view, runtime.clock().nanoTime());
         return r != null ? Responses.fallback(r, exchange) : Responses.problem(exchange.rejection());
     }
@@ -110,6 +160,11 @@ final class GuardedRequest {
      */
     void start(Thread handler) {
         appStart = runtime.clock().nanoTime();
+        IdempotentCall k = keyed;
+        if (k != null) {
+            // the tee sits outside the gated writer: it sees every answer that reaches the wire
+            request.setWriter(k.tee(request.getResponseWriter()));
+        }
         // every guarded response goes through our writer: its commit or failure settles the exchange (Jersey's
         // FINISHED event is only the backstop) and an unmapped exception gets Seawall's safe 500, never the
         // container's error page; without a timeout or fallback nothing is held back (buffer 0: pass-through)

@@ -4,6 +4,8 @@ import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.internal.problem.Failures;
 import dev.seawall.core.policy.Policy;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -26,7 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Combination rule: a YAML policy matching the request replaces the annotation of every stage it configures
  * (operators tune without recompiling); stages the YAML policy does not configure come from the annotations.
  * When a Seawall servlet filter already applied that YAML policy to the request, its stages are not applied a
- * second time: only the annotation stages it does not configure run here.
+ * second time: only the annotation stages it does not configure run here. Idempotency keys follow the same rule
+ * ({@code idempotency} in the YAML policy replaces {@link Idempotent}) and are checked before the chain admits the
+ * request ({@link IdempotentCall}).
  *
  * <p>Thread-safe: one instance serves every request of its method. The combined chains are built once per
  * (YAML policy, already-applied) pair and cached by policy name; there are at most twice as many as YAML policies,
@@ -90,7 +94,12 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
                 stages.add(s);
             }
         }
-        if (stages.isEmpty()) {
+        // idempotency is not a stage: it belongs to the YAML policy when that configures it (and only when its stages
+        // are applied here), else to the annotations
+        IdempotencyGuard yamlKeys = CoreAccess.idempotency(yaml);
+        IdempotencyGuard keys = yamlKeys != null ? (withYamlStages ? yamlKeys : null)
+                : CoreAccess.idempotency(annotated);
+        if (stages.isEmpty() && keys == null) {
             return null;
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + yaml.name() + " + " + annotated.name());
@@ -99,8 +108,9 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         // the response buffer belongs to whoever brings the stages that need it (timeout, fallback)
         boolean yamlBuffers = yamlKinds.contains(StageKind.TIMEOUT) || yamlKinds.contains(StageKind.FALLBACK);
         int buffer = withYamlStages && yamlBuffers ? yaml.bufferBytes() : annotated.bufferBytes();
-        return new Policy(name, yaml.paths(), yaml.methods(), chain.build(),
+        Policy p = new Policy(name, yaml.paths(), yaml.methods(), chain.build(),
                 yaml.failClosed() || !withYamlStages && annotated.failClosed(), buffer);
+        return keys == null ? p : CoreAccess.withIdempotency(p, keys);
     }
 
     @Override
@@ -115,9 +125,30 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         if (policy == null) {
             return;
         }
-        Exchange exchange = policy.chain().admit(view, runtime.clock().nanoTime());
-        GuardedRequest guarded = new GuardedRequest(runtime, policy, view, exchange, (ContainerRequest) context);
-        context.setProperty(GuardedRequest.PROPERTY, guarded);
+        IdempotentCall keyed = null;
+        IdempotencyGuard keys = CoreAccess.idempotency(policy);
+        if (keys != null && keys.covers(view.method())) {
+            // before the chain: a replay or a refusal of the key spends no rate-limit token or throttle slot
+            IdempotentCall.Before before = IdempotentCall.before(keys, view, (ContainerRequest) context);
+            if (before.abort() != null) {
+                context.abortWith(before.abort());
+                return;
+            }
+            keyed = before.call();
+        }
+        Exchange exchange;
+        GuardedRequest guarded;
+        try {
+            exchange = policy.chain().admit(view, runtime.clock().nanoTime());
+            guarded = new GuardedRequest(runtime, policy, view, exchange, (ContainerRequest) context);
+            guarded.keyed(keyed);
+            context.setProperty(GuardedRequest.PROPERTY, guarded);
+        } catch (RuntimeException | Error e) {
+            if (keyed != null) {
+                keyed.refused(); // the application never runs for it
+            }
+            throw e;
+        }
         if (exchange.pending() && method != null && runtime.parking().covers(method)) {
             // Jersey suspends an async request before invoking its method: the invocation is parked there, and
             // this thread goes back to the container
@@ -131,6 +162,7 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
                 guarded.awaitBlocking();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                guarded.releaseKey();
                 context.abortWith(Responses.problem(Failures.failedClosed(policy.name(), Failures.newRequestId())));
                 return;
             }

@@ -115,6 +115,7 @@ final class ParkedCall {
             // the resume queue is full (or the application is shutting down): give the slot back and answer a
             // small 503 here; the request never reaches the application
             guarded.exchange.release();
+            guarded.releaseKey();
             guarded.markAnswered();
             response.resume(Responses.problem(Failures.failedClosed(guarded.policy.name(), Failures.newRequestId())));
             context.release();

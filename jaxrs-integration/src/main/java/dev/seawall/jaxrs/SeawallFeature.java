@@ -33,10 +33,16 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>Resource methods get the policies their annotations ({@link RateLimit}, {@link Throttle},
- * {@link CircuitBreaker}, {@link Timeout}, {@link Fallback}; method over class) declare, combined with the YAML
- * policy matching the request's path (servlet path plus path info in a servlet container, the request path on a
- * standalone container): the YAML policy replaces the annotation of each stage it configures. Responses are the
- * servlet filter's, byte for byte: same statuses, problem bodies and headers.
+ * {@link CircuitBreaker}, {@link Timeout}, {@link Fallback}, {@link Idempotent}; method over class) declare, combined
+ * with the YAML policy matching the request's path (servlet path plus path info in a servlet container, the request
+ * path on a standalone container): the YAML policy replaces the annotation of each stage it configures, and its
+ * {@code idempotency} replaces {@link Idempotent}. Responses are the servlet filter's, byte for byte: same statuses,
+ * problem bodies and headers.
+ *
+ * <p>Idempotency keys are checked before the policy's other stages: a replayed answer or a refused key spends no
+ * rate-limit token or throttle slot. The answer kept is the one sent, whichever produced it (the resource, a
+ * fallback, the deadline), and it is kept once the resource method ended, for asynchronous methods once they
+ * resumed.
  *
  * <p>Request filters run at {@link #PRIORITY}: after authentication filters (so {@code by: user} sees the
  * principal), before authorization ones.

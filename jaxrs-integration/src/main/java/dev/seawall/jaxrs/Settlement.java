@@ -87,7 +87,7 @@ final class Settlement implements ApplicationEventListener {
                     }
                 }
                 case ON_EXCEPTION -> g.failed(event.getException());
-                case FINISHED -> g.settle();
+                case FINISHED -> g.finished();
                 default -> { }
             }
         }

@@ -327,7 +327,7 @@ class AnnotationPoliciesTest {
         void minimumCalls() {
         }
 
-        @CircuitBreaker(failureStatuses = "5xx")
+        @CircuitBreaker(failureStatuses = "5xy")
         void failureStatuses() {
         }
 
