@@ -103,6 +103,9 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
             return null;
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + yaml.name() + " + " + annotated.name());
+        if (keys != null) {
+            chain.allowEmpty(); // the keys alone: their step runs before the chain
+        }
         stages.forEach(chain::add);
         String name = withYamlStages ? yaml.name() : annotated.name();
         // the response buffer belongs to whoever brings the stages that need it (timeout, fallback)
