@@ -50,14 +50,14 @@ public final class ChainBuilder {
     }
 
     /**
-     * A chain without stages admits every request: the chain of a policy whose only step is its idempotency keys,
-     * which run before the chain.
-     *
-     * @throws IllegalStateException when two stages of one kind were added (a policy has at most one stage of each
-     *                               kind: several rate limits live inside one rate-limit stage so they are consumed
-     *                               together)
+     * @throws IllegalStateException when no stage was added, or when two stages of one kind were added
+     *                               (a policy has at most one stage of each kind: several rate limits
+     *                               live inside one rate-limit stage so they are consumed together)
      */
     public Chain build() {
+        if (stages.isEmpty()) {
+            throw new IllegalStateException(label + ": a chain needs at least one stage");
+        }
         List<Stage> ordered = new ArrayList<>(stages);
         for (int i = 0; i < ordered.size(); i++) {
             for (int j = i + 1; j < ordered.size(); j++) {
