@@ -22,6 +22,7 @@ public final class ChainBuilder {
 
     private final List<Stage> stages = new ArrayList<>();
     private boolean keepOrder;
+    private boolean allowEmpty;
     private String label = "chain";
 
     private ChainBuilder() {
@@ -50,12 +51,21 @@ public final class ChainBuilder {
     }
 
     /**
-     * @throws IllegalStateException when no stage was added, or when two stages of one kind were added
+     * Lets {@link #build()} return a chain without stages, which admits every request: for a policy whose only step
+     * runs before its chain (idempotency keys). Without it an empty chain is a mistake and refused.
+     */
+    public ChainBuilder allowEmpty() {
+        this.allowEmpty = true;
+        return this;
+    }
+
+    /**
+     * @throws IllegalStateException when no stage was added (unless {@link #allowEmpty()}), or when two stages of one kind were added
      *                               (a policy has at most one stage of each kind: several rate limits
      *                               live inside one rate-limit stage so they are consumed together)
      */
     public Chain build() {
-        if (stages.isEmpty()) {
+        if (stages.isEmpty() && !allowEmpty) {
             throw new IllegalStateException(label + ": a chain needs at least one stage");
         }
         List<Stage> ordered = new ArrayList<>(stages);

@@ -3,6 +3,8 @@ package dev.seawall.core.metrics;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.fallback.FallbackStage;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.RateLimitStage;
 import dev.seawall.core.throttle.ThrottleStage;
@@ -32,8 +34,11 @@ public final class SeawallMeters {
     }
 
     /** @return the binder of a stage, or null for a stage kind without meters (e.g. an application's own stage) */
-    static StageMeterBinder binder(Stage stage) {
+    static StageMeterBinder binder(Object stage) {
         Objects.requireNonNull(stage, "stage");
+        if (stage instanceof IdempotencyGuard g) {
+            return new IdempotencyMeters(g);
+        }
         if (stage instanceof RateLimitStage s) {
             return new RateLimitMeters(s);
         }
@@ -54,17 +59,21 @@ public final class SeawallMeters {
 
     /** Binds one stage's meters; binding a stage again changes nothing. */
     public static <S extends Stage> S bind(MeterRegistry registry, S stage) {
-        StageMeterBinder b = binder(stage);
+        bindPart(registry, stage);
+        return stage;
+    }
+
+    private static void bindPart(MeterRegistry registry, Object part) {
+        StageMeterBinder b = binder(part);
         if (b != null) {
             b.bindTo(registry);
         }
-        return stage;
     }
 
     /** Binds the meters of every stage of these policies. */
     public static void bind(MeterRegistry registry, Collection<Policy> policies) {
-        for (Stage s : stages(policies)) {
-            bind(registry, s);
+        for (Object s : parts(policies)) {
+            bindPart(registry, s);
         }
     }
 
@@ -75,14 +84,14 @@ public final class SeawallMeters {
      * over unchanged keep their meters as they are.
      */
     public static void handOver(MeterRegistry registry, Collection<Policy> retired, Collection<Policy> serving) {
-        List<Stage> next = stages(serving);
+        List<Object> next = parts(serving);
         Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Stage s : next) {
-            bind(registry, s);
+        for (Object s : next) {
+            bindPart(registry, s);
             live.add(owner(s));
         }
         Set<Object> done = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Stage s : stages(retired)) {
+        for (Object s : parts(retired)) {
             Object owner = owner(s);
             if (!live.contains(owner) && done.add(owner)) {
                 StageMeterBinder b = binder(s);
@@ -94,14 +103,19 @@ public final class SeawallMeters {
     }
 
     /** @return what a stage's meters read: the breaker for a breaker stage (shared by policies), else the stage */
-    private static Object owner(Stage s) {
+    private static Object owner(Object s) {
         return s instanceof BreakerStage b ? b.breaker() : s;
     }
 
-    private static List<Stage> stages(Collection<Policy> policies) {
-        List<Stage> out = new ArrayList<>();
+    /** @return the metered parts of these policies: their stages and idempotency steps */
+    private static List<Object> parts(Collection<Policy> policies) {
+        List<Object> out = new ArrayList<>();
         for (Policy p : policies) {
             out.addAll(p.chain().stages());
+            IdempotencyGuard g = CoreAccess.idempotency(p);
+            if (g != null) {
+                out.add(g);
+            }
         }
         return out;
     }

@@ -8,7 +8,9 @@ import dev.seawall.core.chain.Stage;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackStatus;
 import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.Json;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.outbound.ClientStatus;
 import dev.seawall.core.outbound.OutboundClient;
 import dev.seawall.core.policy.Policy;
@@ -166,7 +168,35 @@ public final class StatusReport {
             }
             stage(sb, stages.get(i));
         }
-        sb.append("]}");
+        sb.append(']');
+        IdempotencyGuard g = CoreAccess.idempotency(p);
+        if (g != null) {
+            idempotency(sb, g);
+        }
+        sb.append('}');
+    }
+
+    /** {@code in-progress} as {@code inProgress}. */
+    private static String camel(String tag) {
+        int dash = tag.indexOf('-');
+        return dash < 0 ? tag : tag.substring(0, dash) + Character.toUpperCase(tag.charAt(dash + 1))
+                + tag.substring(dash + 2);
+    }
+
+    /** The policy's idempotency step: where its keys live, whether that store answers, and what it decided. */
+    private static void idempotency(StringBuilder sb, IdempotencyGuard g) {
+        sb.append(",\"idempotency\":{\"header\":");
+        Json.string(sb, g.config().header());
+        sb.append(",\"store\":");
+        Json.string(sb, g.describeStore());
+        sb.append(",\"storeDown\":").append(g.storeDown())
+                .append(",\"onFailure\":");
+        Json.string(sb, g.onFailure().configName());
+        sb.append(",\"localEntries\":").append(g.localStore().size());
+        for (IdempotencyGuard.Outcome o : IdempotencyGuard.Outcome.values()) {
+            sb.append(",\"").append(camel(o.tag())).append("\":").append(g.counted(o));
+        }
+        sb.append('}');
     }
 
     private static void stage(StringBuilder sb, Stage s) {

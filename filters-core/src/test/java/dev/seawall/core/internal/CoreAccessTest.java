@@ -49,7 +49,22 @@ class CoreAccessTest {
     void aSecondRegistrationIsRefused() {
         Policy p = policy("any", false);
         assertThat(CoreAccess.answerPlan(p)).isNotNull(); // Policy registered its accessor
-        assertThatThrownBy(() -> CoreAccess.registerPolicy(x -> null))
+        assertThatThrownBy(() -> CoreAccess.registerPolicy(new CoreAccess.PolicyAccess() {
+            @Override
+            public dev.seawall.core.internal.answer.AnswerPlan answerPlan(Policy policy) {
+                return null;
+            }
+
+            @Override
+            public dev.seawall.core.internal.idempotency.IdempotencyGuard idempotency(Policy policy) {
+                return null;
+            }
+
+            @Override
+            public Policy withIdempotency(Policy policy, dev.seawall.core.internal.idempotency.IdempotencyGuard g) {
+                return policy;
+            }
+        }))
                 .isInstanceOf(IllegalStateException.class);
     }
 }

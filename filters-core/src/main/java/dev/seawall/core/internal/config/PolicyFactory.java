@@ -287,6 +287,9 @@ public final class PolicyFactory {
                     identityHeaders(p.rateLimits()), context));
         }
         ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
+        if (p.idempotency() != null) {
+            chain.allowEmpty();
+        }
         if (p.order() != null) {
             chain.keepOrder();
             for (StageKind k : p.order()) {
