@@ -84,8 +84,10 @@ public class IdempotencyFilter implements Filter {
             }
             IdempotencyConfig c = guard.config();
             Policy policy = CoreAccess.withIdempotency(new Policy(policyName, List.of("/*"), c.methods(),
-                    ChainBuilder.create().label("policy " + policyName).build()), guard);
-            this.engine = Seawall.builder().source(filterName).policy(policy).build();
+                    ChainBuilder.create().label("policy " + policyName).allowEmpty().build()), guard);
+            // the engine binds the key meters (seawall.idempotency.*) to the application's registry
+            this.engine = Seawall.builder().source(filterName).clock(context.clock())
+                    .meterRegistry(context.meterRegistry()).policy(policy).build();
             this.config = c;
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
