@@ -57,6 +57,13 @@ class IdempotencyEndToEndTest {
                   - by: ip
                     limit: 1/1m
                 idempotency: on
+              - name: queued
+                paths: [/queued/*]
+                throttle:
+                  max-concurrent: 1
+                  queue: 5
+                  max-wait: 30s
+                idempotency: on
             """;
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -335,6 +342,78 @@ class IdempotencyEndToEndTest {
             assertProblem(again, 429, "/quota-exceeded");
             assertThat(again.headers().firstValue("Idempotent-Replayed")).isEmpty();
         });
+        assertThat(OrderServlet.runs(path)).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncApplicationsAnswerIsKeptWhenItsCycleCompletes() throws Exception {
+        String path = fresh("/orders/") + "/async";
+        String key = key();
+        String client = client();
+        HttpResponse<String> first = send(path, key, client, "later");
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(first.body()).contains("\"body\":\"later\"");
+        assertSameAnswer(replayOf(path, key, client, "later"), first);
+        assertThat(OrderServlet.runs(path)).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestThatWaitedInTheThrottleQueueRunsWithItsBodyAndKeepsItsAnswer() throws Exception {
+        String prefix = fresh("/queued/");
+        String hold = prefix + "/hold";
+        String path = prefix + "/create";
+        String key = key();
+        String client = client();
+        try {
+            CompletableFuture<HttpResponse<String>> holder = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return send(hold, null, client, "first");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> OrderServlet.runs(hold) == 1);
+            CompletableFuture<HttpResponse<String>> queued = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return send(path, key, client, "waited");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // the queued copy holds its key while it waits: a repeat meanwhile is 409
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertProblem(send(path, key, client, "waited"), 409, "/idempotency-in-progress"));
+            assertThat(OrderServlet.runs(path)).isZero();
+            OrderServlet.gate(hold).countDown();
+            assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+            HttpResponse<String> r = queued.get(20, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(201);
+            assertThat(r.body()).contains("\"body\":\"waited\"");
+            assertSameAnswer(replayOf(path, key, client, "waited"), r);
+            assertThat(OrderServlet.runs(path)).isEqualTo(1);
+        } finally {
+            OrderServlet.gate(hold).countDown();
+        }
+    }
+
+    @Test
+    void aClientThatLeavesMidUploadClaimsNothing() throws Exception {
+        String path = fresh("/orders/") + "/create";
+        String key = key();
+        String client = client();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: " + client
+                    + "\r\nIdempotency-Key: " + key + "\r\nContent-Type: text/plain\r\nContent-Length: 500\r\n\r\n"
+                    + "partial").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+        // whether the server noticed the abort yet or not, the key was never claimed with the partial body: the same
+        // key with that body runs fresh, and a repeat gets that run's answer
+        HttpResponse<String> fresh = send(path, key, client, "partial");
+        assertThat(fresh.statusCode()).isEqualTo(201);
+        assertThat(fresh.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertSameAnswer(replayOf(path, key, client, "partial"), fresh);
         assertThat(OrderServlet.runs(path)).isEqualTo(1);
     }
 

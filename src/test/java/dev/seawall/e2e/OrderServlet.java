@@ -1,11 +1,13 @@
 package dev.seawall.e2e;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code create} (and anything else): reads the body, answers 201 with {@code Location}, {@code X-Order-Id},
  *       a session cookie and a JSON body naming the run, the body read and the user;</li>
  *   <li>{@code flaky}: throws on odd runs, else as {@code create};</li>
- *   <li>{@code hold}: as {@code create} once the path's {@link #gate} opens, ignoring interrupts on the way.</li>
+ *   <li>{@code hold}: as {@code create} once the path's {@link #gate} opens, ignoring interrupts on the way;</li>
+ *   <li>{@code async}: as {@code create}, answered from another thread of an async cycle.</li>
  * </ul>
  * Thread-safe.
  */
@@ -59,16 +62,32 @@ public class OrderServlet extends HttpServlet {
                 awaitUninterruptibly(gate(path));
             }
             String user = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName();
-            resp.setStatus(201);
-            resp.setContentType("application/json");
-            resp.setHeader("Location", "/orders/" + run);
-            resp.setHeader("X-Order-Id", "order-" + run);
-            resp.addCookie(new Cookie("session", "s" + run));
-            resp.getOutputStream().write(("{\"order\":" + run + ",\"user\":\"" + user + "\",\"body\":\""
-                    + body.replaceAll("[^A-Za-z0-9 ._-]", "?") + "\"}").getBytes(StandardCharsets.UTF_8));
+            if (path.endsWith("/async")) {
+                AsyncContext async = req.startAsync();
+                async.start(() -> {
+                    try {
+                        answer((HttpServletResponse) async.getResponse(), run, user, body);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    async.complete();
+                });
+                return;
+            }
+            answer(resp, run, user, body);
         } finally {
             RETURNED.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
         }
+    }
+
+    private static void answer(HttpServletResponse resp, int run, String user, String body) throws IOException {
+        resp.setStatus(201);
+        resp.setContentType("application/json");
+        resp.setHeader("Location", "/orders/" + run);
+        resp.setHeader("X-Order-Id", "order-" + run);
+        resp.addCookie(new Cookie("session", "s" + run));
+        resp.getOutputStream().write(("{\"order\":" + run + ",\"user\":\"" + user + "\",\"body\":\""
+                + body.replaceAll("[^A-Za-z0-9 ._-]", "?") + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

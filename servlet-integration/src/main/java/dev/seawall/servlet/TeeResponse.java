@@ -23,7 +23,9 @@ import java.util.List;
  *
  * <p>What cannot be copied: an answer handed to the container by {@link #sendError} (the container writes its error
  * page itself, possibly through an error dispatch that never passes here) is marked {@linkplain #handedOff() handed
- * off}, and its key is freed. {@link #sendRedirect} is kept: every supported container answers it with the status and
+ * off}, and its key is freed; so is an answer whose write to the container's stream failed (the client left). A failed
+ * write through the container's writer is not seen: servlet writers swallow their errors, and asking
+ * {@code checkError()} would flush (and so commit) the response. {@link #sendRedirect} is kept: every supported container answers it with the status and
  * {@code Location} and no body.
  *
  * <p>A writer's characters are copied as characters and encoded at the end in the response's character encoding, so
@@ -43,6 +45,8 @@ final class TeeResponse extends HttpServletResponseWrapper {
     /** The body outgrew {@link #max}: no copy. */
     private boolean overflow;
     private boolean handedOff;
+    /** A write to the container's stream failed: the client left, and what it got is unknown. */
+    private boolean broken;
     /** After a redirect nothing the application writes reaches the client. */
     private boolean sealed;
     private TeeStream stream;
@@ -129,9 +133,17 @@ final class TeeResponse extends HttpServletResponseWrapper {
         }
     }
 
-    /** @return whether an answer was handed to the container ({@code sendError}): it cannot be copied */
+    /**
+     * @return whether the answer is not known: it was handed to the container ({@code sendError}), or a write to the
+     *         container's stream failed (the client left; an application that swallows the failure would otherwise
+     *         leave a truncated copy)
+     */
     synchronized boolean handedOff() {
-        return handedOff;
+        return handedOff || broken;
+    }
+
+    private synchronized void broke() {
+        broken = true;
     }
 
     /**
@@ -263,19 +275,34 @@ final class TeeResponse extends HttpServletResponseWrapper {
 
         @Override
         public void write(int b) throws IOException {
-            real.write(b);
+            try {
+                real.write(b);
+            } catch (IOException e) {
+                broke();
+                throw e;
+            }
             copy(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public void write(byte[] b, int off, int n) throws IOException {
-            real.write(b, off, n);
+            try {
+                real.write(b, off, n);
+            } catch (IOException e) {
+                broke();
+                throw e;
+            }
             copy(b, off, n);
         }
 
         @Override
         public void flush() throws IOException {
-            real.flush();
+            try {
+                real.flush();
+            } catch (IOException e) {
+                broke();
+                throw e;
+            }
         }
 
         @Override

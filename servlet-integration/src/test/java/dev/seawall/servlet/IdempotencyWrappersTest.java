@@ -60,9 +60,14 @@ class IdempotencyWrappersTest {
         boolean committed;
         String sentError;
         String contentType;
+        /** The client left: writes to the stream fail. */
+        boolean gone;
         final ServletOutputStream out = new ServletOutputStream() {
             @Override
-            public void write(int b) {
+            public void write(int b) throws IOException {
+                if (gone) {
+                    throw new IOException("Broken pipe");
+                }
                 bytes.write(b);
             }
 
@@ -402,6 +407,19 @@ class IdempotencyWrappersTest {
         assertThat(a.status()).isEqualTo(302);
         assertThat(a.length()).isZero();
         assertThat(a.headers()).contains(new Rejection.Header("Location", "/orders/7"));
+    }
+
+    @Test
+    void aFailedWriteMakesTheAnswerUnknownEvenWhenTheApplicationSwallowsIt() throws IOException {
+        Real real = new Real();
+        TeeResponse tee = new TeeResponse(real.response, LIFETIME, 100);
+        tee.getOutputStream().write("first half, ".getBytes(StandardCharsets.UTF_8));
+        assertThat(tee.handedOff()).isFalse();
+        real.gone = true;
+        assertThatThrownBy(() -> tee.getOutputStream().write("second half".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class);
+        assertThat(tee.handedOff()).isTrue();
+        assertThat(text(tee.answer().body(), tee.answer().length())).isEqualTo("first half, ");
     }
 
     @Test
