@@ -504,6 +504,35 @@ class IdempotencyPassTest {
     }
 
     @Test
+    void theStandaloneFilterTakesAPolicysBlockFromAYamlFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("seawall.yaml");
+        java.nio.file.Files.writeString(file, """
+                policies:
+                  - name: payments
+                    paths: [/pay/*]
+                    rate-limits:
+                      - by: api-key
+                        limit: 100/1m
+                    idempotency:
+                      max-body: 2KB
+                  - name: plain
+                    paths: [/plain/*]
+                    timeout: 1s
+                """);
+        IdempotencyFilter f = new IdempotencyFilter();
+        f.init(params(Map.of("config", file.toString(), "policy", "payments")));
+        assertThat(f.config().maxBody()).isEqualTo(2048);
+        f.destroy();
+        assertThatThrownBy(() -> new IdempotencyFilter().init(params(Map.of("config", file.toString(), "policy",
+                "plain")))).isInstanceOf(ServletException.class).hasMessageContaining("has no policy \"plain\" with"
+                + " idempotency");
+        assertThatThrownBy(() -> new IdempotencyFilter().init(params(Map.of("config", file.toString(), "policy",
+                "payments", "max-body", "1KB")))).isInstanceOf(ServletException.class)
+                .hasMessage("idem: init-param max-body conflicts with config; set it in seawall.yaml");
+    }
+
+    @Test
     void theStandaloneFilterRunsARequestOncePerKeyAndRequiresItWhenAsked() throws Exception {
         IdempotencyFilter f = new IdempotencyFilter();
         String base = start(Map.of("required", "true", "max-body", "64", "max-response", "48"), f);
