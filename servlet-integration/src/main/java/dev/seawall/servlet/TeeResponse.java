@@ -50,7 +50,7 @@ final class TeeResponse extends HttpServletResponseWrapper {
     /** After a redirect nothing the application writes reaches the client. */
     private boolean sealed;
     private TeeStream stream;
-    private PrintWriter writer;
+    private TeeWriter writer;
 
     /**
      * @param claimHeaders headers every answer of this request carries
@@ -215,7 +215,7 @@ final class TeeResponse extends HttpServletResponseWrapper {
     @Override
     public synchronized PrintWriter getWriter() throws IOException {
         PrintWriter real = super.getWriter();
-        if (writer == null) {
+        if (writer == null || writer.real != real) {
             writer = new TeeWriter(real);
         }
         return writer;
