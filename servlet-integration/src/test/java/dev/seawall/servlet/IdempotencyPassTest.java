@@ -71,6 +71,11 @@ class IdempotencyPassTest {
                   - by: ip
                     limit: 1/1m
                 idempotency: on
+              - name: guarded
+                paths: [/guarded/*]
+                timeout: 10s
+                idempotency:
+                  keep: [2xx, 4xx, 5xx]
               - name: queued
                 paths: [/queued/*]
                 throttle:
@@ -95,6 +100,9 @@ class IdempotencyPassTest {
         @Override
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             String p = req.getRequestURI();
+            if (req.getDispatcherType() == DispatcherType.ERROR) {
+                return; // the container's error page
+            }
             int n = runs.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
             if (p.endsWith("/hold")) {
                 holding.countDown();
@@ -114,6 +122,7 @@ class IdempotencyPassTest {
                     resp.setContentType("text/plain;charset=UTF-8");
                     resp.getWriter().write("read:" + req.getReader().readLine());
                 }
+                case "stalled" -> req.startAsync().setTimeout(100); // nobody completes it: the container does
                 case "async" -> {
                     String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     AsyncContext async = req.startAsync();
@@ -379,6 +388,38 @@ class IdempotencyPassTest {
         assertThat(again.body()).isEqualTo("later 1 q");
         assertThat(again.headers().firstValue(IdempotencyGuard.REPLAYED)).hasValue("true");
         assertThat(runs("/pay/async")).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncCycleTheContainerEndsOnItsTimeoutFreesTheKey() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "pay");
+        String base = start(new SeawallFilter(engine));
+        assertThat(post(base + "/pay/stalled", "\"st\"", "x").statusCode()).isEqualTo(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.FREED) == 1);
+        assertThat(g.counted(Settled.KEPT)).isZero();
+    }
+
+    @Test
+    void theAnswerKeptIsTheOneTheClientGotEvenWhenSeawallWroteIt() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "guarded");
+        String base = start(new SeawallFilter(engine));
+        // under a buffering policy the exception is answered by Seawall's safe error, and this policy keeps 5xx
+        HttpResponse<String> first = post(base + "/guarded/boom", "\"sf\"", "x");
+        assertProblem(first, 500, "/");
+        assertThat(first.body()).doesNotContain("secret internal detail");
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.KEPT) == 1);
+        HttpResponse<String> again = post(base + "/guarded/boom", "\"sf\"", "x");
+        assertThat(again.statusCode()).isEqualTo(500);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers().firstValue(IdempotencyGuard.REPLAYED)).hasValue("true");
+        assertThat(runs("/guarded/boom")).isEqualTo(1);
+        // a buffered answer of the application is kept as it went out
+        HttpResponse<String> ok = post(base + "/guarded/ok", "\"gk\"", "y");
+        assertThat(ok.statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.KEPT) == 2);
+        assertThat(post(base + "/guarded/ok", "\"gk\"", "y").body()).isEqualTo(ok.body());
     }
 
     @Test
