@@ -3,6 +3,7 @@ package dev.seawall.servlet;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.Exchange;
 import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.internal.idempotency.IdempotencyGuard;
 import dev.seawall.core.internal.timeout.DeadlineBinding;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.timeout.Deadline;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>throttle wait and resume — {@link ThrottleWait};</li>
  *   <li>running the application and settling — {@link FilterPass}, with async settlement in
  *       {@link SettlingListener};</li>
+ *   <li>idempotency keys, before the chain — {@link IdempotencyPass};</li>
  *   <li>the buffered context and its answer — {@link ResponseContext} over core's
  *       {@link dev.seawall.core.internal.answer.AnswerArbiter}.</li>
  * </ul>
@@ -88,7 +90,11 @@ final class PolicyRunner {
         if (type == DispatcherType.ASYNC) {
             Exchange waiting = wait.waiting(request);
             if (waiting != null) {
-                wait.resume(new ServletCall(engine, request, response, chain), waiting, true);
+                // a request holding an idempotency key resumes with its wrappers (it went asynchronous through them);
+                // the chain of this dispatch must still note that the request passed the policy's stages
+                FilterChain next = request.getAttribute(IdempotencyPass.ATTRIBUTE) instanceof IdempotencyPass p
+                        ? p.chain(chain) : chain;
+                wait.resume(new ServletCall(engine, request, response, next), waiting, true);
                 return;
             }
         }
@@ -119,8 +125,24 @@ final class PolicyRunner {
             request.setAttribute(Policy.APPLIED_ATTRIBUTE, policy.name());
         }
         ServletRequestView view = new ServletRequestView(request, path);
-        Exchange exchange = policy.chain().admit(view, engine.clock().nanoTime());
         ServletCall call = new ServletCall(engine, request, response, chain);
+        IdempotencyGuard idempotency = CoreAccess.idempotency(policy);
+        if (idempotency != null && idempotency.covers(request.getMethod())) {
+            // before the chain: a replay or a refusal of the key spends no permit of the policy's stages
+            IdempotencyPass.run(this, idempotency, policy, view, call, position);
+            return;
+        }
+        admit(engine, policy, view, call, position);
+    }
+
+    /**
+     * Admits a matched request through the policy's chain, then waits in its queue or runs the pass.
+     *
+     * @param position this filter's {@link FilterStack} position on the request's REQUEST pass
+     */
+    void admit(Seawall engine, Policy policy, ServletRequestView view, ServletCall call, int position)
+            throws IOException, ServletException {
+        Exchange exchange = policy.chain().admit(view, engine.clock().nanoTime());
         int slot = FilterStack.enter(this);
         try {
             if (exchange.pending()) {

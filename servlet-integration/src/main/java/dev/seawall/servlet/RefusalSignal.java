@@ -56,6 +56,14 @@ final class RefusalSignal {
         }
     }
 
+    /**
+     * A Seawall filter answered the request itself without a refusal (an idempotency replay): the application never
+     * ran, so outer filters on this thread release their permits as for a refusal.
+     */
+    static void answeredInside() {
+        REFUSALS.get()[0]++;
+    }
+
     /** Marks a request refused on the ASYNC dispatch that resumed it after a wait. */
     static void refusedAfterWait(ServletRequest request) {
         request.setAttribute(REFUSED_AFTER_WAIT_ATTRIBUTE, Boolean.TRUE);
