@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Jersey's response writer for a guarded request, and the JAX-RS side ({@link AnswerSink}) of the core's
@@ -35,12 +34,11 @@ import java.util.concurrent.TimeUnit;
  * timer thread. The {@link ResponseGate}'s compare-and-set decides once who writes the real response; the
  * gate's monitor orders the deadline's answer against the application's write-through.
  */
-final class GatedWriter implements ContainerResponseWriter, AnswerSink {
+final class GatedWriter extends ForwardingWriter implements AnswerSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatedWriter.class);
 
     private final GuardedRequest guarded;
-    private final ContainerResponseWriter real;
     private final ResponseGate gate;
     private final int limit;
     private final int captureLimit;
@@ -53,8 +51,8 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
      * @param captureLimit largest body kept as a stale copy
      */
     GatedWriter(GuardedRequest guarded, ContainerResponseWriter real, ResponseGate gate, int limit, int captureLimit) {
+        super(real);
         this.guarded = guarded;
-        this.real = real;
         this.gate = gate;
         this.limit = limit;
         this.captureLimit = captureLimit;
@@ -86,21 +84,6 @@ final class GatedWriter implements ContainerResponseWriter, AnswerSink {
             holding = new Holding(contentLength);
             return holding;
         }
-    }
-
-    @Override
-    public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
-        return real.suspend(timeOut, timeUnit, timeoutHandler == null ? null : w -> timeoutHandler.onTimeout(this));
-    }
-
-    @Override
-    public void setSuspendTimeout(long timeOut, TimeUnit timeUnit) throws IllegalStateException {
-        real.setSuspendTimeout(timeOut, timeUnit);
-    }
-
-    @Override
-    public boolean enableResponseBuffering() {
-        return real.enableResponseBuffering();
     }
 
     /** Jersey finished the application's response. */

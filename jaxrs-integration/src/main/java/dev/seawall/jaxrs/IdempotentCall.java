@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JAX-RS side of a policy's {@link IdempotencyGuard}, which takes every decision: {@link #before} opens the
@@ -241,14 +240,13 @@ final class IdempotentCall {
      * The container's writer as the application's writers see it: holds a body up to the claim's
      * {@code maxResponse} until commit, copies it, and passes everything on. Used by one writing thread at a time.
      */
-    private final class Tee implements ContainerResponseWriter {
-        private final ContainerResponseWriter real;
+    private final class Tee extends ForwardingWriter {
         private ContainerResponse response;
         private long declared;
         private Capture capture;
 
         Tee(ContainerResponseWriter real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -266,21 +264,6 @@ final class IdempotentCall {
                 capture.open(real.writeResponseStatusAndHeaders(contentLength, r), contentLength > max);
             }
             return capture;
-        }
-
-        @Override
-        public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
-            return real.suspend(timeOut, timeUnit, timeoutHandler == null ? null : w -> timeoutHandler.onTimeout(this));
-        }
-
-        @Override
-        public void setSuspendTimeout(long timeOut, TimeUnit timeUnit) throws IllegalStateException {
-            real.setSuspendTimeout(timeOut, timeUnit);
-        }
-
-        @Override
-        public boolean enableResponseBuffering() {
-            return real.enableResponseBuffering();
         }
 
         @Override
@@ -412,13 +395,12 @@ final class IdempotentCall {
     }
 
     /** Writes a kept answer's body, exactly, under the status and headers Jersey writes. */
-    private static final class ReplayWriter implements ContainerResponseWriter {
-        private final ContainerResponseWriter real;
+    private static final class ReplayWriter extends ForwardingWriter {
         private final byte[] body;
         private final String contentType;
 
         ReplayWriter(ContainerResponseWriter real, byte[] body, String contentType) {
-            this.real = real;
+            super(real);
             this.body = body;
             this.contentType = contentType;
         }
@@ -447,16 +429,6 @@ final class IdempotentCall {
         }
 
         @Override
-        public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
-            return real.suspend(timeOut, timeUnit, timeoutHandler == null ? null : w -> timeoutHandler.onTimeout(this));
-        }
-
-        @Override
-        public void setSuspendTimeout(long timeOut, TimeUnit timeUnit) throws IllegalStateException {
-            real.setSuspendTimeout(timeOut, timeUnit);
-        }
-
-        @Override
         public void commit() {
             real.commit();
         }
@@ -464,11 +436,6 @@ final class IdempotentCall {
         @Override
         public void failure(Throwable error) {
             real.failure(error);
-        }
-
-        @Override
-        public boolean enableResponseBuffering() {
-            return real.enableResponseBuffering();
         }
     }
 }
