@@ -230,6 +230,10 @@ public record IdempotencyConfig(String header, Set<String> methods, boolean requ
         }
 
         public IdempotencyConfig build() {
+            if (maxResponse > maxBytes) {
+                throw new InvalidSettingException("max-response", maxResponse + " bytes is more than max-bytes ("
+                        + maxBytes + "): an answer that large could never stay in the JVM's store");
+            }
             if (lease.compareTo(expire) > 0) {
                 throw new InvalidSettingException("lease", ConfigValues.formatDuration(lease) + " is longer than"
                         + " expire (" + ConfigValues.formatDuration(expire) + "): an outcome would vanish before"

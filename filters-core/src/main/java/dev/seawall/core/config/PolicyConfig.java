@@ -192,10 +192,24 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
                         + " rate limit by " + idempotency.scope().configName() + " in this policy (it says where the"
                         + " identity is read)", "idempotency");
             }
-            if (idempotency != null && timeout != null && idempotency.lease().compareTo(timeout.after()) <= 0) {
-                throw new InvalidSettingException("idempotency.lease", ConfigValues.formatDuration(idempotency.lease())
-                        + " is not longer than the policy's timeout (" + ConfigValues.formatDuration(timeout.after())
-                        + "): a key must stay held while its first request may still run", "idempotency");
+            if (idempotency != null && (timeout != null || throttle != null)) {
+                // the key is claimed before the chain: it must outlast the wait in the queue and the run
+                java.time.Duration longest = java.time.Duration.ZERO;
+                String what = "";
+                if (throttle != null && throttle.queue() > 0) {
+                    longest = longest.plus(throttle.maxWait());
+                    what = "the throttle's max-wait (" + ConfigValues.formatDuration(throttle.maxWait()) + ")";
+                }
+                if (timeout != null) {
+                    longest = longest.plus(timeout.after());
+                    what = (what.isEmpty() ? "" : what + " plus ") + "the policy's timeout ("
+                            + ConfigValues.formatDuration(timeout.after()) + ")";
+                }
+                if (!longest.isZero() && idempotency.lease().compareTo(longest) <= 0) {
+                    throw new InvalidSettingException("idempotency.lease", ConfigValues.formatDuration(
+                            idempotency.lease()) + " is not longer than " + what + ": a key must stay held while its"
+                            + " first request may still wait or run", "idempotency");
+                }
             }
             if (order != null) {
                 List<StageKind> seen = new ArrayList<>();

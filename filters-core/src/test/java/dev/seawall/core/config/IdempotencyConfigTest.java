@@ -166,7 +166,20 @@ class IdempotencyConfigTest {
                     idempotency: {lease: 60s}
                 """).problems()).extracting(Object::toString).containsExactly(
                 "seawall.yaml:5: policies[0].idempotency.lease: 1m is not longer than the policy's timeout (90s): a"
-                        + " key must stay held while its first request may still run");
+                        + " key must stay held while its first request may still wait or run");
+        assertThat(failure("""
+                policies:
+                  - name: pay
+                    paths: [/pay/*]
+                    throttle: {max-concurrent: 2, queue: 10, max-wait: 30s}
+                    timeout: {after: 40s}
+                    idempotency: {lease: 60s}
+                """).problems()).extracting(Object::toString).containsExactly(
+                "seawall.yaml:6: policies[0].idempotency.lease: 1m is not longer than the throttle's max-wait (30s)"
+                        + " plus the policy's timeout (40s): a key must stay held while its first request may still"
+                        + " wait or run");
+        assertThatThrownBy(() -> IdempotencyConfig.builder().maxResponse(8L * 1024 * 1024).maxBytes(4L * 1024 * 1024)
+                .build()).hasMessageContaining("max-bytes");
         assertThat(failure("""
                 policies:
                   - name: pay

@@ -101,7 +101,9 @@ public final class IdempotencyGuard {
         /** The answer was too large: the key keeps a marker that it ran. */
         MARKED("marked"),
         /** The lease had ended before the answer could be kept (another request may hold the key now). */
-        LOST("lost");
+        LOST("lost"),
+        /** The application may still run and its end is unknown: the key is held until its lease ends. */
+        HELD("held");
 
         private final String tag;
 
@@ -128,6 +130,8 @@ public final class IdempotencyGuard {
     private final LongAdder storeFailures = new LongAdder();
     private final AtomicBoolean storeDown = new AtomicBoolean();
     private final AtomicBoolean warnedLost = new AtomicBoolean();
+    private final AtomicBoolean warnedCorrupt = new AtomicBoolean();
+    private final LongAdder corrupt = new LongAdder();
     final Rejection missing;
     final Rejection invalid;
     final Rejection tooLarge;
@@ -290,6 +294,16 @@ public final class IdempotencyGuard {
                 }
             }
         }
+        if (present == null && store != local && local.size() > 0) {
+            // the shared store is back after an outage during which this node kept keys itself: a key claimed here
+            // then is still this node's, so that "local" runs it at most once per node across the recovery
+            IdempotencyStore.Present held = local.get(storeKey);
+            if (held != null) {
+                release(store, storeKey, inFlight);
+                store = local;
+                present = held;
+            }
+        }
         if (present == null) {
             count(Outcome.FIRST);
             return Decision.run(new Claim(this, store, storeKey, fingerprint, inFlight));
@@ -298,11 +312,16 @@ public final class IdempotencyGuard {
         try {
             held = Records.decode(present.value());
         } catch (Records.Corrupt e) {
-            // not ours (a foreign writer under our prefix) or damaged: never replayed, never overwritten
-            storeFailed(store, new IllegalStateException("a record under an idempotency key cannot be read: "
-                    + e.getMessage()));
-            count(Outcome.IN_PROGRESS);
-            return Decision.refuse(inProgress);
+            // not ours (a foreign writer under our prefix, another version) or damaged: never replayed, never
+            // overwritten; the request under it ran or runs, as far as anyone can tell
+            corrupt.increment();
+            if (warnedCorrupt.compareAndSet(false, true)) {
+                LOG.warn("Seawall: a record under an idempotency key of policy {} cannot be read ({}); repeats of"
+                        + " that key get 409 until it expires (further cases are counted, not logged)", policy,
+                        e.getMessage());
+            }
+            count(Outcome.NOT_KEPT);
+            return Decision.refuse(notKept);
         }
         if (!held.sameRequest(fingerprint)) {
             count(Outcome.MISMATCH);
@@ -322,6 +341,14 @@ public final class IdempotencyGuard {
                 yield Decision.replay(held, (present.remainingMillis() + 999) / 1000);
             }
         };
+    }
+
+    private void release(IdempotencyStore store, String storeKey, byte[] inFlight) {
+        try {
+            store.remove(storeKey, inFlight);
+        } catch (RuntimeException e) {
+            storeFailed(store, e); // its lease frees it
+        }
     }
 
     void count(Outcome o) {
@@ -372,6 +399,11 @@ public final class IdempotencyGuard {
     /** @return calls to the shared store (or the local one) that failed */
     public long storeFailures() {
         return storeFailures.sum();
+    }
+
+    /** @return records under a key that could not be read (foreign or damaged), answered with 409 */
+    public long corruptRecords() {
+        return corrupt.sum();
     }
 
     /** @return whether the shared store failed last time it was asked */

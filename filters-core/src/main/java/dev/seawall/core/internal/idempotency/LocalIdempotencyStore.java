@@ -102,6 +102,16 @@ public final class LocalIdempotencyStore implements IdempotencyStore {
         return removed[0];
     }
 
+    /** @return the live record under {@code key} and its remaining time, or null; changes nothing */
+    public Present get(String key) {
+        long now = clock.nanoTime();
+        Entry e = map.get(key);
+        if (e == null || e.expiresAt() - now <= 0) {
+            return null;
+        }
+        return new Present(e.value(), Math.max(1, (e.expiresAt() - now) / 1_000_000L));
+    }
+
     @Override
     public String describe() {
         return "local";

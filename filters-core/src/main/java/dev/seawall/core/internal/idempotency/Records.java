@@ -66,6 +66,24 @@ final class Records {
         return b.array();
     }
 
+    /**
+     * @return the answered record, or null when the answer cannot be kept as a record {@link #decode} accepts (more
+     *         than {@value #MAX_HEADERS} headers, or a name or value longer than its length field): the caller keeps a
+     *         marker instead, so that repeats get 409 rather than a record nobody can read
+     */
+    static byte[] answeredOrNull(byte[] fingerprint, int status, List<Rejection.Header> headers, byte[] body,
+                                 int length) {
+        if (headers.size() > MAX_HEADERS) {
+            return null;
+        }
+        for (Rejection.Header h : headers) {
+            if (h.name().isEmpty() || h.name().length() > 0x3fff || !printable(h.name()) || !printable(h.value())) {
+                return null;
+            }
+        }
+        return answered(fingerprint, status, headers, body, length);
+    }
+
     static byte[] answered(byte[] fingerprint, int status, List<Rejection.Header> headers, byte[] body, int length) {
         List<byte[]> encoded = new ArrayList<>(headers.size() * 2);
         int size = HEAD + 2 + 2 + 4 + length;
@@ -146,7 +164,7 @@ final class Records {
         return new Decoded(ANSWERED, fp, status, List.copyOf(headers), body);
     }
 
-    private static boolean printable(String s) {
+    static boolean printable(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7f) {

@@ -205,6 +205,38 @@ class IdempotencyGuardTest {
     }
 
     @Test
+    void whatIsKeptIsDecidedOnTheApplicationsOwnOutcome() {
+        IdempotencyGuard g = guard("/orders/1");
+        List<Rejection.Header> json = List.of(new Rejection.Header("Content-Type", "application/json"));
+        byte[] ok = "{\"degraded\":true}".getBytes(StandardCharsets.UTF_8);
+        // the application failed and a fallback answered 200: not an outcome to replay, the retry runs
+        claim(g, post("/orders/1", "fb"), "x").claim().finish(502, null, 200, json, ok, ok.length);
+        assertThat(claim(g, post("/orders/1", "fb"), "x").kind()).isEqualTo(Decision.Kind.RUN);
+        claim(g, post("/orders/1", "ex"), "x").claim().finish(0, new IllegalStateException("boom"), 200, json, ok,
+                ok.length);
+        assertThat(claim(g, post("/orders/1", "ex"), "x").kind()).isEqualTo(Decision.Kind.RUN);
+        // the application succeeded after the deadline answered 503: it ran, so never again; its answer was lost
+        claim(g, post("/orders/1", "late"), "x").claim().finish(201, null, 503, json, ok, ok.length);
+        Decision late = claim(g, post("/orders/1", "late"), "x");
+        assertThat(late.rejection().type()).endsWith("idempotency-answer-not-kept");
+        // the client left while the 201 was written: the body is not known whole, the request still ran
+        claim(g, post("/orders/1", "gone"), "x").claim().finish(201, null, 201, json, null, 0);
+        assertThat(claim(g, post("/orders/1", "gone"), "x").rejection().status()).isEqualTo(409);
+        // an application still running whose end will not be reported: held until the lease ends
+        claim(g, post("/orders/1", "held"), "x").claim().hold();
+        assertThat(claim(g, post("/orders/1", "held"), "x").rejection().type()).endsWith("idempotency-in-progress");
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(claim(g, post("/orders/1", "held"), "x").kind()).isEqualTo(Decision.Kind.RUN);
+        assertThat(g.counted(IdempotencyGuard.Settled.HELD)).isEqualTo(1);
+        // a header that could split a response is never kept; the rest of the answer is
+        Decision split = claim(g, post("/orders/1", "split"), "x");
+        split.claim().finish(200, List.of(new Rejection.Header("X-Bad", "a\r\nSet-Cookie: s=1"),
+                new Rejection.Header("X-Good", "1")), ok, ok.length);
+        assertThat(claim(g, post("/orders/1", "split"), "x").replay().headers()).extracting(Rejection.Header::name)
+                .containsExactly("X-Good", IdempotencyGuard.REPLAYED, IdempotencyGuard.LIFETIME);
+    }
+
+    @Test
     void anAnswerTooLargeToKeepLeavesAMarkerNotASecondRun() {
         IdempotencyGuard g = guard("/orders/1");
         Decision d = claim(g, post("/orders/1", "big"), "x");
@@ -298,6 +330,48 @@ class IdempotencyGuardTest {
         assertThat(r.detail()).doesNotContain("down");
     }
 
+    /** A shared store that can be switched off and on. */
+    private static final class FlakyStore extends DownStore {
+        final LocalIdempotencyStore backing;
+        boolean down;
+
+        FlakyStore(ManualClock clock) {
+            this.backing = new LocalIdempotencyStore(1 << 20, clock);
+        }
+
+        @Override
+        public Present putIfAbsent(String key, byte[] value, long ttlMillis) {
+            return down ? super.putIfAbsent(key, value, ttlMillis) : backing.putIfAbsent(key, value, ttlMillis);
+        }
+
+        @Override
+        public boolean replace(String key, byte[] expected, byte[] value, long ttlMillis) {
+            return down ? super.replace(key, expected, value, ttlMillis)
+                    : backing.replace(key, expected, value, ttlMillis);
+        }
+
+        @Override
+        public boolean remove(String key, byte[] expected) {
+            return down ? super.remove(key, expected) : backing.remove(key, expected);
+        }
+    }
+
+    @Test
+    void aKeyThisNodeKeptDuringAnOutageStaysItsOwnAfterTheSharedStoreIsBack() {
+        FlakyStore shared = new FlakyStore(clock);
+        IdempotencyGuard g = withStore(shared, IdempotencyConfig.OnFailure.LOCAL);
+        shared.down = true;
+        finish(claim(g, post("/x", "outage"), "x"), 201, "made during the outage");
+        shared.down = false;
+        Decision after = claim(g, post("/x", "outage"), "x");
+        assertThat(after.kind()).isEqualTo(Decision.Kind.REPLAY);
+        assertThat(new String(after.replay().body(), StandardCharsets.UTF_8)).isEqualTo("made during the outage");
+        assertThat(shared.backing.size()).as("the shared claim was given back").isZero();
+        // a key the node never saw is claimed in the shared store as usual
+        assertThat(claim(g, post("/x", "new"), "x").kind()).isEqualTo(Decision.Kind.RUN);
+        assertThat(shared.backing.size()).isEqualTo(1);
+    }
+
     @Test
     void aForeignRecordIsNeverReplayed() {
         IdempotencyStore garbage = new DownStore() {
@@ -310,6 +384,8 @@ class IdempotencyGuardTest {
         Decision d = claim(g, post("/x", "k"), "x");
         assertThat(d.kind()).isEqualTo(Decision.Kind.REFUSE);
         assertThat(d.rejection().status()).isEqualTo(409);
+        assertThat(g.corruptRecords()).isEqualTo(1);
+        assertThat(g.storeDown()).as("a record nobody can read is not a store failure").isFalse();
     }
 
     @Test
