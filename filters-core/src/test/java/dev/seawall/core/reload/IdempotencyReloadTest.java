@@ -78,10 +78,13 @@ class IdempotencyReloadTest {
         assertThat(StatusReport.json(live)).contains("\"idempotency\":{\"header\":\"Idempotency-Key\"")
                 .contains("\"replayed\":1");
 
+        // changed settings make a new step, which takes over the keys held in this JVM
         source.text = config("2h", "20/1m");
         assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
         assertThat(guard()).isNotSameAs(before);
-        assertThat(post("k").kind()).isEqualTo(Decision.Kind.RUN);
+        assertThat(guard().config().expire()).hasHours(2);
+        assertThat(post("k").kind()).isEqualTo(Decision.Kind.REPLAY);
+        assertThat(post("new").kind()).isEqualTo(Decision.Kind.RUN);
         // the counter carries on from the retired step's count: meters never go backwards
         assertThat(meters.get("seawall.idempotency.requests").tags("policy", "orders", "outcome", "first")
                 .functionCounter().count()).isEqualTo(2);

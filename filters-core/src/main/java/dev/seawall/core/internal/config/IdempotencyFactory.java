@@ -33,12 +33,18 @@ public final class IdempotencyFactory {
      */
     public static IdempotencyGuard guard(PolicyConfig p, TrustedProxies trusted, int ipv6Prefix, BucketStore store,
                                          NanoClock clock) {
+        return guard(p, trusted, ipv6Prefix, store, clock, null);
+    }
+
+    /** @param previous the policy's step in the configuration a reload replaces (its keys are carried over), or null */
+    public static IdempotencyGuard guard(PolicyConfig p, TrustedProxies trusted, int ipv6Prefix, BucketStore store,
+                                         NanoClock clock, IdempotencyGuard previous) {
         IdempotencyConfig c = p.idempotency();
         KeyResolver ip = KeyResolvers.ip(trusted, ipv6Prefix);
         KeyResolver scope = scope(c.scope(), p.rateLimits(), trusted, ipv6Prefix);
         IdempotencyStore shared = store == null ? null : store.idempotencyStore();
         ToLongFunction<String> hash = shared == null ? null : store.identityHash();
-        return new IdempotencyGuard(p.name(), c, scope, ip, shared, hash, clock);
+        return new IdempotencyGuard(p.name(), c, scope, ip, shared, hash, clock, previous);
     }
 
     /** @return the effective scope kind: the configured one, or the policy's most specific identity */

@@ -233,6 +233,11 @@ public final class PolicyFactory {
                     || !old.rateLimits().equals(p.rateLimits())) {
                 return null;
             }
+            return previousIdempotency(p);
+        }
+
+        /** @return the previous step of the policy of this name, whatever changed: a new step takes over its keys */
+        IdempotencyGuard previousIdempotency(PolicyConfig p) {
             for (Policy q : previous.policies()) {
                 if (q.name().equals(p.name())) {
                     return CoreAccess.idempotency(q);
@@ -308,7 +313,8 @@ public final class PolicyFactory {
         }
         IdempotencyGuard kept = carry == null ? null : carry.idempotency(p);
         return CoreAccess.withIdempotency(policy, kept != null ? kept
-                : IdempotencyFactory.guard(p, trusted, ipv6Prefix, context.store(), context.clock()));
+                : IdempotencyFactory.guard(p, trusted, ipv6Prefix, context.store(), context.clock(),
+                        carry == null ? null : carry.previousIdempotency(p)));
     }
 
     /**

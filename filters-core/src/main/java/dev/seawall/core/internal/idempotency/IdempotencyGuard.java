@@ -148,16 +148,31 @@ public final class IdempotencyGuard {
      */
     public IdempotencyGuard(String policy, IdempotencyConfig config, KeyResolver scope, KeyResolver ip,
                             IdempotencyStore shared, ToLongFunction<String> hash, NanoClock clock) {
+        this(policy, config, scope, ip, shared, hash, clock, null);
+    }
+
+    /**
+     * Like the other constructor, carrying over what a reload must not lose from the step this one replaces: its JVM
+     * store (the keys in flight and the answers kept there) and its per-process key hash (without which every kept
+     * key would be unreachable), when both keep keys in the same place with the same bound.
+     *
+     * @param previous the step of the same policy in the configuration being replaced, or null
+     */
+    public IdempotencyGuard(String policy, IdempotencyConfig config, KeyResolver scope, KeyResolver ip,
+                            IdempotencyStore shared, ToLongFunction<String> hash, NanoClock clock,
+                            IdempotencyGuard previous) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.config = Objects.requireNonNull(config, "config");
         this.scope = scope;
         this.ip = Objects.requireNonNull(ip, "ip");
         this.shared = shared;
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.local = new LocalIdempotencyStore(config.maxBytes(), clock);
+        boolean carry = previous != null && previous.shared == shared && previous.clock == clock
+                && previous.config.maxBytes() == config.maxBytes();
+        this.local = carry ? previous.local : new LocalIdempotencyStore(config.maxBytes(), clock);
         this.onFailure = config.onFailure() != null ? config.onFailure()
                 : shared != null ? shared.onFailure() : IdempotencyConfig.OnFailure.LOCAL;
-        this.hash = hash != null ? KeyHash.of(hash) : KeyHash.random();
+        this.hash = hash != null ? KeyHash.of(hash) : carry ? previous.hash : KeyHash.random();
         String h = config.header();
         this.missing = Rejection.builder(400, ProblemTypes.IDEMPOTENCY_KEY_MISSING, "Idempotency Key Missing")
                 .detail("This request must carry an " + h + " header: a unique string, such as a UUID, in double"
