@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Meters of a policy's idempotency step: {@code seawall.idempotency.requests} (counter; tags {@code policy},
  * {@code outcome} = first | replayed | in-progress | mismatch | missing | invalid | too-large | not-kept | unprotected
- * | refused), {@code seawall.idempotency.answers} (counter; {@code result} = kept | freed | marked | lost),
+ * | refused), {@code seawall.idempotency.answers} (counter; {@code result} = kept | freed | marked | lost | held),
  * {@code seawall.idempotency.store.failures} (counter), {@code seawall.idempotency.evictions} (counter: kept answers
  * the JVM's store dropped early because it was full) and {@code seawall.idempotency.entries} (gauge: records in the
  * JVM's store). Thread-safe.
@@ -19,8 +19,9 @@ final class IdempotencyMeters implements StageMeterBinder {
     static final String REQUESTS_DESCRIPTION = "Requests of covered methods by what their idempotency key decided:"
             + " first run, replayed, in progress (409), mismatch (422), missing or invalid key (400), body too large"
             + " (413), answer not kept (409), run unprotected or refused while the store was down";
-    static final String ANSWERS_DESCRIPTION = "Answers of first runs by what became of them: kept for replays, key"
-            + " freed (not run, or a status not kept), marked as run (answer too large), lost (the lease had ended)";
+    static final String ANSWERS_DESCRIPTION = "Keys of first runs by what became of them: answer kept for replays, key"
+            + " freed (not run, or an outcome not kept), marked as run (answer not known whole), lost (the lease had"
+            + " ended), held until the lease (the application's end unknown)";
 
     private final IdempotencyGuard guard;
 

@@ -192,7 +192,8 @@ public final class StatusReport {
         sb.append(",\"storeDown\":").append(g.storeDown())
                 .append(",\"onFailure\":");
         Json.string(sb, g.onFailure().configName());
-        sb.append(",\"localEntries\":").append(g.localStore().size());
+        sb.append(",\"localEntries\":").append(g.localStore().size())
+                .append(",\"corruptRecords\":").append(g.corruptRecords());
         for (IdempotencyGuard.Outcome o : IdempotencyGuard.Outcome.values()) {
             sb.append(",\"").append(camel(o.tag())).append("\":").append(g.counted(o));
         }
