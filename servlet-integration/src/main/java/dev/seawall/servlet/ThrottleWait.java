@@ -57,8 +57,12 @@ final class ThrottleWait {
             + " <dispatcher>ASYNC</dispatcher>, FilterRegistration.Dynamic#addMappingForUrlPatterns with"
             + " EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), or the dispatcher types of your framework's"
             + " filter registration bean); until then a queued request runs unguarded when it resumes (logged once)";
-    /** The container's async timeout fires this long after the wait's deadline, so Seawall's timer decides first. */
-    private static final long TIMEOUT_MARGIN_MS = 250;
+    /**
+     * The container's async timeout fires this long after the wait's deadline, so that Seawall's timer decides first
+     * even on a saturated machine: the container's timeout is only the backstop, and on Jetty an expiry that races a
+     * hand-back can end in the container's own error answer.
+     */
+    private static final long TIMEOUT_MARGIN_MS = 1_000;
 
     /** The filter's identity on the {@link FilterStack} while it resumes a request. */
     private final Object filter;
@@ -98,6 +102,12 @@ final class ThrottleWait {
         Seawall engine = call.engine();
         request.removeAttribute(WAITING_ATTRIBUTE);
         ServletRequestView view = new ServletRequestView(request, ServletRequestView.pathOf(request));
+        Deferral d = exchange.deferral();
+        if (d != null && d.outcome() == null) {
+            // handed back before a decision reached it (the container's timeout and a freed slot at the same
+            // moment): the wait is over either way, so it is ended here rather than resumed undecided
+            d.endAt(engine.clock().nanoTime());
+        }
         exchange.resume(view, engine.clock().nanoTime());
         if (exchange.pending()) {
             await(call, exchange);
@@ -261,9 +271,17 @@ final class ThrottleWait {
         @Override
         public void onComplete(AsyncEvent event) {
             if (exchange.pending()) {
-                // the cycle ended without our ASYNC dispatch: the filter is probably not mapped for ASYNC
+                boolean abandoned = exchange.abandoned(); // the client left while it waited (onError)
                 exchange.release();
-                if (warnedAsyncMapping.compareAndSet(false, true)) {
+                if (abandoned) {
+                    return;
+                }
+                if (handBack.taken.get()) {
+                    // handed back, yet the dispatch never resumed the wait: not a mapping problem
+                    LOG.warn("Seawall: a throttled request's cycle ended after its hand-back (dispatched: {}) without"
+                            + " resuming; the container answered it", handBack.done.getCount() == 0);
+                } else if (warnedAsyncMapping.compareAndSet(false, true)) {
+                    // the cycle ended without our ASYNC dispatch: the filter is probably not mapped for ASYNC
                     LOG.warn(ASYNC_MAPPING_WARNING);
                 }
             }
