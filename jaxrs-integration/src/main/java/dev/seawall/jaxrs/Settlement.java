@@ -71,6 +71,7 @@ final class Settlement implements ApplicationEventListener {
                         ParkedInvocations.CURRENT.set(g); // the parked call binds the deadline where the method runs
                     } else {
                         bound = g.bindDeadline();
+                        g.methodStarted();
                     }
                 }
                 case RESOURCE_METHOD_FINISHED -> {
