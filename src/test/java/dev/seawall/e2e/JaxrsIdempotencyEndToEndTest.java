@@ -1,9 +1,13 @@
 package dev.seawall.e2e;
 
 import dev.seawall.core.key.KeyKind;
+import dev.seawall.e2e.container.Deployment;
+import dev.seawall.jaxrs.Fallback;
 import dev.seawall.jaxrs.Idempotent;
 import dev.seawall.jaxrs.RateLimit;
 import dev.seawall.jaxrs.SeawallFeature;
+import dev.seawall.servlet.RateLimitFilter;
+import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -25,6 +29,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -41,8 +46,10 @@ import static org.awaitility.Awaitility.await;
  * with one key at once run the resource once (synchronous and asynchronous resources), one answer is the live one and
  * the others 409 with {@code Retry-After}; later repeats get the answer back byte for byte with
  * {@code Idempotent-Replayed: true}; a changed body gets 422, a missing required key 400; two callers using one key
- * never meet; a resource whose exception a mapper answers with 500 frees its key; a policy from the YAML file works as
- * one from {@link Idempotent}.
+ * never meet; a resource whose exception a mapper answers with 500 frees its key, and so does a resource whose 502 a
+ * fallback answered; a policy from the YAML file works as one from {@link Idempotent}; behind a servlet filter, the key
+ * is held once: by a SeawallFilter that holds it, else by the feature (a standalone filter applying one stage of the
+ * same policy holds none).
  */
 class JaxrsIdempotencyEndToEndTest {
 
@@ -145,6 +152,15 @@ class JaxrsIdempotencyEndToEndTest {
         public String small(String body) {
             RUNS.incrementAndGet();
             return "{}";
+        }
+
+        @POST
+        @Path("upstream")
+        @Idempotent
+        @Fallback(status = 200, body = "{\"queued\":true}", on = "error")
+        public jakarta.ws.rs.core.Response upstream(String body) {
+            RUNS.incrementAndGet();
+            return jakarta.ws.rs.core.Response.status(502).entity("{\"error\":\"upstream\"}").build();
         }
 
         @POST
@@ -422,6 +438,86 @@ class JaxrsIdempotencyEndToEndTest {
             assertThat(changed.header("Cache-Control")).isEqualTo("no-store");
         } finally {
             server.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFallbacksAnswerForAResourcesFailureIsNotKeptSoTheRetryRuns() throws Exception {
+        TestServer server = payments();
+        for (int i = 1; i <= 2; i++) {
+            Response r = as(server, "\"up\"").body("{}").post("/api/upstream");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.asString()).isEqualTo("{\"queued\":true}");
+            assertThat(r.header(IdempotentHeaders.REPLAYED)).as("attempt %d", i).isNull();
+            assertThat(RUNS).as("the resource's own 502 freed the key").hasValue(i);
+        }
+    }
+
+    private static java.nio.file.Path ordersPolicy() throws Exception {
+        java.nio.file.Path yaml = Files.createTempFile("seawall-jaxrs-behind-filter", ".yaml");
+        Files.writeString(yaml, """
+                policies:
+                  - name: orders
+                    paths: [/api/orders]
+                    rate-limits:
+                      - by: ip
+                        limit: 1000/1m
+                    idempotency:
+                      header: X-Order-Key
+                """);
+        return yaml;
+    }
+
+    private TestServer behind(jakarta.servlet.Filter filter, Map<String, String> params, java.nio.file.Path yaml)
+            throws Exception {
+        ResourceConfig app = new ResourceConfig(Orders.class)
+                .register(new SeawallFeature(yaml.toString()).meterRegistry(new SimpleMeterRegistry()));
+        TestServer s = TestServer.start(Deployment.builder().maxThreads(40).filter(filter, params)
+                .servlet("jersey", new org.glassfish.jersey.servlet.ServletContainer(app), true, 1, "/api/*")
+                .build());
+        servers.add(s);
+        return s;
+    }
+
+    private static Response order(TestServer server, String key) {
+        return given().baseUri(server.uri()).contentType("application/json").header("X-Order-Key", key)
+                .body("{\"sku\":7}").post("/api/orders");
+    }
+
+    @Test
+    void behindAStandaloneFilterApplyingOneStageOfThePolicyTheFeatureHoldsTheKey() throws Exception {
+        java.nio.file.Path yaml = ordersPolicy();
+        try {
+            TestServer server = behind(new RateLimitFilter(), Map.of("config", yaml.toString(), "policy", "orders"),
+                    yaml);
+            Response first = order(server, "\"standalone\"");
+            assertThat(first.asString()).isEqualTo("{\"order\":1}");
+            assertThat(first.header("RateLimit-Policy")).as("the filter applied the limit").isNotNull();
+            Response again = order(server, "\"standalone\"");
+            assertThat(again.header(IdempotentHeaders.REPLAYED)).as("the filter held no key: the feature did")
+                    .isEqualTo("true");
+            assertThat(again.asByteArray()).isEqualTo(first.asByteArray());
+            assertThat(RUNS).hasValue(1);
+        } finally {
+            Files.delete(yaml);
+        }
+    }
+
+    @Test
+    void behindASeawallFilterThatHoldsTheKeyTheResourceRunsOnceAndTheFilterReplays() throws Exception {
+        java.nio.file.Path yaml = ordersPolicy();
+        try {
+            TestServer server = behind(new SeawallFilter(), Map.of("config", yaml.toString()), yaml);
+            Response first = order(server, "\"filtered\"");
+            assertThat(first.asString()).isEqualTo("{\"order\":1}");
+            assertThat(first.header(IdempotentHeaders.LIFETIME)).isEqualTo("86400");
+            Response again = order(server, "\"filtered\"");
+            assertThat(again.header(IdempotentHeaders.REPLAYED)).isEqualTo("true");
+            assertThat(again.asByteArray()).isEqualTo(first.asByteArray());
+            assertThat(order(server, "\"other\"").asString()).isEqualTo("{\"order\":2}");
+            assertThat(RUNS).hasValue(2);
+        } finally {
+            Files.delete(yaml);
         }
     }
 }

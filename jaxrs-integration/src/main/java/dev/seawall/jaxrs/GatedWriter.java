@@ -44,6 +44,8 @@ final class GatedWriter extends ForwardingWriter implements AnswerSink {
     private final int captureLimit;
     private final AnswerArbiter arbiter;
     private ContainerResponse appResponse;   // guarded by the Jersey writing thread, then the gate
+    /** The status of the response Jersey wrote for the request, even one the deadline's answer made moot; 0 before. */
+    private volatile int writtenStatus;
     private Holding holding;
 
     /**
@@ -68,6 +70,7 @@ final class GatedWriter extends ForwardingWriter implements AnswerSink {
     @Override
     public OutputStream writeResponseStatusAndHeaders(long contentLength, ContainerResponse response)
             throws ContainerException {
+        writtenStatus = response.getStatus();
         synchronized (gate) {
             if (gate.state() == ResponseGate.TIMED_OUT) {
                 return OutputStream.nullOutputStream();
@@ -89,7 +92,8 @@ final class GatedWriter extends ForwardingWriter implements AnswerSink {
     /** Jersey finished the application's response. */
     @Override
     public void commit() {
-        guarded.applicationEnded();
+        int status = writtenStatus;
+        guarded.applicationEnded(status == 0 ? 500 : status, null);
         try {
             if (decide(null) == AnswerArbiter.Finish.STREAMING) {
                 real.commit();
@@ -105,7 +109,14 @@ final class GatedWriter extends ForwardingWriter implements AnswerSink {
     @Override
     public void failure(Throwable error) {
         guarded.failed(error);
-        guarded.applicationFailed();
+        boolean streamed;
+        synchronized (gate) {
+            streamed = appResponse != null && gate.state() == ResponseGate.STREAMING;
+        }
+        int status = writtenStatus;
+        // a response that already streams is the resource's answer: a failure now is its delivery's (the client
+        // left), not the resource's outcome
+        guarded.applicationEnded(streamed ? status : 500, streamed ? null : error);
         try {
             if (decide(error) == AnswerArbiter.Finish.STREAMING) {
                 real.failure(error);

@@ -76,22 +76,24 @@ final class GuardedRequest {
         }
     }
 
-    /** Jersey committed the application's response or its failure: the application ended. */
-    void applicationEnded() {
+    /** The resource method starts (not for a parked call's, which reports its own invocation). */
+    void methodStarted() {
         IdempotentCall k = keyed;
         if (k != null) {
-            k.applicationEnded();
+            k.methodStarted();
         }
     }
 
     /**
-     * The application ended with an exception no mapper answered (or its response could not be written): whatever is
-     * sent instead, the application's answer is unknown, so its idempotency key is freed.
+     * Jersey committed a response for the request, or failed it: the application's outcome is known.
+     *
+     * @param status  the status Jersey wrote (the resource's, a mapper's, or a later filter's abort)
+     * @param failure what the resource threw that no mapper answered, or null
      */
-    void applicationFailed() {
+    void applicationEnded(int status, Throwable failure) {
         IdempotentCall k = keyed;
         if (k != null) {
-            k.applicationFailed();
+            k.applicationEnded(status, failure);
         }
     }
 

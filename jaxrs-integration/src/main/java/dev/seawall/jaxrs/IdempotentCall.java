@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JAX-RS side of a policy's {@link IdempotencyGuard}, which takes every decision: {@link #before} opens the
@@ -36,12 +37,23 @@ import java.util.Map;
  * (a client that retries at once finds the stored answer, not the key still in flight); a chunked body, or one known
  * to be larger, streams as it is written. Writer interceptors run inside, so the kept bytes are the encoded ones.
  *
- * <p><b>Settling.</b> The claim is finished once both the application ended (Jersey committed its response:
- * {@link #applicationEnded}) and an answer was written; at the latest at Jersey's {@code FINISHED} event
- * ({@link #finished}). It is released when the application never ran ({@link #refused}, or {@code FINISHED} before
- * {@link #tee}) or when its answer is unknown: an exception no mapper answered ({@link #applicationFailed}), or a
- * response the container had to fail. {@link Claim} counts only
- * the first settlement, so the backstop may call again.
+ * <p><b>Settling</b>, on the application's own outcome, never on a substitute that replaced it. The claim settles once
+ * both the application ended ({@link #applicationEnded}: the status Jersey wrote for it, or what it threw that no mapper
+ * answered) and the tee saw the answer's end; at the latest at Jersey's {@code FINISHED} event ({@link #finished}).
+ * <ul>
+ *   <li>The resource method never started ({@link #methodStarted}: Jersey's {@code RESOURCE_METHOD_START}, or a parked
+ *       call's invocation): the key is freed — the chain refused ({@link #refused}), a later request filter aborted,
+ *       the request was answered while it waited.</li>
+ *   <li>It failed and no answer went out (the container answered): the key is freed.</li>
+ *   <li>Otherwise {@link Claim#finish(int, Throwable, int, List, byte[], int)} decides on the resource's status (or its
+ *       failure, as 500): a fallback's 200 for a resource's 502 frees the key; a resource's 201 after the deadline
+ *       answered 503, or whose answer streamed or was lost with the client, leaves a marker (repeats get 409); a whole
+ *       answer of a kept status is kept.</li>
+ *   <li>The resource may still run and Jersey will not report its end (its suspension timed out and Jersey's time-out
+ *       handler answered, or {@code FINISHED} came before its end): the key is held until its lease ends
+ *       ({@link Claim#hold()}).</li>
+ * </ul>
+ * {@link Claim} counts only the first settlement, so the backstop may call again.
  *
  * <p>Thread-safety: created on the request's thread; the tee writes on the thread Jersey (or the deadline timer, for
  * the deadline's answer) writes on, which the {@link GatedWriter}'s gate makes one at a time; the settlement may run
@@ -62,14 +74,25 @@ final class IdempotentCall {
 
     private static final Before UNPROTECTED = new Before(null, null);
 
-    /** An answer as sent. */
+    /** The request body buffer's first size; it doubles as bytes arrive, up to {@code max-body} plus one. */
+    static final int INITIAL_BODY_BUFFER = 8192;
+
+    /** An answer as sent: its body is null when it was not captured whole. */
     private record Answer(int status, List<Rejection.Header> headers, byte[] body, int length) {
     }
 
     private final Claim claim;
-    private volatile boolean ran;
+    /** The resource method started (Jersey's {@code RESOURCE_METHOD_START}, or a parked call's invocation). */
+    private volatile boolean started;
+    /** The application's outcome is known: {@link #appStatus} and {@link #appFailure} are set. */
     private volatile boolean ended;
+    private volatile int appStatus;
+    private volatile Throwable appFailure;
+    /** The tee saw the answer's end (commit or failure); {@link #answer} is what it saw, or null. */
+    private volatile boolean answerDone;
     private volatile Answer answer;
+    /** The container's suspension timed out: Jersey's time-out handler answers, the resource may still run. */
+    private volatile boolean suspensionTimedOut;
 
     private IdempotentCall(Claim claim) {
         this.claim = claim;
@@ -95,7 +118,8 @@ final class IdempotentCall {
         byte[] body;
         int length;
         try (InputStream in = request.getEntityStream()) {
-            body = new byte[(int) Math.min(max + 1L, declared >= 0 ? declared + 1 : 8192)];
+            // grown as bytes arrive: a declared length is the client's claim, not memory to reserve for it
+            body = new byte[(int) Math.min(max + 1L, INITIAL_BODY_BUFFER)];
             length = 0;
             while (true) {
                 if (length == body.length) {
@@ -165,12 +189,19 @@ final class IdempotentCall {
     }
 
     /**
-     * The application is about to run: wraps the container's writer to capture what is sent. Called once, before the
+     * The policy admitted the request: wraps the container's writer to capture what is sent. Called once, before the
      * policy's {@link GatedWriter} is made around the returned writer.
      */
     ContainerResponseWriter tee(ContainerResponseWriter real) {
-        ran = true;
         return new Tee(real);
+    }
+
+    /**
+     * The resource method starts: from now on its effect may have happened, so the key is never freed for a reason
+     * other than the application's own outcome.
+     */
+    void methodStarted() {
+        started = true;
     }
 
     /** The application never ran (the chain refused, the request was answered while it waited): frees the key. */
@@ -178,52 +209,75 @@ final class IdempotentCall {
         claim.release();
     }
 
-    /** Jersey committed the application's response (or its failure): the application ended. */
-    void applicationEnded() {
+    /**
+     * Jersey committed a response, or failed one, for the request: the application's outcome is known.
+     *
+     * @param status  the resource's own status (as Jersey wrote it, before Seawall substituted anything)
+     * @param failure what the resource threw that no mapper answered, or null
+     */
+    void applicationEnded(int status, Throwable failure) {
+        if (suspensionTimedOut) {
+            // the time-out handler's answer, not the resource's: the resource may still run, and Jersey will not
+            // report its end
+            claim.hold();
+            return;
+        }
+        appStatus = status;
+        appFailure = failure;
         ended = true;
-        Answer a = answer;
-        if (a != null) {
-            finish(a);
+        if (answerDone) {
+            settle();
         }
     }
 
     /**
-     * The application ended with an exception no mapper answered, or its response could not be written: its answer is
-     * unknown (Seawall's 500, or a fallback, stands in for it), so the key is freed and a retry runs again, whatever
-     * {@code keep} says about the status sent instead.
+     * Jersey's {@code FINISHED}, the backstop: frees the key of a request whose resource never started, holds the key
+     * of one whose end is unknown, and otherwise settles as {@link #settle()} does.
      */
-    void applicationFailed() {
-        ended = true;
-        claim.release();
-    }
-
-    /** Jersey's {@code FINISHED}: keeps the answer written, or frees the key when none was (or the app never ran). */
     void finished() {
-        ended = true;
-        Answer a = answer;
-        if (ran && a != null) {
-            finish(a);
+        if (!started) {
+            claim.release();
+        } else if (!ended || suspensionTimedOut) {
+            claim.hold();
         } else {
-            claim.release();
+            settle();
         }
     }
 
+    /** The tee saw the answer end; {@code a} is what went out, or null when nothing did. */
     private void answered(Answer a) {
-        answer = a;
+        if (a != null) {
+            answer = a;
+        }
+        answerDone = true;
         if (ended) {
-            finish(a);
+            settle();
         }
     }
 
-    private void broken() {
-        if (answer == null) {
-            // the container answers a failed response itself: what the client got is unknown
+    /**
+     * The application ended and the answer's end was seen: the key is freed when the resource never started, or when
+     * it failed and no answer went out (the container answered); otherwise the core decides on the resource's own
+     * outcome ({@link Claim#finish(int, Throwable, int, List, byte[], int)}): kept, freed, or a marker that it ran.
+     */
+    private void settle() {
+        if (!started) {
             claim.release();
+            return;
         }
-    }
-
-    private void finish(Answer a) {
-        claim.finish(a.status(), a.headers(), a.body(), a.length());
+        Answer a = answer;
+        Throwable failure = appFailure;
+        int status = appStatus;
+        if (a == null) {
+            if (failure != null) {
+                claim.release();
+            } else {
+                // the resource ended but nothing it answered was seen going out: what the client got is unknown
+                claim.finish(status, null, status, List.of(), null, 0);
+            }
+            return;
+        }
+        claim.finish(status, failure, a.status(), a.headers(), a.body(), a.length());
     }
 
     private static List<Rejection.Header> headers(ContainerResponse response) {
@@ -260,10 +314,20 @@ final class IdempotentCall {
             int max = claim.maxResponse();
             capture = new Capture(max);
             if (r.isChunked() || contentLength > max) {
-                // a stream, or a body too large to keep: it goes out as it is written
-                capture.open(real.writeResponseStatusAndHeaders(contentLength, r), contentLength > max);
+                // a stream, or a body too large to keep: it goes out as it is written (a chunked one is still copied
+                // while it fits)
+                capture.overflow = contentLength > max;
+                capture.open(real.writeResponseStatusAndHeaders(contentLength, r));
             }
             return capture;
+        }
+
+        @Override
+        public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
+            return super.suspend(timeOut, timeUnit, timeoutHandler == null ? null : w -> {
+                suspensionTimedOut = true;
+                timeoutHandler.onTimeout(w);
+            });
         }
 
         @Override
@@ -274,12 +338,14 @@ final class IdempotentCall {
                     if (!c.opened()) {
                         // held: the answer is kept (when the application ended) before the client can read it
                         answered(c.answer(response));
-                        c.open(real.writeResponseStatusAndHeaders(c.count, response), false);
+                        c.open(real.writeResponseStatusAndHeaders(c.count, response));
                         c.sendHeld();
                     } else {
                         answered(c.answer(response));
                         c.closeThrough();
                     }
+                } else {
+                    answered(null);
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.debug("Seawall: the client went away while the response was written", e);
@@ -291,7 +357,9 @@ final class IdempotentCall {
         @Override
         public void failure(Throwable error) {
             try {
-                broken();
+                // what went out, if anything did, is not known whole: the resource's outcome decides
+                Capture c = capture;
+                answered(c == null ? null : new Answer(response.getStatus(), headers(response), null, 0));
             } finally {
                 real.failure(error);
             }
@@ -315,11 +383,8 @@ final class IdempotentCall {
                 return through != null;
             }
 
-            void open(OutputStream out, boolean tooLarge) {
+            void open(OutputStream out) {
                 through = out == null ? OutputStream.nullOutputStream() : out;
-                if (tooLarge) {
-                    overflow = true;
-                }
             }
 
             @Override
@@ -334,7 +399,7 @@ final class IdempotentCall {
                         overflow = true;
                         if (through == null) {
                             // too large to keep: what was held goes out, the rest streams
-                            open(real.writeResponseStatusAndHeaders(declared, response), true);
+                            open(real.writeResponseStatusAndHeaders(declared, response));
                             through.write(buf, 0, count);
                         }
                         buf = null;

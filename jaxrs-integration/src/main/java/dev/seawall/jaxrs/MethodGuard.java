@@ -28,15 +28,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Combination rule: a YAML policy matching the request replaces the annotation of every stage it configures
  * (operators tune without recompiling); stages the YAML policy does not configure come from the annotations.
  * When a Seawall servlet filter already applied that YAML policy to the request, its stages are not applied a
- * second time: only the annotation stages it does not configure run here. Idempotency keys follow the same rule
- * ({@code idempotency} in the YAML policy replaces {@link Idempotent}) and are checked before the chain admits the
- * request ({@link IdempotentCall}).
+ * second time: only the annotation stages it does not configure run here. Idempotency keys are not a stage:
+ * {@code idempotency} in the YAML policy replaces {@link Idempotent}, and the keys are checked here before the chain
+ * admits the request ({@link IdempotentCall}) unless a Seawall servlet filter took care of the request's key
+ * ({@link #KEYS_HELD_ATTRIBUTE}) — not merely applied a policy: a standalone filter in {@code config} + {@code policy}
+ * mode applies one stage of the policy and holds no key.
  *
  * <p>Thread-safe: one instance serves every request of its method. The combined chains are built once per
  * (YAML policy, already-applied) pair and cached by policy name; there are at most twice as many as YAML policies,
  * and a configuration reload replaces them.
  */
 final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilter {
+
+    /**
+     * The request attribute a Seawall servlet filter sets on every request whose idempotency key it took care of (held
+     * it, or let it run unprotected by its {@code on-failure}); read as a request property.
+     */
+    static final String KEYS_HELD_ATTRIBUTE = "dev.seawall.idempotency";
 
     private final SeawallRuntime runtime;
     private final Policy annotated;
@@ -68,8 +76,8 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         if (yaml == null) {
             return annotated;
         }
-        if (annotated == null) {
-            return yamlAppliedAlready ? null : yaml;
+        if (annotated == null && !yamlAppliedAlready) {
+            return yaml;
         }
         ConcurrentHashMap<String, Combined> cache = yamlAppliedAlready ? remaining : combined;
         Combined c = cache.get(yaml.name());
@@ -89,30 +97,33 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         if (withYamlStages) {
             stages.addAll(yaml.chain().stages());
         }
-        for (Stage s : annotated.chain().stages()) {
-            if (!yamlKinds.contains(s.kind())) {
-                stages.add(s);
+        if (annotated != null) {
+            for (Stage s : annotated.chain().stages()) {
+                if (!yamlKinds.contains(s.kind())) {
+                    stages.add(s);
+                }
             }
         }
-        // idempotency is not a stage: it belongs to the YAML policy when that configures it (and only when its stages
-        // are applied here), else to the annotations
+        // idempotency is not a stage: it belongs to the YAML policy when that configures it, else to the annotations;
+        // whether a servlet filter already held the request's key is known per request only (filter)
         IdempotencyGuard yamlKeys = CoreAccess.idempotency(yaml);
-        IdempotencyGuard keys = yamlKeys != null ? (withYamlStages ? yamlKeys : null)
-                : CoreAccess.idempotency(annotated);
+        IdempotencyGuard keys = yamlKeys != null ? yamlKeys
+                : annotated == null ? null : CoreAccess.idempotency(annotated);
         if (stages.isEmpty() && keys == null) {
             return null;
         }
-        ChainBuilder chain = ChainBuilder.create().label("policy " + yaml.name() + " + " + annotated.name());
+        ChainBuilder chain = ChainBuilder.create().label(annotated == null ? "policy " + yaml.name()
+                : "policy " + yaml.name() + " + " + annotated.name());
         if (keys != null) {
             chain.allowEmpty(); // the keys alone: their step runs before the chain
         }
         stages.forEach(chain::add);
-        String name = withYamlStages ? yaml.name() : annotated.name();
+        String name = withYamlStages || annotated == null ? yaml.name() : annotated.name();
         // the response buffer belongs to whoever brings the stages that need it (timeout, fallback)
         boolean yamlBuffers = yamlKinds.contains(StageKind.TIMEOUT) || yamlKinds.contains(StageKind.FALLBACK);
-        int buffer = withYamlStages && yamlBuffers ? yaml.bufferBytes() : annotated.bufferBytes();
+        int buffer = annotated == null || withYamlStages && yamlBuffers ? yaml.bufferBytes() : annotated.bufferBytes();
         Policy p = new Policy(name, yaml.paths(), yaml.methods(), chain.build(),
-                yaml.failClosed() || !withYamlStages && annotated.failClosed(), buffer);
+                yaml.failClosed() || !withYamlStages && annotated != null && annotated.failClosed(), buffer);
         return keys == null ? p : CoreAccess.withIdempotency(p, keys);
     }
 
@@ -130,6 +141,13 @@ final class MethodGuard implements ContainerRequestFilter, ContainerResponseFilt
         }
         IdempotentCall keyed = null;
         IdempotencyGuard keys = CoreAccess.idempotency(policy);
+        if (keys != null && context.getProperty(KEYS_HELD_ATTRIBUTE) != null) {
+            // a Seawall servlet filter took care of this request's key: it is never claimed twice
+            keys = null;
+            if (policy.chain().stages().isEmpty()) {
+                return;
+            }
+        }
         if (keys != null && keys.covers(view.method())) {
             // before the chain: a replay or a refusal of the key spends no rate-limit token or throttle slot
             IdempotentCall.Before before = IdempotentCall.before(keys, view, (ContainerRequest) context);

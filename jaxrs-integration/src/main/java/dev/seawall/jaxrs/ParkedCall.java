@@ -93,6 +93,7 @@ final class ParkedCall {
         }
         guarded.start(null);
         Deadline.Scope bound = guarded.bindDeadline();
+        guarded.methodStarted();
         try {
             return method.invoke(resource, args); // Jersey maps what it throws, as for any method
         } finally {
@@ -158,6 +159,7 @@ final class ParkedCall {
         guarded.start(null);
         // the deadline counts from now, as the timeout does: the wait in the queue was not the method's time
         Deadline.Scope bound = guarded.bindDeadline();
+        guarded.methodStarted();
         try {
             method.invoke(resource, args);
         } catch (InvocationTargetException e) {

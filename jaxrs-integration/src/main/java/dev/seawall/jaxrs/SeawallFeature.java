@@ -40,9 +40,11 @@ import java.util.function.Function;
  * problem bodies and headers.
  *
  * <p>Idempotency keys are checked before the policy's other stages: a replayed answer or a refused key spends no
- * rate-limit token or throttle slot. The answer kept is the one sent, whichever produced it (the resource, a
- * fallback, the deadline), and it is kept once the resource method ended, for asynchronous methods once they
- * resumed.
+ * rate-limit token or throttle slot. What a key keeps is decided on the resource's own outcome once it ended (for
+ * asynchronous methods once they resumed): when its status is kept, the key keeps the answer sent if that is whole and
+ * of a kept status, else a marker that the request ran (repeats get 409); a status not kept, or an exception, frees
+ * the key, whatever answered in its place; a request the resource method never started for (a later filter
+ * aborted it) frees its key. Behind a Seawall servlet filter that held the request's key, the key is not checked again.
  *
  * <p>Request filters run at {@link #PRIORITY}: after authentication filters (so {@code by: user} sees the
  * principal), before authorization ones.

@@ -15,7 +15,9 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
  * is parked while it waits for a throttle slot, it also publishes the request to {@link ParkedInvocations} around
  * the method's invocation. Jersey fires {@code RESOURCE_METHOD_START} and {@code RESOURCE_METHOD_FINISHED} on the
  * thread that invokes the method (the request's, or the managed executor's for {@code @ManagedAsync}), so the
- * request's {@link Deadline} is bound between the two there. Closes the runtime when the application is destroyed.
+ * request's {@link Deadline} is bound between the two there; {@code RESOURCE_METHOD_START} also marks that the resource
+ * ran, which an idempotency key's settlement needs (a request a later filter aborted never ran). Closes the runtime
+ * when the application is destroyed.
  *
  * <p>Each request gets a small listener that looks its {@link GuardedRequest} up once, at {@code REQUEST_FILTERED}
  * (which Jersey fires after the request filters, even when one aborted), and keeps it. It must not read request
@@ -71,6 +73,7 @@ final class Settlement implements ApplicationEventListener {
                         ParkedInvocations.CURRENT.set(g); // the parked call binds the deadline where the method runs
                     } else {
                         bound = g.bindDeadline();
+                        g.methodStarted();
                     }
                 }
                 case RESOURCE_METHOD_FINISHED -> {

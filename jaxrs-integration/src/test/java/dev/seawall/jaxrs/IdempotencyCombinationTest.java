@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Which idempotency a request gets when a YAML policy and {@link Idempotent} meet: the YAML policy's
  * {@code idempotency} replaces the annotation, the annotation applies under a YAML policy that configures none, and
- * behind a Seawall servlet filter that applied the YAML policy ({@link Policy#APPLIED_ATTRIBUTE}) the YAML policy's
- * keys are not checked a second time.
+ * behind a Seawall servlet filter the keys are skipped only when that filter held the request's key
+ * ({@link MethodGuard#KEYS_HELD_ATTRIBUTE}), not merely because it applied the policy ({@link Policy#APPLIED_ATTRIBUTE}).
  */
 class IdempotencyCombinationTest {
 
@@ -121,18 +121,38 @@ class IdempotencyCombinationTest {
     }
 
     @Test
-    void behindAServletFilterThatAppliedTheYamlPolicyItsKeysAreNotCheckedAgain() throws Exception {
+    void behindAServletFilterThatHeldTheKeyItIsNotCheckedAgain() throws Exception {
+        Map<String, Object> held = Map.of(Policy.APPLIED_ATTRIBUTE, "keys", MethodGuard.KEYS_HELD_ATTRIBUTE, true);
+        assertThat(post("/yaml-only", held, "X-Yaml-Key", "\"f\"").text()).isEqualTo("run 1");
+        assertThat(post("/yaml-only", held, "X-Yaml-Key", "\"f\"").text()).isEqualTo("run 2");
+        assertThat(post("/both", held, "X-Annotation-Key", "\"f\"").text())
+                .as("the annotation the YAML policy replaced stays replaced").isEqualTo("run 3");
+        assertThat(post("/both", held, "X-Annotation-Key", "\"f\"").text()).isEqualTo("run 4");
+
+        Map<String, Object> limitsHeld = Map.of(Policy.APPLIED_ATTRIBUTE, "limits",
+                MethodGuard.KEYS_HELD_ATTRIBUTE, true);
+        assertThat(post("/annotated", limitsHeld, "X-Annotation-Key", "\"g\"").text()).isEqualTo("run 5");
+        assertThat(post("/annotated", limitsHeld, "X-Annotation-Key", "\"g\"").text())
+                .as("a servlet filter held this request's key: never claimed twice").isEqualTo("run 6");
+    }
+
+    @Test
+    void behindAServletFilterThatAppliedThePolicyWithoutHoldingTheKeyTheKeysAreCheckedHere() throws Exception {
+        // a standalone filter in config + policy mode applies one stage of the policy and holds no key
         Map<String, Object> applied = Map.of(Policy.APPLIED_ATTRIBUTE, "keys");
         assertThat(post("/yaml-only", applied, "X-Yaml-Key", "\"f\"").text()).isEqualTo("run 1");
-        assertThat(post("/yaml-only", applied, "X-Yaml-Key", "\"f\"").text()).isEqualTo("run 2");
-        assertThat(post("/both", applied, "X-Annotation-Key", "\"f\"").text())
-                .as("the annotation the YAML policy replaced stays replaced").isEqualTo("run 3");
-        assertThat(post("/both", applied, "X-Annotation-Key", "\"f\"").text()).isEqualTo("run 4");
+        Answer again = post("/yaml-only", applied, "X-Yaml-Key", "\"f\"");
+        assertThat(replayed(again)).as("the YAML policy's keys").isTrue();
+        assertThat(again.text()).isEqualTo("run 1");
+        assertThat(post("/both", applied, "X-Yaml-Key", "\"b\"").text()).isEqualTo("run 2");
+        assertThat(replayed(post("/both", applied, "X-Yaml-Key", "\"b\""))).isTrue();
 
         Map<String, Object> limitsApplied = Map.of(Policy.APPLIED_ATTRIBUTE, "limits");
-        assertThat(post("/annotated", limitsApplied, "X-Annotation-Key", "\"g\"").text()).isEqualTo("run 5");
-        Answer again = post("/annotated", limitsApplied, "X-Annotation-Key", "\"g\"");
-        assertThat(replayed(again)).as("the annotation's keys: the filter's policy has none").isTrue();
-        assertThat(again.text()).isEqualTo("run 5");
+        assertThat(post("/annotated", limitsApplied, "X-Annotation-Key", "\"g\"").text()).isEqualTo("run 3");
+        Answer annotated = post("/annotated", limitsApplied, "X-Annotation-Key", "\"g\"");
+        assertThat(replayed(annotated)).as("the annotation's keys").isTrue();
+        assertThat(annotated.header("RateLimit-Policy")).as("the filter applied the limit: not applied again")
+                .isNull();
+        assertThat(RUNS).hasValue(3);
     }
 }

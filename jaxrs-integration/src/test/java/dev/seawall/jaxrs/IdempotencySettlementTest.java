@@ -42,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The JAX-RS adapter follows the idempotency guard's protocol on every path, in a Jersey application run in memory:
  * a first run's answer is kept and replayed byte for byte (cookies dropped), a changed body is refused, a refused
  * request (rate limit) frees its key, a resource that throws frees it whether a mapper answered or Seawall did, a
- * fallback's answer is the one kept, a deadline's answer frees the key only once the method truly ended, an async
+ * fallback's answer for a failing resource is not kept, a resource that succeeds after the deadline answered leaves a
+ * marker once it truly ended, an async
  * resource's answer is kept once resumed, too large bodies and answers, unreadable bodies, and two callers with one
  * key.
  */
@@ -382,19 +383,20 @@ class IdempotencySettlementTest {
     }
 
     @Test
-    void theFallbacksAnswerIsTheOneKept() throws Exception {
+    void aFallbacksAnswerForAFailingResourceIsNotKeptAndTheRetryRuns() throws Exception {
         Answer first = post("/fallback", "\"f\"", "x");
         assertThat(first.status()).isEqualTo(202);
         assertThat(first.text()).isEqualTo("{\"pending\":true}");
+        assertThat(guard("fallback").counted(Settled.FREED)).as("the resource's own 500 decides").isEqualTo(1);
         Answer again = post("/fallback", "\"f\"", "x");
         assertThat(again.status()).isEqualTo(202);
-        assertThat(again.body()).isEqualTo(first.body());
-        assertThat(again.header("X-Data-Source")).isEqualTo("fallback");
-        assertThat(RUNS).hasValue(1);
+        assertThat(again.header(IdempotencyGuard.REPLAYED)).as("a substitute is not an outcome to replay").isNull();
+        assertThat(RUNS).as("the retry ran the resource again").hasValue(2);
+        assertThat(guard("fallback").counted(Settled.KEPT)).isZero();
     }
 
     @Test
-    void aDeadlinesAnswerFreesTheKeyOnlyOnceTheMethodTrulyEnded() throws Exception {
+    void aResourceThatSucceedsAfterTheDeadlineAnsweredLeavesAMarkerOnceItTrulyEnded() throws Exception {
         gate = new CountDownLatch(1);
         Answer timedOut = post("/slow", "\"s\"", "x");
         assertThat(timedOut.status()).isEqualTo(503);
@@ -402,12 +404,16 @@ class IdempotencySettlementTest {
         Answer meanwhile = post("/slow", "\"s\"", "x");
         assertThat(meanwhile.status()).as("the first still runs").isEqualTo(409);
         assertThat(meanwhile.header("Retry-After")).isEqualTo("1");
+        assertThat(meanwhile.text()).contains("idempotency-in-progress");
         assertThat(guard("slow").counted(Settled.FREED)).isZero();
         gate.countDown();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> guard("slow").counted(Settled.FREED) == 1);
-        assertThat(post("/slow", "\"s\"", "x").text()).as("a 503 is not kept: the retry runs").isEqualTo("late");
-        assertThat(RUNS).hasValue(2);
+                .until(() -> guard("slow").counted(Settled.MARKED) == 1);
+        Answer after = post("/slow", "\"s\"", "x");
+        assertThat(after.status()).as("it ran and succeeded: never a second run").isEqualTo(409);
+        assertThat(after.text()).contains("idempotency-answer-not-kept");
+        assertThat(guard("slow").counted(Settled.FREED)).isZero();
+        assertThat(RUNS).hasValue(1);
     }
 
     @Test
@@ -521,13 +527,15 @@ class IdempotencySettlementTest {
     }
 
     @Test
-    void anUnmappedExceptionNeverKeepsAnAnswerEvenWhere5xxAreKeptAndAMappedOneIsTheApplicationsAnswer()
-            throws Exception {
-        assertThat(post("/throws-kept", "\"x\"", "x").status()).isEqualTo(500);
+    void whereServerErrorsAreKeptAnUnmappedExceptionCountsAs500AndItsAnswerIsKeptLikeAMappedOne() throws Exception {
+        Answer unmapped = post("/throws-kept", "\"x\"", "x");
+        assertThat(unmapped.status()).isEqualTo(500);
         Answer again = post("/throws-kept", "\"x\"", "x");
         assertThat(again.status()).isEqualTo(500);
-        assertThat(again.header(IdempotencyGuard.REPLAYED)).as("its answer is unknown: the retry runs").isNull();
-        assertThat(RUNS).hasValue(2);
+        assertThat(again.body()).as("Seawall's 500, as sent").isEqualTo(unmapped.body());
+        assertThat(again.text()).doesNotContain("hunter2");
+        assertThat(again.header(IdempotencyGuard.REPLAYED)).isEqualTo("true");
+        assertThat(RUNS).hasValue(1);
 
         assertThat(post("/mapped-kept", "\"y\"", "x").text()).isEqualTo("mapped");
         Answer replayed = post("/mapped-kept", "\"y\"", "x");
@@ -535,6 +543,6 @@ class IdempotencySettlementTest {
         assertThat(replayed.text()).isEqualTo("mapped");
         assertThat(replayed.header(IdempotencyGuard.REPLAYED)).as("a mapper's 500 is an answer, kept as asked")
                 .isEqualTo("true");
-        assertThat(RUNS).hasValue(3);
+        assertThat(RUNS).hasValue(2);
     }
 }

@@ -74,6 +74,16 @@ final class InMemoryJersey {
      */
     static CompletableFuture<Answer> send(ApplicationHandler app, String path, String key, InputStream body,
                                           Map<String, Object> properties, boolean clientGone, String... headers) {
+        return send(app, path, key, body, properties, clientGone, new CompletableFuture<>(), headers);
+    }
+
+    /**
+     * @param suspended completed when Jersey suspends the request, with what makes the container's suspension time out
+     *                  (as a servlet container's async timeout, or {@code AsyncResponse.setTimeout}, would)
+     */
+    static CompletableFuture<Answer> send(ApplicationHandler app, String path, String key, InputStream body,
+                                          Map<String, Object> properties, boolean clientGone,
+                                          CompletableFuture<Runnable> suspended, String... headers) {
         ContainerRequest request = new ContainerRequest(URI.create("http://127.0.0.1/"),
                 URI.create("http://127.0.0.1" + path), "POST", ANONYMOUS, new MapPropertiesDelegate(),
                 app.getConfiguration());
@@ -86,7 +96,7 @@ final class InMemoryJersey {
         }
         request.setEntityStream(body);
         properties.forEach(request::setProperty);
-        Recording writer = new Recording(clientGone);
+        Recording writer = new Recording(clientGone, suspended);
         request.setWriter(writer);
         // a synchronous method runs on the thread that hands the request over: the answer is complete at commit,
         // which may come before the method returned (a deadline's answer)
@@ -105,11 +115,13 @@ final class InMemoryJersey {
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
         private final boolean clientGone;
+        private final CompletableFuture<Runnable> suspended;
         private volatile ContainerResponse response;
         private volatile Map<String, List<String>> headers = Map.of();
 
-        Recording(boolean clientGone) {
+        Recording(boolean clientGone, CompletableFuture<Runnable> suspended) {
             this.clientGone = clientGone;
+            this.suspended = suspended;
         }
 
         @Override
@@ -129,6 +141,9 @@ final class InMemoryJersey {
 
         @Override
         public boolean suspend(long timeOut, TimeUnit timeUnit, TimeoutHandler timeoutHandler) {
+            if (timeoutHandler != null) {
+                suspended.complete(() -> timeoutHandler.onTimeout(this));
+            }
             return true;
         }
 
