@@ -76,6 +76,14 @@ class IdempotencyPassTest {
                 timeout: 10s
                 idempotency:
                   keep: [2xx, 4xx, 5xx]
+              - name: slow
+                paths: [/slow/*]
+                timeout: 300ms
+                idempotency: on
+              - name: degraded
+                paths: [/degraded/*]
+                fallback: {status: 200, body: '{"degraded":true}'}
+                idempotency: on
               - name: queued
                 paths: [/queued/*]
                 throttle:
@@ -90,6 +98,47 @@ class IdempotencyPassTest {
     private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
     private final CountDownLatch holding = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch lateEnded = new CountDownLatch(1);
+
+    /**
+     * A filter in front of Seawall: for a request with {@code X-Gone} the container's stream fails as when the client
+     * left; on {@code /form} paths it reads a parameter first, as Spring Security's CSRF check does.
+     */
+    private static final class Front implements Filter {
+        @Override
+        public void doFilter(jakarta.servlet.ServletRequest req, jakarta.servlet.ServletResponse res,
+                             jakarta.servlet.FilterChain chain) throws IOException, ServletException {
+            HttpServletRequest request = (HttpServletRequest) req;
+            if (request.getRequestURI().endsWith("/form")) {
+                request.getParameter("a");
+            }
+            if (request.getHeader("X-Gone") == null) {
+                chain.doFilter(req, res);
+                return;
+            }
+            chain.doFilter(req, new jakarta.servlet.http.HttpServletResponseWrapper((HttpServletResponse) res) {
+                @Override
+                public jakarta.servlet.ServletOutputStream getOutputStream() {
+                    return new jakarta.servlet.ServletOutputStream() {
+                        @Override
+                        public void write(int b) throws IOException {
+                            throw new IOException("Broken pipe");
+                        }
+
+                        @Override
+                        public boolean isReady() {
+                            return true;
+                        }
+
+                        @Override
+                        public void setWriteListener(jakarta.servlet.WriteListener listener) {
+                            throw new UnsupportedOperationException();
+                        }
+                    };
+                }
+            });
+        }
+    }
 
     private int runs(String path) {
         return runs.computeIfAbsent(path, k -> new AtomicInteger()).get();
@@ -106,9 +155,17 @@ class IdempotencyPassTest {
             int n = runs.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
             if (p.endsWith("/hold")) {
                 holding.countDown();
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
+                // a deadline interrupts the thread: this handler keeps running regardless, until released
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
             }
@@ -117,6 +174,35 @@ class IdempotencyPassTest {
                 case "senderror" -> resp.sendError(400);
                 case "redirect" -> resp.sendRedirect("/orders/" + n);
                 case "big" -> resp.getOutputStream().write(new byte[100]);
+                case "upstream" -> {
+                    resp.setStatus(502);
+                    resp.getWriter().write("the upstream failed");
+                }
+                case "lateasync", "latework" -> {
+                    AsyncContext async = req.startAsync();
+                    HandlerWork work = p.endsWith("latework") ? HandlerWork.begin(req) : null;
+                    // taken now: once Seawall's deadline answer completed the cycle, the context hands out nothing
+                    HttpServletResponse r = (HttpServletResponse) async.getResponse();
+                    async.start(() -> {
+                        try {
+                            release.await(20, TimeUnit.SECONDS);
+                            r.setStatus(201);
+                            r.getWriter().write("late " + n);
+                        } catch (InterruptedException | IOException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            lateEnded.countDown();
+                            if (work != null) {
+                                work.end(null);
+                            }
+                        }
+                        try {
+                            async.complete();
+                        } catch (IllegalStateException alreadyCompletedByTheDeadline) {
+                            // Seawall answered and completed the cycle at the deadline
+                        }
+                    });
+                }
                 case "form" -> resp.getWriter().write("a=" + req.getParameter("a") + ",b=" + req.getParameter("b"));
                 case "reader" -> {
                     resp.setContentType("text/plain;charset=UTF-8");
@@ -391,13 +477,126 @@ class IdempotencyPassTest {
     }
 
     @Test
-    void anAsyncCycleTheContainerEndsOnItsTimeoutFreesTheKey() throws Exception {
+    void anAsyncCycleTheContainerEndsOnItsTimeoutHoldsTheKeyUntilItsLease() throws Exception {
         Seawall engine = engine();
         IdempotencyGuard g = guard(engine, "pay");
         String base = start(new SeawallFilter(engine));
         assertThat(post(base + "/pay/stalled", "\"st\"", "x").statusCode()).isEqualTo(500);
+        // the application may still run (nothing tells its end): a repeat must not run beside it
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.HELD) == 1);
+        assertProblem(post(base + "/pay/stalled", "\"st\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        assertThat(g.counted(Settled.KEPT) + g.counted(Settled.FREED)).isZero();
+        assertThat(runs("/pay/stalled")).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncApplicationStillRunningWhenTheDeadlineAnsweredHoldsItsKey() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "slow");
+        String base = start(new SeawallFilter(engine));
+        assertProblem(post(base + "/slow/lateasync", "\"la\"", "x"), 503, "/timeout");
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.HELD) == 1);
+        // the application's executor still runs: the retry is refused, never run beside it
+        assertProblem(post(base + "/slow/lateasync", "\"la\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        release.countDown();
+        assertThat(lateEnded.await(10, TimeUnit.SECONDS)).isTrue();
+        assertProblem(post(base + "/slow/lateasync", "\"la\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        assertThat(g.counted(Settled.FREED) + g.counted(Settled.KEPT)).isZero();
+        assertThat(runs("/slow/lateasync")).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncApplicationsWorkThatSucceedsAfterTheDeadlineLeavesAMarkerOnceItEnded() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "slow");
+        String base = start(new SeawallFilter(engine));
+        assertProblem(post(base + "/slow/latework", "\"lw\"", "x"), 503, "/timeout");
+        // its work still runs: held, not settled
+        assertProblem(post(base + "/slow/latework", "\"lw\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        assertThat(g.counted(Settled.FREED) + g.counted(Settled.MARKED) + g.counted(Settled.HELD)).isZero();
+        release.countDown();
+        // its own 201 after the 503: it ran, and its answer is not the one sent
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(g.counted(Settled.MARKED))
+                .as("kept %d freed %d held %d lost %d", g.counted(Settled.KEPT), g.counted(Settled.FREED),
+                        g.counted(Settled.HELD), g.counted(Settled.LOST)).isEqualTo(1));
+        assertProblem(post(base + "/slow/latework", "\"lw\"", "x"), 409, ProblemTypes.IDEMPOTENCY_ANSWER_NOT_KEPT);
+        assertThat(runs("/slow/latework")).isEqualTo(1);
+    }
+
+    @Test
+    void aSynchronousApplicationThatSucceedsAfterTheDeadlineAnsweredLeavesAMarker() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "slow");
+        String base = start(new SeawallFilter(engine));
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(base + "/slow/hold", "\"sh\"", "x");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertProblem(first.get(10, TimeUnit.SECONDS), 503, "/timeout");
+        assertProblem(post(base + "/slow/hold", "\"sh\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.MARKED) == 1);
+        assertProblem(post(base + "/slow/hold", "\"sh\"", "x"), 409, ProblemTypes.IDEMPOTENCY_ANSWER_NOT_KEPT);
+        assertThat(runs("/slow/hold")).isEqualTo(1);
+    }
+
+    @Test
+    void aFallbackForTheApplicationsFailureIsNotKeptAndTheRetryRunsAgain() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "degraded");
+        String base = start(new SeawallFilter(engine));
+        HttpResponse<String> first = post(base + "/degraded/upstream", "\"fb\"", "x");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).contains("degraded");
         await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.FREED) == 1);
+        HttpResponse<String> retry = post(base + "/degraded/upstream", "\"fb\"", "x");
+        assertThat(retry.headers().firstValue(IdempotencyGuard.REPLAYED)).isEmpty();
+        assertThat(runs("/degraded/upstream")).isEqualTo(2);
         assertThat(g.counted(Settled.KEPT)).isZero();
+    }
+
+    @Test
+    void aClientGoneWhileTheAnswerIsWrittenLeavesAMarkerSoTheRetryNeverRunsAgain() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "pay");
+        String base = start(new Front(), new SeawallFilter(engine));
+        HttpResponse<String> gone = client.send(HttpRequest.newBuilder(URI.create(base + "/pay/gone"))
+                .header("Idempotency-Key", "\"cg\"").header("X-Gone", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(gone.statusCode()).isEqualTo(500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.MARKED) == 1);
+        assertProblem(post(base + "/pay/gone", "\"cg\"", "x"), 409, ProblemTypes.IDEMPOTENCY_ANSWER_NOT_KEPT);
+        assertThat(runs("/pay/gone")).isEqualTo(1);
+        assertThat(g.counted(Settled.FREED)).isZero();
+    }
+
+    @Test
+    void aFormWhoseBodyAFilterInFrontConsumedIsFingerprintedByItsParameters() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "pay");
+        String base = start(new Front(), new SeawallFilter(engine));
+        HttpResponse<String> first = postForm(base + "/pay/form", "\"fm\"", "a=1&b=%C3%A9");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("a=1,b=é");
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.KEPT) == 1);
+        // another form under the same key is another request; the same form is a repeat
+        assertProblem(postForm(base + "/pay/form", "\"fm\"", "a=2&b=%C3%A9"), 422,
+                ProblemTypes.IDEMPOTENCY_KEY_REUSED);
+        HttpResponse<String> again = postForm(base + "/pay/form", "\"fm\"", "a=1&b=%C3%A9");
+        assertThat(again.headers().firstValue(IdempotencyGuard.REPLAYED)).hasValue("true");
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(runs("/pay/form")).isEqualTo(1);
+    }
+
+    private HttpResponse<String> postForm(String url, String key, String form) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        return client.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
     }
 
     @Test
