@@ -305,6 +305,44 @@ class IdempotencyWrappersTest {
         assertThat(IdempotencyPass.read(trickle, 100)).hasSize(50);
     }
 
+    @Test
+    void theBodyBufferGrowsWithTheBytesThatArriveNeverWithTheDeclaredLength() throws IOException {
+        // a client that declares max-body and sends five bytes: the buffer offered to the stream stays at its first size
+        int[] largest = new int[1];
+        InputStream five = new InputStream() {
+            int left = 5;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? 'x' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                largest[0] = Math.max(largest[0], b.length);
+                if (left <= 0) {
+                    return -1;
+                }
+                b[off] = 'x';
+                left--;
+                return 1;
+            }
+        };
+        assertThat(IdempotencyPass.read(five, 64 * 1024 * 1024)).hasSize(5);
+        assertThat(largest[0]).isEqualTo(IdempotencyPass.FIRST_READ);
+        // it doubles as bytes arrive, up to max-body + 1
+        int[] sizes = new int[1];
+        InputStream big = new ByteArrayInputStream(new byte[100_000]) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                sizes[0] = Math.max(sizes[0], b.length);
+                return super.read(b, off, len);
+            }
+        };
+        assertThat(IdempotencyPass.read(big, 50_000)).hasSize(50_001);
+        assertThat(sizes[0]).isEqualTo(50_001);
+    }
+
     // ---- TeeResponse ----
 
     @Test
