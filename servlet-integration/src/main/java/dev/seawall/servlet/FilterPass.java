@@ -122,6 +122,11 @@ final class FilterPass implements ResponseContext.Settlement {
         }
         if (owner) {
             ownContext = context;
+            if (keyed == null && !outermost
+                    && request.getAttribute(IdempotencyPass.ATTRIBUTE) instanceof IdempotencyPass p) {
+                // behind the filter holding the key, this context sees the application's own status and deadline
+                p.innerContext(context);
+            }
         }
         if (context != null) {
             context.join(plan, exchange);
@@ -378,7 +383,7 @@ final class FilterPass implements ResponseContext.Settlement {
             keyed.applicationEnded(IdempotencyPass.End.UNKNOWN);
             return;
         }
-        ResponseContext own = ownContext;
+        ResponseContext own = ownContext != null ? ownContext : keyed.innerContext();
         keyed.applicationEnded(IdempotencyPass.End.ran(own != null ? own.response.ownStatus() : status, failure));
     }
 
@@ -393,7 +398,12 @@ final class FilterPass implements ResponseContext.Settlement {
      */
     boolean deadlineAnswered() {
         ResponseGate g = gate;
-        return g != null && g.state() == ResponseGate.TIMED_OUT;
+        if (g != null && g.state() == ResponseGate.TIMED_OUT) {
+            return true;
+        }
+        // an inner Seawall filter's buffered context, behind the filter holding the key, may have answered instead
+        ResponseContext inner = keyed != null ? keyed.innerContext() : null;
+        return inner != null && inner.gate.state() == ResponseGate.TIMED_OUT;
     }
 
     static int statusOf(HttpServletResponse response, Throwable failure) {

@@ -118,6 +118,12 @@ final class IdempotencyPass {
     /** The bound pass ran the application: it reports, now or later. */
     private volatile boolean promised;
     private final AtomicReference<End> end = new AtomicReference<>();
+    /**
+     * The buffered context of an inner Seawall filter (stacked filters: a standalone filter that buffers behind the one
+     * holding the key), whose response knows the application's own status and whether its deadline answered; the
+     * first one made counts. Null when the bound pass owns the context, or none buffers.
+     */
+    private volatile ResponseContext inner;
     /** The answer as it went out, copied when it did; null before, or when it could not be read. */
     private volatile TeeResponse.Answer sent;
     private final AtomicBoolean settling = new AtomicBoolean();
@@ -288,6 +294,18 @@ final class IdempotencyPass {
     /** @return true for the first caller only: the {@link FilterPass} that reports the application's end */
     boolean bind() {
         return bound.compareAndSet(false, true);
+    }
+
+    /** An inner Seawall filter made a buffered context for this request: the first one is the application's. */
+    void innerContext(ResponseContext context) {
+        if (inner == null) {
+            inner = context;
+        }
+    }
+
+    /** @return the buffered context an inner Seawall filter made for the application, or null */
+    ResponseContext innerContext() {
+        return inner;
     }
 
     /** The bound pass ran the application: its report comes, now or once the application's work ended. */

@@ -241,6 +241,15 @@ class IdempotencyPassTest {
     }
 
     private String start(Map<String, String> initParams, Filter... filters) throws Exception {
+        List<Map.Entry<Filter, Map<String, String>>> each = new java.util.ArrayList<>();
+        for (Filter f : filters) {
+            each.add(Map.entry(f, initParams));
+        }
+        return start(each);
+    }
+
+    /** Filters, outer first, each with its own init-params, in front of the application. */
+    private String start(List<Map.Entry<Filter, Map<String, String>>> filters) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -248,10 +257,10 @@ class IdempotencyPassTest {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        for (Filter f : filters) {
-            FilterHolder holder = new FilterHolder(f);
+        for (Map.Entry<Filter, Map<String, String>> f : filters) {
+            FilterHolder holder = new FilterHolder(f.getKey());
             holder.setAsyncSupported(true);
-            holder.setInitParameters(initParams);
+            holder.setInitParameters(f.getValue());
             context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         }
         ServletHolder app = new ServletHolder(new App());
@@ -521,6 +530,42 @@ class IdempotencyPassTest {
                         g.counted(Settled.HELD), g.counted(Settled.LOST)).isEqualTo(1));
         assertProblem(post(base + "/slow/latework", "\"lw\"", "x"), 409, ProblemTypes.IDEMPOTENCY_ANSWER_NOT_KEPT);
         assertThat(runs("/slow/latework")).isEqualTo(1);
+    }
+
+    @Test
+    void behindAStandaloneFilterHoldingTheKeyAnInnerTimeoutFiltersDeadlineAlsoHoldsIt() throws Exception {
+        IdempotencyFilter idempotency = new IdempotencyFilter();
+        String base = start(List.of(Map.entry(idempotency, Map.of()),
+                Map.entry(new TimeoutFilter(), Map.of("after", "300ms"))));
+        assertProblem(post(base + "/stacked/lateasync", "\"sa\"", "x"), 503, "/timeout");
+        // the inner filter's deadline answer completed the cycle while the application still runs
+        assertProblem(post(base + "/stacked/lateasync", "\"sa\"", "x"), 409,
+                ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        release.countDown();
+        assertThat(lateEnded.await(10, TimeUnit.SECONDS)).isTrue();
+        assertProblem(post(base + "/stacked/lateasync", "\"sa\"", "x"), 409,
+                ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        assertThat(runs("/stacked/lateasync")).isEqualTo(1);
+    }
+
+    @Test
+    void behindAStandaloneFilterHoldingTheKeyTheApplicationsOwnStatusDecidesAfterAnInnerDeadline() throws Exception {
+        IdempotencyFilter idempotency = new IdempotencyFilter();
+        String base = start(List.of(Map.entry(idempotency, Map.of()),
+                Map.entry(new TimeoutFilter(), Map.of("after", "300ms"))));
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(base + "/stacked/hold", "\"sh\"", "x");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertProblem(first.get(10, TimeUnit.SECONDS), 503, "/timeout");
+        release.countDown();
+        // its own 201, after the 503 went out: a marker, never a second run
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertProblem(
+                post(base + "/stacked/hold", "\"sh\"", "x"), 409, ProblemTypes.IDEMPOTENCY_ANSWER_NOT_KEPT));
+        assertThat(runs("/stacked/hold")).isEqualTo(1);
     }
 
     @Test
