@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *       length is larger is refused unread). The buffer grows with the bytes that arrive, never with what the client
  *       declared. A read that fails is a client gone mid-upload: nothing was claimed, and the exception goes to the
  *       container. A form POST whose body a filter in front already consumed (it read the parameters: nothing is left
- *       although a length was declared) is fingerprinted by the container's parameters (names sorted, values in
- *       order), and the application reads them from the container.</li>
+ *       although a length was declared, or it was chunked) is fingerprinted by the container's parameters (names
+ *       sorted, values in order), and the application reads them from the container.</li>
  *   <li>The key is claimed: a refusal (409, 422, 503) is written as problem+json, a replay as it was kept. A request
  *       that runs goes through the policy's chain exactly as without idempotency, with a {@link ReplayedRequest} that
  *       serves the body read, and a {@link TeeResponse} that copies the answer.</li>
@@ -175,7 +175,9 @@ final class IdempotencyPass {
             refuse(request, response, entry.bodyTooLarge(), outermost);
             return;
         }
-        boolean parsedUpstream = length == 0 && declared > 0 && ReplayedRequest.isForm(request);
+        // (a chunked form's length is unknown: an empty one has only the query's parameters, which the container
+        // serves the same)
+        boolean parsedUpstream = length == 0 && declared != 0 && ReplayedRequest.isForm(request);
         // a filter in front read the form's parameters (Spring Security's CSRF check does): the body is gone, and
         // the container's parameters are what the application will see, so they stand for it in the fingerprint
         byte[] fingerprinted = parsedUpstream ? canonicalParameters(request) : body;

@@ -209,6 +209,27 @@ class IdempotencySettlementTest extends IdempotencyFixture {
         assertThat(runs("/pay/form")).isEqualTo(1);
     }
 
+    @Test
+    void aChunkedFormWhoseBodyAFilterInFrontConsumedIsFingerprintedByItsParametersToo() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "pay");
+        String base = start(new Front(), new SeawallFilter(engine));
+        HttpResponse<String> first = client.send(chunkedForm(base + "/pay/form", "\"cf\"", "a=1&b=2"),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
+        assertThat(first.body()).isEqualTo("a=1,b=2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.KEPT) == 1);
+        assertProblem(client.send(chunkedForm(base + "/pay/form", "\"cf\"", "a=3&b=2"),
+                HttpResponse.BodyHandlers.ofString()), 422, ProblemTypes.IDEMPOTENCY_KEY_REUSED);
+        assertThat(runs("/pay/form")).isEqualTo(1);
+    }
+
+    private static HttpRequest chunkedForm(String url, String key, String form) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Idempotency-Key", key).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                        form.getBytes(StandardCharsets.UTF_8)))).build();
+    }
+
     private HttpResponse<String> postForm(String url, String key, String form) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .header("Idempotency-Key", key)
