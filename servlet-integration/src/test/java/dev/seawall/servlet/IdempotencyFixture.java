@@ -178,6 +178,24 @@ abstract class IdempotencyFixture {
                     resp.setStatus(502);
                     resp.getWriter().write("the upstream failed");
                 }
+                case "syncwork" -> {
+                    // answers on this thread, and goes on with work of its own that ends once released
+                    HandlerWork work = HandlerWork.begin(req);
+                    Thread t = new Thread(() -> {
+                        try {
+                            release.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            work.end(null);
+                            lateEnded.countDown();
+                        }
+                    });
+                    t.setDaemon(true);
+                    t.start();
+                    resp.setStatus(201);
+                    resp.getWriter().write("answered " + n);
+                }
                 case "lateasync", "latework" -> {
                     AsyncContext async = req.startAsync();
                     HandlerWork work = p.endsWith("latework") ? HandlerWork.begin(req) : null;

@@ -142,6 +142,24 @@ class IdempotencySettlementTest extends IdempotencyFixture {
     }
 
     @Test
+    void anAnswerSentWhileTheApplicationsOwnWorkStillRunsIsKeptOnlyOnceThatWorkEnded() throws Exception {
+        Seawall engine = engine();
+        IdempotencyGuard g = guard(engine, "pay");
+        String base = start(new SeawallFilter(engine));
+        HttpResponse<String> first = post(base + "/pay/syncwork", "\"sw\"", "x");
+        assertThat(first.statusCode()).isEqualTo(201);
+        // the answer went out, but the application's work goes on: a repeat must not get a replay or run yet
+        assertProblem(post(base + "/pay/syncwork", "\"sw\"", "x"), 409, ProblemTypes.IDEMPOTENCY_IN_PROGRESS);
+        assertThat(g.counted(Settled.KEPT)).isZero();
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> g.counted(Settled.KEPT) == 1);
+        HttpResponse<String> again = post(base + "/pay/syncwork", "\"sw\"", "x");
+        assertThat(again.headers().firstValue(IdempotencyGuard.REPLAYED)).hasValue("true");
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(runs("/pay/syncwork")).isEqualTo(1);
+    }
+
+    @Test
     void aSynchronousApplicationThatSucceedsAfterTheDeadlineAnsweredLeavesAMarker() throws Exception {
         Seawall engine = engine();
         IdempotencyGuard g = guard(engine, "slow");
