@@ -2,11 +2,18 @@ package dev.seawall.e2e;
 
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -73,7 +81,23 @@ class IdempotencyEndToEndTest {
     static void start() throws Exception {
         SeawallFilter filter = SeawallFilter.builder().meterRegistry(new SimpleMeterRegistry())
                 .yaml("idempotency.yaml", YAML).build();
-        server = TestServer.programmatic(filter, new OrderServlet(), 200);
+        server = TestServer.stacked(List.of(Map.entry(new CsrfCheck(), Map.of()), Map.entry(filter, Map.of())),
+                new OrderServlet(), true, 200);
+    }
+
+    /**
+     * In front of Seawall, as Spring Security's {@code CsrfFilter}: reads a form parameter of a request that carries
+     * {@code X-Csrf-Check}, which makes the container consume a form's body before Seawall runs.
+     */
+    public static final class CsrfCheck implements Filter {
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            if (request instanceof HttpServletRequest r && r.getHeader("X-Csrf-Check") != null) {
+                r.getParameter("_csrf");
+            }
+            chain.doFilter(request, response);
+        }
     }
 
     @AfterAll
@@ -301,7 +325,7 @@ class IdempotencyEndToEndTest {
     }
 
     @Test
-    void aTimedOutHandlerHoldsItsKeyUntilItReallyReturnedThenTheKeyIsFreed() throws Exception {
+    void aTimedOutHandlerHoldsItsKeyUntilItReallyReturnedThenLeavesAMarker() throws Exception {
         String path = fresh("/slow/") + "/hold";
         String key = key();
         String client = client();
@@ -315,17 +339,59 @@ class IdempotencyEndToEndTest {
             assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
             OrderServlet.gate(path).countDown();
             await().atMost(Duration.ofSeconds(10)).until(() -> OrderServlet.returned(path) == 1);
-            // 503 is never kept: once the handler returned the key is free, and the retry runs
-            AtomicReference<HttpResponse<String>> retry = new AtomicReference<>();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                retry.set(send(path, key, client, "x"));
-                assertThat(retry.get().statusCode()).isNotEqualTo(409);
-            });
-            assertThat(retry.get().statusCode()).isEqualTo(201);
-            assertThat(OrderServlet.runs(path)).isEqualTo(2);
+            // the handler's own 201 came after the 503 went out: it ran, so a retry must not run it again, and the
+            // answer it meant is not the one sent: repeats get 409 answer-not-kept
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertProblem(send(path, key, client, "x"), 409, "/idempotency-answer-not-kept"));
+            assertThat(OrderServlet.runs(path)).isEqualTo(1);
         } finally {
             OrderServlet.gate(path).countDown();
         }
+    }
+
+    @Test
+    void anAsyncHandlerStillRunningAtTheDeadlineHoldsItsKeyUntilItsLease() throws Exception {
+        String path = fresh("/slow/") + "/lateasync";
+        String key = key();
+        String client = client();
+        try {
+            assertProblem(send(path, key, client, "x"), 503, "/timeout");
+            // Seawall's answer completed the async cycle; the handler's own thread still runs
+            assertProblem(send(path, key, client, "x"), 409, "/idempotency-in-progress");
+            OrderServlet.gate(path).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> OrderServlet.finished(path) == 1);
+            // nothing reported its end (no HandlerWork): the key stays held until its lease, never freed for a retry
+            // that would run beside it
+            assertProblem(send(path, key, client, "x"), 409, "/idempotency-in-progress");
+            assertThat(OrderServlet.runs(path)).isEqualTo(1);
+        } finally {
+            OrderServlet.gate(path).countDown();
+        }
+    }
+
+    @Test
+    void aFormWhoseBodyAFilterInFrontConsumedIsFingerprintedByItsParameters() throws Exception {
+        String path = fresh("/orders/") + "/form";
+        String key = key();
+        String client = client();
+        HttpResponse<String> first = send(form(path, key, client, "a=1&b=two"));
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(first.body()).contains("\"body\":\"a 1 b two\"");
+        assertProblem(send(form(path, key, client, "a=2&b=two")), 422, "/idempotency-key-reused");
+        AtomicReference<HttpResponse<String>> replay = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            replay.set(send(form(path, key, client, "a=1&b=two")));
+            assertThat(replay.get().headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        });
+        assertSameAnswer(replay.get(), first);
+        assertThat(OrderServlet.runs(path)).isEqualTo(1);
+    }
+
+    private static HttpRequest.Builder form(String path, String key, String client, String form) {
+        return HttpRequest.newBuilder(URI.create(server.uri() + path)).timeout(Duration.ofSeconds(20))
+                .header("X-Forwarded-For", client).header("Idempotency-Key", key).header("X-Csrf-Check", "1")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
     }
 
     @Test

@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       a session cookie and a JSON body naming the run, the body read and the user;</li>
  *   <li>{@code flaky}: throws on odd runs, else as {@code create};</li>
  *   <li>{@code hold}: as {@code create} once the path's {@link #gate} opens, ignoring interrupts on the way;</li>
- *   <li>{@code async}: as {@code create}, answered from another thread of an async cycle.</li>
+ *   <li>{@code async}: as {@code create}, answered from another thread of an async cycle;</li>
+ *   <li>{@code lateasync}: as {@code async}, once the path's {@link #gate} opens ({@link #finished} counts the
+ *       ends of that thread's work);</li>
+ *   <li>{@code form}: as {@code create}, the body naming the form parameters {@code a} and {@code b}.</li>
  * </ul>
  * Thread-safe.
  */
@@ -33,6 +36,12 @@ public class OrderServlet extends HttpServlet {
     private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> RETURNED = new ConcurrentHashMap<>();
     private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicInteger> FINISHED = new ConcurrentHashMap<>();
+
+    /** @return how many async works of this path (ending in {@code lateasync}) ended */
+    static int finished(String path) {
+        return FINISHED.computeIfAbsent(path, k -> new AtomicInteger()).get();
+    }
 
     /** @return how many times the application ran for this path */
     static int runs(String path) {
@@ -54,7 +63,8 @@ public class OrderServlet extends HttpServlet {
         String path = req.getRequestURI();
         int run = RUNS.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
         try {
-            String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String read = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String body = path.endsWith("/form") ? "a " + req.getParameter("a") + " b " + req.getParameter("b") : read;
             if (path.endsWith("/flaky") && run % 2 == 1) {
                 throw new IllegalStateException("flaky handler failed");
             }
@@ -62,6 +72,27 @@ public class OrderServlet extends HttpServlet {
                 awaitUninterruptibly(gate(path));
             }
             String user = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName();
+            if (path.endsWith("/lateasync")) {
+                AsyncContext async = req.startAsync();
+                // taken now: once Seawall's deadline answer completed the cycle, the context hands out nothing
+                HttpServletResponse late = (HttpServletResponse) async.getResponse();
+                async.start(() -> {
+                    try {
+                        awaitUninterruptibly(gate(path));
+                        answer(late, run, user, body);
+                    } catch (IOException | RuntimeException e) {
+                        // the deadline answered in its place: what it writes now goes nowhere
+                    } finally {
+                        FINISHED.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+                    }
+                    try {
+                        async.complete();
+                    } catch (IllegalStateException completedByTheDeadline) {
+                        // Seawall completed the cycle with its answer
+                    }
+                });
+                return;
+            }
             if (path.endsWith("/async")) {
                 AsyncContext async = req.startAsync();
                 async.start(() -> {

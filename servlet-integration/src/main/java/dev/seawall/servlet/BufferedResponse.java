@@ -77,6 +77,14 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private long contentLength = -1;
     private boolean closed;
     private boolean cookieAdded;
+    /**
+     * The status the application set last, 0 for none yet: recorded even once the deadline answered (the status then
+     * never reaches the client), because what the idempotency key keeps is decided on the application's own outcome.
+     * Volatile: read by whichever thread settles the request once the application ended.
+     */
+    private volatile int ownStatus;
+    /** The real response's status before the application ran: the application's when it sets none. */
+    private final int initialStatus;
 
     /**
      * @param limit        bytes held back before the response streams (at least 1)
@@ -90,6 +98,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         this.gate = gate;
         this.limit = Math.max(1, limit);
         this.captureLimit = captureLimit;
+        this.initialStatus = real.getStatus();
     }
 
     ResponseGate gate() {
@@ -99,6 +108,19 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     /** @return the status the application chose ({@code sendError} included) */
     int appStatus() {
         return errorStatus != 0 ? errorStatus : real.getStatus();
+    }
+
+    /**
+     * @return the status the application answered with as far as it knows: what it set last (or handed to
+     *         {@code sendError}), also after the deadline answered in its place
+     */
+    int ownStatus() {
+        int error = errorStatus;
+        if (error != 0) {
+            return error;
+        }
+        int own = ownStatus;
+        return own != 0 ? own : initialStatus;
     }
 
     /** @return the body the application wrote, if it was held entirely (buffered or captured), else null */
@@ -346,6 +368,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         flushHeld = false;
         contentLength = -1;
         errorStatus = 0;
+        ownStatus = 200; // as reset() does to the container's status
         cookieAdded = false; // reset() clears the cookies too
         writer = null;
         stream = null;
@@ -394,6 +417,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     @Override
     public void sendRedirect(String location) throws IOException {
         len = 0;
+        ownStatus = 302;
         synchronized (gate) {
             if (!gate.stream()) {
                 return;
@@ -411,6 +435,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setStatus(int sc) {
+        ownStatus = sc;
         synchronized (gate) {
             if (open()) {
                 real.setStatus(sc);

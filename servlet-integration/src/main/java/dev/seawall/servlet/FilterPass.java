@@ -69,12 +69,23 @@ final class FilterPass implements ResponseContext.Settlement {
      * Written on the request's thread before it returns, read by whichever thread settles.
      */
     private volatile WorkLedger work;
+    /**
+     * The idempotency step whose key this pass settles: told how the application ended (or that it never ran) at this
+     * pass's true settlement; null when no key is held, or another pass of the request reports it.
+     */
+    private final IdempotencyPass keyed;
+    /** The buffered context this pass made, whose response knows the application's own status; else null. */
+    private volatile ResponseContext ownContext;
 
     /**
      * @param plan      the policy's answer plan (null only when the exchange was abandoned and nothing runs)
      * @param outermost whether no Seawall header can be on the response yet
+     * @param keyed     the idempotency step that holds the request's key, if any: the first pass made for it reports
+     *                  to it (the pass of the filter that claimed the key: inner filters' passes are made later)
      */
-    FilterPass(ServletCall call, AnswerPlan plan, ServletRequestView view, Exchange exchange, boolean outermost) {
+    FilterPass(ServletCall call, AnswerPlan plan, ServletRequestView view, Exchange exchange, boolean outermost,
+               IdempotencyPass keyed) {
+        this.keyed = keyed != null && keyed.bind() ? keyed : null;
         this.call = call;
         this.engine = call.engine();
         this.request = call.request();
@@ -88,6 +99,7 @@ final class FilterPass implements ResponseContext.Settlement {
     /** Runs the application for an admitted exchange, or writes its rejection (or the fallback for it). */
     void run() throws IOException, ServletException {
         if (exchange.abandoned()) {
+            neverRan();
             return;
         }
         // The outermost filter has no outer Seawall filter whose buffered response it could join (an outer one hands on
@@ -97,6 +109,7 @@ final class FilterPass implements ResponseContext.Settlement {
         ResponseContext outer = !outermost && request.getAttribute(ResponseContext.ATTRIBUTE) instanceof ResponseContext c
                 && !c.decided() ? c : null;
         if (!exchange.admitted()) {
+            neverRan();
             refuse(outer);
             return;
         }
@@ -106,6 +119,14 @@ final class FilterPass implements ResponseContext.Settlement {
             // inner Seawall filters find it through the request handed on (GatedRequest), not a request attribute
             context = new ResponseContext(request, response, view, plan, engine.clock());
             owner = true;
+        }
+        if (owner) {
+            ownContext = context;
+            if (keyed == null && !outermost
+                    && request.getAttribute(IdempotencyPass.ATTRIBUTE) instanceof IdempotencyPass p) {
+                // behind the filter holding the key, this context sees the application's own status and deadline
+                p.innerContext(context);
+            }
         }
         if (context != null) {
             context.join(plan, exchange);
@@ -189,6 +210,10 @@ final class FilterPass implements ResponseContext.Settlement {
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
         } finally {
+            if (keyed != null) {
+                // from here every path ends in complete() or release(), now or later: the key waits for that report
+                keyed.promise();
+            }
             if (bound != null) {
                 bound.close();
             }
@@ -262,7 +287,8 @@ final class FilterPass implements ResponseContext.Settlement {
         // the application's status, not a fallback's substitute: a 502 answered by a 202 fallback is a failure
         int status = unanswered != null ? statusOf(response, unanswered)
                 : appStatus > 0 ? appStatus : response.getStatus();
-        complete(status, failure, deadlinePassed());
+        // the application returned on this thread: its end is known (work of its own defers it, see complete)
+        complete(status, failure, deadlinePassed(), true);
     }
 
     // ---- for SettlingListener ----
@@ -289,9 +315,19 @@ final class FilterPass implements ResponseContext.Settlement {
     void release() {
         WorkLedger w = work;
         if (w == null) {
-            exchange.release();
+            try {
+                exchange.release();
+            } finally {
+                neverRan();
+            }
         } else {
-            w.settle(exchange::release);
+            w.settle(() -> {
+                try {
+                    exchange.release();
+                } finally {
+                    neverRan();
+                }
+            });
         }
     }
 
@@ -299,23 +335,75 @@ final class FilterPass implements ResponseContext.Settlement {
      * Completes the permits with the application's outcome, ending now; or, while work the application continues on
      * a thread of its own is running, when the last of it ends (the outcome then ends there, and is a failure if a
      * work failed before it, unless the deadline answered).
+     *
+     * @param endKnown whether the application is known to have ended here (it returned, or completed its async cycle);
+     *                 false when the deadline or the container ended its cycle while it may still run. Work of its own
+     *                 that it began makes the end known where the last of it ends.
      */
-    void complete(int status, Throwable failure, boolean timedOut) {
+    void complete(int status, Throwable failure, boolean timedOut, boolean endKnown) {
         WorkLedger w = work;
         if (w == null) {
-            exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(), timedOut));
+            try {
+                exchange.complete(new Outcome(status, failure, appStart, engine.clock().nanoTime(), timedOut));
+            } finally {
+                ended(endKnown, status, endKnown ? failure : null);
+            }
             return;
         }
         w.settle(() -> {
             Throwable workFailure = failure == null && !timedOut ? w.failure() : null;
-            exchange.complete(new Outcome(workFailure != null ? 500 : status, workFailure != null ? workFailure
-                    : failure, appStart, engine.clock().nanoTime(), timedOut));
+            try {
+                exchange.complete(new Outcome(workFailure != null ? 500 : status, workFailure != null ? workFailure
+                        : failure, appStart, engine.clock().nanoTime(), timedOut));
+            } finally {
+                // the last work ended: the application's end is known now, and a failure of its own is the work's
+                // (what the container reported on a timeout or an error is not the application's)
+                Throwable own = endKnown && failure != null ? failure : w.failure();
+                ended(true, status, own);
+            }
         });
+    }
+
+    /** Tells the key's idempotency step that the application never ran. */
+    private void neverRan() {
+        if (keyed != null) {
+            keyed.applicationEnded(IdempotencyPass.End.NEVER_RAN);
+        }
+    }
+
+    /**
+     * Tells the key's idempotency step how the application ended: its own status (the one it set, even after the
+     * deadline answered or a fallback replaced it) and failure; or that it may still run.
+     */
+    private void ended(boolean known, int status, Throwable failure) {
+        if (keyed == null) {
+            return;
+        }
+        if (!known) {
+            keyed.applicationEnded(IdempotencyPass.End.UNKNOWN);
+            return;
+        }
+        ResponseContext own = ownContext != null ? ownContext : keyed.innerContext();
+        keyed.applicationEnded(IdempotencyPass.End.ran(own != null ? own.response.ownStatus() : status, failure));
     }
 
     /** @return whether this pass's deadline passed while the application ran */
     boolean deadlinePassed() {
         return gate != null && gate.deadlinePassed();
+    }
+
+    /**
+     * @return whether Seawall answered at the deadline (a buffered response whose deadline won): an async cycle it
+     *         then completed says nothing of the application's end
+     */
+    boolean deadlineAnswered() {
+        ResponseGate g = gate;
+        if (g != null && g.state() == ResponseGate.TIMED_OUT) {
+            return true;
+        }
+        // an inner Seawall filter's buffered context, behind the filter holding the key, may have answered instead
+        ResponseContext inner = keyed != null ? keyed.innerContext() : null;
+        return inner != null && inner.gate.state() == ResponseGate.TIMED_OUT;
     }
 
     static int statusOf(HttpServletResponse response, Throwable failure) {

@@ -92,9 +92,10 @@ final class PolicyRunner {
             if (waiting != null) {
                 // a request holding an idempotency key resumes with its wrappers (it went asynchronous through them);
                 // the chain of this dispatch must still note that the request passed the policy's stages
-                FilterChain next = request.getAttribute(IdempotencyPass.ATTRIBUTE) instanceof IdempotencyPass p
-                        ? p.chain(chain) : chain;
-                wait.resume(new ServletCall(engine, request, response, next), waiting, true);
+                IdempotencyPass keyed = request.getAttribute(IdempotencyPass.ATTRIBUTE) instanceof IdempotencyPass p
+                        ? p : null;
+                FilterChain next = keyed != null ? keyed.chain(chain) : chain;
+                wait.resume(new ServletCall(engine, request, response, next), waiting, true, keyed);
                 return;
             }
         }
@@ -142,15 +143,23 @@ final class PolicyRunner {
      */
     void admit(Seawall engine, Policy policy, ServletRequestView view, ServletCall call, int position)
             throws IOException, ServletException {
+        admit(engine, policy, view, call, position, null);
+    }
+
+    /**
+     * @param keyed the idempotency step holding the request's key, told how the application ended; or null
+     */
+    void admit(Seawall engine, Policy policy, ServletRequestView view, ServletCall call, int position,
+               IdempotencyPass keyed) throws IOException, ServletException {
         Exchange exchange = policy.chain().admit(view, engine.clock().nanoTime());
         int slot = FilterStack.enter(this);
         try {
             if (exchange.pending()) {
-                wait.begin(call, exchange);
+                wait.begin(call, exchange, keyed);
                 return;
             }
-            new FilterPass(call, CoreAccess.answerPlan(policy), view, exchange, position == FilterStack.OUTERMOST)
-                    .run();
+            new FilterPass(call, CoreAccess.answerPlan(policy), view, exchange, position == FilterStack.OUTERMOST,
+                    keyed).run();
         } finally {
             FilterStack.leave(slot);
         }

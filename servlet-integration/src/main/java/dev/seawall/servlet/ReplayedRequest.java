@@ -35,7 +35,8 @@ import java.util.Map;
  *       copy's, query first, parsed on first use (after any {@code setCharacterEncoding}); the container could no
  *       longer read them. The query is decoded as UTF-8, the body in the request's character encoding (the context's
  *       request encoding, else ISO-8859-1, as the Servlet specification says). Other requests keep the container's
- *       parameters.</li>
+ *       parameters. When a filter in front already read the form's parameters (the body was consumed before Seawall
+ *       read it), the container's parsed parameters are served instead.</li>
  *   <li>{@link #startAsync()} hands out the wrappers of the idempotency step, so that what an async application (and
  *       a throttle's wait, whose dispatch resumes with this request) writes is captured.</li>
  * </ul>
@@ -53,16 +54,21 @@ final class ReplayedRequest extends HttpServletRequestWrapper {
     private Stream stream;
     private BufferedReader reader;
     private Map<String, String[]> parameters;
+    /** The container parsed the form's parameters before Seawall read the body: they are served from there. */
+    private final boolean parsedUpstream;
 
     /**
-     * @param body     the body's bytes; the first {@code length} are the body
-     * @param response the response to hand to {@link #startAsync()}
+     * @param body           the body's bytes; the first {@code length} are the body
+     * @param response       the response to hand to {@link #startAsync()}
+     * @param parsedUpstream whether the container already parsed the form's parameters (the body was consumed)
      */
-    ReplayedRequest(HttpServletRequest request, byte[] body, int length, HttpServletResponse response) {
+    ReplayedRequest(HttpServletRequest request, byte[] body, int length, HttpServletResponse response,
+                    boolean parsedUpstream) {
         super(request);
         this.body = body;
         this.length = length;
         this.response = response;
+        this.parsedUpstream = parsedUpstream;
     }
 
     @Override
@@ -122,11 +128,17 @@ final class ReplayedRequest extends HttpServletRequestWrapper {
 
     // ---- form parameters ----
 
+    /** @return whether this request's parameters come from the copy of its body */
     private boolean form() {
-        String type = getContentType();
+        return !parsedUpstream && isForm(this);
+    }
+
+    /** @return whether {@code request} is a POST of {@code application/x-www-form-urlencoded} */
+    static boolean isForm(HttpServletRequest request) {
+        String type = request.getContentType();
         return type != null && type.regionMatches(true, 0, FORM, 0, FORM.length())
                 && (type.length() == FORM.length() || type.charAt(FORM.length()) == ';'
-                || type.charAt(FORM.length()) == ' ') && "POST".equals(getMethod());
+                || type.charAt(FORM.length()) == ' ') && "POST".equals(request.getMethod());
     }
 
     private Map<String, String[]> parameters() {

@@ -32,7 +32,8 @@ final class SettlingListener implements AsyncListener {
             pass.release();
             return;
         }
-        pass.complete(pass.response().getStatus(), null, pass.deadlinePassed());
+        // a cycle Seawall completed with its deadline answer may end while the application still runs
+        pass.complete(pass.response().getStatus(), null, pass.deadlinePassed(), !pass.deadlineAnswered());
     }
 
     @Override
@@ -42,7 +43,8 @@ final class SettlingListener implements AsyncListener {
             // the request, and onComplete settles it
             return;
         }
-        pass.complete(FilterPass.statusOf(pass.response(), event.getThrowable()), event.getThrowable(), true);
+        // the container ends the cycle; the application may still run
+        pass.complete(FilterPass.statusOf(pass.response(), event.getThrowable()), event.getThrowable(), true, false);
     }
 
     @Override
@@ -53,7 +55,8 @@ final class SettlingListener implements AsyncListener {
             return;
         }
         Throwable t = event.getThrowable();
-        pass.complete(t == null ? pass.response().getStatus() : 500, t, false);
+        // the client left or the container failed the cycle; the application may still run
+        pass.complete(t == null ? pass.response().getStatus() : 500, t, false, false);
     }
 
     @Override

@@ -23,7 +23,8 @@ import java.util.List;
  *
  * <p>What cannot be copied: an answer handed to the container by {@link #sendError} (the container writes its error
  * page itself, possibly through an error dispatch that never passes here) is marked {@linkplain #handedOff() handed
- * off}, and its key is freed; so is an answer whose write to the container's stream failed (the client left). A failed
+ * off}, and its key is freed; an answer whose write to the container's stream failed (the client left) is marked
+ * {@linkplain #broken() broken}: the application ran, so its key keeps a marker, never the partial copy. A failed
  * write through the container's writer is not seen: servlet writers swallow their errors, and asking
  * {@code checkError()} would flush (and so commit) the response. {@link #sendRedirect} is kept: every supported container answers it with the status and
  * {@code Location} and no body.
@@ -47,6 +48,8 @@ final class TeeResponse extends HttpServletResponseWrapper {
     private boolean handedOff;
     /** A write to the container's stream failed: the client left, and what it got is unknown. */
     private boolean broken;
+    /** The failure of the first write that failed, to recognise the application's exception that carries it. */
+    private IOException brokenBy;
     /** After a redirect nothing the application writes reaches the client. */
     private boolean sealed;
     private TeeStream stream;
@@ -133,17 +136,40 @@ final class TeeResponse extends HttpServletResponseWrapper {
         }
     }
 
-    /**
-     * @return whether the answer is not known: it was handed to the container ({@code sendError}), or a write to the
-     *         container's stream failed (the client left; an application that swallows the failure would otherwise
-     *         leave a truncated copy)
-     */
+    /** @return whether the answer was handed to the container ({@code sendError}): it writes the body itself */
     synchronized boolean handedOff() {
-        return handedOff || broken;
+        return handedOff;
     }
 
-    private synchronized void broke() {
+    /**
+     * @return whether a write to the container's stream failed: the client left, and what it got is unknown (an
+     *         application that swallows the failure would otherwise leave a truncated copy)
+     */
+    synchronized boolean broken() {
+        return broken;
+    }
+
+    /** @return whether {@code failure} is (or was caused by) the failed write that broke the answer */
+    synchronized boolean brokeWith(Throwable failure) {
+        if (!broken || failure == null) {
+            return false;
+        }
+        Throwable t = failure;
+        for (int i = 0; t != null && i < 16; i++) {
+            if (t == brokenBy) {
+                return true;
+            }
+            t = t.getCause();
+        }
+        // a framework may wrap the client's departure in an exception of its own, or write again and fail anew
+        return failure instanceof IOException || failure.getCause() instanceof IOException;
+    }
+
+    private synchronized void broke(IOException e) {
         broken = true;
+        if (brokenBy == null) {
+            brokenBy = e;
+        }
     }
 
     /**
@@ -278,7 +304,7 @@ final class TeeResponse extends HttpServletResponseWrapper {
             try {
                 real.write(b);
             } catch (IOException e) {
-                broke();
+                broke(e);
                 throw e;
             }
             copy(new byte[] {(byte) b}, 0, 1);
@@ -289,7 +315,7 @@ final class TeeResponse extends HttpServletResponseWrapper {
             try {
                 real.write(b, off, n);
             } catch (IOException e) {
-                broke();
+                broke(e);
                 throw e;
             }
             copy(b, off, n);
@@ -300,7 +326,7 @@ final class TeeResponse extends HttpServletResponseWrapper {
             try {
                 real.flush();
             } catch (IOException e) {
-                broke();
+                broke(e);
                 throw e;
             }
         }

@@ -86,9 +86,9 @@ final class ThrottleWait {
     }
 
     /** The chain deferred the request: remember its exchange for the resuming dispatch, and wait. */
-    void begin(ServletCall call, Exchange exchange) throws IOException, ServletException {
+    void begin(ServletCall call, Exchange exchange, IdempotencyPass keyed) throws IOException, ServletException {
         call.request().setAttribute(seenAttribute, exchange);
-        await(call, exchange);
+        await(call, exchange, keyed);
     }
 
     /**
@@ -96,8 +96,10 @@ final class ThrottleWait {
      *
      * @param dispatched whether this is the ASYNC dispatch that resumes the request (else its own thread waited, and
      *                   outer filters are still in their chain call)
+     * @param keyed      the idempotency step holding the request's key (its pass reports to it), or null
      */
-    void resume(ServletCall call, Exchange exchange, boolean dispatched) throws IOException, ServletException {
+    void resume(ServletCall call, Exchange exchange, boolean dispatched, IdempotencyPass keyed)
+            throws IOException, ServletException {
         HttpServletRequest request = call.request();
         Seawall engine = call.engine();
         request.removeAttribute(WAITING_ATTRIBUTE);
@@ -110,7 +112,7 @@ final class ThrottleWait {
         }
         exchange.resume(view, engine.clock().nanoTime());
         if (exchange.pending()) {
-            await(call, exchange);
+            await(call, exchange, keyed);
             return;
         }
         // only requests that waited in a queue match again; the engine is immutable, so it is the same policy.
@@ -120,7 +122,8 @@ final class ThrottleWait {
         int mark = RefusalSignal.mark();
         int slot = FilterStack.enter(filter);
         try {
-            new FilterPass(call, policy == null ? null : CoreAccess.answerPlan(policy), view, exchange, false).run();
+            new FilterPass(call, policy == null ? null : CoreAccess.answerPlan(policy), view, exchange, false, keyed)
+                    .run();
         } finally {
             FilterStack.leave(slot);
             if (dispatched && RefusalSignal.since(mark)) {
@@ -130,7 +133,8 @@ final class ThrottleWait {
         }
     }
 
-    private void await(ServletCall call, Exchange exchange) throws IOException, ServletException {
+    private void await(ServletCall call, Exchange exchange, IdempotencyPass keyed)
+            throws IOException, ServletException {
         HttpServletRequest request = call.request();
         Seawall engine = call.engine();
         Deferral deferral = exchange.deferral();
@@ -167,7 +171,7 @@ final class ThrottleWait {
             exchange.release();
             throw new ServletException("interrupted while waiting for a throttle slot", e);
         }
-        resume(call, exchange, false);
+        resume(call, exchange, false, keyed);
     }
 
     private static void complete(AsyncContext async) {

@@ -180,7 +180,8 @@ class IdempotencyWrappersTest {
     @Test
     void servesTheBodyReadBeforeAsAStreamWithItsLengthEvenForAChunkedRequest() throws IOException {
         byte[] body = "{\"amount\":42}extra".getBytes(StandardCharsets.UTF_8);
-        ReplayedRequest r = new ReplayedRequest(request("POST", "application/json", null, null), body, 13, null);
+        ReplayedRequest r = new ReplayedRequest(request("POST", "application/json", null, null), body, 13, null,
+                false);
         assertThat(r.getContentLength()).isEqualTo(13);
         assertThat(r.getContentLengthLong()).isEqualTo(13);
         InputStream in = r.getInputStream();
@@ -197,16 +198,17 @@ class IdempotencyWrappersTest {
     @Test
     void servesTheBodyAsAReaderInTheRequestsEncodingElseIso88591() throws IOException {
         byte[] utf8 = "café €".getBytes(StandardCharsets.UTF_8);
-        ReplayedRequest r = new ReplayedRequest(request("POST", "text/plain", "UTF-8", null), utf8, utf8.length, null);
+        ReplayedRequest r = new ReplayedRequest(request("POST", "text/plain", "UTF-8", null), utf8, utf8.length, null,
+                false);
         assertThat(r.getReader().readLine()).isEqualTo("café €");
         assertThatThrownBy(r::getInputStream).isInstanceOf(IllegalStateException.class);
 
         byte[] latin = {'c', 'a', 'f', (byte) 0xe9};
-        ReplayedRequest l = new ReplayedRequest(request("POST", "text/plain", null, null), latin, 4, null);
+        ReplayedRequest l = new ReplayedRequest(request("POST", "text/plain", null, null), latin, 4, null, false);
         assertThat(l.getReader().readLine()).isEqualTo("café");
 
         ReplayedRequest bad = new ReplayedRequest(request("POST", "text/plain", "no-such-charset", null), latin, 4,
-                null);
+                null, false);
         assertThatThrownBy(bad::getReader).isInstanceOf(java.io.UnsupportedEncodingException.class);
     }
 
@@ -214,7 +216,7 @@ class IdempotencyWrappersTest {
     void formParametersComeFromTheQueryThenTheBodyReadBefore() {
         byte[] body = "b=2&a=x+y&e=%C3%A9&flag&a=3&bad=%zz".getBytes(StandardCharsets.ISO_8859_1);
         ReplayedRequest r = new ReplayedRequest(request("POST", "application/x-www-form-urlencoded; charset=UTF-8",
-                "UTF-8", "a=1&q=%E2%82%AC"), body, body.length, null);
+                "UTF-8", "a=1&q=%E2%82%AC"), body, body.length, null, false);
         assertThat(r.getParameter("a")).isEqualTo("1");
         assertThat(r.getParameterValues("a")).containsExactly("1", "x y", "3");
         assertThat(r.getParameter("b")).isEqualTo("2");
@@ -235,23 +237,24 @@ class IdempotencyWrappersTest {
     @Test
     void otherRequestsKeepTheContainersParameters() {
         byte[] body = "a=1".getBytes(StandardCharsets.ISO_8859_1);
-        ReplayedRequest json = new ReplayedRequest(request("POST", "application/json", null, "a=2"), body, 3, null);
+        ReplayedRequest json = new ReplayedRequest(request("POST", "application/json", null, "a=2"), body, 3, null,
+                false);
         assertThat(json.getParameter("a")).isEqualTo("from-the-container");
         assertThat(json.getParameterMap()).containsKey("container");
         // the specification parses form bodies of POST only
         ReplayedRequest patch = new ReplayedRequest(request("PATCH", "application/x-www-form-urlencoded", null, null),
-                body, 3, null);
+                body, 3, null, false);
         assertThat(patch.getParameter("a")).isEqualTo("from-the-container");
         // a type that only begins like the form type is another type
         ReplayedRequest other = new ReplayedRequest(request("POST", "application/x-www-form-urlencodedx", null, null),
-                body, 3, null);
+                body, 3, null, false);
         assertThat(other.getParameter("a")).isEqualTo("from-the-container");
     }
 
     @Test
     void aReadListenerHearsAtOnceThatEverythingIsThere() throws IOException {
         byte[] body = "abc".getBytes(StandardCharsets.UTF_8);
-        ReplayedRequest r = new ReplayedRequest(request("POST", "text/plain", null, null), body, 3, null);
+        ReplayedRequest r = new ReplayedRequest(request("POST", "text/plain", null, null), body, 3, null, false);
         List<String> heard = new ArrayList<>();
         jakarta.servlet.ServletInputStream in = r.getInputStream();
         in.setReadListener(new jakarta.servlet.ReadListener() {
@@ -277,10 +280,9 @@ class IdempotencyWrappersTest {
     @Test
     void theBodyReaderStopsOneBytePastTheLimit() throws IOException {
         byte[] big = new byte[1000];
-        assertThat(IdempotencyPass.read(new ByteArrayInputStream(big), -1, 100)).hasSize(101);
-        assertThat(IdempotencyPass.read(new ByteArrayInputStream(big), 1000, 100)).hasSize(101);
-        assertThat(IdempotencyPass.read(new ByteArrayInputStream(big, 0, 100), 100, 100)).hasSize(100);
-        assertThat(IdempotencyPass.read(new ByteArrayInputStream(new byte[0]), 0, 100)).isEmpty();
+        assertThat(IdempotencyPass.read(new ByteArrayInputStream(big), 100)).hasSize(101);
+        assertThat(IdempotencyPass.read(new ByteArrayInputStream(big, 0, 100), 100)).hasSize(100);
+        assertThat(IdempotencyPass.read(new ByteArrayInputStream(new byte[0]), 100)).isEmpty();
         // a chunked body arrives in pieces
         InputStream trickle = new InputStream() {
             int left = 50;
@@ -300,7 +302,45 @@ class IdempotencyWrappersTest {
                 return 1;
             }
         };
-        assertThat(IdempotencyPass.read(trickle, -1, 100)).hasSize(50);
+        assertThat(IdempotencyPass.read(trickle, 100)).hasSize(50);
+    }
+
+    @Test
+    void theBodyBufferGrowsWithTheBytesThatArriveNeverWithTheDeclaredLength() throws IOException {
+        // a client that declares max-body and sends five bytes: the buffer offered to the stream stays at its first size
+        int[] largest = new int[1];
+        InputStream five = new InputStream() {
+            int left = 5;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? 'x' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                largest[0] = Math.max(largest[0], b.length);
+                if (left <= 0) {
+                    return -1;
+                }
+                b[off] = 'x';
+                left--;
+                return 1;
+            }
+        };
+        assertThat(IdempotencyPass.read(five, 64 * 1024 * 1024)).hasSize(5);
+        assertThat(largest[0]).isEqualTo(IdempotencyPass.FIRST_READ);
+        // it doubles as bytes arrive, up to max-body + 1
+        int[] sizes = new int[1];
+        InputStream big = new ByteArrayInputStream(new byte[100_000]) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                sizes[0] = Math.max(sizes[0], b.length);
+                return super.read(b, off, len);
+            }
+        };
+        assertThat(IdempotencyPass.read(big, 50_000)).hasSize(50_001);
+        assertThat(sizes[0]).isEqualTo(50_001);
     }
 
     // ---- TeeResponse ----
@@ -410,15 +450,24 @@ class IdempotencyWrappersTest {
     }
 
     @Test
-    void aFailedWriteMakesTheAnswerUnknownEvenWhenTheApplicationSwallowsIt() throws IOException {
+    void aFailedWriteMarksTheAnswerBrokenEvenWhenTheApplicationSwallowsIt() throws IOException {
         Real real = new Real();
         TeeResponse tee = new TeeResponse(real.response, LIFETIME, 100);
         tee.getOutputStream().write("first half, ".getBytes(StandardCharsets.UTF_8));
-        assertThat(tee.handedOff()).isFalse();
+        assertThat(tee.broken()).isFalse();
         real.gone = true;
-        assertThatThrownBy(() -> tee.getOutputStream().write("second half".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(IOException.class);
-        assertThat(tee.handedOff()).isTrue();
+        IOException[] seen = new IOException[1];
+        try {
+            tee.getOutputStream().write("second half".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            seen[0] = e;
+        }
+        assertThat(seen[0]).isNotNull();
+        assertThat(tee.broken()).isTrue();
+        assertThat(tee.handedOff()).isFalse();
+        // the application's exception that carries the failed write is the client's departure, not its own failure
+        assertThat(tee.brokeWith(new IllegalStateException("wrapped", seen[0]))).isTrue();
+        assertThat(tee.brokeWith(new IllegalStateException("its own"))).isFalse();
         assertThat(text(tee.answer().body(), tee.answer().length())).isEqualTo("first half, ");
     }
 
