@@ -2,7 +2,6 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.internal.timeout.ResponseGate;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -42,8 +41,9 @@ import java.util.function.Supplier;
  * and writes the same few fields (buffer, capture, streaming flag, error status) under one rule, "nothing reaches the
  * real response unless this request still owns it", so splitting it would spread that invariant over classes that
  * share mutable state. What shares none of that state lives outside: the body copy ({@link BodyCopy}), the writer
- * ({@link PushingWriter}), the closed sink ({@link ClosedOutput}) and the owner protocol ({@link ResponseOwner}). What
- * to answer instead is decided elsewhere ({@code dev.seawall.core.internal.answer.AnswerArbiter}).
+ * ({@link PushingWriter}), the stream's surface ({@link BufferingStream}, which forwards to this class), the closed
+ * sink ({@link ClosedOutput}) and the owner protocol ({@link ResponseOwner}). What to answer instead is decided
+ * elsewhere ({@code dev.seawall.core.internal.answer.AnswerArbiter}).
  */
 final class BufferedResponse extends HttpServletResponseWrapper {
 
@@ -61,10 +61,11 @@ final class BufferedResponse extends HttpServletResponseWrapper {
      * at least one byte makes the response stream.
      */
     private boolean flushHeld;
-    private ServletOutputStream realOut;
-    private Stream stream;
+    /** The real response's stream once streaming ({@link ClosedOutput} when gone); read by {@link BufferingStream}. */
+    ServletOutputStream realOut;
+    private BufferingStream stream;
     private PrintWriter writer;
-    private boolean internalFlush;
+    boolean internalFlush;
     /**
      * Set when the application dispatched its async cycle: the container, not Seawall, then ends the response after
      * the dispatch, and cannot see characters still held in the writer's encoder, so every write through the writer
@@ -75,7 +76,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
     private int errorStatus;
     private String errorMessage;
     private long contentLength = -1;
-    private boolean closed;
+    boolean closed;
     private boolean cookieAdded;
     /**
      * The status the application set last, 0 for none yet: recorded even once the deadline answered (the status then
@@ -136,7 +137,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         return realOut != null;
     }
 
-    private boolean open() {
+    boolean open() {
         return gate.state() != ResponseGate.TIMED_OUT;
     }
 
@@ -251,7 +252,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
         }
     }
 
-    private void write(byte[] b, int off, int n) throws IOException {
+    void write(byte[] b, int off, int n) throws IOException {
         if (closed || !open()) {
             return;
         }
@@ -291,7 +292,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
      * The application flushed (its stream, its writer, or {@code flushBuffer()}). Passed on when the response streams
      * already or is an event stream; otherwise held (see the class comment).
      */
-    private void applicationFlush() throws IOException {
+    void applicationFlush() throws IOException {
         if (realOut == null && !eventStream()) {
             flushHeld = true;
             return;
@@ -314,7 +315,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("getWriter() was already called");
         }
         if (stream == null) {
-            stream = new Stream();
+            stream = new BufferingStream(this);
         }
         return stream;
     }
@@ -333,7 +334,7 @@ final class BufferedResponse extends HttpServletResponseWrapper {
                     real.setCharacterEncoding(enc);
                 }
             }
-            stream = new Stream();
+            stream = new BufferingStream(this);
             writer = new PushingWriter(new OutputStreamWriter(stream, Charset.forName(enc == null ? "ISO-8859-1" : enc)),
                     this::afterWriterWrite);
         }
@@ -575,59 +576,6 @@ final class BufferedResponse extends HttpServletResponseWrapper {
             if (open()) {
                 real.setTrailerFields(supplier);
             }
-        }
-    }
-
-    /** The application's output stream: into the buffer, or through once streaming. */
-    private final class Stream extends ServletOutputStream {
-        private final byte[] one = new byte[1];
-
-        @Override
-        public void write(int b) throws IOException {
-            one[0] = (byte) b;
-            BufferedResponse.this.write(one, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int n) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, n, b.length);
-            BufferedResponse.this.write(b, off, n);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (internalFlush || closed || !open()) {
-                return;
-            }
-            applicationFlush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            // the body is complete; Seawall commits it when the application returns
-            if (realOut != null && realOut != ClosedOutput.INSTANCE && open()) {
-                realOut.close();
-            }
-        }
-
-        @Override
-        public boolean isReady() {
-            return realOut == null || realOut == ClosedOutput.INSTANCE || realOut.isReady();
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            // non-blocking output needs the real stream: stream from here on
-            try {
-                if (stream() && realOut != ClosedOutput.INSTANCE) {
-                    realOut.setWriteListener(listener);
-                    return;
-                }
-            } catch (IOException e) {
-                listener.onError(e);
-                return;
-            }
-            throw new IllegalStateException("the response can no longer be written");
         }
     }
 }
