@@ -1,0 +1,2 @@
+/** Internals of the throttle: the adaptive concurrency limits. Not API. */
+package dev.seawall.core.internal.throttle;

@@ -1,0 +1,68 @@
+package dev.seawall.core.throttle;
+
+/**
+ * The number of requests a throttle lets into the application at once: fixed, or adaptive (found from the latency
+ * and drops of the requests it admitted). The throttle reads {@link #current()} on every admission and reports every
+ * admitted request's end to {@link #onSample}, exactly once, when the request truly ended (async included).
+ *
+ * <p>Implementations are thread-safe; {@link #current()} is a volatile read and {@link #onSample} never blocks on a
+ * lock shared by all requests.
+ */
+public interface ConcurrencyLimit {
+
+    /** @return the limit now, always at least 1 */
+    int current();
+
+    /**
+     * One admitted request ended.
+     *
+     * @param startNanos when it got its slot, on the throttle's clock
+     * @param rttNanos   how long it held the slot
+     * @param inflight   requests inside the application when it got its slot (itself included)
+     * @param dropped    whether it ended as a sign of overload: timed out, answered 5xx, or refused by the breaker
+     */
+    void onSample(long startNanos, long rttNanos, int inflight, boolean dropped);
+
+    /** @return true when the limit moves by itself */
+    default boolean adaptive() {
+        return false;
+    }
+
+    /** @return samples reported as dropped so far (0 for a fixed limit) */
+    default long drops() {
+        return 0;
+    }
+
+    /** @return the estimated latency without load, in nanoseconds, or -1 when unknown (or fixed) */
+    default long noLoadLatencyNanos() {
+        return -1;
+    }
+
+    /** @return the recent latency estimate the limit is judged on, in nanoseconds, or -1 when unknown (or fixed) */
+    default long recentLatencyNanos() {
+        return -1;
+    }
+
+    /** @return a limit that never moves; thread-safe and immutable */
+    static ConcurrencyLimit fixed(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " must be at least 1");
+        }
+        return new ConcurrencyLimit() {
+            @Override
+            public int current() {
+                return limit;
+            }
+
+            @Override
+            public void onSample(long startNanos, long rttNanos, int inflight, boolean dropped) {
+                // a fixed limit learns nothing
+            }
+
+            @Override
+            public String toString() {
+                return "fixed(" + limit + ")";
+            }
+        };
+    }
+}
