@@ -296,8 +296,10 @@ class DeadlinePropagationEndToEndTest {
             assertThat(answeredMillis).as("answered at the deadline").isBetween(1000L, 3000L);
             assertThat(seen.done.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(seen.boundMillis).as("the handler runs under the request's deadline").isBetween(1L, 1000L);
-            // cut at the time left less the client's margin: never left to the dependency, which would hang for good
-            assertThat(seen.callMillis).as("the outbound call's length").isBetween(600L, 1000L);
+            // cut at the time left less the client's margin: never left to the dependency, which would hang for good.
+            // The upper bound leaves room for a timer that fires late on a loaded machine: the dependency never
+            // answers, so any length well below the client's own 20s timeout shows the cut.
+            assertThat(seen.callMillis).as("the outbound call's length").isBetween(600L, 2500L);
             assertThat(seen.failure).as("the call was cut").satisfiesAnyOf(
                     f -> assertThat(f).isInstanceOf(OutboundException.class),
                     f -> assertThat(f).isInstanceOf(HttpTimeoutException.class),

@@ -389,8 +389,10 @@ class JaxrsFeatureEndToEndTest {
         assertThat(meter(registry, "seawall.throttle.in.flight", "parked.parked")).isEqualTo(1);
         // the running method handed its response to a worker: no request holds a container thread now (counted: on
         // virtual threads without a bound, Tomcat's, the ping below would be served even if every request held one)
+        // at most as many as before the first request: a thread still busy when the baseline was read (the
+        // container finishing its start on a loaded machine) may have ended since
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(server.busyThreads())
-                .as("container threads inside a request while twelve are parked").isEqualTo(idle));
+                .as("container threads inside a request while twelve are parked").isLessThanOrEqualTo(idle));
         // with every queued request holding a thread, this would wait for a free one until max-wait
         CompletableFuture<Response> ping = CompletableFuture.supplyAsync(
                 () -> given().baseUri(server.uri()).get("/api/ping"), WORKERS);
