@@ -70,7 +70,8 @@ import java.util.function.DoubleSupplier;
  * {@code java -cp benchmarks/target/benchmarks.jar dev.seawall.bench.AdaptiveLimitBenchmark [--seconds 40]
  * [--warmup 3] [--capacity 10] [--base-ms 20] [--rate 1000] [--critical-share 20] [--clients 500] [--slo-ms 250]
  * [--queue 10] [--max-wait-ms 100] [--min 2] [--max 100] [--reserve 20] [--limit-meter seawall.throttle.limit]
- * [--setups seawall-static,seawall-adaptive,netflix-gradient2]}. Logs a Markdown table and a per-second timeline
+ * [--setups seawall-static,seawall-adaptive,netflix-gradient2] [--adaptive-config FILE]}; {@code --adaptive-config}
+ * reads configuration (2) from a file (same double-brace placeholders) instead of the bundled resource. Logs a Markdown table and a per-second timeline
  * (SLF4J, stderr) and writes them to {@code benchmarks/target/adaptive-limit.md}. A program, not a library; not
  * thread-safe.
  */
@@ -88,7 +89,7 @@ public final class AdaptiveLimitBenchmark {
     /** The command line. */
     record Options(int seconds, int warmup, int capacity, int baseMillis, int rate, int criticalShare, int clients,
                    int sloMillis, int queue, int maxWaitMillis, int min, int max, int reserve, String limitMeter,
-                   List<String> setups) {
+                   List<String> setups, Path adaptiveConfig) {
 
         static Options parse(String[] args) {
             Map<String, String> v = new java.util.HashMap<>();
@@ -100,7 +101,7 @@ public final class AdaptiveLimitBenchmark {
             }
             java.util.Set<String> known = java.util.Set.of("seconds", "warmup", "capacity", "base-ms", "rate",
                     "critical-share", "clients", "slo-ms", "queue", "max-wait-ms", "min", "max", "reserve",
-                    "limit-meter", "setups");
+                    "limit-meter", "setups", "adaptive-config");
             for (String k : v.keySet()) {
                 if (!known.contains(k)) {
                     throw new IllegalArgumentException("unknown option --" + k + "; options: " + new TreeSet<>(known));
@@ -119,7 +120,8 @@ public final class AdaptiveLimitBenchmark {
                     Integer.parseInt(v.getOrDefault("min", "2")), Integer.parseInt(v.getOrDefault("max", "100")),
                     Integer.parseInt(v.getOrDefault("reserve", "20")),
                     v.getOrDefault("limit-meter", "seawall.throttle.limit"),
-                    List.of(v.getOrDefault("setups", STATIC + "," + ADAPTIVE + "," + NETFLIX).split(",")));
+                    List.of(v.getOrDefault("setups", STATIC + "," + ADAPTIVE + "," + NETFLIX).split(",")),
+                    v.containsKey("adaptive-config") ? Path.of(v.get("adaptive-config")) : null);
             if (o.seconds < 2 * (AdaptiveLimitRun.FINAL_WINDOW_MILLIS / 1000) || capacity < 2 || base < 1 || rate < 1
                     || o.criticalShare < 0 || o.criticalShare > 100 || o.clients < 1 || o.clients > 65_536
                     || o.min < 1 || o.max < o.min || o.reserve < 0 || o.reserve > 100) {
@@ -134,15 +136,30 @@ public final class AdaptiveLimitBenchmark {
             return o;
         }
 
-        /** The configuration's YAML resource with every {@code {{name}}} filled in. */
+        /** @return where configuration (2) comes from: the file of {@code --adaptive-config}, else the resource */
+        String adaptiveSource() {
+            return adaptiveConfig != null ? adaptiveConfig.toString() : "adaptive-limit/adaptive.yaml";
+        }
+
+        /**
+         * The configuration's YAML (the resource, or for {@code adaptive.yaml} the file of {@code --adaptive-config}
+         * when given) with every {@code {{name}}} filled in.
+         */
         String yaml(String resource) throws IOException {
             String text;
+            if (resource.equals("adaptive.yaml") && adaptiveConfig != null) {
+                return fill(Files.readString(adaptiveConfig, StandardCharsets.UTF_8));
+            }
             try (InputStream in = AdaptiveLimitBenchmark.class.getResourceAsStream("/adaptive-limit/" + resource)) {
                 if (in == null) {
                     throw new IOException("resource adaptive-limit/" + resource + " missing from the class path");
                 }
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
+            return fill(text);
+        }
+
+        private String fill(String text) {
             return text.replace("{{capacity}}", Integer.toString(capacity))
                     .replace("{{initial}}", Integer.toString(capacity))
                     .replace("{{min}}", Integer.toString(min))
@@ -170,8 +187,9 @@ public final class AdaptiveLimitBenchmark {
             try {
                 p = protection(setup, o, registry);
             } catch (ConfigException e) {
-                String why = setup + " skipped: Seawall refused adaptive-limit/adaptive.yaml (the adaptive keys are not"
-                        + " in this build, or their shape changed; adjust that resource): " + e.getMessage();
+                String why = setup + " skipped: Seawall refused " + o.adaptiveSource() + " (the adaptive keys are not"
+                        + " in this build, or their shape changed; adjust that file, or pass one with --adaptive-config): "
+                        + e.getMessage();
                 LOG.warn(why);
                 skipped.add(why);
                 continue;
@@ -199,7 +217,7 @@ public final class AdaptiveLimitBenchmark {
     private static Protection protection(String setup, Options o, MeterRegistry registry) throws IOException {
         switch (setup) {
             case STATIC, ADAPTIVE -> {
-                String name = "adaptive-limit/" + (setup.equals(STATIC) ? "static.yaml" : "adaptive.yaml");
+                String name = setup.equals(STATIC) ? "adaptive-limit/static.yaml" : o.adaptiveSource();
                 String yaml = o.yaml(setup.equals(STATIC) ? "static.yaml" : "adaptive.yaml");
                 ConfigLoader.parse(name, yaml); // a refusal surfaces here, before any server starts
                 SeawallFilter f = SeawallFilter.builder().yaml(name, yaml).meterRegistry(registry).build();

@@ -28,7 +28,8 @@ final class AdaptiveLimitReport {
                         + " p99 admitted %.0f / %.0f ms; limit %s -> %s, settled %s", b.goodputPerSecond(),
                 a.goodputPerSecond(), pct(b.criticalAvailability()), pct(a.criticalAvailability()),
                 pct(b.sheddableAvailability()), pct(a.sheddableAvailability()), b.p99AdmittedMillis(),
-                a.p99AdmittedMillis(), num(limitBefore(run)), num(run.finalLimit()), settled(run.settlingMillis()));
+                a.p99AdmittedMillis(), num(limitBefore(run)), num(run.finalLimit()),
+                run.setup.equals(AdaptiveLimitBenchmark.STATIC) ? "— (fixed)" : settled(run.settlingMillis()));
     }
 
     static String markdown(AdaptiveLimitBenchmark.Options o, List<AdaptiveLimitRun> runs, List<String> notes) {
