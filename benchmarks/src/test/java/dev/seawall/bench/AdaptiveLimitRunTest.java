@@ -4,8 +4,11 @@ import dev.seawall.bench.AdaptiveLimitRun.Figures;
 import dev.seawall.bench.AdaptiveLimitRun.Phase;
 import dev.seawall.core.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -117,6 +120,19 @@ class AdaptiveLimitRunTest {
         assertThat(adaptive).doesNotContain("{{").contains("max-concurrent: adaptive").contains("initial: 12")
                 .contains("reserve: 20");
         assertThat(ConfigLoader.parse("static.yaml", fixed).policies()).hasSize(1);
+    }
+
+    @Test
+    void theAdaptiveConfigurationCanComeFromAFileWithTheSamePlaceholders(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("mine.yaml");
+        Files.writeString(file, "max-concurrent: adaptive # {{initial}} {{min}} {{max}} {{queue}} {{reserve}}\n");
+        AdaptiveLimitBenchmark.Options o = AdaptiveLimitBenchmark.Options.parse(new String[] {
+            "--adaptive-config", file.toString(), "--min", "3", "--max", "40", "--reserve", "30"});
+        assertThat(o.adaptiveSource()).isEqualTo(file.toString());
+        assertThat(o.yaml("adaptive.yaml")).isEqualTo("max-concurrent: adaptive # 10 3 40 10 30\n");
+        assertThat(o.yaml("static.yaml")).contains("max-concurrent: 10");
+        assertThat(AdaptiveLimitBenchmark.Options.parse(new String[0]).adaptiveSource())
+                .isEqualTo("adaptive-limit/adaptive.yaml");
     }
 
     @Test
