@@ -36,8 +36,8 @@ import java.util.Optional;
  * license notice because that artifact is not served by the registry this project builds from; its core
  * ({@code concurrency-limits-core} 0.5.4, which holds the limiters and algorithms) is a dependency. The logic is
  * Netflix's, unchanged: acquire, run the chain, {@code onSuccess} when the chain returned (also for 5xx),
- * {@code onIgnore} when it threw, 429 with a text body when refused. Only the package, this comment, the
- * {@code @Override} annotations and the comment in the empty catch differ. Thread-safe (the limiter is).
+ * {@code onIgnore} when it threw, 429 with a text body when refused. Only the package, this paragraph and the
+ * comment in the empty catch differ. Thread-safe (the limiter is).
  *
  * @see ServletLimiterBuilder
  */
