@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the project's benchmarks from one command, one after the other (never in parallel: they share 2 cores).
-#   benchmarks/run-all.sh            everything (about 20-25 minutes)
+#   benchmarks/run-all.sh            everything (about 25 minutes)
 #   benchmarks/run-all.sh jmh        only the JMH suites (RateLimitBenchmark: decision cost and allocation)
 #   benchmarks/run-all.sh load       only the load harnesses (overload, stage cost, side by side, outage,
-#                                    outbound per-call overhead)
+#                                    outbound per-call overhead, adaptive limit under a capacity drop)
 # Extra JMH options can be given in JMH_OPTS, e.g. JMH_OPTS="-f 2 -i 10".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +21,5 @@ if [[ "$what" == all || "$what" == load ]]; then
   java -cp "$jar" dev.seawall.bench.SideBySideBenchmark
   java -cp "$jar" dev.seawall.bench.OutageBenchmark
   java -cp "$jar" dev.seawall.bench.OutboundOverheadBenchmark 3
+  java -cp "$jar" dev.seawall.bench.AdaptiveLimitBenchmark
 fi

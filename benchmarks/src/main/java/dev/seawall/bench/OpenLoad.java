@@ -32,7 +32,8 @@ final class OpenLoad implements AutoCloseable {
     private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int port;
-    private final byte[] request;
+    /** The bytes of request {@code i}: one fixed request, or one per index (paths and headers varying). */
+    private final java.util.function.IntFunction<byte[]> requestOf;
     private final ThreadLocal<Connection> connection = new ThreadLocal<>();
     private final ThreadPoolExecutor senders;
 
@@ -45,8 +46,13 @@ final class OpenLoad implements AutoCloseable {
     }
 
     OpenLoad(int port, String path) {
+        this(port, fixed(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** @param requestOf the complete bytes (request line, headers, blank line) of request {@code i}; thread-safe */
+    OpenLoad(int port, java.util.function.IntFunction<byte[]> requestOf) {
         this.port = port;
-        this.request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.requestOf = requestOf;
         this.senders = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.MINUTES, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "open-load");
             t.setDaemon(true);
@@ -58,6 +64,10 @@ final class OpenLoad implements AutoCloseable {
      * Sends {@code n} requests, request {@code i} at {@code due(i)} (a {@link System#nanoTime()} reading), and returns
      * once every one was answered or failed (at most {@code waitSeconds} after the last was sent).
      */
+    private static java.util.function.IntFunction<byte[]> fixed(byte[] request) {
+        return i -> request;
+    }
+
     void run(int n, java.util.function.IntToLongFunction due, Answer answer, long waitSeconds)
             throws InterruptedException {
         CountDownLatch done = new CountDownLatch(n);
@@ -69,7 +79,7 @@ final class OpenLoad implements AutoCloseable {
             }
             int id = i;
             senders.execute(() -> {
-                int status = send();
+                int status = send(requestOf.apply(id));
                 answer.answered(id, status, System.nanoTime());
                 done.countDown();
             });
@@ -84,14 +94,14 @@ final class OpenLoad implements AutoCloseable {
      * {@link #MAX_IDLE_NANOS} is replaced first (Jetty closes idle connections after 30 s), and a request failing on a
      * reused connection is sent once more on a new one, as HTTP clients do: the service may have closed it meanwhile.
      */
-    private int send() {
+    private int send(byte[] request) {
         Connection c = connection.get();
         long now = System.nanoTime();
         if (c != null && now - c.lastUsed > MAX_IDLE_NANOS) {
             close(c);
             c = null;
         }
-        int status = c == null ? -1 : exchange(c);
+        int status = c == null ? -1 : exchange(c, request);
         if (status < 0) {
             c = new Connection();
             try {
@@ -105,13 +115,13 @@ final class OpenLoad implements AutoCloseable {
                 return -1;
             }
             connection.set(c);
-            status = exchange(c);
+            status = exchange(c, request);
         }
         return status;
     }
 
     /** Sends the request and reads the answer's status; -1 (connection closed) on failure. */
-    private int exchange(Connection c) {
+    private int exchange(Connection c, byte[] request) {
         try {
             c.out.write(request);
             int status = Loopback.readResponse(c.in, c.buf);
