@@ -182,4 +182,19 @@ class AdaptiveLimitConfigTest {
         assertThat(problems("[gradient2]")).singleElement().asString().contains(PATH)
                 .contains("expected a mapping");
     }
+
+    @Test
+    void theReferenceAndTheAlgorithmsPageListEveryKey() throws java.io.IOException {
+        String reference = java.nio.file.Files.readString(
+                java.nio.file.Path.of("../docs/operations/configuration-reference.md"));
+        int start = reference.indexOf("### `throttle.limit`");
+        assertThat(start).isPositive();
+        String table = reference.substring(start, reference.indexOf("\n\n", reference.indexOf("| key |", start)));
+        String page = java.nio.file.Files.readString(
+                java.nio.file.Path.of("../docs/operations/adaptive-limit-algorithms.md"));
+        for (String key : YamlAdaptiveLimit.KEYS) {
+            assertThat(table).as(key).contains("| `" + key + "` |");
+            assertThat(page).as(key).contains("`" + key + "`");
+        }
+    }
 }
