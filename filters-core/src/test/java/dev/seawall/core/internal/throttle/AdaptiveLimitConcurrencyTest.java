@@ -1,8 +1,10 @@
 package dev.seawall.core.internal.throttle;
 
+import com.netflix.concurrency.limits.Limit;
 import dev.seawall.core.config.AdaptiveLimitConfig;
 import dev.seawall.core.config.AdaptiveLimitConfig.Algorithm;
 import dev.seawall.core.time.ManualClock;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -15,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,5 +75,61 @@ class AdaptiveLimitConcurrencyTest {
         assertThat(limit.windows()).as("windows closed while threads raced").isGreaterThan(100);
         assertThat(limit.recentLatencyNanos()).isPositive();
         assertThat(limit.noLoadLatencyNanos()).isPositive();
+    }
+
+    @Test
+    void aSampleNeverWaitsForTheThreadClosingAWindow() throws Exception {
+        ManualClock clock = new ManualClock();
+        CountDownLatch inAlgorithm = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Limit stuck = new Limit() {
+            @Override
+            public int getLimit() {
+                return 30;
+            }
+
+            @Override
+            public void notifyOnChange(Consumer<Integer> consumer) {
+                // not used
+            }
+
+            @Override
+            public void onSample(long startTime, long rtt, int inflight, boolean didDrop) {
+                inAlgorithm.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        AdaptiveLimitConfig config = AdaptiveLimitConfig.builder().initial(30).build();
+        AdaptiveLimit limit = new AdaptiveLimit(config, initial -> stuck, clock.nanoTime());
+        long t0 = clock.nanoTime();
+        long rtt = TimeUnit.MILLISECONDS.toNanos(10);
+        for (int i = 0; i < config.windowSamples(); i++) {
+            limit.onSample(t0, rtt, 30, false);
+        }
+        ExecutorService closer = Executors.newSingleThreadExecutor();
+        try {
+            long due = t0 + config.window().toNanos();
+            Future<?> closing = closer.submit(() -> limit.onSample(due, rtt, 30, false));
+            assertThat(inAlgorithm.await(30, TimeUnit.SECONDS)).isTrue();
+
+            // the window is held by the closer, stuck inside the algorithm: every other sample, due or not, returns
+            for (int i = 0; i < 10_000; i++) {
+                limit.onSample(due + i, rtt, 30, i % 2 == 0);
+            }
+            assertThat(limit.drops()).isEqualTo(5_000);
+            assertThat(limit.current()).isEqualTo(30);
+            assertThat(closing).isNotDone();
+
+            release.countDown();
+            closing.get(30, TimeUnit.SECONDS);
+            assertThat(limit.samples()).isEqualTo(config.windowSamples() + 1 + 5_000);
+        } finally {
+            release.countDown();
+            closer.shutdownNow();
+        }
     }
 }
