@@ -151,8 +151,12 @@ final class YamlStages {
         Node max = m.get("max-concurrent");
         if (max != null) {
             r.set(max, path, () -> {
-                if ("adaptive".equals(r.scalar(max, path + ".max-concurrent").trim())) {
+                String v = r.scalar(max, path + ".max-concurrent").trim();
+                if ("adaptive".equals(v)) {
                     b.adaptive();
+                } else if (!v.isEmpty() && Character.isLetter(v.charAt(0))) {
+                    throw r.error(max, path + ".max-concurrent", ConfigValues.quote(v)
+                            + " is neither a whole number nor adaptive");
                 } else {
                     r.setInt(max, path, path + ".max-concurrent", b::maxConcurrent);
                 }

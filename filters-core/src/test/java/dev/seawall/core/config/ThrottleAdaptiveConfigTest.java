@@ -42,8 +42,11 @@ class ThrottleAdaptiveConfigTest {
     void aLimitBlockWithoutAdaptiveAndAnythingButANumberOrAdaptiveAreRefused() {
         fails("      max-concurrent: 8\n      limit: {initial: 10}\n",
                 "policies[0].throttle.limit: applies only with max-concurrent: adaptive");
-        fails("      max-concurrent: adaptiv\n", "policies[0].throttle.max-concurrent");
-        fails("      max-concurrent: ADAPTIVE!\n", "policies[0].throttle.max-concurrent");
+        fails("      max-concurrent: adaptiv\n",
+                "policies[0].throttle.max-concurrent: \"adaptiv\" is neither a whole number nor adaptive");
+        fails("      max-concurrent: ADAPTIVE!\n", "is neither a whole number nor adaptive");
+        fails("      max-concurrent: -3\n", "policies[0].throttle.max-concurrent");
+        fails("      max-concurrent: {n: 3}\n", "policies[0].throttle.max-concurrent");
         fails("      max-concurrent: 0\n", "policies[0].throttle.max-concurrent: 0 is outside 1-100000");
         fails("      max-concurrent: 99999999999999999999\n", "policies[0].throttle.max-concurrent");
         fails("      queue: 3\n", "policies[0].throttle.max-concurrent: is required");
