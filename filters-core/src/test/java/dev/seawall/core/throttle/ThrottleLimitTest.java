@@ -242,9 +242,20 @@ class ThrottleLimitTest {
 
     @Test
     void manyThreadsAdmittingAndCompletingNeverExceedTheLimitAndNeverLoseAWaiter() throws Exception {
+        ScriptedLimit limit = new ScriptedLimit(3);
+        hammer(limit, false);
+    }
+
+    @Test
+    void aLimitMovingUnderManyThreadsNeverLetsMoreInThanItsHighestValueAndNeverStrandsAWaiter() throws Exception {
+        ScriptedLimit limit = new ScriptedLimit(3);
+        hammer(limit, true);
+    }
+
+    /** Eight threads admit and complete; with {@code moving}, they also move the limit between 1 and 3. */
+    private void hammer(ScriptedLimit limit, boolean moving) throws Exception {
         int threads = 8;
         int rounds = 3000;
-        ScriptedLimit limit = new ScriptedLimit(3);
         ThrottleStage t = stage(limit, 4);
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
@@ -257,6 +268,9 @@ class ThrottleLimitTest {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < rounds; i++) {
+                        if (moving && i % 50 == 0) {
+                            limit.current = 1 + (i / 50) % 3;
+                        }
                         Admission a = t.admit(FakeRequest.get("/api"), clock.nanoTime());
                         if (a.deferred()) {
                             Deferral d = (Deferral) a;
