@@ -93,8 +93,10 @@ public final class ThrottleStageBuilder {
         if (reservePercent < 0 || reservePercent > 100) {
             throw new IllegalArgumentException("reserve: " + reservePercent + " is outside 0-100");
         }
-        if (cohortRotation == null || cohortRotation.isNegative() || cohortRotation.isZero()) {
-            throw new IllegalArgumentException("cohortRotation: " + cohortRotation + " must be positive");
+        if (cohortRotation == null || cohortRotation.isNegative() || cohortRotation.isZero()
+                || cohortRotation.compareTo(Duration.ofDays(365)) > 0) {
+            throw new IllegalArgumentException("cohortRotation: " + cohortRotation + " must be positive and at most"
+                    + " 365 days");
         }
         this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.cohortKey = Objects.requireNonNull(cohortKey, "cohortKey");

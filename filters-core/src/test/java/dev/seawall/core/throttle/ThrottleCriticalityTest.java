@@ -232,6 +232,33 @@ class ThrottleCriticalityTest {
     }
 
     @Test
+    void theBuilderRefusesImpossibleCriticalitySettings() {
+        ClientIpResolver ip = new ClientIpResolver(TrustedProxies.none(), 64);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").maxConcurrent(1)
+                .criticality(BY_HEADER, 101, ip, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").maxConcurrent(1)
+                .criticality(BY_HEADER, -1, ip, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").maxConcurrent(1)
+                .criticality(BY_HEADER, 10, ip, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").maxConcurrent(1)
+                .criticality(BY_HEADER, 10, ip, Duration.ofDays(400_000_000L)))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").queue(1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxConcurrent is required");
+    }
+
+    @Test
+    void aReserveOfAllTheLimitLetsOnlyCriticalRequestsIn() {
+        ThrottleStage t = throttle(2, 0, 100).build();
+        assertThat(admit(t, "default").admitted()).isFalse();
+        assertThat(admit(t, "sheddable").admitted()).isFalse();
+        Admission critical = admit(t, "critical");
+        assertThat(critical.admitted()).isTrue();
+        critical.permit().complete(ok());
+        assertThat(t.inFlight()).isZero();
+    }
+
+    @Test
     void withFreeCapacityNothingIsShedWhateverTheLevel() {
         ThrottleStage t = throttle(1, 0, 0).build();
         Admission running = admit(t, "default");
