@@ -10,7 +10,6 @@ import dev.seawall.core.key.KeyResolver;
 import dev.seawall.core.time.NanoClock;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       low request is never held longer than {@code max-wait}, so no class waits for ever and the queue stays
  *       bounded.</li>
  *   <li><b>Criticality</b> uses the same three queues (critical, default, sheddable) and adds: a reserve — default and
- *       sheddable requests take a slot only while in-flight is below {@code limit - limit × reserve / 100}; displacement
- *       — when the queue is full, an arriving request displaces the newest waiter of the lowest class below its own
+ *       sheddable requests take a slot only while in-flight is below {@code limit - limit × reserve / 100}, and an arrival
+ *       queues only behind waiters of its own class or higher; displacement — when the queue is full and an arrival
+ *       cannot take a slot, it displaces the newest waiter of the lowest class below its own
  *       (refused, reason {@code displaced}); and cohort shedding ({@link ShedLevels}) — a request that cannot take a
  *       slot at once is refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level.
  *       The level rises on that class's overload refusals and decays without them. Cohorts are only computed for
@@ -122,8 +122,8 @@ public final class ThrottleStage implements Stage {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private final WaitQueue<ThrottleWaiter>[] queues = new WaitQueue[] {new WaitQueue<>(), new WaitQueue<>(),
             new WaitQueue<>()};
-    /** key -> {in flight, queued}; guarded by lock; an entry lives while either count is positive */
-    private final Map<Object, int[]> perKey = new HashMap<>();
+    /** fair share's counts per key; guarded by lock */
+    private final KeyCounts perKey = new KeyCounts();
     private final ThrottleRefusals refusals;
     private final ThrottleCounters counters = new ThrottleCounters();
 
@@ -318,13 +318,13 @@ public final class ThrottleStage implements Stage {
         lock.lock();
         try {
             expireLocked(nowNanos, decided);
-            int[] counts = key == null ? null : perKey.get(key);
+            int[] counts = perKey.get(key);
             int n;
             if (counts != null && counts[0] >= maxPerKey && counts[1] >= maxPerKey) {
                 answer = refuse(Reason.KEY_LIMIT, cls, nowNanos);
-            } else if (queued.get() == 0 && (counts == null || counts[0] < maxPerKey)
+            } else if (!waitersAtOrAbove(cls) && (counts == null || counts[0] < maxPerKey)
                     && (n = tryTakeSlot(cap(cls, limit.current()))) > 0) {
-                count(key, 1, 0);
+                perKey.add(key, 1, 0);
                 answer = new ThrottleSlot(this, key, nowNanos, n);
             } else if (queued.get() >= queueCapacity && !displaceLocked(cls, nowNanos, decided)) {
                 answer = refuse(Reason.QUEUE_FULL, cls, nowNanos);
@@ -332,7 +332,7 @@ public final class ThrottleStage implements Stage {
                 ThrottleWaiter w = new ThrottleWaiter(this, key, cls, nowNanos, nowNanos + maxWaitNanos);
                 queues[cls].add(w);
                 queued.incrementAndGet();
-                count(key, 0, 1);
+                perKey.add(key, 0, 1);
                 // a releaser may have read queued == 0 just before we enqueued: look again ourselves
                 grantLocked(nowNanos, decided);
                 Admission now = w.outcome();
@@ -360,7 +360,7 @@ public final class ThrottleStage implements Stage {
                 if (c != null && c[0] >= 2 * maxPerKey) {
                     would = Reason.KEY_LIMIT;
                 }
-                count(key, 1, 0);
+                perKey.add(key, 1, 0);
             } finally {
                 lock.unlock();
             }
@@ -419,21 +419,17 @@ public final class ThrottleStage implements Stage {
         return refusals.refusal(reason, queued.get(), limit.current());
     }
 
-    /** Adjusts a key's counts; removes the entry when both reach zero. Caller holds the lock. */
-    private void count(Object key, int inFlightDelta, int queuedDelta) {
-        if (key == null) {
-            return;
+    /**
+     * @return true when a request of class {@code cls} or higher waits: then an arrival of that class queues behind
+     *         it. Lower waiters do not stop it (they may wait for room below the reserve). Caller holds the lock.
+     */
+    private boolean waitersAtOrAbove(int cls) {
+        for (int q = 0; q <= cls; q++) {
+            if (queues[q].first() != null) {
+                return true;
+            }
         }
-        int[] c = perKey.get(key);
-        if (c == null) {
-            c = new int[2];
-            perKey.put(key, c);
-        }
-        c[0] += inFlightDelta;
-        c[1] += queuedDelta;
-        if (c[0] <= 0 && c[1] <= 0) {
-            perKey.remove(key);
-        }
+        return false;
     }
 
     /** Grants free slots to eligible waiters, highest class first, FIFO within a class. Caller holds the lock. */
@@ -446,7 +442,7 @@ public final class ThrottleStage implements Stage {
                 return;
             }
             removeLocked(w);
-            count(w.key, 1, 0);
+            perKey.add(w.key, 1, 0);
             counters.waited(nowNanos - w.enqueuedNanos);
             if (w.decide(new ThrottleSlot(this, w.key, nowNanos, n))) {
                 decided.add(w);
@@ -468,7 +464,7 @@ public final class ThrottleStage implements Stage {
                 if (fairShareKey == null) {
                     return w;
                 }
-                int[] c = w.key == null ? null : perKey.get(w.key);
+                int[] c = perKey.get(w.key);
                 if (c == null || c[0] < maxPerKey) {
                     return w;
                 }
@@ -481,7 +477,7 @@ public final class ThrottleStage implements Stage {
     private boolean removeLocked(ThrottleWaiter w) {
         if (queues[w.priority].remove(w)) {
             queued.decrementAndGet();
-            count(w.key, 0, -1);
+            perKey.add(w.key, 0, -1);
             return true;
         }
         return false;
@@ -583,7 +579,7 @@ public final class ThrottleStage implements Stage {
         try {
             if (!lockFree) {
                 inFlight.decrementAndGet();
-                count(key, -1, 0);
+                perKey.add(key, -1, 0);
             }
             long now = clock.nanoTime();
             expireLocked(now, decided);

@@ -232,6 +232,23 @@ class ThrottleCriticalityTest {
     }
 
     @Test
+    void aCriticalRequestTakesAReservedSlotAtOnceInsteadOfDisplacingAWaiterFromAFullQueue() {
+        ThrottleStage t = throttle(4, 2, 50).build();
+        admit(t, "default");
+        admit(t, "default");
+        List<String> order = new ArrayList<>();
+        Deferral first = watch(admit(t, "default"), order, "first");
+        Deferral second = watch(admit(t, "sheddable"), order, "second");
+        Admission critical = admit(t, "critical");
+        assertThat(critical.admitted()).isTrue();
+        assertThat(order).as("nobody displaced").isEmpty();
+        assertThat(t.rejections(ThrottleStage.Reason.DISPLACED)).isZero();
+        assertThat(t.queued()).isEqualTo(2);
+        assertThat(first.outcome()).isNull();
+        assertThat(second.outcome()).isNull();
+    }
+
+    @Test
     void theBuilderRefusesImpossibleCriticalitySettings() {
         ClientIpResolver ip = new ClientIpResolver(TrustedProxies.none(), 64);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ThrottleStage.builder("api").maxConcurrent(1)
