@@ -47,13 +47,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *       low request is never held longer than {@code max-wait}, so no class waits for ever and the queue stays
  *       bounded.</li>
  *   <li><b>Criticality</b> uses the same three queues (critical, default, sheddable) and adds: a reserve — default and
- *       sheddable requests take a slot only while in-flight is below {@code limit - limit × reserve / 100}, and an arrival
- *       queues only behind waiters of its own class or higher; displacement — when the queue is full and an arrival
- *       cannot take a slot, it displaces the newest waiter of the lowest class below its own
- *       (refused, reason {@code displaced}); and cohort shedding ({@link ShedLevels}) — a request that cannot take a
- *       slot at once is refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level.
- *       The level rises on that class's overload refusals and decays without them. Cohorts are only computed for
- *       requests that would wait, so a stage with free capacity never hashes anything.</li>
+ *       sheddable requests take a slot only while in-flight is below {@code limit - limit × reserve / 100}, and an
+ *       arrival queues only behind waiters of its own class or higher; displacement — when the queue is full and an
+ *       arrival cannot take a slot, it displaces the newest waiter of the lowest class below its own (refused, reason
+ *       {@code displaced}); and cohort shedding ({@link ShedLevels}) — a request that cannot take a slot at once is
+ *       refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level. The level
+ *       rises on that class's overload refusals and decays without them. Cohorts are only computed for requests that
+ *       would wait, so a stage with free capacity never hashes anything.</li>
  *   <li><b>Shadow mode</b> makes every decision on the same counts but refuses and delays nothing: every request takes
  *       a slot at once; one that enforce mode would have refused is counted in {@link #wouldReject}. Without a real
  *       queue, a would-be waiter counts as queued when in-flight exceeds its cap, so {@code queue-full}, {@code shed} and
