@@ -166,10 +166,25 @@ function render(status, latency, now) {
       } else if (s.kind === 'throttle') {
         const inFlight = push(id + '/inFlight', s.inFlight);
         const queued = push(id + '/queued', s.queued);
-        box.append(row('in flight (max ' + s.maxConcurrent + ')', s.inFlight),
+        box.append(row('in flight (' + (s.adaptive ? 'adaptive limit ' : 'max ') + s.maxConcurrent
+            + (s.mode === 'shadow' ? ', shadow' : '') + ')', s.inFlight),
           row('queued (max ' + s.queue + ')', s.queued),
           chart([inFlight, queued], ['#1f6fb2', '#d68910'], s.maxConcurrent),
           legend([['#1f6fb2', 'in flight'], ['#d68910', 'queued']]));
+        if (s.adaptive) {
+          const ms = v => v == null ? 'unknown' : v.toFixed(1) + ' ms';
+          box.append(row('latency no-load / recent', ms(s.noLoadLatencyMillis) + ' / ' + ms(s.recentLatencyMillis)),
+            row('drops', s.drops));
+        }
+        if (s.mode === 'shadow') {
+          box.append(row('would have refused', s.wouldReject));
+        }
+        if (s.criticality) {
+          box.append(row('reserved for critical', s.reserved));
+          for (const [cls, c] of Object.entries(s.criticality)) {
+            box.append(row(cls + ': shed level / refused', c.shedLevel + ' / ' + c.refused));
+          }
+        }
       } else if (s.kind === 'circuit-breaker') {
         const states = push(id + '/state', s.state);
         const st = el('span', 'state breaker-state ' + s.state, s.state);

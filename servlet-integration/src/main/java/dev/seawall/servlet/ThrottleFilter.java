@@ -24,15 +24,16 @@ import java.util.Set;
  * <p>Init-params (unknown ones are errors): {@code max-concurrent} (required), {@code queue} (default 0),
  * {@code max-wait} (default 1s), {@code priority-header} (a header whose value is high, normal or low),
  * {@code max-concurrent-per-key} and {@code per-key} (ip | user | api-key | tenant) for fair share,
- * {@code trusted-proxies}, {@code ipv6-prefix}, {@code methods}, {@code policy} (name in problem bodies and
- * metrics, default {@code throttle}); or {@code config} plus {@code policy} to take one YAML policy's throttle.
+ * {@code mode} (enforce | shadow), {@code trusted-proxies}, {@code ipv6-prefix}, {@code methods}, {@code policy}
+ * (name in problem bodies and metrics, default {@code throttle}); or {@code config} plus {@code policy} to take one
+ * YAML policy's throttle.
  *
  * <p>Thread-safe once initialised.
  */
 public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "max-concurrent", "queue", "max-wait",
-            "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix", "methods");
+            "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix", "methods", "mode");
 
 
     @Override
@@ -46,7 +47,8 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a throttle",
                         pc -> pc.throttle() != null, List.of("max-concurrent", "queue", "max-wait",
-                                "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix"));
+                                "priority-header", "max-concurrent-per-key", "per-key", "trusted-proxies", "ipv6-prefix",
+                                "mode"));
                 SeawallConfig config = yaml.config();
                 PolicyConfig pc = yaml.policy();
                 policyName = pc.name();
@@ -68,6 +70,7 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
                     }
                 });
                 p.forwardInt("max-concurrent-per-key", b::maxConcurrentPerKey);
+                p.forward("mode", b::mode);
                 p.forward("per-key", v -> {
                     KeyKind perKey = KeyKind.fromConfigName(v);
                     if (perKey == null) {

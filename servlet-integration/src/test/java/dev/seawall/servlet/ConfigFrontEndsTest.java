@@ -75,13 +75,18 @@ class ConfigFrontEndsTest {
     }
 
     @Test
-    void theOtherStandaloneFiltersUseTheBuildersRules() {
+    void theOtherStandaloneFiltersUseTheBuildersRules() throws Exception {
         assertThatThrownBy(() -> new TimeoutFilter().init(params("t", Map.of("after", "1s", "status", "418"))))
                 .hasMessage("t: init-param status: 418 is not a timeout status (expected 503, or 504 for a gateway)");
         assertThatThrownBy(() -> new ThrottleFilter().init(params("th", Map.of("max-concurrent", "4",
                 "max-concurrent-per-key", "5")))).hasMessage("th: init-param max-concurrent-per-key: 5 is outside 1-4");
         assertThatThrownBy(() -> new ThrottleFilter().init(params("th", Map.of("max-concurrent", "99999999999"))))
                 .hasMessage("th: init-param max-concurrent: 99999999999 is outside 1-100000");
+        assertThatThrownBy(() -> new ThrottleFilter().init(params("th", Map.of("max-concurrent", "4",
+                "mode", "dry-run")))).hasMessage("th: init-param mode: \"dry-run\" is not a mode (expected enforce or shadow)");
+        ThrottleFilter shadow = new ThrottleFilter();
+        shadow.init(params("th", Map.of("max-concurrent", "4", "mode", "shadow")));
+        assertThat(shadow.stage().shadow()).isTrue();
         assertThatThrownBy(() -> new RateLimitFilter().init(params("rl", Map.of("by", "ip", "limit", "1/s",
                 "header", "X-Key")))).hasMessage("rl: init-param header: applies only to by: api-key or by: tenant");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-entries", "5", "status", "503"))))

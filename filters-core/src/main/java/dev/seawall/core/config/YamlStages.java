@@ -34,9 +34,12 @@ final class YamlStages {
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
             "attribute", "source", "segment", "plans", "plan-of", "store");
     private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
-            "max-concurrent-per-key", "per-key");
+            "max-concurrent-per-key", "per-key", "limit", "criticality", "mode");
     private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
     private static final Set<String> CLASSES = Set.of("high", "normal", "low");
+    private static final Set<String> CRITICALITY_KEYS = Set.of("header", "roles", "paths", "reserve",
+            "cohort-rotation");
+    private static final Set<String> CRITICALITY_CLASSES = Set.of("critical", "default", "sheddable");
     private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
     private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status", "deadline-header");
@@ -145,10 +148,31 @@ final class YamlStages {
         YamlReader.Block m = r.mapping(node, path, THROTTLE_KEYS);
         int mark = r.mark();
         ThrottleConfig.Builder b = ThrottleConfig.builder();
-        r.optInt(m, "max-concurrent", b::maxConcurrent);
+        Node max = m.get("max-concurrent");
+        if (max != null) {
+            r.set(max, path, () -> {
+                String v = r.scalar(max, path + ".max-concurrent").trim();
+                if ("adaptive".equals(v)) {
+                    b.adaptive();
+                } else if (!v.isEmpty() && Character.isLetter(v.charAt(0))) {
+                    throw r.error(max, path + ".max-concurrent", ConfigValues.quote(v)
+                            + " is neither a whole number nor adaptive");
+                } else {
+                    r.setInt(max, path, path + ".max-concurrent", b::maxConcurrent);
+                }
+            });
+        }
+        r.opt(m, "limit", n -> {
+            AdaptiveLimitConfig limit = new YamlAdaptiveLimit(r).read(n, path + ".limit");
+            if (limit != null) {
+                b.limit(limit);
+            }
+        });
         r.optInt(m, "queue", b::queue);
         r.opt(m, "max-wait", n -> b.maxWait(r.duration(n, path + ".max-wait")));
         r.opt(m, "priority", n -> b.priority(priority(n, path + ".priority")));
+        r.opt(m, "criticality", n -> b.criticality(criticality(n, path + ".criticality")));
+        r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
         r.optInt(m, "max-concurrent-per-key", b::maxConcurrentPerKey);
         r.opt(m, "per-key", n -> {
             b.perKey(r.choice(n, path + ".per-key", KeyKind::fromConfigName, KEY_KINDS));
@@ -162,8 +186,8 @@ final class YamlStages {
         String[] header = new String[1];
         r.opt(m, "header", n -> header[0] = Check.token("header", r.scalar(n, path + ".header").trim(),
                 "header name"));
-        Map<String, List<String>> roles = classes(m.get("roles"), path + ".roles", false);
-        Map<String, List<String>> paths = classes(m.get("paths"), path + ".paths", true);
+        Map<String, List<String>> roles = classes(m.get("roles"), path + ".roles", false, CLASSES);
+        Map<String, List<String>> paths = classes(m.get("paths"), path + ".paths", true, CLASSES);
         if (!r.clean(mark)) {
             throw new YamlReader.Skip();
         }
@@ -174,13 +198,47 @@ final class YamlStages {
         }
     }
 
+    /**
+     * {@code criticality}: like {@code priority} with the classes critical / default / sheddable, plus {@code reserve}
+     * (a whole percent, {@code 20} or {@code 20%}) and {@code cohort-rotation}.
+     */
+    private ThrottleConfig.Criticality criticality(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, CRITICALITY_KEYS);
+        int mark = r.mark();
+        String[] header = new String[1];
+        r.opt(m, "header", n -> header[0] = Check.token("header", r.scalar(n, path + ".header").trim(),
+                "header name"));
+        int[] reserve = new int[1];
+        r.opt(m, "reserve", n -> {
+            String v = r.scalar(n, path + ".reserve").trim();
+            String digits = v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v;
+            if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+                throw r.error(n, path + ".reserve", ConfigValues.quote(v) + " is not a whole percent 0-100");
+            }
+            reserve[0] = Check.range("reserve", Integer.parseInt(digits), 0, 100);
+        });
+        java.time.Duration[] rotation = new java.time.Duration[1];
+        r.opt(m, "cohort-rotation", n -> rotation[0] = Check.duration("cohort-rotation",
+                r.duration(n, path + ".cohort-rotation")));
+        Map<String, List<String>> roles = classes(m.get("roles"), path + ".roles", false, CRITICALITY_CLASSES);
+        Map<String, List<String>> paths = classes(m.get("paths"), path + ".paths", true, CRITICALITY_CLASSES);
+        if (!r.clean(mark)) {
+            throw new YamlReader.Skip();
+        }
+        try {
+            return new ThrottleConfig.Criticality(header[0], roles, paths, reserve[0], rotation[0]);
+        } catch (InvalidSettingException e) {
+            throw r.error(node, path, e.problem());
+        }
+    }
+
     /** {high: [...], low: [...]}: class names to roles or path patterns. */
-    private Map<String, List<String>> classes(Node node, String path, boolean patterns) {
+    private Map<String, List<String>> classes(Node node, String path, boolean patterns, Set<String> classes) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (node == null) {
             return out;
         }
-        YamlReader.Block m = r.attempt(() -> r.mapping(node, path, CLASSES));
+        YamlReader.Block m = r.attempt(() -> r.mapping(node, path, classes));
         if (m == null) {
             return out;
         }

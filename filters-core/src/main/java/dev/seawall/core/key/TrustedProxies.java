@@ -82,6 +82,18 @@ public final class TrustedProxies {
         return false;
     }
 
+    /**
+     * @param peer a socket peer's address literal, as {@code RequestView.remoteAddress()} gives it
+     * @return true when that peer is trusted; false for null or anything that is not an IP literal
+     */
+    public boolean trusts(String peer) {
+        if (networks.length == 0 || peer == null) {
+            return false;
+        }
+        byte[] bytes = IpAddresses.parseHost(peer);
+        return bytes != null && contains(bytes);
+    }
+
     public boolean isEmpty() {
         return networks.length == 0;
     }

@@ -200,6 +200,11 @@ public final class StatusReport {
         sb.append('}');
     }
 
+    /** @return milliseconds with three decimals, or null for a negative (unknown) reading */
+    private static String millis(long nanos) {
+        return nanos < 0 ? "null" : java.math.BigDecimal.valueOf(nanos / 1000L, 3).toPlainString();
+    }
+
     private static void stage(StringBuilder sb, Stage s) {
         sb.append("{\"kind\":");
         Json.string(sb, s.kind().configName());
@@ -210,7 +215,30 @@ public final class StatusReport {
             sb.append(",\"maxConcurrent\":").append(v.maxConcurrent())
                     .append(",\"queue\":").append(v.queue())
                     .append(",\"inFlight\":").append(v.inFlight())
-                    .append(",\"queued\":").append(v.queued());
+                    .append(",\"queued\":").append(v.queued())
+                    .append(",\"mode\":");
+            Json.string(sb, v.mode());
+            sb.append(",\"adaptive\":").append(v.adaptive());
+            if (v.adaptive()) {
+                sb.append(",\"noLoadLatencyMillis\":").append(millis(v.noLoadLatencyNanos()))
+                        .append(",\"recentLatencyMillis\":").append(millis(v.recentLatencyNanos()))
+                        .append(",\"drops\":").append(v.drops());
+            }
+            if ("shadow".equals(v.mode())) {
+                sb.append(",\"wouldReject\":").append(v.wouldReject());
+            }
+            if (!v.shedLevels().isEmpty()) {
+                sb.append(",\"reserved\":").append(v.reserved()).append(",\"criticality\":{");
+                boolean first = true;
+                for (Map.Entry<String, Integer> e : v.shedLevels().entrySet()) {
+                    sb.append(first ? "" : ",");
+                    first = false;
+                    Json.string(sb, e.getKey());
+                    sb.append(":{\"shedLevel\":").append(e.getValue()).append(",\"refused\":")
+                            .append(v.refusedByClass().getOrDefault(e.getKey(), 0L)).append('}');
+                }
+                sb.append('}');
+            }
         } else if (s instanceof BreakerStage b) {
             BreakerStatus v = b.statusView();
             sb.append(",\"breaker\":");

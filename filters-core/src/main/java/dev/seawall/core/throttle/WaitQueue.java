@@ -69,4 +69,9 @@ final class WaitQueue<N extends WaitQueue.Node<N>> {
     N first() {
         return head;
     }
+
+    /** @return the newest node, or null when empty */
+    N last() {
+        return tail;
+    }
 }

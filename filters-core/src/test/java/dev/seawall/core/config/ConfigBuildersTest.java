@@ -29,7 +29,8 @@ class ConfigBuildersTest {
                 CircuitBreakerConfig.DEFAULT_OPEN_FOR, CircuitBreakerConfig.DEFAULT_HALF_OPEN_CALLS, null,
                 CircuitBreakerConfig.DEFAULT_FAILURE_STATUSES, CircuitBreakerConfig.DEFAULT_MODE));
         assertThat(ThrottleConfig.builder().maxConcurrent(4).build()).isEqualTo(new ThrottleConfig(4,
-                ThrottleConfig.DEFAULT_QUEUE, ThrottleConfig.DEFAULT_MAX_WAIT, null, 0, ThrottleConfig.DEFAULT_PER_KEY));
+                ThrottleConfig.DEFAULT_QUEUE, ThrottleConfig.DEFAULT_MAX_WAIT, null, 0, ThrottleConfig.DEFAULT_PER_KEY,
+                null, null, ThrottleConfig.DEFAULT_MODE));
         assertThat(TimeoutConfig.builder().after(Duration.ofSeconds(5)).build())
                 .isEqualTo(new TimeoutConfig(Duration.ofSeconds(5), TimeoutConfig.DEFAULT_STATUS));
         RateLimitConfig l = RateLimitConfig.builder(KeyKind.TENANT).rates(List.of(PER_MINUTE)).build();

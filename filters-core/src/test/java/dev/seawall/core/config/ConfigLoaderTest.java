@@ -129,7 +129,8 @@ class ConfigLoaderTest {
         assertThat(tenant.name()).isEqualTo("per-tenant");
         assertThat(tenant.source()).isEqualTo(TenantSource.PATH_SEGMENT);
         assertThat(tenant.segment()).isEqualTo(1);
-        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(20, 100, Duration.ofSeconds(2), null, 0, KeyKind.IP));
+        assertThat(p.throttle()).isEqualTo(new ThrottleConfig(20, 100, Duration.ofSeconds(2), null, 0, KeyKind.IP,
+                null, null, "enforce"));
         CircuitBreakerConfig cb = p.circuitBreaker();
         assertThat(cb.name()).isEqualTo("payments");
         assertThat(cb.windowCalls()).isNull();

@@ -54,7 +54,7 @@ class SeawallMetersTest {
      */
     private static final List<String> DOCUMENTED = List.of(
             "seawall.ratelimit.decisions", "seawall.ratelimit.tracked.keys",
-            "seawall.throttle.in.flight", "seawall.throttle.queued", "seawall.throttle.queue.wait",
+            "seawall.throttle.in.flight", "seawall.throttle.queued", "seawall.throttle.queue.wait", "seawall.throttle.limit",
             "seawall.throttle.rejections",
             "seawall.breaker.state", "seawall.breaker.calls", "seawall.breaker.not.permitted",
             "seawall.timeout.calls",

@@ -36,7 +36,7 @@ class ThrottleStageTest {
     private final ManualClock clock = new ManualClock();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    private ThrottleStage.Builder throttle(int max, int queue) {
+    private ThrottleStageBuilder throttle(int max, int queue) {
         return ThrottleStage.builder("reports").maxConcurrent(max).queue(queue).maxWait(Duration.ofSeconds(2))
                 .clock(clock);
     }

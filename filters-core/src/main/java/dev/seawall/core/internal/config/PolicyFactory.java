@@ -35,7 +35,10 @@ import dev.seawall.core.ratelimit.LocalBucketStore;
 import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 import dev.seawall.core.ratelimit.RateLimitStage;
+import dev.seawall.core.internal.throttle.AdaptiveLimits;
+import dev.seawall.core.throttle.ConcurrencyLimit;
 import dev.seawall.core.throttle.ThrottleStage;
+import dev.seawall.core.throttle.ThrottleStageBuilder;
 import dev.seawall.core.time.NanoClock;
 import dev.seawall.core.timeout.TimeoutStage;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -375,22 +378,34 @@ public final class PolicyFactory {
     private static ThrottleStage buildThrottleStage(Where source, String policyName, ThrottleConfig t,
                                                     TrustedProxies trusted, int ipv6Prefix, Context context) {
         try {
-            ThrottleStage.Builder b = ThrottleStage.builder(policyName)
-                    .maxConcurrent(t.maxConcurrent())
+            ThrottleStageBuilder b = ThrottleStage.builder(policyName)
+                    .limit(t.adaptive() ? AdaptiveLimits.create(t.limit(), context.clock())
+                            : ConcurrencyLimit.fixed(t.maxConcurrent()))
                     .queue(t.queue())
                     .maxWait(t.maxWait())
+                    .shadow(t.shadow())
                     .clock(context.clock());
             if (t.priority() != null) {
                 b.classifier(StageResolvers.classifier(t.priority()));
             }
+            KeyResolver key = null;
             if (t.maxPerKey() > 0) {
-                KeyResolver key = switch (t.perKey()) {
+                key = switch (t.perKey()) {
                     case IP -> KeyResolvers.ip(trusted, ipv6Prefix);
                     case API_KEY -> KeyResolvers.apiKey(null);
                     case USER -> KeyResolvers.user(null);
                     case TENANT -> KeyResolvers.tenant(TenantSource.HEADER, null, -1);
                 };
                 b.fairShare(key, t.maxPerKey());
+            }
+            ThrottleConfig.Criticality c = t.criticality();
+            if (c != null) {
+                if (c.header() != null && trusted.isEmpty()) {
+                    throw new IllegalArgumentException("criticality.header: is believed only from trusted callers,"
+                            + " and trusted-proxies is empty (list the proxies that set it, or drop the header)");
+                }
+                b.criticality(StageResolvers.criticality(c, trusted), c.reserve(),
+                        key != null ? key : KeyResolvers.ip(trusted, ipv6Prefix), c.cohortRotation());
             }
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -57,6 +57,56 @@ final class StageResolvers {
         };
     }
 
+    /**
+     * Paths first, then roles, then the header: the first rule that matches decides, otherwise default. The header
+     * is read only when the socket peer is inside {@code trusted}: a client talking to us directly cannot claim
+     * critical. Critical maps to the highest queue class, sheddable to the lowest.
+     */
+    static PriorityClassifier criticality(ThrottleConfig.Criticality c, TrustedProxies trusted) {
+        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
+        c.paths().forEach((cls, patterns) -> patterns.forEach(
+                pattern -> table.add(pattern, Set.of(), criticalityClass(cls), "criticality " + cls)));
+        PathPolicyTable<Integer> paths = table.build();
+        List<String[]> roles = new ArrayList<>();
+        for (String cls : List.of("critical", "sheddable", "default")) {
+            for (String role : c.roles().getOrDefault(cls, List.of())) {
+                roles.add(new String[] {role, cls});
+            }
+        }
+        String header = c.header();
+        return request -> {
+            Integer byPath = paths.match(request.method(), request.path());
+            if (byPath != null) {
+                return byPath;
+            }
+            for (String[] r : roles) {
+                if (request.userInRole(r[0])) {
+                    return criticalityClass(r[1]);
+                }
+            }
+            if (header != null && trusted.trusts(request.remoteAddress())) {
+                int cls = criticalityClass(request.header(header));
+                if (cls >= 0) {
+                    return cls;
+                }
+            }
+            return PriorityClassifier.NORMAL;
+        };
+    }
+
+    /** @return the queue class of critical, default or sheddable (case and spaces ignored), or -1 */
+    static int criticalityClass(String name) {
+        if (name == null || name.length() > 16) {
+            return -1;
+        }
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "critical" -> PriorityClassifier.HIGH;
+            case "default" -> PriorityClassifier.NORMAL;
+            case "sheddable" -> PriorityClassifier.LOW;
+            default -> -1;
+        };
+    }
+
     static PlanResolver planResolver(RateLimitConfig l, PlanResolver spi) {
         MapPlanResolver fromYaml = new MapPlanResolver(l.planOf());
         if (spi == null) {
