@@ -30,6 +30,8 @@ public final class Exchange {
     private final Stage[] stages;
     private final Permit[] permits;
     private final long startNanos;
+    /** the request is exempt: the walk skips the stages an exemption skips (rate limits, throttle) */
+    private final boolean exempt;
     private int count;
     private int next;
     private volatile Rejection rejection;
@@ -38,15 +40,19 @@ public final class Exchange {
     @SuppressWarnings("unused") // written through SETTLED
     private volatile int settled;
 
-    Exchange(Stage[] stages, long startNanos) {
+    Exchange(Stage[] stages, long startNanos, boolean exempt) {
         this.stages = stages;
         this.permits = new Permit[stages.length];
         this.startNanos = startNanos;
+        this.exempt = exempt;
     }
 
     /** Walks from stage {@code from} until admitted, rejected or deferred. */
     void walk(RequestView request, long nowNanos, int from) {
         for (int i = from; i < stages.length; i++) {
+            if (exempt && Exemption.skips(stages[i].kind())) {
+                continue;
+            }
             Admission admission = stages[i].admit(request, nowNanos);
             if (admission.deferred()) {
                 next = i + 1;
@@ -72,6 +78,11 @@ public final class Exchange {
     /** @return true when every stage admitted the request */
     public boolean admitted() {
         return rejection == null && deferral == null && !abandoned;
+    }
+
+    /** @return true when the request is exempt: it skipped the rate-limit and throttle stages */
+    public boolean exempt() {
+        return exempt;
     }
 
     /** @return true when the exchange was released while it waited: nothing more may run for it */
