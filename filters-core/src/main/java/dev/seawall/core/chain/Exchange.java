@@ -32,7 +32,10 @@ public final class Exchange {
     private final long startNanos;
     /** the request is exempt: the walk skips the stages an exemption skips (rate limits, throttle) */
     private final boolean exempt;
+    /** permits held; permits[i] is the permit of the i-th stage that admitted (skipped stages hold none) */
     private int count;
+    /** stages walked past, admitted or skipped: stages[0, walked) */
+    private int walked;
     private int next;
     private volatile Rejection rejection;
     private volatile Deferral deferral;
@@ -51,6 +54,7 @@ public final class Exchange {
     void walk(RequestView request, long nowNanos, int from) {
         for (int i = from; i < stages.length; i++) {
             if (exempt && Exemption.skips(stages[i].kind())) {
+                walked = i + 1;
                 continue;
             }
             Admission admission = stages[i].admit(request, nowNanos);
@@ -65,6 +69,7 @@ public final class Exchange {
                 return;
             }
             permits[count++] = admission.permit();
+            walked = i + 1;
         }
     }
 
@@ -95,9 +100,9 @@ public final class Exchange {
      *         whether the stage is outside the one that refused (a fallback may then answer the refusal)
      */
     public boolean passed(Stage stage) {
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < walked; i++) {
             if (stages[i] == stage) {
-                return true;
+                return !(exempt && Exemption.skips(stage.kind()));
             }
         }
         return false;
@@ -145,6 +150,7 @@ public final class Exchange {
             return;
         }
         permits[count++] = outcome.permit();
+        walked = next;
         walk(request, nowNanos, next);
     }
 
