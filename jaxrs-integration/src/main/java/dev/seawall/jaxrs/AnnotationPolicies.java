@@ -62,7 +62,7 @@ final class AnnotationPolicies {
     private final Set<String> names = new HashSet<>();
 
     /**
-     * @param base the YAML configuration whose top-level settings (trusted proxies, header mode, IPv6 prefix)
+     * @param base the YAML configuration whose top-level settings (trusted proxies, header mode, IPv6 prefix, exempt)
      *             annotation limits share, or null
      */
     AnnotationPolicies(SeawallConfig base, PolicyFactory.Context context) {
@@ -157,7 +157,7 @@ final class AnnotationPolicies {
             SeawallConfig.Builder config = SeawallConfig.builder(where);
             if (base != null) {
                 base.trustedProxies().forEach(config::trustedProxy);
-                config.rateLimitHeaders(base.rateLimitHeaders()).ipv6Prefix(base.ipv6Prefix());
+                config.rateLimitHeaders(base.rateLimitHeaders()).ipv6Prefix(base.ipv6Prefix()).exempt(base.exempt());
             }
             String at = "policies[0]";
             PolicyConfig.Builder p = PolicyConfig.builder(name).path(pathPattern(type, method));
@@ -221,6 +221,9 @@ final class AnnotationPolicies {
             }
             if (!l.header().isEmpty()) {
                 set(at, () -> b.header(l.header()));
+            }
+            if (!l.mode().isEmpty()) {
+                set(at, () -> b.mode(l.mode().trim()));
             }
             if (!l.onMissing().isEmpty()) {
                 if (l.by() == KeyKind.IP) {

@@ -42,4 +42,10 @@ public @interface RateLimit {
 
     /** Bound on tracked keys; 0: the default (100,000). */
     long maxKeys() default 0;
+
+    /**
+     * {@code enforce} or {@code shadow} (decide and count {@code would-reject}, refuse nothing, send no rate-limit
+     * headers); empty: enforce.
+     */
+    String mode() default "";
 }

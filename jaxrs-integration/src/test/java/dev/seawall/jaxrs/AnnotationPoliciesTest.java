@@ -71,6 +71,35 @@ class AnnotationPoliciesTest {
         @RateLimit(limit = "100/1m")
         void defaults() {
         }
+
+        @RateLimit(limit = "100/1m", mode = "shadow")
+        void shadow() {
+        }
+    }
+
+    @Test
+    void aShadowLimitIsTheSameItemAsInYaml() {
+        assertSameConfig(annotated(Limits.class, "shadow"), yaml("limits.shadow", """
+                    rate-limits:
+                      - by: ip
+                        limit: 100/1m
+                        mode: shadow
+                """));
+    }
+
+    @Test
+    void annotationPoliciesShareTheFilesTopLevelExemptBlock() {
+        SeawallConfig base = ConfigLoader.parse("seawall.yaml", """
+                exempt: {paths: [/health]}
+                policies:
+                  - name: other
+                    paths: [/other/*]
+                    timeout: 1s
+                """);
+        AnnotationPolicies withBase = new AnnotationPolicies(base,
+                new PolicyFactory.Context(new ManualClock(), new SimpleMeterRegistry(), null));
+        SeawallConfig config = withBase.config(Limits.class, method(Limits.class, "defaults"));
+        assertThat(config.exemptFor(config.policies().get(0)).paths()).containsExactly("/health");
     }
 
     @Test

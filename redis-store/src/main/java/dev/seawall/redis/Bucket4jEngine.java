@@ -135,13 +135,13 @@ final class Bucket4jEngine implements RedisEngine {
         }
 
         @Override
-        public ConsumptionProbe consume(Object key) {
+        public ConsumptionProbe consume(Object key, long tokens) {
             StatefulRedisConnection<byte[], byte[]> c = calls.connection();
             if (c == null) {
                 return null;
             }
             try {
-                ConsumptionProbe p = proxy(key, c).tryConsumeAndReturnRemaining(1);
+                ConsumptionProbe p = proxy(key, c).tryConsumeAndReturnRemaining(tokens);
                 calls.succeeded();
                 return p;
             } catch (RuntimeException e) {
@@ -151,13 +151,13 @@ final class Bucket4jEngine implements RedisEngine {
         }
 
         @Override
-        public boolean refund(Object key) {
+        public boolean refund(Object key, long tokens) {
             StatefulRedisConnection<byte[], byte[]> c = calls.connection();
             if (c == null) {
                 return false;
             }
             try {
-                proxy(key, c).addTokens(1);
+                proxy(key, c).addTokens(tokens);
                 calls.succeeded();
                 return true;
             } catch (RuntimeException e) {

@@ -331,13 +331,18 @@ public final class RedisBucketStore implements BucketStore {
 
         @Override
         public ConsumptionProbe tryConsumeOne(Object key) {
-            ConsumptionProbe p = remote.consume(key);
-            return p != null ? p : onFailure(key);
+            return tryConsume(key, 1);
         }
 
-        private ConsumptionProbe onFailure(Object key) {
+        @Override
+        public ConsumptionProbe tryConsume(Object key, long tokens) {
+            ConsumptionProbe p = remote.consume(key, tokens);
+            return p != null ? p : onFailure(key, tokens);
+        }
+
+        private ConsumptionProbe onFailure(Object key, long tokens) {
             return switch (config.onFailure()) {
-                case LOCAL -> local.tryConsumeOne(key);
+                case LOCAL -> local.tryConsume(key, tokens);
                 case ALLOW -> allowProbe;
                 case DENY -> {
                     long wait = Math.max(guard.nanosToRetry(), 1_000_000_000L);
@@ -348,8 +353,13 @@ public final class RedisBucketStore implements BucketStore {
 
         @Override
         public void refundOne(Object key) {
-            if (!remote.refund(key) && local != null) {
-                local.refundOne(key);
+            refund(key, 1);
+        }
+
+        @Override
+        public void refund(Object key, long tokens) {
+            if (!remote.refund(key, tokens) && local != null) {
+                local.refund(key, tokens);
             }
         }
 

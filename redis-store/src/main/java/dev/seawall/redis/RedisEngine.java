@@ -32,9 +32,22 @@ interface RedisEngine {
     interface RemoteBuckets {
 
         /** @return Redis's decision on taking one token, or null when Redis gave none in time */
-        ConsumptionProbe consume(Object key);
+        default ConsumptionProbe consume(Object key) {
+            return consume(key, 1);
+        }
+
+        /**
+         * @param tokens the request's cost, 1 or more: all are taken in one atomic step, or none
+         * @return Redis's decision on taking them, or null when Redis gave none in time
+         */
+        ConsumptionProbe consume(Object key, long tokens);
 
         /** @return whether Redis took back the token */
-        boolean refund(Object key);
+        default boolean refund(Object key) {
+            return refund(key, 1);
+        }
+
+        /** @return whether Redis took back the {@code tokens} tokens (capped at capacity) */
+        boolean refund(Object key, long tokens);
     }
 }

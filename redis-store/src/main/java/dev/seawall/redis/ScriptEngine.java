@@ -66,7 +66,8 @@ final class ScriptEngine implements RedisEngine {
     }
 
     /**
-     * The script's arguments for one (limit, plan), built once: the tokens to take (1, or -1 for a refund), "now"
+     * The script's arguments for one (limit, plan), built once: the tokens to take (the cost, or minus it for a
+     * refund), "now"
      * (empty: the server's clock), then tokens and period in microseconds for each rate. Thread-safe (immutable).
      */
     private final class ScriptBuckets implements RemoteBuckets {
@@ -103,9 +104,19 @@ final class ScriptEngine implements RedisEngine {
             return a;
         }
 
+        /** The arguments taking {@code tokens} (a cost above 1 copies the prebuilt ones: the rare case). */
+        private byte[][] taking(byte[][] prebuilt, long tokens) {
+            if (tokens == 1) {
+                return prebuilt;
+            }
+            byte[][] a = prebuilt.clone();
+            a[0] = Long.toString(prebuilt == refundArgs ? -tokens : tokens).getBytes(StandardCharsets.US_ASCII);
+            return a;
+        }
+
         @Override
-        public ConsumptionProbe consume(Object key) {
-            List<Object> r = call(keys.apply(key), withTime(consumeArgs));
+        public ConsumptionProbe consume(Object key, long tokens) {
+            List<Object> r = call(keys.apply(key), withTime(taking(consumeArgs, tokens)));
             if (r == null || r.size() < 4) {
                 return null;
             }
@@ -118,8 +129,8 @@ final class ScriptEngine implements RedisEngine {
         }
 
         @Override
-        public boolean refund(Object key) {
-            return call(keys.apply(key), withTime(refundArgs)) != null;
+        public boolean refund(Object key, long tokens) {
+            return call(keys.apply(key), withTime(taking(refundArgs, tokens))) != null;
         }
     }
 }

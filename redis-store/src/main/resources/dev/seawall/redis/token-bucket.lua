@@ -1,13 +1,13 @@
 -- Seawall's token bucket in Redis: one atomic call per decision (one round trip).
 -- The arithmetic is Bucket4j's greedy refill: each bandwidth holds at most `capacity` tokens and gains
--- capacity/period tokens continuously; a request needs one token from every bandwidth.
+-- capacity/period tokens continuously; a request needs its cost in tokens from every bandwidth.
 --
 -- KEYS[1]  the bucket
--- ARGV[1]  tokens to take: 1 to consume, -1 to give one back (capped at capacity)
+-- ARGV[1]  tokens to take: the request's cost n (1 or more) to consume, -n to give n back (capped at capacity)
 -- ARGV[2]  "now" in microseconds, or "" to use the Redis server's clock (one clock for every node)
 -- ARGV[3..] capacity, period in microseconds, for each bandwidth
 -- State:   "now,available1,available2,..." (microseconds, fractional tokens), expiring when full again.
--- Returns: {consumed 1|0, remaining whole tokens, microseconds to wait for one token, microseconds to full}
+-- Returns: {consumed 1|0, remaining whole tokens, microseconds to wait until the cost is there, microseconds to full}
 local take = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 if not now then

@@ -45,7 +45,7 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "by", "limit", "name", "header",
             "on-missing", "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers",
-            "methods");
+            "methods", "mode");
 
 
     @Override
@@ -60,7 +60,8 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "rate-limits",
                         pc -> !pc.rateLimits().isEmpty(), List.of("by", "limit", "name", "header", "on-missing",
-                                "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers"));
+                                "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers",
+                                "mode"));
                 SeawallConfig config = yaml.config();
                 PolicyConfig pc = yaml.policy();
                 policyName = pc.name();
@@ -118,6 +119,7 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
             b.source(source);
         });
         p.forwardInt("segment", b::segment);
+        p.forward("mode", b::mode);
         return p.build(b::build);
     }
 

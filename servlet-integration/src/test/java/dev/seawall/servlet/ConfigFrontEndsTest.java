@@ -89,6 +89,9 @@ class ConfigFrontEndsTest {
         assertThat(shadow.stage().shadow()).isTrue();
         assertThatThrownBy(() -> new RateLimitFilter().init(params("rl", Map.of("by", "ip", "limit", "1/s",
                 "header", "X-Key")))).hasMessage("rl: init-param header: applies only to by: api-key or by: tenant");
+        assertThatThrownBy(() -> new RateLimitFilter().init(params("rl", Map.of("by", "ip", "limit", "1/s",
+                "mode", "dry-run")))).hasMessage("rl: init-param mode: \"dry-run\" is not a mode (expected enforce or"
+                + " shadow)");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-entries", "5", "status", "503"))))
                 .hasMessage("fb: init-param cache-entries: applies only with stale-cache");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of("cache-no-store", "true",

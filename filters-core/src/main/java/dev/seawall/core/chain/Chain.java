@@ -15,10 +15,13 @@ public final class Chain {
     private final Stage[] stages;
     private final List<String> warnings;
     private final Stage[] byKind = new Stage[StageKind.values().length];
+    /** null when nothing is exempt */
+    private final Exemption exemption;
 
-    Chain(Stage[] stages, List<String> warnings) {
+    Chain(Stage[] stages, List<String> warnings, Exemption exemption) {
         this.stages = stages;
         this.warnings = List.copyOf(warnings);
+        this.exemption = exemption;
         for (Stage s : stages) {
             if (byKind[s.kind().ordinal()] == null) {
                 byKind[s.kind().ordinal()] = s;
@@ -35,11 +38,12 @@ public final class Chain {
      * Walks the stages outer to inner. The first rejection stops the walk, and the permits already
      * taken are released, inner to outer, before this method returns. A deferral pauses the walk: the
      * exchange is {@linkplain Exchange#pending() pending} until the adapter {@linkplain Exchange#resume resumes} it.
+     * An {@linkplain Exemption exempt} request is counted and skips the rate-limit and throttle stages.
      *
      * @param nowNanos the clock reading for this request, read once by the adapter
      */
     public Exchange admit(RequestView request, long nowNanos) {
-        Exchange exchange = new Exchange(stages, nowNanos);
+        Exchange exchange = new Exchange(stages, nowNanos, exemption != null && exemption.admitExempt(request));
         exchange.walk(request, nowNanos, 0);
         return exchange;
     }
@@ -61,6 +65,11 @@ public final class Chain {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** @return who is never limited or shed by this chain, or null when nobody is */
+    public Exemption exemption() {
+        return exemption;
     }
 
     /** @return the stages, outer to inner */

@@ -24,6 +24,7 @@ public final class ChainBuilder {
     private boolean keepOrder;
     private boolean allowEmpty;
     private String label = "chain";
+    private Exemption exemption;
 
     private ChainBuilder() {
     }
@@ -41,6 +42,14 @@ public final class ChainBuilder {
     /** Appends a stage (outer to inner when {@link #keepOrder()} is set). */
     public ChainBuilder add(Stage stage) {
         stages.add(Objects.requireNonNull(stage, "stage"));
+        return this;
+    }
+
+    /**
+     * Who is never limited or shed: an exempt request skips the rate-limit and throttle stages (null: nobody).
+     */
+    public ChainBuilder exemption(Exemption exemption) {
+        this.exemption = exemption;
         return this;
     }
 
@@ -84,7 +93,7 @@ public final class ChainBuilder {
         for (String w : warnings) {
             LOG.warn(w);
         }
-        return new Chain(ordered.toArray(new Stage[0]), warnings);
+        return new Chain(ordered.toArray(new Stage[0]), warnings, exemption);
     }
 
     /** The order rules; package-private so that tests can check them directly. */

@@ -30,7 +30,12 @@ public final class Exchange {
     private final Stage[] stages;
     private final Permit[] permits;
     private final long startNanos;
+    /** the request is exempt: the walk skips the stages an exemption skips (rate limits, throttle) */
+    private final boolean exempt;
+    /** permits held; permits[i] is the permit of the i-th stage that admitted (skipped stages hold none) */
     private int count;
+    /** stages walked past, admitted or skipped: stages[0, walked) */
+    private int walked;
     private int next;
     private volatile Rejection rejection;
     private volatile Deferral deferral;
@@ -38,15 +43,20 @@ public final class Exchange {
     @SuppressWarnings("unused") // written through SETTLED
     private volatile int settled;
 
-    Exchange(Stage[] stages, long startNanos) {
+    Exchange(Stage[] stages, long startNanos, boolean exempt) {
         this.stages = stages;
         this.permits = new Permit[stages.length];
         this.startNanos = startNanos;
+        this.exempt = exempt;
     }
 
     /** Walks from stage {@code from} until admitted, rejected or deferred. */
     void walk(RequestView request, long nowNanos, int from) {
         for (int i = from; i < stages.length; i++) {
+            if (exempt && Exemption.skips(stages[i].kind())) {
+                walked = i + 1;
+                continue;
+            }
             Admission admission = stages[i].admit(request, nowNanos);
             if (admission.deferred()) {
                 next = i + 1;
@@ -59,6 +69,7 @@ public final class Exchange {
                 return;
             }
             permits[count++] = admission.permit();
+            walked = i + 1;
         }
     }
 
@@ -74,6 +85,11 @@ public final class Exchange {
         return rejection == null && deferral == null && !abandoned;
     }
 
+    /** @return true when the request is exempt: it skipped the rate-limit and throttle stages */
+    public boolean exempt() {
+        return exempt;
+    }
+
     /** @return true when the exchange was released while it waited: nothing more may run for it */
     public boolean abandoned() {
         return abandoned;
@@ -84,9 +100,9 @@ public final class Exchange {
      *         whether the stage is outside the one that refused (a fallback may then answer the refusal)
      */
     public boolean passed(Stage stage) {
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < walked; i++) {
             if (stages[i] == stage) {
-                return true;
+                return !(exempt && Exemption.skips(stage.kind()));
             }
         }
         return false;
@@ -134,6 +150,7 @@ public final class Exchange {
             return;
         }
         permits[count++] = outcome.permit();
+        walked = next;
         walk(request, nowNanos, next);
     }
 

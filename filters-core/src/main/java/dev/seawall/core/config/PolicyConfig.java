@@ -25,12 +25,14 @@ import java.util.Set;
  * @param idempotency the {@code idempotency} block, or null. It is not a stage of the chain: it answers before the
  *                    chain (a repeat is replayed, or refused, without spending the chain's permits) and keeps the answer
  *                    the client got, whatever stage produced it
+ * @param exempt      the policy's {@code exempt} block (requests that skip its rate limits and throttle), or null;
+ *                    the file's top-level block applies as well
  */
 public record PolicyConfig(String name, List<String> paths, Set<String> methods,
                            List<RateLimitConfig> rateLimits, ThrottleConfig throttle,
                            CircuitBreakerConfig circuitBreaker, TimeoutConfig timeout, FallbackConfig fallback,
                            List<StageKind> order, boolean failClosed, int bufferBytes,
-                           IdempotencyConfig idempotency) {
+                           IdempotencyConfig idempotency, ExemptConfig exempt) {
 
     /** {@code buffer}: how much of a response is held back (256KB). */
     public static final int DEFAULT_BUFFER_BYTES = TimeoutStage.DEFAULT_BUFFER_BYTES;
@@ -87,6 +89,7 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
         private boolean failClosed;
         private int bufferBytes = DEFAULT_BUFFER_BYTES;
         private IdempotencyConfig idempotency;
+        private ExemptConfig exempt;
 
         private Builder(String name) {
             if (name == null) {
@@ -164,6 +167,12 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
             return this;
         }
 
+        /** {@code exempt}: null for none. */
+        public Builder exempt(ExemptConfig exempt) {
+            this.exempt = exempt;
+            return this;
+        }
+
         public Builder failClosed(boolean failClosed) {
             this.failClosed = failClosed;
             return this;
@@ -180,11 +189,15 @@ public record PolicyConfig(String name, List<String> paths, Set<String> methods,
                 throw Check.required("paths", "(servlet url-patterns such as /api/*)");
             }
             PolicyConfig p = new PolicyConfig(name, paths, methods, rateLimits, throttle, circuitBreaker, timeout,
-                    fallback, order, failClosed, bufferBytes, idempotency);
+                    fallback, order, failClosed, bufferBytes, idempotency, exempt);
             Set<StageKind> present = p.stages();
             if (present.isEmpty() && idempotency == null) {
                 throw new InvalidSettingException("", "policy \"" + name + "\" has no stage (add rate-limits,"
                         + " throttle, circuit-breaker, timeout, fallback or idempotency)");
+            }
+            if (exempt != null && rateLimits.isEmpty() && throttle == null) {
+                throw new InvalidSettingException("exempt", "exempts requests from rate limits and the throttle,"
+                        + " and this policy has neither");
             }
             if (idempotency != null && (idempotency.scope() == KeyKind.API_KEY || idempotency.scope() == KeyKind.TENANT)
                     && rateLimits.stream().noneMatch(l -> l.by() == idempotency.scope())) {

@@ -5,6 +5,7 @@ import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.ratelimit.Rate;
+import dev.seawall.core.ratelimit.RequestCost;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +25,16 @@ import java.util.Objects;
  * @param plans     named plans and their rates
  * @param planOf    identity to plan name
  * @param local     {@code store: local}: this limit keeps per-node buckets even when a shared store is configured
+ * @param mode      {@code enforce} or {@code shadow} (decide and count {@code would-reject}, refuse nothing)
+ * @param cost      {@code cost}: the tokens a request spends ({@link RequestCost#ONE} when absent)
  */
 public record RateLimitConfig(String name, KeyKind by, String header, List<Rate> rates,
                               OnMissing onMissing, long maxKeys, String attribute, TenantSource source, int segment,
-                              Map<String, List<Rate>> plans, Map<String, String> planOf, boolean local) {
+                              Map<String, List<Rate>> plans, Map<String, String> planOf, boolean local, String mode,
+                              RequestCost cost) {
+
+    /** {@code mode}: {@code enforce} refuses requests over the limit; {@code shadow} only counts them. */
+    public static final String DEFAULT_MODE = "enforce";
 
     /** {@code on-missing}: a request without the identity passes this limit. */
     public static final OnMissing DEFAULT_ON_MISSING = OnMissing.SKIP;
@@ -42,13 +49,21 @@ public record RateLimitConfig(String name, KeyKind by, String header, List<Rate>
         rates = List.copyOf(rates);
         plans = Map.copyOf(plans);
         planOf = Map.copyOf(planOf);
+        mode = mode == null ? DEFAULT_MODE : mode;
+        cost = cost == null ? RequestCost.ONE : cost;
     }
 
     /** A limit using the configuration's store. */
     public RateLimitConfig(String name, KeyKind by, String header, List<Rate> rates, OnMissing onMissing,
                            long maxKeys, String attribute, TenantSource source, int segment,
                            Map<String, List<Rate>> plans, Map<String, String> planOf) {
-        this(name, by, header, rates, onMissing, maxKeys, attribute, source, segment, plans, planOf, false);
+        this(name, by, header, rates, onMissing, maxKeys, attribute, source, segment, plans, planOf, false,
+                DEFAULT_MODE, RequestCost.ONE);
+    }
+
+    /** @return true in shadow mode */
+    public boolean shadow() {
+        return "shadow".equals(mode);
     }
 
     /** @param by what the limit is keyed by ({@code by}); required */
@@ -74,6 +89,11 @@ public record RateLimitConfig(String name, KeyKind by, String header, List<Rate>
         private final Map<String, List<Rate>> plans = new LinkedHashMap<>();
         private final Map<String, String> planOf = new LinkedHashMap<>();
         private boolean local;
+        private String mode = DEFAULT_MODE;
+        private final Map<String, Long> costByMethod = new LinkedHashMap<>();
+        private long costDefault = 1;
+        private String costAttribute;
+        private boolean costSet;
 
         private Builder(KeyKind by) {
             if (by == null) {
@@ -193,6 +213,50 @@ public record RateLimitConfig(String name, KeyKind by, String header, List<Rate>
             return this;
         }
 
+        /** {@code mode}: {@code enforce} (the default) or {@code shadow}. */
+        public Builder mode(String mode) {
+            if (!"enforce".equals(mode) && !"shadow".equals(mode)) {
+                throw new InvalidSettingException("mode", ConfigValues.quote(String.valueOf(mode))
+                        + " is not a mode (expected enforce or shadow)");
+            }
+            this.mode = mode;
+            return this;
+        }
+
+        /** One method of {@code cost}: requests with this method spend {@code cost} tokens (1-1000000). */
+        public Builder cost(String method, long cost) {
+            if (method == null || !Check.TOKEN.matcher(method).matches()) {
+                throw new InvalidSettingException("cost", ConfigValues.quote(String.valueOf(method))
+                        + " is not an HTTP method (expected a method, default or attribute)");
+            }
+            String m = method.toUpperCase(java.util.Locale.ROOT);
+            costByMethod.put(m, Check.rangeLong("cost." + method, cost, 1, RequestCost.MAX));
+            costSet = true;
+            return this;
+        }
+
+        /** {@code cost.default}: what any other method costs (1-1000000; default 1). */
+        public Builder costDefault(long cost) {
+            this.costDefault = Check.rangeLong("cost.default", cost, 1, RequestCost.MAX);
+            costSet = true;
+            return this;
+        }
+
+        /**
+         * {@code cost.attribute}: a request attribute, set by an earlier filter of the application, holding the
+         * request's cost as a whole number; absent or invalid, the method's cost applies.
+         */
+        public Builder costAttribute(String attribute) {
+            String a = attribute == null ? "" : attribute.trim();
+            if (a.isEmpty() || a.length() > 200 || !a.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new InvalidSettingException("cost.attribute", "must be a request attribute name (1-200"
+                        + " printable ASCII characters)");
+            }
+            this.costAttribute = a;
+            costSet = true;
+            return this;
+        }
+
         private void checkPlansApply(String key) {
             if (by != KeyKind.API_KEY && by != KeyKind.TENANT) {
                 throw new InvalidSettingException(key, "applies only to by: api-key or by: tenant");
@@ -224,9 +288,23 @@ public record RateLimitConfig(String name, KeyKind by, String header, List<Rate>
             if (headerSet && src != null && src != TenantSource.HEADER) {
                 throw new InvalidSettingException("header", "applies only to source: header");
             }
+            RequestCost cost = costSet ? new RequestCost(costByMethod, costDefault, costAttribute) : RequestCost.ONE;
+            long most = cost.highestMethodCost();
+            checkCost(most, "limit", rates);
+            plans.forEach((plan, planRates) -> checkCost(most, "plans." + plan, planRates));
             return new RateLimitConfig(name == null ? by.configName() : name, by, header, rates,
                     onMissing == null ? DEFAULT_ON_MISSING : onMissing, maxKeys, attribute, src,
-                    segment == null ? -1 : segment, plans, planOf, local);
+                    segment == null ? -1 : segment, plans, planOf, local, mode, cost);
+        }
+
+        /** A method's cost above a bucket's capacity could never be paid: every such request would be refused. */
+        private static void checkCost(long most, String key, List<Rate> rates) {
+            for (Rate r : rates) {
+                if (most > r.tokens()) {
+                    throw new InvalidSettingException("cost", "a request costing " + most + " tokens could never pass:"
+                            + " " + key + " holds " + r.tokens() + " when full");
+                }
+            }
         }
     }
 }

@@ -23,10 +23,11 @@ import java.util.Objects;
  * @param store             {@code store:}: where rate-limit buckets live ({@link StoreConfig#LOCAL} when absent)
  * @param clients           {@code clients:}: the outbound clients, in file order (empty when absent)
  * @param positions         key path to line, for errors found after loading ({@link SourceMap#EMPTY} when unknown)
+ * @param exempt            the top-level {@code exempt} block, applying to every policy of the file, or null
  */
 public record SeawallConfig(String source, List<String> trustedProxies, RateLimitHeaders rateLimitHeaders,
                             int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store, List<ClientConfig> clients,
-                            SourceMap positions) {
+                            SourceMap positions, ExemptConfig exempt) {
 
     /** {@code headers.rate-limit}. */
     public static final RateLimitHeaders DEFAULT_RATE_LIMIT_HEADERS = RateLimitHeaders.IETF;
@@ -48,6 +49,13 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         clients = clients == null ? List.of() : List.copyOf(clients);
         store = store == null ? StoreConfig.LOCAL : store;
         positions = positions == null ? SourceMap.EMPTY : positions;
+    }
+
+    /** A configuration without a top-level exempt block. */
+    public SeawallConfig(String source, List<String> trustedProxies, RateLimitHeaders rateLimitHeaders,
+                         int ipv6Prefix, List<PolicyConfig> policies, StoreConfig store, List<ClientConfig> clients,
+                         SourceMap positions) {
+        this(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients, positions, null);
     }
 
     /** A configuration without clients. */
@@ -96,19 +104,26 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
     /** The same configuration with these positions. */
     public SeawallConfig withPositions(SourceMap positions) {
         return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients,
-                positions);
+                positions, exempt);
+    }
+
+    /** @return what is exempt in the policy of this configuration: its own block and the top-level one; or null */
+    public ExemptConfig exemptFor(PolicyConfig policy) {
+        ExemptConfig own = policy.exempt();
+        return own == null ? exempt : own.and(exempt);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof SeawallConfig c && source.equals(c.source) && trustedProxies.equals(c.trustedProxies)
                 && rateLimitHeaders == c.rateLimitHeaders && ipv6Prefix == c.ipv6Prefix
-                && policies.equals(c.policies) && store.equals(c.store) && clients.equals(c.clients);
+                && policies.equals(c.policies) && store.equals(c.store) && clients.equals(c.clients)
+                && Objects.equals(exempt, c.exempt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients);
+        return Objects.hash(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients, exempt);
     }
 
     /** @param source the name later errors cite */
@@ -130,6 +145,7 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
         private final List<ClientConfig> clients = new ArrayList<>();
         private long clientRoutes;
         private SourceMap positions = SourceMap.EMPTY;
+        private ExemptConfig exempt;
 
         private Builder(String source) {
             this.source = Objects.requireNonNull(source, "source");
@@ -196,6 +212,12 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
             return this;
         }
 
+        /** The top-level {@code exempt} block: applies to every policy of the file; null for none. */
+        public Builder exempt(ExemptConfig exempt) {
+            this.exempt = exempt;
+            return this;
+        }
+
         public Builder positions(SourceMap positions) {
             this.positions = Objects.requireNonNull(positions, "positions");
             return this;
@@ -206,7 +228,7 @@ public record SeawallConfig(String source, List<String> trustedProxies, RateLimi
                 throw new InvalidSettingException("policies", "must list at least one policy (or one client)");
             }
             return new SeawallConfig(source, trustedProxies, rateLimitHeaders, ipv6Prefix, policies, store, clients,
-                    positions);
+                    positions, exempt);
         }
     }
 }

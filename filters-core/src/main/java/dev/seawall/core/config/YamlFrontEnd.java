@@ -28,11 +28,12 @@ import java.util.Set;
 final class YamlFrontEnd {
 
     private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
-            "store", "clients");
+            "store", "clients", "exempt");
     private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
     private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
     private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
-            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer", "idempotency");
+            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer", "idempotency",
+            "exempt");
 
     private final YamlReader r;
     private final Set<StageKind> available;
@@ -94,6 +95,7 @@ final class YamlFrontEnd {
                 sharedStore = true;
             }
         }
+        r.opt(m, "exempt", n -> b.exempt(stages.exempt(n, "exempt")));
         boolean hasClients = m.has("clients");
         Node ps = m.get("policies");
         if (ps != null) {
@@ -294,6 +296,7 @@ final class YamlFrontEnd {
             }
         }
         r.opt(m, "idempotency", n -> b.idempotency(idempotency.read(n, path + ".idempotency")));
+        r.opt(m, "exempt", n -> b.exempt(stages.exempt(n, path + ".exempt")));
         Node on = m.get("order");
         if (on != null) {
             r.set(on, path, () -> b.order(order(on, path + ".order")));

@@ -32,7 +32,7 @@ final class YamlStages {
     private static final String KEY_KINDS = "is not a key kind (expected ip, user, api-key or tenant)";
 
     private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
-            "attribute", "source", "segment", "plans", "plan-of", "store");
+            "attribute", "source", "segment", "plans", "plan-of", "store", "mode", "cost");
     private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
             "max-concurrent-per-key", "per-key", "limit", "criticality", "mode");
     private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
@@ -42,6 +42,7 @@ final class YamlStages {
     private static final Set<String> CRITICALITY_CLASSES = Set.of("critical", "default", "sheddable");
     private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
             "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
+    private static final Set<String> EXEMPT_KEYS = Set.of("networks", "paths", "roles");
     private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status", "deadline-header");
     private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
             "handler", "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on");
@@ -104,7 +105,37 @@ final class YamlStages {
                 throw r.error(n, path + ".store", "shared needs a top-level store: {type: redis, ...}");
             }
         });
+        r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
+        Node costNode = m.get("cost");
+        if (costNode != null) {
+            cost(costNode, path, b);
+        }
         return r.build(mark, m, b::build);
+    }
+
+    /** {@code cost}: a whole number (every method), or {@code {POST: 5, default: 1, attribute: name}}. */
+    private void cost(Node node, String path, RateLimitConfig.Builder b) {
+        if (node instanceof ScalarNode) {
+            r.set(node, path, () -> b.costDefault(r.whole(node, path + ".cost", r.scalar(node, path + ".cost").trim())));
+            return;
+        }
+        YamlReader.Block cm = r.attempt(() -> r.mapping(node, path + ".cost", null));
+        if (cm == null) {
+            return;
+        }
+        for (Map.Entry<String, Node> e : cm.keys().entrySet()) {
+            String key = e.getKey();
+            Node v = e.getValue();
+            String vp = path + ".cost." + key;
+            r.set(v, path, () -> {
+                String text = r.scalar(v, vp).trim();
+                switch (key) {
+                    case "attribute" -> b.costAttribute(text);
+                    case "default" -> b.costDefault(r.whole(v, vp, text));
+                    default -> b.cost(key, r.whole(v, vp, text));
+                }
+            });
+        }
     }
 
     private void plans(YamlReader.Block m, String path, RateLimitConfig.Builder b) {
@@ -142,6 +173,38 @@ final class YamlStages {
                 }
             });
         }
+    }
+
+    /**
+     * An {@code exempt} block (on a policy or at the top level); each entry is forwarded on its own, so a bad one is
+     * cited at its own line. Null when the block had a problem.
+     */
+    ExemptConfig exempt(Node node, String path) {
+        YamlReader.Block m = r.mapping(node, path, EXEMPT_KEYS);
+        int mark = r.mark();
+        ExemptConfig.Builder b = ExemptConfig.builder();
+        for (String key : List.of("networks", "paths", "roles")) {
+            Node listNode = m.get(key);
+            List<Node> items = listNode == null ? null : r.attempt(() -> r.list(listNode, path + "." + key));
+            for (int i = 0; items != null && i < items.size(); i++) {
+                String ip = path + "." + key + "[" + i + "]";
+                Node item = items.get(i);
+                r.attempt(() -> {
+                    String v = r.scalar(item, ip);
+                    try {
+                        switch (key) {
+                            case "networks" -> b.network(v);
+                            case "paths" -> b.path(v.trim());
+                            default -> b.role(v.trim());
+                        }
+                    } catch (InvalidSettingException e) {
+                        throw r.error(item, ip, e.problem());
+                    }
+                    return null;
+                });
+            }
+        }
+        return r.build(mark, m, b::build);
     }
 
     ThrottleConfig throttle(Node node, String path) {

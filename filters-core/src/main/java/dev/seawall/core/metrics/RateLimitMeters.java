@@ -10,7 +10,8 @@ import java.util.Objects;
 
 /**
  * Meters of a {@link RateLimitStage}, per limit: {@code seawall.ratelimit.decisions} (counter; tags {@code policy},
- * {@code limit}, {@code outcome} = admitted | rejected | skipped | missing | invalid) and
+ * {@code limit}, {@code outcome} = admitted | rejected | would-reject | skipped | missing | invalid),
+ * {@code seawall.ratelimit.cost.defaulted} (counter; tags {@code policy}, {@code limit}) and
  * {@code seawall.ratelimit.tracked.keys} (gauge; tags {@code policy}, {@code limit}). Both read the limit's
  * {@link LimitView}. Thread-safe.
  */
@@ -32,6 +33,9 @@ final class RateLimitMeters implements StageMeterBinder {
                         "Rate-limit decisions by policy, limit and outcome", tags.and("outcome", d.tag()), limit,
                         l -> l.count(d));
             }
+            table.counter(registry, "seawall.ratelimit.cost.defaulted",
+                    "Requests whose cost attribute was absent or invalid, so that their method's cost applied", tags,
+                    limit, LimitView::costDefaulted);
             table.gauge(registry, "seawall.ratelimit.tracked.keys", "Keys with a bucket in memory", null, tags, limit,
                     LimitView::trackedKeys);
         }

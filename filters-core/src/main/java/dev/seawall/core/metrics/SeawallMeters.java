@@ -1,6 +1,7 @@
 package dev.seawall.core.metrics;
 
 import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.internal.CoreAccess;
@@ -36,6 +37,9 @@ public final class SeawallMeters {
     /** @return the binder of a stage, or null for a stage kind without meters (e.g. an application's own stage) */
     static StageMeterBinder binder(Object stage) {
         Objects.requireNonNull(stage, "stage");
+        if (stage instanceof Exemption e) {
+            return new ExemptMeters(e);
+        }
         if (stage instanceof IdempotencyGuard g) {
             return new IdempotencyMeters(g);
         }
@@ -107,11 +111,14 @@ public final class SeawallMeters {
         return s instanceof BreakerStage b ? b.breaker() : s;
     }
 
-    /** @return the metered parts of these policies: their stages and idempotency steps */
+    /** @return the metered parts of these policies: their stages, exemptions and idempotency steps */
     private static List<Object> parts(Collection<Policy> policies) {
         List<Object> out = new ArrayList<>();
         for (Policy p : policies) {
             out.addAll(p.chain().stages());
+            if (p.chain().exemption() != null) {
+                out.add(p.chain().exemption());
+            }
             IdempotencyGuard g = CoreAccess.idempotency(p);
             if (g != null) {
                 out.add(g);

@@ -70,6 +70,38 @@ public interface BucketStore extends AutoCloseable {
         /** Gives one token back to the key's bucket; capped at capacity, so a refund never overfills. */
         void refundOne(Object key);
 
+        /**
+         * Takes {@code tokens} tokens from the key's bucket at once, or none: a request whose cost the bucket cannot
+         * cover spends nothing. The probe's wait is the time until {@code tokens} are available. The stores of this
+         * project do this in one atomic step; this default, for other stores, takes one token at a time and gives
+         * them back when one is missing, which is atomic only per token.
+         *
+         * @param tokens 1 or more
+         */
+        default ConsumptionProbe tryConsume(Object key, long tokens) {
+            ConsumptionProbe first = tryConsumeOne(key);
+            if (tokens == 1 || !first.isConsumed()) {
+                return first;
+            }
+            ConsumptionProbe last = first;
+            for (long taken = 1; taken < tokens; taken++) {
+                last = tryConsumeOne(key);
+                if (!last.isConsumed()) {
+                    refund(key, taken);
+                    return ConsumptionProbe.rejected(last.getRemainingTokens() + taken,
+                            last.getNanosToWaitForRefill(), last.getNanosToWaitForReset());
+                }
+            }
+            return last;
+        }
+
+        /** Gives {@code tokens} tokens back, capped at capacity; by default one {@link #refundOne} per token. */
+        default void refund(Object key, long tokens) {
+            for (long i = 0; i < tokens; i++) {
+                refundOne(key);
+            }
+        }
+
         /** @return keys with state in this node's memory (an estimate), for status pages and gauges */
         long trackedKeys();
 

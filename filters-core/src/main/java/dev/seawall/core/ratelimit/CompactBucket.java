@@ -48,19 +48,27 @@ final class CompactBucket {
 
     /** Takes one token if available; the probe says what remains and how long to wait otherwise. */
     ConsumptionProbe tryConsumeOne(long now) {
+        return tryConsume(1, now);
+    }
+
+    /**
+     * Takes {@code tokens} tokens if all are available, else none; the probe says what remains and how long to wait
+     * until {@code tokens} are there.
+     */
+    ConsumptionProbe tryConsume(long tokens, long now) {
         BucketState previous = state;
         BucketState next = previous.copy();
         while (true) {
             next.refillAllBandwidth(now);
             long available = next.getAvailableTokens();
-            if (available < 1) {
+            if (available < tokens) {
                 return ConsumptionProbe.rejected(available,
-                        next.calculateDelayNanosAfterWillBePossibleToConsume(1, now, true),
+                        next.calculateDelayNanosAfterWillBePossibleToConsume(tokens, now, true),
                         next.calculateFullRefillingTime(now));
             }
-            next.consume(1);
+            next.consume(tokens);
             if (STATE.compareAndSet(this, previous, next)) {
-                return ConsumptionProbe.consumed(available - 1, next.calculateFullRefillingTime(now));
+                return ConsumptionProbe.consumed(available - tokens, next.calculateFullRefillingTime(now));
             }
             previous = state;
             next.copyStateFrom(previous);

@@ -9,6 +9,11 @@ public enum Decision {
     ADMITTED("admitted"),
     /** The limit had no token: the request was refused with 429. */
     REJECTED("rejected"),
+    /**
+     * The limit is in shadow mode and had no token: it would have refused the request, and let it pass. Nothing was
+     * taken from its bucket (a refused request spends nothing either), so the count is what enforcing would refuse.
+     */
+    WOULD_REJECT("would-reject"),
     /** The request had no key for the limit and {@code on-missing: skip} let it pass this limit. */
     SKIPPED("skipped"),
     /** The request had no key and {@code on-missing: reject} refused it. */

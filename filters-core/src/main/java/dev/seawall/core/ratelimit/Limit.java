@@ -8,6 +8,12 @@ import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.time.NanoClock;
 
+import dev.seawall.core.http.RequestView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToLongFunction;
 
 /**
@@ -21,6 +27,8 @@ import java.util.function.ToLongFunction;
  * clients' buckets; with a secret key an attacker cannot aim for one.
  */
 final class Limit {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Limit.class);
 
     /** {@link #key}'s answer for a limit that does not apply to the request (on-missing: skip). */
     static final Object SKIPPED = new Object();
@@ -36,6 +44,15 @@ final class Limit {
     private final Rejection invalidRejection;
     final DecisionCounts counts = new DecisionCounts();
     final QuotaRejections rejections;
+    /** shadow mode: decide and count, refuse nothing */
+    final boolean shadow;
+    private final RequestCost cost;
+    private final boolean unitCost;
+    /** requests whose cost attribute was absent or invalid, so that their method's cost applied */
+    final LongAdder costDefaulted = new LongAdder();
+    private final AtomicBoolean invalidCostLogged = new AtomicBoolean();
+    /** the answer to a request whose cost attribute asks for more than the bucket can ever hold */
+    final Rejection costTooHigh;
 
     Limit(String policy, LimitSpec spec, ToLongFunction<String> processHash, NanoClock clock) {
         this.name = spec.name();
@@ -47,6 +64,14 @@ final class Limit {
         this.hasher = shared != null ? shared : processHash;
         this.plans = new PlanTiers(policy, spec, clock);
         this.rejections = new QuotaRejections(policy, name);
+        this.shadow = spec.shadow();
+        this.cost = spec.cost();
+        this.unitCost = cost.isOne();
+        // no Retry-After: waiting never makes the bucket hold more than its capacity
+        this.costTooHigh = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests")
+                .detail("This request costs more tokens than the rate limit '" + name + "' of policy '" + policy
+                        + "' holds when full; it cannot pass this limit.")
+                .extension("policy", policy).extension("limit", name).build();
         Rejection.Builder missing = kind == KeyKind.TENANT
                 ? Rejection.builder(400, ProblemTypes.IDENTITY_REQUIRED, "Tenant Required")
                 .detail("This resource needs a tenant id.")
@@ -61,6 +86,30 @@ final class Limit {
         this.invalidRejection = Rejection.builder(400, ProblemTypes.INVALID_IDENTITY, "Invalid Identity")
                 .detail("The request's " + kind.configName() + " is malformed.")
                 .extension("policy", policy).extension("limit", name).build();
+    }
+
+    /**
+     * @return how many tokens the request spends: 1 unless a {@code cost} is configured; allocation-free. An absent
+     *         or invalid cost attribute falls back to the method's cost, counted, and an invalid one logged once.
+     */
+    long cost(RequestView request) {
+        if (unitCost) {
+            return 1;
+        }
+        RequestCost c = cost;
+        if (c.attribute() != null) {
+            long fromAttribute = RequestCost.attributeCost(request.attribute(c.attribute()));
+            if (fromAttribute > 0) {
+                return fromAttribute;
+            }
+            costDefaulted.increment();
+            if (fromAttribute == RequestCost.INVALID && invalidCostLogged.compareAndSet(false, true)) {
+                LOG.warn("Seawall: rate limit {}: the request attribute {} holds something other than a whole number"
+                        + " of 1 or more; such requests cost what their method costs (logged once; counted in"
+                        + " seawall.ratelimit.cost.defaulted)", name, c.attribute());
+            }
+        }
+        return c.methodCost(request.method());
     }
 
     /**

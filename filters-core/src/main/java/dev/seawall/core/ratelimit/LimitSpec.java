@@ -26,6 +26,8 @@ public final class LimitSpec {
     private final OnMissing onMissing;
     private final long maxKeys;
     private final BucketStore store;
+    private final RequestCost cost;
+    private final boolean shadow;
 
     private LimitSpec(Builder b) {
         this.name = b.name;
@@ -36,6 +38,8 @@ public final class LimitSpec {
         this.onMissing = b.onMissing;
         this.maxKeys = b.maxKeys;
         this.store = b.store;
+        this.cost = b.cost;
+        this.shadow = b.shadow;
     }
 
     /**
@@ -80,8 +84,18 @@ public final class LimitSpec {
         return store;
     }
 
+    /** @return how many tokens a request spends ({@link RequestCost#ONE} by default) */
+    public RequestCost cost() {
+        return cost;
+    }
+
+    /** @return true in shadow mode: every decision is made and counted, and the limit refuses nothing */
+    public boolean shadow() {
+        return shadow;
+    }
+
     /** Collects a limit. Not thread-safe. Defaults: on-missing skip, max-keys {@value #DEFAULT_MAX_KEYS}, the
-     * local store. */
+     * local store, a cost of one token, enforced. */
     public static final class Builder {
         private final String name;
         private final KeyResolver resolver;
@@ -91,6 +105,8 @@ public final class LimitSpec {
         private OnMissing onMissing = OnMissing.SKIP;
         private long maxKeys = DEFAULT_MAX_KEYS;
         private BucketStore store = LocalBucketStore.INSTANCE;
+        private RequestCost cost = RequestCost.ONE;
+        private boolean shadow;
 
         private Builder(String name, KeyResolver resolver) {
             Objects.requireNonNull(name, "name");
@@ -140,14 +156,39 @@ public final class LimitSpec {
             return this;
         }
 
+        /** How many tokens a request spends; default {@link RequestCost#ONE}. */
+        public Builder cost(RequestCost cost) {
+            this.cost = Objects.requireNonNull(cost, "cost");
+            return this;
+        }
+
+        /** Shadow mode: decide and count, refuse nothing, describe nothing in headers. Default false (enforce). */
+        public Builder shadow(boolean shadow) {
+            this.shadow = shadow;
+            return this;
+        }
+
         public LimitSpec build() {
             if (rates == null) {
                 throw new IllegalArgumentException("limit " + name + ": rates are required");
             }
+            long most = cost.highestMethodCost();
+            checkCost(most, rates, "its limit");
+            plans.forEach((plan, planRates) -> checkCost(most, planRates, "plan " + plan));
             if (!plans.isEmpty() && planResolver == null) {
                 throw new IllegalArgumentException("limit " + name + ": plans need a planResolver");
             }
             return new LimitSpec(this);
+        }
+
+        /** A method's cost above a bucket's capacity could never be paid: every such request would be refused. */
+        private void checkCost(long most, List<Rate> rates, String what) {
+            for (Rate r : rates) {
+                if (most > r.tokens()) {
+                    throw new IllegalArgumentException("limit " + name + ": a cost of " + most + " is more than "
+                            + what + " holds (" + r.tokens() + " tokens); such a request could never pass");
+                }
+            }
         }
 
         private static List<Rate> checkRates(String field, List<Rate> rates) {

@@ -35,6 +35,16 @@ public final class LimitView {
         return limit.plans.trackedKeys();
     }
 
+    /** @return true when the limit is in shadow mode (decides and counts, refuses nothing) */
+    public boolean shadow() {
+        return limit.shadow;
+    }
+
+    /** @return requests whose cost attribute was absent or invalid, so that their method's cost applied */
+    public long costDefaulted() {
+        return limit.costDefaulted.sum();
+    }
+
     /** @return how many requests this limit decided so far with this outcome */
     public long count(Decision decision) {
         return limit.counts.count(decision);
@@ -46,6 +56,11 @@ public final class LimitView {
 
     public long rejected() {
         return count(Decision.REJECTED);
+    }
+
+    /** @return requests this shadow limit would have refused (0 for an enforced limit) */
+    public long wouldReject() {
+        return count(Decision.WOULD_REJECT);
     }
 
     public long skipped() {

@@ -115,6 +115,11 @@ public final class LocalBucketStore implements BucketStore {
 
         @Override
         public ConsumptionProbe tryConsumeOne(Object key) {
+            return tryConsume(key, 1);
+        }
+
+        @Override
+        public ConsumptionProbe tryConsume(Object key, long tokens) {
             long now = clock.nanoTime();
             CompactBucket bucket = quiet.getIfPresentQuietly(key);
             if (bucket == null || now - bucket.recordedNanos > RECORD_EVERY_NANOS
@@ -122,15 +127,20 @@ public final class LocalBucketStore implements BucketStore {
                 bucket = cache.get(key, factory); // creates it, or records the access
                 bucket.recordedNanos = now;
             }
-            return bucket.tryConsumeOne(now);
+            return bucket.tryConsume(tokens, now);
         }
 
         @Override
         public void refundOne(Object key) {
+            refund(key, 1);
+        }
+
+        @Override
+        public void refund(Object key, long tokens) {
             // an evicted bucket was full (or will be recreated full): nothing to give back
             CompactBucket bucket = cache.getIfPresent(key);
             if (bucket != null) {
-                bucket.addTokens(1, clock);
+                bucket.addTokens(tokens, clock);
             }
         }
 

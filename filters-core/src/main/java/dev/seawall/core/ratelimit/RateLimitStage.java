@@ -15,6 +15,7 @@ import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
@@ -37,6 +38,16 @@ import java.util.function.ToLongFunction;
  *       capacity, so a refund can never overfill a bucket even if it refilled in the meantime. The permit's
  *       {@link Permit#release()} refunds the same way when a later stage refuses the request. A limit whose token
  *       was refunded because a later one rejected is not counted as admitting.</li>
+ *   <li><b>Cost.</b> A request takes its {@link RequestCost cost} in tokens from each limit, all at once or none
+ *       ({@link BucketStore.Buckets#tryConsume}); refunds give back the same number. A cost above what the bucket
+ *       holds when full (possible only through the cost attribute: a method's cost is checked against the rates when
+ *       the limit is built) is refused with a 429 without {@code Retry-After}, as waiting cannot help.</li>
+ *   <li><b>Shadow mode.</b> A shadow limit decides like an enforced one and counts
+ *       {@link Decision#WOULD_REJECT} where it would refuse, but lets the request go on and writes no headers.
+ *       A request it would refuse takes nothing from its bucket (nothing is there to take, and a refused request
+ *       spends nothing either), so its count is what enforcing would refuse; a request it admits spends tokens, as
+ *       it would when enforced, and gets them back when a later limit or stage refuses it. A missing or malformed
+ *       identity is counted ({@link Decision#MISSING}, {@link Decision#INVALID}) and refuses nothing.</li>
  * </ul>
  * Thread-safe. Cost per admitted request: per limit one resolver call, one cache lookup, one CAS on the
  * bucket, one {@link ConsumptionProbe}; plus one permit, and with several limits three small arrays.
@@ -83,8 +94,10 @@ public final class RateLimitStage implements Stage {
         }
         int n = limits.length;
         Object[] taken = new Object[n];
+        // the probes of enforced limits only: they alone are described in headers
         ConsumptionProbe[] probes = new ConsumptionProbe[n];
         Tier[] tiers = new Tier[n];
+        long[] costs = null; // created at the first cost other than 1; until then every cost was 1
         for (int i = 0; i < n; i++) {
             Limit limit = limits[i];
             String identity = limit.resolver.resolve(request);
@@ -93,27 +106,53 @@ public final class RateLimitStage implements Stage {
                 continue;
             }
             if (key instanceof Rejection refused) {
-                refund(taken, tiers, i);
+                if (limit.shadow) {
+                    continue; // counted as missing or invalid; a shadow limit refuses nothing
+                }
+                refund(taken, tiers, costs, i);
                 return refused;
             }
             Tier tier = limit.plans.tierFor(identity);
-            ConsumptionProbe probe = tier.buckets.tryConsumeOne(key);
-            if (!probe.isConsumed()) {
-                refund(taken, tiers, i);
+            long cost = limit.cost(request);
+            if (cost != 1 && costs == null) {
+                costs = new long[n];
+                Arrays.fill(costs, 1);
+            }
+            if (cost > tier.smallestQuota) {
+                if (limit.shadow) {
+                    limit.counts.add(Decision.WOULD_REJECT);
+                    continue;
+                }
+                refund(taken, tiers, costs, i);
                 limit.counts.add(Decision.REJECTED);
-                return rejection(i, probe, tier, probes, tiers);
+                return limit.costTooHigh;
+            }
+            ConsumptionProbe probe = tier.buckets.tryConsume(key, cost);
+            if (!probe.isConsumed()) {
+                if (limit.shadow) {
+                    limit.counts.add(Decision.WOULD_REJECT); // nothing was taken: the bucket stays as it was
+                    continue;
+                }
+                refund(taken, tiers, costs, i);
+                limit.counts.add(Decision.REJECTED);
+                return rejection(i, probe, tier, probes, tiers, costs);
             }
             taken[i] = key;
-            probes[i] = probe;
             tiers[i] = tier;
+            if (costs != null) {
+                costs[i] = cost;
+            }
+            if (!limit.shadow) {
+                probes[i] = probe;
+            }
         }
-        // counted only now: a limit whose token was refunded because a later one rejected did not admit
+        // counted only now: a limit whose tokens were refunded because a later one rejected did not admit
         for (int i = 0; i < n; i++) {
             if (taken[i] != null) {
                 limits[i].counts.add(Decision.ADMITTED);
             }
         }
-        return new RateLimitPermit(taken, probes, tiers);
+        return new RateLimitPermit(taken, probes, tiers, costs);
     }
 
     /**
@@ -128,33 +167,52 @@ public final class RateLimitStage implements Stage {
             return Permit.NONE; // nothing taken, no headers: what a permit of a skipped limit does
         }
         if (key instanceof Rejection refused) {
-            return refused;
+            return limit.shadow ? Permit.NONE : refused;
         }
         Tier tier = limit.plans.tierFor(identity);
-        ConsumptionProbe probe = tier.buckets.tryConsumeOne(key);
-        if (!probe.isConsumed()) {
+        long cost = limit.cost(request);
+        if (cost > tier.smallestQuota) {
+            if (limit.shadow) {
+                limit.counts.add(Decision.WOULD_REJECT);
+                return Permit.NONE;
+            }
             limit.counts.add(Decision.REJECTED);
-            return rejection(0, probe, tier, null, null);
+            return limit.costTooHigh;
+        }
+        ConsumptionProbe probe = tier.buckets.tryConsume(key, cost);
+        if (!probe.isConsumed()) {
+            if (limit.shadow) {
+                limit.counts.add(Decision.WOULD_REJECT); // nothing was taken: the bucket stays as it was
+                return Permit.NONE;
+            }
+            limit.counts.add(Decision.REJECTED);
+            return rejection(0, probe, tier, null, null, cost == 1 ? null : new long[] {cost});
         }
         limit.counts.add(Decision.ADMITTED);
-        return new OnePermit(key, probe, tier);
+        return new OnePermit(key, probe, tier, cost, !limit.shadow);
     }
 
-    private static void refund(Object[] taken, Tier[] tiers, int upTo) {
+    private static void refund(Object[] taken, Tier[] tiers, long[] costs, int upTo) {
         for (int j = upTo - 1; j >= 0; j--) {
             if (taken[j] != null) {
-                tiers[j].buckets.refundOne(taken[j]);
+                if (costs == null) {
+                    tiers[j].buckets.refundOne(taken[j]);
+                } else {
+                    tiers[j].buckets.refund(taken[j], costs[j]);
+                }
             }
         }
     }
 
     /**
-     * The 429 of the limit at {@code rejecting}; its headers also describe the earlier limits, which were refunded.
+     * The 429 of the limit at {@code rejecting}; its headers also describe the earlier enforced limits, which were
+     * refunded. Its {@code Retry-After} is the wait until the bucket holds the request's cost.
      *
      * @param probes the earlier limits' probes, or null when no earlier limit exists (then built on demand)
+     * @param costs  the tokens each limit took or asked for, or null when every cost was 1
      */
     private Rejection rejection(int rejecting, ConsumptionProbe probe, Tier tier, ConsumptionProbe[] probes,
-                                Tier[] tiers) {
+                                Tier[] tiers, long[] costs) {
         QuotaRejections quota = limits[rejecting].rejections;
         long retryAfter = RetryAfter.seconds(probe.getNanosToWaitForRefill());
         boolean alone = true;
@@ -179,7 +237,7 @@ public final class RateLimitStage implements Stage {
         }
         probes[rejecting] = probe;
         tiers[rejecting] = tier;
-        headers.write(r::header, probes, tiers, rejecting + 1, rejecting);
+        headers.write(r::header, probes, tiers, costs, rejecting + 1, rejecting);
         Rejection built = r.build();
         if (alone) {
             quota.remember(tier, retryAfter, reset, remaining, built);
@@ -212,21 +270,23 @@ public final class RateLimitStage implements Stage {
         private final Object[] taken;
         private final ConsumptionProbe[] probes;
         private final Tier[] tiers;
+        private final long[] costs;
 
-        RateLimitPermit(Object[] taken, ConsumptionProbe[] probes, Tier[] tiers) {
+        RateLimitPermit(Object[] taken, ConsumptionProbe[] probes, Tier[] tiers, long[] costs) {
             this.taken = taken;
             this.probes = probes;
             this.tiers = tiers;
+            this.costs = costs;
         }
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.write(sink, probes, tiers, probes.length, 0);
+            headers.write(sink, probes, tiers, costs, probes.length, 0);
         }
 
         @Override
         public void writeReleasedHeaders(HeaderSink sink) {
-            headers.write(sink, probes, tiers, probes.length, probes.length);
+            headers.write(sink, probes, tiers, costs, probes.length, probes.length);
         }
 
         @Override
@@ -236,30 +296,41 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
-            refund(taken, tiers, taken.length);
+            refund(taken, tiers, costs, taken.length);
         }
     }
 
-    /** The permit of a policy with one limit that took a token. Immutable; like {@link RateLimitPermit}. */
+    /**
+     * The permit of a policy with one limit that took its tokens. Immutable; like {@link RateLimitPermit}. A limit in
+     * shadow mode writes no headers.
+     */
     private final class OnePermit implements Permit {
         private final Object key;
         private final ConsumptionProbe probe;
         private final Tier tier;
+        private final long cost;
+        private final boolean described;
 
-        OnePermit(Object key, ConsumptionProbe probe, Tier tier) {
+        OnePermit(Object key, ConsumptionProbe probe, Tier tier, long cost, boolean described) {
             this.key = key;
             this.probe = probe;
             this.tier = tier;
+            this.cost = cost;
+            this.described = described;
         }
 
         @Override
         public void writeHeaders(HeaderSink sink) {
-            headers.writeOne(sink, probe, tier, false);
+            if (described) {
+                headers.writeOne(sink, probe, tier, 0);
+            }
         }
 
         @Override
         public void writeReleasedHeaders(HeaderSink sink) {
-            headers.writeOne(sink, probe, tier, true);
+            if (described) {
+                headers.writeOne(sink, probe, tier, cost);
+            }
         }
 
         @Override
@@ -269,7 +340,11 @@ public final class RateLimitStage implements Stage {
 
         @Override
         public void release() {
-            tier.buckets.refundOne(key);
+            if (cost == 1) {
+                tier.buckets.refundOne(key);
+            } else {
+                tier.buckets.refund(key, cost);
+            }
         }
     }
 

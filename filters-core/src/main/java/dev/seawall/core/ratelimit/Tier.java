@@ -84,6 +84,11 @@ final class Tier {
         return best;
     }
 
+    /** @return the capacity of the rate at {@code index} */
+    long quotaOf(int index) {
+        return quota[index];
+    }
+
     /** @return nanoseconds greedy refill takes to add one token to the rate at {@code index} */
     long intervalNanos(int index) {
         return (long) Math.ceil(intervalNanos[index]);

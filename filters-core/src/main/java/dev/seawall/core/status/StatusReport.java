@@ -4,6 +4,7 @@ import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.breaker.BreakerStatus;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.fallback.FallbackStage;
 import dev.seawall.core.fallback.FallbackStatus;
@@ -169,6 +170,15 @@ public final class StatusReport {
             stage(sb, stages.get(i));
         }
         sb.append(']');
+        Exemption exemption = p.chain().exemption();
+        if (exemption != null) {
+            sb.append(",\"exempt\":{");
+            for (Exemption.Reason reason : Exemption.Reason.values()) {
+                sb.append(reason.ordinal() == 0 ? "\"" : ",\"").append(reason.tag()).append("\":")
+                        .append(exemption.count(reason));
+            }
+            sb.append('}');
+        }
         IdempotencyGuard g = CoreAccess.idempotency(p);
         if (g != null) {
             idempotency(sb, g);
@@ -297,6 +307,9 @@ public final class StatusReport {
             sb.append("],\"trackedKeys\":").append(l.trackedKeys())
                     .append(",\"admitted\":").append(l.admitted())
                     .append(",\"rejected\":").append(l.rejected())
+                    .append(",\"shadow\":").append(l.shadow())
+                    .append(",\"wouldReject\":").append(l.wouldReject())
+                    .append(",\"costDefaulted\":").append(l.costDefaulted())
                     .append(",\"skipped\":").append(l.skipped())
                     .append(",\"missing\":").append(l.missing())
                     .append(",\"invalid\":").append(l.invalid()).append('}');

@@ -46,6 +46,7 @@ class SeawallMetersTest {
                 fallback:
                   on: [circuit-open, timeout, error]
                   stale-cache: 1m
+                exempt: {paths: [/api/health]}
             """;
 
     /**
@@ -53,7 +54,8 @@ class SeawallMetersTest {
      * (the store's and the reload's are registered by the store and {@code LiveSeawall}, not by stages).
      */
     private static final List<String> DOCUMENTED = List.of(
-            "seawall.ratelimit.decisions", "seawall.ratelimit.tracked.keys",
+            "seawall.ratelimit.decisions", "seawall.ratelimit.tracked.keys", "seawall.ratelimit.cost.defaulted",
+            "seawall.requests.exempt",
             "seawall.throttle.in.flight", "seawall.throttle.queued", "seawall.throttle.queue.wait", "seawall.throttle.limit",
             "seawall.throttle.rejections",
             "seawall.breaker.state", "seawall.breaker.calls", "seawall.breaker.not.permitted",

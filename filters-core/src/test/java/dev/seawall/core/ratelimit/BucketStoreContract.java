@@ -55,6 +55,28 @@ public abstract class BucketStoreContract {
     }
 
     @Test
+    void aCostTakesThatManyTokensAtOnceOrNoneAndWaitsForThemAll() {
+        BucketStore.Buckets b = buckets(rate(5, Duration.ofMinutes(1)));
+        ConsumptionProbe first = b.tryConsume("192.0.2.1", 3);
+        assertThat(first.isConsumed()).isTrue();
+        assertThat(first.getRemainingTokens()).isEqualTo(2);
+        ConsumptionProbe second = b.tryConsume("192.0.2.1", 3);
+        assertThat(second.isConsumed()).as("2 left, 3 asked").isFalse();
+        assertThat(second.getRemainingTokens()).isEqualTo(2);
+        // one token more is needed, and one arrives every 12 s
+        assertThat(second.getNanosToWaitForRefill()).isBetween(Duration.ofSeconds(12).toNanos() - 1_000_000,
+                Duration.ofSeconds(12).toNanos() + 1_000_000);
+        assertThat(b.tryConsume("192.0.2.1", 2).getRemainingTokens()).as("the refused cost took nothing").isZero();
+        b.refund("192.0.2.1", 4);
+        ConsumptionProbe afterRefund = b.tryConsume("192.0.2.1", 4);
+        assertThat(afterRefund.isConsumed()).isTrue();
+        assertThat(afterRefund.getRemainingTokens()).isZero();
+        b.refund("192.0.2.1", 50);
+        assertThat(b.tryConsume("192.0.2.1", 1).getRemainingTokens()).as("a refund is capped at capacity")
+                .isEqualTo(4);
+    }
+
+    @Test
     void refillsGreedilyOverTime() {
         BucketStore.Buckets b = buckets(rate(5, Duration.ofMinutes(1)));
         for (int i = 0; i < 5; i++) {

@@ -32,7 +32,7 @@ class StatusReportTest {
         assertThat(json).isEqualTo("{\"source\":\"seawall.yaml\",\"store\":\"local\",\"policies\":[{\"name\":\"api\",\"paths\":[\"/api/*\"],"
                 + "\"methods\":[],\"stages\":["
                 + "{\"kind\":\"rate-limits\",\"limits\":[{\"name\":\"api-key\",\"by\":\"api-key\",\"rates\":[\"2/1s\",\"100/60s\"],"
-                + "\"trackedKeys\":1,\"admitted\":1,\"rejected\":0,\"skipped\":0,\"missing\":0,\"invalid\":0}]},"
+                + "\"trackedKeys\":1,\"admitted\":1,\"rejected\":0,\"shadow\":false,\"wouldReject\":0,\"costDefaulted\":0,\"skipped\":0,\"missing\":0,\"invalid\":0}]},"
                 + "{\"kind\":\"circuit-breaker\",\"breaker\":\"db\",\"state\":\"CLOSED\",\"failureRate\":-1.0,\"shadow\":false},"
                 + "{\"kind\":\"throttle\",\"maxConcurrent\":3,\"queue\":7,\"inFlight\":1,\"queued\":0,"
                 + "\"mode\":\"enforce\",\"adaptive\":false}]}]}");

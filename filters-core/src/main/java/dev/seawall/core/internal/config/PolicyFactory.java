@@ -7,6 +7,7 @@ import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.config.CircuitBreakerConfig;
 import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.ExemptConfig;
 import dev.seawall.core.config.FallbackConfig;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.RateLimitConfig;
@@ -178,7 +179,7 @@ public final class PolicyFactory {
         for (int i = 0; i < config.policies().size(); i++) {
             PolicyConfig p = config.policies().get(i);
             out.add(policy(Where.policy(config, i), p, trusted, config.ipv6Prefix(), config.rateLimitHeaders(), context,
-                    breakers, carry));
+                    breakers, config.exemptFor(p), carry));
         }
         return out;
     }
@@ -266,11 +267,13 @@ public final class PolicyFactory {
 
     static Policy policy(Where source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
                          RateLimitHeaders headers, Context context, Breakers breakers) {
-        return policy(source, p, trusted, ipv6Prefix, headers, context, breakers, null);
+        return policy(source, p, trusted, ipv6Prefix, headers, context, breakers, p.exempt(), null);
     }
 
+    /** @param exempt what is exempt in this policy: its own block and the file's, or null */
     private static Policy policy(Where source, PolicyConfig p, TrustedProxies trusted, int ipv6Prefix,
-                                 RateLimitHeaders headers, Context context, Breakers breakers, Carry carry) {
+                                 RateLimitHeaders headers, Context context, Breakers breakers, ExemptConfig exempt,
+                                 Carry carry) {
         List<Stage> stages = new ArrayList<>();
         if (!p.rateLimits().isEmpty()) {
             Stage kept = carry == null ? null : carry.stage(p, StageKind.RATE_LIMIT);
@@ -294,7 +297,8 @@ public final class PolicyFactory {
             stages.add(kept != null ? kept : buildFallbackStage(source, p.name(), p.fallback(), p.failClosed(),
                     identityHeaders(p.rateLimits()), context));
         }
-        ChainBuilder chain = ChainBuilder.create().label("policy " + p.name());
+        ChainBuilder chain = ChainBuilder.create().label("policy " + p.name())
+                .exemption(StageResolvers.exemption(p, exempt, trusted));
         if (p.idempotency() != null) {
             chain.allowEmpty();
         }
@@ -345,7 +349,9 @@ public final class PolicyFactory {
                         .store(l.local() ? LocalBucketStore.INSTANCE : context.store())
                         .rates(l.rates())
                         .onMissing(l.onMissing())
-                        .maxKeys(l.maxKeys());
+                        .maxKeys(l.maxKeys())
+                        .cost(l.cost())
+                        .shadow(l.shadow());
                 if (!l.plans().isEmpty()) {
                     l.plans().forEach(spec::plan);
                     spec.planResolver(StageResolvers.planResolver(l, context.planResolver()));

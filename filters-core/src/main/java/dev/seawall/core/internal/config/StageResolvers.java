@@ -1,5 +1,8 @@
 package dev.seawall.core.internal.config;
 
+import dev.seawall.core.chain.Exemption;
+import dev.seawall.core.config.ExemptConfig;
+import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.ThrottleConfig;
 import dev.seawall.core.internal.policy.PathPolicyTable;
@@ -126,5 +129,17 @@ final class StageResolvers {
             case USER -> KeyResolvers.user(l.attribute());
             case TENANT -> KeyResolvers.tenant(l.source(), l.header(), l.segment());
         };
+    }
+
+    /**
+     * @param exempt the policy's own block and the file's, or null
+     * @return who skips the policy's rate limits and throttle, or null when nobody does (or it has neither)
+     */
+    static Exemption exemption(PolicyConfig p, ExemptConfig exempt, TrustedProxies trusted) {
+        if (exempt == null || (p.rateLimits().isEmpty() && p.throttle() == null)) {
+            return null;
+        }
+        return Exemption.builder(p.name()).trustedProxies(trusted).networks(exempt.networks()).paths(exempt.paths())
+                .roles(exempt.roles()).build();
     }
 }
