@@ -29,9 +29,12 @@ import java.util.function.ToLongFunction;
  *       the new stage as a source of the meters already registered, so no meter is registered twice (Micrometer
  *       warns "Gauge already registered" and keeps the first one, which would go on reading the retired stage).</li>
  *   <li><b>Several sources.</b> Two live objects may share an id (two single-stage filters left at the default
- *       policy name); a meter reads their sum. A counter or timer whose source is released keeps what that source
- *       had counted when it was released in its base, so it never goes backwards (a request that the retired stage
- *       settles after the hand-over is not counted); a gauge without sources is removed from the registry.
+ *       policy name); a meter reads their sum. A counter or timer whose source is released keeps reading it until
+ *       the next hand-over ({@link #settleRetired}), then keeps what it had counted in its base, so it never goes
+ *       backwards and counts what a request still inside the retired stage decides after the reload (a request
+ *       lasting longer than the time between two reloads is the one not counted); a retired generation of stages is
+ *       all that is kept alive. A gauge without sources is removed from the registry at once (it describes the
+ *       present).
  *       The state gauge of a breaker reads its latest source instead of a sum (breakers of one name are one
  *       object in one configuration).</li>
  *   <li><b>One table per registry</b>, found through a weak identity key, so that a registry dropped by the
@@ -50,6 +53,9 @@ final class MeterTable {
     private final Map<Key, Shared> byId = new HashMap<>();
     /** guarded by this: the meters each source feeds, to release them */
     private final Map<Object, List<Shared>> bySource = new IdentityHashMap<>();
+
+    /** guarded by this: counter and timer sources released since the last hand-over, still read live */
+    private final List<Retired> retiring = new ArrayList<>();
 
     private MeterTable() {
     }
@@ -121,8 +127,9 @@ final class MeterTable {
     }
 
     /**
-     * Removes {@code source} from every meter it feeds: counters and timers keep what it counted, gauges left without
-     * a source leave the registry. Does nothing for a source never bound.
+     * Removes {@code source} from every meter it feeds: gauges left without a source leave the registry now;
+     * counters and timers go on reading it until the next {@link #settleRetired}. Does nothing for a source never
+     * bound.
      */
     synchronized void release(MeterRegistry registry, Object source) {
         List<Shared> fed = bySource.remove(source);
@@ -133,12 +140,10 @@ final class MeterTable {
             for (Source s : shared.sources) {
                 if (s.owner == source) {
                     if (shared.kind == Kind.COUNTER || shared.kind == Kind.TIMER) {
-                        shared.base += s.read.applyAsDouble(source);
-                        if (s.count != null) {
-                            shared.baseCount += s.count.applyAsLong(source);
-                        }
+                        retiring.add(new Retired(shared, s));
+                    } else {
+                        shared.sources.remove(s);
                     }
-                    shared.sources.remove(s);
                     break;
                 }
             }
@@ -149,7 +154,28 @@ final class MeterTable {
         }
     }
 
+    /**
+     * A new hand-over begins: the counter and timer sources released at the previous one stop being read live and
+     * keep, in their meters' base, what they counted.
+     */
+    synchronized void settleRetired() {
+        for (Retired r : retiring) {
+            Source s = r.source();
+            Shared shared = r.shared();
+            shared.base += s.read.applyAsDouble(s.owner);
+            if (s.count != null) {
+                shared.baseCount += s.count.applyAsLong(s.owner);
+            }
+            shared.sources.remove(s);
+        }
+        retiring.clear();
+    }
+
     private enum Kind { COUNTER, GAUGE, LATEST_GAUGE, TIMER }
+
+    /** A released counter or timer source, read live until the next hand-over. */
+    private record Retired(Shared shared, Source source) {
+    }
 
     private record Key(String name, Tags tags) {
     }

@@ -85,9 +85,11 @@ public final class SeawallMeters {
      * Moves the meters from the policies a reload retires to those that replace them: binds the new stages first (a
      * rebuilt stage joins the meters of the one it replaces, so no meter is registered twice and no gauge disappears
      * for a moment), then retires the stages and breakers that are no longer in service. Stages and breakers carried
-     * over unchanged keep their meters as they are.
+     * over unchanged keep their meters as they are. A retired stage's counters are read until the next hand-over, so
+     * requests still inside it are counted (see {@code MeterTable}).
      */
     public static void handOver(MeterRegistry registry, Collection<Policy> retired, Collection<Policy> serving) {
+        MeterTable.of(registry).settleRetired();
         List<Object> next = parts(serving);
         Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Object s : next) {

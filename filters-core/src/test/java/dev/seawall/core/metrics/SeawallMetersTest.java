@@ -169,6 +169,27 @@ class SeawallMetersTest {
     }
 
     @Test
+    void aDecisionTheRetiredStageMakesAfterTheReloadIsStillCounted() {
+        start(EVERYTHING.formatted("1/1m"));
+        Policy old = live.current().match("GET", "/api/x");
+        source.text = EVERYTHING.formatted("5/1m");
+        assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
+        // a request that matched the old engine before the swap reaches its rate limit only now
+        Exchange late = old.chain().admit(FakeRequest.get("/api/x").from("192.0.2.9"), clock.nanoTime());
+        assertThat(late.admitted()).isTrue();
+        assertThat(decisions("admitted")).as("counted although its stage was retired").isEqualTo(1.0);
+        request("192.0.2.1");
+        assertThat(decisions("admitted")).isEqualTo(2.0);
+
+        // the next reload settles the retired stage: its count stays, it is no longer read
+        source.text = EVERYTHING.formatted("1/1m");
+        assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
+        assertThat(decisions("admitted")).isEqualTo(2.0);
+        request("192.0.2.1");
+        assertThat(decisions("admitted")).isEqualTo(3.0);
+    }
+
+    @Test
     void aRefusedReloadLeavesEveryMeterOnTheStagesInService() {
         start(EVERYTHING.formatted("1/1m"));
         request("192.0.2.1");
