@@ -69,6 +69,50 @@ class CriticalityEndToEndTest {
         return r.body().substring(from, r.body().indexOf('"', from));
     }
 
+    /**
+     * {@code max-concurrent: adaptive} from the YAML file, fed by the container's real completions: answers that fail
+     * (500) bring the limit down to its {@code min} and no further, answers that succeed let it grow again; the status
+     * view tells it. The engine's clock is a manual one, so each request closes a window of the limit's own.
+     */
+    @Test
+    void anAdaptiveLimitLearnsFromTheApplicationsRealAnswersWithinItsBounds() throws Exception {
+        ManualClock clock = new ManualClock();
+        SeawallFilter filter = SeawallFilter.builder().yaml("adaptive.yaml", """
+                policies:
+                  - name: api
+                    paths: [/*]
+                    throttle:
+                      max-concurrent: adaptive
+                      limit: {algorithm: aimd, initial: 8, min: 2, max: 16, window: 1ms, window-samples: 1}
+                      queue: 4
+                """).clock(clock).build();
+        try (TestServer server = TestServer.programmatic(filter, new GatedServlet(), 50)) {
+            ThrottleStage throttle = throttleOf(filter);
+            assertThat(throttle.limit().adaptive()).isTrue();
+            assertThat(throttle.limit().current()).isEqualTo(8);
+            for (int i = 0; i < 40; i++) {
+                clock.advance(Duration.ofMillis(5));
+                assertThat(send(server, "/error/" + i, null).get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(500);
+                // the completion is reported when the request truly ended, which may be just after its answer
+                int sent = i + 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0);
+                assertThat(throttle.limit().current()).as("after %d failures", sent).isBetween(2, 8);
+            }
+            assertThat(throttle.limit().current()).as("failures bring the limit to its min").isEqualTo(2);
+            assertThat(throttle.limit().drops()).isEqualTo(40);
+            assertThat(throttle.statusView().adaptive()).isTrue();
+            assertThat(throttle.statusView().drops()).isEqualTo(40);
+            assertThat(throttle.statusView().maxConcurrent()).isEqualTo(2);
+
+            for (int i = 0; i < 10; i++) {
+                clock.advance(Duration.ofMillis(5));
+                assertThat(send(server, "/ok/" + i, null).get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(10)).until(() -> throttle.inFlight() == 0);
+            }
+            assertThat(throttle.limit().current()).as("successes let it grow again").isBetween(3, 16);
+        }
+    }
+
     @Test
     void underOverloadCriticalGoesFirstAndDisplacesSheddableFromAFullQueue() throws Exception {
         GatedServlet app = new GatedServlet();
