@@ -2,6 +2,7 @@ package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
 import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.InvalidSettingException;
@@ -10,6 +11,7 @@ import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.key.TrustedProxies;
+import dev.seawall.core.metrics.SeawallMeters;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +74,21 @@ final class InitParams {
                                      boolean failClosed, int bufferBytes) {
         Policy policy = new Policy(policyName, List.of("/*"), methods, ChainBuilder.create().add(stage).build(),
                 failClosed, bufferBytes);
+        return Seawall.builder().source(filterName).policy(policy).build();
+    }
+
+    /**
+     * Like {@link #singleStageEngine(String, String, Set, Stage)} with the exemption of the YAML policy the stage
+     * comes from; its {@code seawall.requests.exempt} meter is bound to {@code registry} like the stage's meters.
+     *
+     * @param exemption who skips the stage, or null for nobody
+     */
+    static Seawall singleStageEngine(String filterName, String policyName, Set<String> methods, Stage stage,
+                                     Exemption exemption, MeterRegistry registry) {
+        Policy policy = new Policy(policyName, List.of("/*"), methods,
+                ChainBuilder.create().exemption(exemption).add(stage).build(), false,
+                dev.seawall.core.timeout.TimeoutStage.DEFAULT_BUFFER_BYTES);
+        SeawallMeters.bind(registry, List.of(policy)); // the stage is already bound; this adds the exemption's meter
         return Seawall.builder().source(filterName).policy(policy).build();
     }
 

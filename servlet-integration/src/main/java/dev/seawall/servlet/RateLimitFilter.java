@@ -1,6 +1,7 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.SeawallConfig;
@@ -34,7 +35,9 @@ import java.util.Set;
  *   <li>{@code trusted-proxies} (comma-separated), {@code ipv6-prefix}, {@code headers} (ietf | legacy | both |
  *       none): the YAML's global settings;</li>
  *   <li>or {@code config} plus {@code policy}: take every rate limit of that policy of a YAML file (and the
- *       file's global settings).</li>
+ *       file's global settings). Requests that policy's {@code exempt} block or the file's top-level one matches
+ *       skip the limits and are counted by {@code seawall.requests.exempt}; with init-params alone nothing is
+ *       exempt.</li>
  * </ul>
  * Stacked Seawall filters cooperate: when an inner one rejects, outer ones refund their tokens, and their
  * {@code RateLimit} headers are joined into one list, so the wire is the same as one {@link SeawallFilter}.
@@ -55,6 +58,7 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
         PolicyFactory.Context context = InitParams.context(filterConfig);
         try {
             RateLimitStage built;
+            Exemption exemption = null;
             String policyName;
             Set<String> methods = p.methods();
             if (p.has("config")) {
@@ -69,12 +73,13 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
                         pc.rateLimits(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), config.rateLimitHeaders(),
                         context);
+                exemption = PolicyFactory.exemption(config, pc);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "rate-limit";
                 built = PolicyFactory.rateLimitStage(PolicyFactory.Where.of("init-param"), policyName, List.of(limit(p)),
                         p.trustedProxies(), p.ipv6Prefix(), headers(p), context);
             }
-            install(filterName, policyName, methods, built);
+            install(filterName, policyName, methods, built, exemption, context.meterRegistry());
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,9 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -27,6 +29,18 @@ abstract class StandaloneFilter<S extends Stage> implements Filter {
     final void install(String filterName, String policyName, Set<String> methods, S built) {
         this.stage = built;
         this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built);
+    }
+
+    /**
+     * Like {@link #install(String, String, Set, Stage)} for a stage taken from a YAML policy: requests the policy's
+     * (and the file's) {@code exempt} block matches skip it, as in a {@link SeawallFilter}.
+     *
+     * @param exemption who skips the stage, or null for nobody
+     */
+    final void install(String filterName, String policyName, Set<String> methods, S built, Exemption exemption,
+                       MeterRegistry registry) {
+        this.stage = built;
+        this.engine = InitParams.singleStageEngine(filterName, policyName, methods, built, exemption, registry);
     }
 
     /** Like {@link #install(String, String, Set, Stage)} for stages that answer for the application. */

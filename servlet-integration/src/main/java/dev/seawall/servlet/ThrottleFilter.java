@@ -1,5 +1,6 @@
 package dev.seawall.servlet;
 
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.config.InvalidSettingException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.SeawallConfig;
@@ -26,7 +27,8 @@ import java.util.Set;
  * {@code max-concurrent-per-key} and {@code per-key} (ip | user | api-key | tenant) for fair share,
  * {@code mode} (enforce | shadow), {@code trusted-proxies}, {@code ipv6-prefix}, {@code methods}, {@code policy}
  * (name in problem bodies and metrics, default {@code throttle}); or {@code config} plus {@code policy} to take one
- * YAML policy's throttle.
+ * YAML policy's throttle, which requests that policy's {@code exempt} block or the file's top-level one matches
+ * skip (counted by {@code seawall.requests.exempt}); with init-params alone nothing is exempt.
  *
  * <p>Thread-safe once initialised.
  */
@@ -44,6 +46,7 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
         try {
             String policyName;
             ThrottleStage built;
+            Exemption exemption = null;
             if (p.has("config")) {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "a throttle",
                         pc -> pc.throttle() != null, List.of("max-concurrent", "queue", "max-wait",
@@ -55,6 +58,7 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
                 built = PolicyFactory.throttleStage(PolicyFactory.Where.policy(config, policyName), policyName,
                         pc.throttle(),
                         TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix(), context);
+                exemption = PolicyFactory.exemption(config, pc);
             } else {
                 policyName = p.has("policy") ? p.get("policy") : "throttle";
                 ThrottleConfig.Builder b = ThrottleConfig.builder();
@@ -82,7 +86,7 @@ public class ThrottleFilter extends StandaloneFilter<ThrottleStage> {
                 built = PolicyFactory.throttleStage(PolicyFactory.Where.of("init-param"), policyName, p.build(b::build),
                         p.trustedProxies(), p.ipv6Prefix(), context);
             }
-            install(filterName, policyName, p.methods(), built);
+            install(filterName, policyName, p.methods(), built, exemption, context.meterRegistry());
         } catch (IllegalArgumentException e) {
             throw new ServletException(filterName + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.seawall.core.internal.config;
 import dev.seawall.core.breaker.Breaker;
 import dev.seawall.core.breaker.BreakerStage;
 import dev.seawall.core.chain.ChainBuilder;
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.config.CircuitBreakerConfig;
@@ -322,6 +323,17 @@ public final class PolicyFactory {
         return CoreAccess.withIdempotency(policy, kept != null ? kept
                 : IdempotencyFactory.guard(p, trusted, ipv6Prefix, context.store(), context.clock(),
                         carry == null ? null : carry.previousIdempotency(p)));
+    }
+
+    /**
+     * Who skips the rate limits and throttle of one policy of a file: the policy's own {@code exempt} block and the
+     * file's top-level one, with the file's trusted proxies; the same exemption the policy gets in a whole engine.
+     * For the standalone filters built from {@code config} plus {@code policy}.
+     *
+     * @return the exemption, or null when nothing is exempt or the policy has neither rate limits nor a throttle
+     */
+    public static Exemption exemption(SeawallConfig config, PolicyConfig p) {
+        return StageResolvers.exemption(p, config.exemptFor(p), TrustedProxies.of(config.trustedProxies()));
     }
 
     /**
