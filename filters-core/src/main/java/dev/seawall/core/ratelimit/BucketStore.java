@@ -72,23 +72,37 @@ public interface BucketStore extends AutoCloseable {
 
         /**
          * Takes {@code tokens} tokens from the key's bucket at once, or none: a request whose cost the bucket cannot
-         * cover spends nothing. The probe's wait is the time until {@code tokens} are available. The stores of this
-         * project do this in one atomic step; this default, for other stores, takes one token at a time and gives
-         * them back when one is missing, which is atomic only per token.
+         * cover spends nothing. A rejected probe's remaining tokens are those the bucket holds, and its wait is the
+         * time until {@code tokens} are available. The stores of this project do this in one atomic step.
+         *
+         * <p>This default, for other stores, takes one token at a time: with {@code n} tokens available it makes at
+         * most {@code min(n, tokens) + 1} calls of {@link #tryConsumeOne}, and gives back every token it took when the
+         * bucket cannot cover the whole cost, so it is atomic only per token (a concurrent request may see the bucket
+         * short while the partial take lasts). It fails fast: when the first take reports fewer remaining tokens than
+         * the rest of the cost, it gives that token back at once. Knowing only one-token probes, it cannot know the
+         * refill rate: its rejected probe gives the wait for the next token, or, when it gave the first token back at
+         * once, a wait of 0 with the reset its first take reported; Seawall's rate-limit stage, which knows the
+         * limit's rates, turns either into the wait for the whole cost before answering.
          *
          * @param tokens 1 or more
          */
         default ConsumptionProbe tryConsume(Object key, long tokens) {
             ConsumptionProbe first = tryConsumeOne(key);
             if (tokens == 1 || !first.isConsumed()) {
-                return first;
+                return first; // nothing taken; its wait is for the next token
+            }
+            if (first.getRemainingTokens() < tokens - 1) {
+                // the bucket held first.remaining + 1 tokens, fewer than the cost: no need to try the rest
+                refundOne(key);
+                return ConsumptionProbe.rejected(first.getRemainingTokens() + 1, 0, first.getNanosToWaitForReset());
             }
             ConsumptionProbe last = first;
             for (long taken = 1; taken < tokens; taken++) {
                 last = tryConsumeOne(key);
                 if (!last.isConsumed()) {
+                    // a concurrent request took what the first probe reported; its wait is for one token past those
                     refund(key, taken);
-                    return ConsumptionProbe.rejected(last.getRemainingTokens() + taken,
+                    return ConsumptionProbe.rejected(Math.max(0, last.getRemainingTokens()) + taken,
                             last.getNanosToWaitForRefill(), last.getNanosToWaitForReset());
                 }
             }

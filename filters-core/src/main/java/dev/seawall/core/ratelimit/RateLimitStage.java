@@ -127,7 +127,7 @@ public final class RateLimitStage implements Stage {
                 limit.counts.add(Decision.REJECTED);
                 return limit.costTooHigh;
             }
-            ConsumptionProbe probe = tier.buckets.tryConsume(key, cost);
+            ConsumptionProbe probe = tier.tryConsume(key, cost);
             if (!probe.isConsumed()) {
                 if (limit.shadow) {
                     limit.counts.add(Decision.WOULD_REJECT); // nothing was taken: the bucket stays as it was
@@ -179,7 +179,7 @@ public final class RateLimitStage implements Stage {
             limit.counts.add(Decision.REJECTED);
             return limit.costTooHigh;
         }
-        ConsumptionProbe probe = tier.buckets.tryConsume(key, cost);
+        ConsumptionProbe probe = tier.tryConsume(key, cost);
         if (!probe.isConsumed()) {
             if (limit.shadow) {
                 limit.counts.add(Decision.WOULD_REJECT); // nothing was taken: the bucket stays as it was

@@ -2,6 +2,7 @@ package dev.seawall.core.ratelimit;
 
 import dev.seawall.core.internal.sf.StructuredFields;
 import dev.seawall.core.time.NanoClock;
+import io.github.bucket4j.ConsumptionProbe;
 
 import java.util.List;
 
@@ -22,6 +23,8 @@ final class Tier {
     /** Per rate: its capacity and the nanoseconds greedy refill takes to add one token. */
     private final long[] quota;
     private final double[] intervalNanos;
+    /** Whether {@link #buckets} use the one-token default of {@code tryConsume}, whose waits are completed here. */
+    private final boolean oneTokenAtATime;
 
     Tier(String policy, String limitName, String plan, List<Rate> rates, long maxKeys, NanoClock clock,
          BucketStore store) {
@@ -44,6 +47,67 @@ final class Tier {
         this.policyItems = items.build();
         this.smallestQuota = smallest;
         this.buckets = store.buckets(new BucketSpec(policy, limitName, plan, rates, maxKeys, clock));
+        this.oneTokenAtATime = usesDefaultTryConsume(buckets);
+    }
+
+    /** @return whether the buckets leave {@code tryConsume(key, tokens)} to the interface's one-token default */
+    static boolean usesDefaultTryConsume(BucketStore.Buckets buckets) {
+        try {
+            return buckets.getClass().getMethod("tryConsume", Object.class, long.class).isDefault();
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("BucketStore.Buckets declares tryConsume(Object, long)", e);
+        }
+    }
+
+    /**
+     * Takes {@code cost} tokens from the key's bucket, or none. A rejected probe waits until the bucket holds the whole
+     * cost, whatever the store: the one-token default of {@link BucketStore.Buckets#tryConsume} cannot know the refill
+     * rate, so for a store using it the wait is completed here from this tier's rates.
+     */
+    ConsumptionProbe tryConsume(Object key, long cost) {
+        ConsumptionProbe probe = buckets.tryConsume(key, cost);
+        if (probe.isConsumed() || cost == 1 || !oneTokenAtATime) {
+            return probe;
+        }
+        return waitForWholeCost(probe, cost);
+    }
+
+    /**
+     * The probe of a rejected one-token-at-a-time take, waiting for {@code cost} tokens. The bucket holds
+     * {@code available} tokens and lacks {@code missing = cost - available}; the rate holding the fewest tokens
+     * ({@link #holderOf}) adds one every {@code interval}.
+     * <ul>
+     *   <li>When the probe gave the wait for the next token, each further one comes an interval later.</li>
+     *   <li>When it gave none (the default's first take reported too few tokens and was given back at once), its
+     *       reset was measured with that token taken, so the bucket as it is fills one interval sooner; the holder
+     *       then holds {@code cost} tokens {@code (quota - cost) × interval} before it is full. That is exact for a
+     *       limit of one rate, and is kept within the interval it must fall in, {@code ((missing - 1) × interval,
+     *       missing × interval]}, for several.</li>
+     * </ul>
+     */
+    ConsumptionProbe waitForWholeCost(ConsumptionProbe probe, long cost) {
+        long available = Math.max(0, probe.getRemainingTokens());
+        long missing = cost - available;
+        if (missing <= 0) {
+            return probe;
+        }
+        long next = probe.getNanosToWaitForRefill();
+        long reset = probe.getNanosToWaitForReset();
+        if (next > 0) {
+            double interval = intervalNanos[holderOf(available, reset)];
+            return ConsumptionProbe.rejected(probe.getRemainingTokens(),
+                    Math.max(next, nanos(next + (missing - 1) * interval)), reset);
+        }
+        int holder = holderOf(Math.max(0, available - 1), reset);
+        double interval = intervalNanos[holder];
+        long before = Math.max(0, reset - nanos(interval));
+        double toCost = before - (quota[holder] - cost) * interval;
+        double wait = Math.max((missing - 1) * interval + 1, Math.min(missing * interval, toCost));
+        return ConsumptionProbe.rejected(available, nanos(wait), before);
+    }
+
+    private static long nanos(double nanos) {
+        return (long) Math.min(Long.MAX_VALUE, Math.ceil(nanos));
     }
 
     /** @return the {@code RateLimit} prefix naming the rate at {@code index} */
