@@ -26,6 +26,9 @@ import java.util.Objects;
  *                         (always at least 1)
  * @param probeInterval    {@code probe-interval}: how often the no-load latency is measured again at low
  *                         concurrency when the throttle was saturated all the time
+ * @param dropShare        {@code drop-share}: a window counts as overload (the limit backs off) only when at least
+ *                         this share of its requests were drops (timeouts, exceptions, 5xx); a smaller share of
+ *                         failures is left to the latency guard and the circuit breaker
  * @param smoothing        {@code smoothing} (gradient2, vegas): how much of a new estimate replaces the old one
  * @param longWindow       {@code long-window} (gradient2): windows averaged into the long-term latency
  * @param rttTolerance     {@code rtt-tolerance} (gradient2): latency ratio tolerated before the limit shrinks
@@ -39,7 +42,7 @@ import java.util.Objects;
  */
 public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int max, Duration window,
                                   int windowSamples, double latencyTolerance, double maxGrowth,
-                                  Duration probeInterval, double smoothing, int longWindow, double rttTolerance,
+                                  Duration probeInterval, double dropShare, double smoothing, int longWindow, double rttTolerance,
                                   int queueSize, int alpha, int beta, double backoffRatio,
                                   Duration latencyThreshold) {
 
@@ -73,6 +76,12 @@ public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int
     public static final double DEFAULT_LATENCY_TOLERANCE = 1.5;
     public static final double DEFAULT_MAX_GROWTH = 0.1;
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(60);
+    /**
+     * One window in ten: well above the few fast errors a healthy endpoint answers (a buggy path failing on a few
+     * per cent of requests must not pin the whole policy at {@code min}), well below a dependency failing half its
+     * calls.
+     */
+    public static final double DEFAULT_DROP_SHARE = 0.1;
     public static final double DEFAULT_GRADIENT2_SMOOTHING = 0.2;
     public static final double DEFAULT_VEGAS_SMOOTHING = 1.0;
     public static final int DEFAULT_LONG_WINDOW = 600;
@@ -107,6 +116,7 @@ public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int
         private double latencyTolerance = DEFAULT_LATENCY_TOLERANCE;
         private double maxGrowth = DEFAULT_MAX_GROWTH;
         private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
+        private double dropShare = DEFAULT_DROP_SHARE;
         private Double smoothing;
         private Integer longWindow;
         private Double rttTolerance;
@@ -182,6 +192,12 @@ public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int
             return this;
         }
 
+        /** {@code drop-share}: above 0, at most 1; default 0.1 (a window with 10 % drops or more backs off). */
+        public Builder dropShare(double share) {
+            this.dropShare = decimal("drop-share", share, 0.0, false, 1.0);
+            return this;
+        }
+
         /** {@code smoothing} (gradient2, vegas): above 0, at most 1; default 0.2 (gradient2), 1 (vegas). */
         public Builder smoothing(double smoothing) {
             this.smoothing = decimal("smoothing", smoothing, 0.0, false, 1.0);
@@ -206,13 +222,19 @@ public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int
             return this;
         }
 
-        /** {@code alpha} (vegas): 1-1000, below {@code beta}; default 3 × log10 of the limit. */
+        /**
+         * {@code alpha} (vegas): 1-1000, below {@code beta}, given together with {@code beta}; default 3 × log10 of
+         * the limit.
+         */
         public Builder alpha(int alpha) {
             this.alpha = Check.range("alpha", alpha, 1, 1000);
             return this;
         }
 
-        /** {@code beta} (vegas): 1-1000, above {@code alpha}; default 6 × log10 of the limit. */
+        /**
+         * {@code beta} (vegas): 1-1000, above {@code alpha}, given together with {@code alpha}; default 6 × log10 of
+         * the limit.
+         */
         public Builder beta(int beta) {
             this.beta = Check.range("beta", beta, 1, 1000);
             return this;
@@ -251,13 +273,23 @@ public record AdaptiveLimitConfig(Algorithm algorithm, int initial, int min, int
             if (smoothing != null && algorithm == Algorithm.AIMD) {
                 throw new InvalidSettingException("smoothing", "applies only with algorithm gradient2 or vegas");
             }
-            if (alpha != null && beta != null && alpha >= beta) {
+            // the defaults scale with the limit (3 and 6 × log10): a fixed value on one side can cross the other's
+            // moving default somewhere between min and max, so the pair is given whole or not at all
+            if (alpha != null && beta == null) {
+                throw new InvalidSettingException("beta", "is required when alpha is given (the default, 6 × log10 of "
+                        + "the limit, can fall to or below a fixed alpha)");
+            }
+            if (beta != null && alpha == null) {
+                throw new InvalidSettingException("alpha", "is required when beta is given (the default, 3 × log10 of "
+                        + "the limit, can reach or pass a fixed beta)");
+            }
+            if (alpha != null && alpha >= beta) {
                 throw new InvalidSettingException("beta", beta + " must be above alpha (" + alpha + ")");
             }
             double smooth = smoothing != null ? smoothing
                     : algorithm == Algorithm.VEGAS ? DEFAULT_VEGAS_SMOOTHING : DEFAULT_GRADIENT2_SMOOTHING;
             return new AdaptiveLimitConfig(algorithm, init, min, max, window, windowSamples, latencyTolerance,
-                    maxGrowth, probeInterval, smooth,
+                    maxGrowth, probeInterval, dropShare, smooth,
                     longWindow == null ? DEFAULT_LONG_WINDOW : longWindow,
                     rttTolerance == null ? DEFAULT_RTT_TOLERANCE : rttTolerance,
                     queueSize == null ? DEFAULT_QUEUE_SIZE : queueSize,

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 final class YamlAdaptiveLimit {
 
     static final Set<String> KEYS = Set.of("algorithm", "initial", "min", "max", "window", "window-samples",
-            "latency-tolerance", "max-growth", "probe-interval", "smoothing", "long-window", "rtt-tolerance",
+            "latency-tolerance", "max-growth", "probe-interval", "drop-share", "smoothing", "long-window", "rtt-tolerance",
             "queue-size", "alpha", "beta", "backoff-ratio", "latency-threshold");
 
     /** A plain decimal such as {@code 1.5} or {@code 0.25}: no sign, exponent, NaN or infinity. */
@@ -40,6 +40,7 @@ final class YamlAdaptiveLimit {
         r.opt(m, "latency-tolerance", n -> b.latencyTolerance(decimal(n, m.path("latency-tolerance"))));
         r.opt(m, "max-growth", n -> b.maxGrowth(decimal(n, m.path("max-growth"))));
         r.opt(m, "probe-interval", n -> b.probeInterval(r.duration(n, m.path("probe-interval"))));
+        r.opt(m, "drop-share", n -> b.dropShare(decimal(n, m.path("drop-share"))));
         r.opt(m, "smoothing", n -> b.smoothing(decimal(n, m.path("smoothing"))));
         r.optInt(m, "long-window", b::longWindow);
         r.opt(m, "rtt-tolerance", n -> b.rttTolerance(decimal(n, m.path("rtt-tolerance"))));

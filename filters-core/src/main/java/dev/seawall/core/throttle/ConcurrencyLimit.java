@@ -19,12 +19,20 @@ public interface ConcurrencyLimit {
      * @param startNanos when it got its slot, on the throttle's clock
      * @param rttNanos   how long it held the slot
      * @param inflight   requests inside the application when it got its slot (itself included)
-     * @param dropped    whether it ended as a sign of overload: timed out, answered 5xx, or refused by the breaker
+     * @param dropped    whether it ended as a sign of overload: timed out, threw, or answered 5xx. Refusals by a
+     *                   circuit breaker never reach the throttle (the breaker sits outside it), so they are no
+     *                   samples; while a breaker is open the limit gets none. An adaptive limit treats a few drops
+     *                   as noise: it backs off only when a window's share of drops reaches its {@code drop-share}
      */
     void onSample(long startNanos, long rttNanos, int inflight, boolean dropped);
 
     /** @return true when the limit moves by itself */
     default boolean adaptive() {
+        return false;
+    }
+
+    /** @return true while an adaptive limit lowers itself on purpose to measure the no-load latency again (refusals then are not overload) */
+    default boolean probing() {
         return false;
     }
 

@@ -45,7 +45,11 @@ final class ThrottleSlot extends AtomicBoolean implements Permit {
 
     /**
      * @return whether an outcome is a sign of overload for the limit: the request timed out, threw, or was answered
-     *         5xx. (A breaker refusal never reaches the throttle's slot: the breaker sits outside the throttle.)
+     *         5xx. One such outcome is not overload by itself: an adaptive limit backs off only on a window whose
+     *         share of drops reaches its {@code drop-share} (10 % by default), so a path that fails fast on a few
+     *         per cent of requests does not hold the whole policy at {@code min}, while a dependency timing out or
+     *         failing on a large share of calls still lowers the limit. (A breaker refusal never reaches the
+     *         throttle's slot: the breaker sits outside the throttle.)
      */
     static boolean dropped(Outcome outcome) {
         return outcome.timedOut() || outcome.failed() || outcome.status() >= 500;

@@ -47,6 +47,7 @@ class AdaptiveLimitConfigTest {
         assertThat(c.latencyTolerance()).isEqualTo(1.5);
         assertThat(c.maxGrowth()).isEqualTo(0.1);
         assertThat(c.probeInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.dropShare()).isEqualTo(0.1);
         assertThat(c.smoothing()).isEqualTo(0.2);
         assertThat(c.longWindow()).isEqualTo(600);
         assertThat(c.rttTolerance()).isEqualTo(1.5);
@@ -125,6 +126,27 @@ class AdaptiveLimitConfigTest {
                 .alpha(6).beta(3).build());
         assertThat(e.key()).isEqualTo("beta");
         assertThat(e.problem()).isEqualTo("3 must be above alpha (6)");
+        assertThat(refusal(() -> AdaptiveLimitConfig.builder().dropShare(0)).key()).isEqualTo("drop-share");
+        assertThat(refusal(() -> AdaptiveLimitConfig.builder().dropShare(1.5)).getMessage())
+                .isEqualTo("drop-share: 1.5 is outside 0 (excluded) to 1");
+        assertThat(AdaptiveLimitConfig.builder().dropShare(1).build().dropShare()).isEqualTo(1.0);
+    }
+
+    @Test
+    void vegasAlphaAndBetaAreGivenTogether() {
+        // the default beta is 6 × max(1, log10(limit)): 6 below a limit of 100, so a fixed alpha of 8 alone would
+        // leave the limit's "grow" threshold above its "shrink" threshold
+        InvalidSettingException alone = refusal(() -> AdaptiveLimitConfig.builder().algorithm(Algorithm.VEGAS)
+                .alpha(8).build());
+        assertThat(alone.key()).isEqualTo("beta");
+        assertThat(alone.problem()).startsWith("is required when alpha is given");
+        assertThat(refusal(() -> AdaptiveLimitConfig.builder().algorithm(Algorithm.VEGAS).beta(2).build()).key())
+                .isEqualTo("alpha");
+        AdaptiveLimitConfig both = AdaptiveLimitConfig.builder().algorithm(Algorithm.VEGAS).alpha(8).beta(20).build();
+        assertThat(both.alpha()).isEqualTo(8);
+        assertThat(both.beta()).isEqualTo(20);
+        assertThat(problems("{algorithm: vegas, alpha: 8}")).singleElement().asString()
+                .contains(PATH + ".beta: is required when alpha is given");
     }
 
     @Test
@@ -140,6 +162,7 @@ class AdaptiveLimitConfigTest {
                 latency-tolerance: 2
                 max-growth: 0.25
                 probe-interval: 30s
+                drop-share: 0.25
                 smoothing: 0.5
                 long-window: 100
                 rtt-tolerance: 1.2
@@ -147,7 +170,7 @@ class AdaptiveLimitConfigTest {
                 """);
         assertThat(reader.problems()).isEmpty();
         assertThat(g).isEqualTo(new AdaptiveLimitConfig(Algorithm.GRADIENT2, 30, 5, 400, Duration.ofMillis(500), 20,
-                2.0, 0.25, Duration.ofSeconds(30), 0.5, 100, 1.2, 8, 0, 0, 0.9, Duration.ofSeconds(5)));
+                2.0, 0.25, Duration.ofSeconds(30), 0.25, 0.5, 100, 1.2, 8, 0, 0, 0.9, Duration.ofSeconds(5)));
         AdaptiveLimitConfig v = read(reader, "{algorithm: vegas, alpha: 2, beta: 5, smoothing: 0.4}");
         assertThat(v.algorithm()).isEqualTo(Algorithm.VEGAS);
         assertThat(v.alpha()).isEqualTo(2);
@@ -172,6 +195,9 @@ class AdaptiveLimitConfigTest {
                 "seawall.yaml:2: " + PATH + ".queue-size: applies only with algorithm gradient2 (this limit is aimd)");
         assertThat(problems("{latency-tolerance: 1e3}")).singleElement().asString()
                 .contains(PATH + ".latency-tolerance").contains("is not a decimal number");
+        assertThat(problems("{drop-share: 10%}")).singleElement().asString()
+                .contains(PATH + ".drop-share").contains("is not a decimal number");
+        assertThat(problems("{drop-share: 0}")).singleElement().asString().contains(PATH + ".drop-share");
         assertThat(problems("{max-growth: -0.5}")).singleElement().asString().contains(PATH + ".max-growth");
         assertThat(problems("{smoothing: .nan}")).singleElement().asString().contains(PATH + ".smoothing");
         assertThat(problems("{initial: 99999999999}")).singleElement().asString()

@@ -22,9 +22,11 @@ import java.util.function.IntFunction;
  * holds at least {@code window-samples} samples (Netflix's WindowedLimit rule); time is the samples' own
  * ({@code startNanos + rttNanos}, on the throttle's clock). The thread whose sample is due wins a compare-and-set and
  * closes the window; a thread that loses only added its sample. The algorithm sees one sample per window: the average
- * latency of the requests that were not dropped, the most requests in flight, and whether at least 1 % of the
- * window's requests were dropped (one stray 5xx in a busy window is not overload; AIMD backing off on it every window
- * would pin the limit at {@code min}). Netflix's {@code AbstractLimit.onSample} is {@code synchronized}, which is why
+ * latency of the requests that were not dropped, the most requests in flight, and whether at least
+ * {@code drop-share} (default 10 %) of the window's requests were dropped. A smaller share of drops is not overload:
+ * a path that answers a few fast 5xx on every window would otherwise make the limit back off every window and pin
+ * it at {@code min}; slow failures still count through the latency guard (their latency is in the average only when
+ * they are not drops, so the share is what guards against fast ones). Netflix's {@code AbstractLimit.onSample} is {@code synchronized}, which is why
  * only the window closer calls it.
  *
  * <h2>Guards</h2>
@@ -45,23 +47,25 @@ import java.util.function.IntFunction;
  * concurrency ({@code max(min, 4)}) until a window's worth of requests that started during the probe with at most
  * that many in flight has ended (or ten windows passed); their average latency is the new no-load latency, which may
  * be higher than the old one (a dependency that really got slower) or lower. The algorithm is not fed during a
- * probe.</li>
+ * probe, and {@link #probing()} tells the throttle that refusals then are not overload. A limit for a throttle in
+ * shadow mode never probes: shadow holds nothing back, so in-flight never falls to the probe concurrency, the probe
+ * would gather nothing and hold the reported limit at the probe concurrency for ten windows every interval.</li>
  * <li><b>Stalling at {@code min}.</b> Because the no-load latency follows a dependency that got slower (through the
  * probes), the latency guard stops holding the limit down once the dependency recovers or settles; growth then
- * resumes at {@code max-growth} per window. A window's drops count only at a 1 % drop rate. Netflix's algorithms stop
+ * resumes at {@code max-growth} per window. A window's drops count only at the {@code drop-share}. Netflix's algorithms stop
  * moving when fewer than half their limit is in flight; when the guard holds the limit at half the algorithm's own
  * estimate or less, the algorithm is restarted from the guarded limit so that it keeps reacting.</li>
  * <li><b>Drops with Gradient2.</b> Gradient2 ignores drops; the guard backs off by 10 % on a dropped window for every
- * algorithm (for AIMD it is its own {@code backoff-ratio}), so timeouts, 5xx and breaker refusals always lower the
- * limit.</li>
+ * algorithm (for AIMD it is its own {@code backoff-ratio}), so a window with timeouts, exceptions or 5xx at the
+ * {@code drop-share} or above always lowers the limit. Refusals by a circuit breaker are no samples: the breaker
+ * sits outside the throttle, so while it is open nothing reaches the limit; the failures it counts (5xx,
+ * timeouts) passed through the throttle and were samples.</li>
  * </ol>
  * Latencies below 100 µs are taken as 100 µs when compared, so that very fast endpoints do not read noise as
  * overload.
  */
 final class AdaptiveLimit implements ConcurrencyLimit {
 
-    /** A window counts as dropped when at least this share of its requests were dropped. */
-    static final double DROP_SHARE = 0.01;
     /** Requests in flight during a probe (at least {@code min}). */
     static final int PROBE_CONCURRENCY = 4;
     /** A probe that gathers too few low-concurrency samples gives up after this many windows. */
@@ -78,6 +82,8 @@ final class AdaptiveLimit implements ConcurrencyLimit {
     private final long windowNanos;
     private final long probeIntervalNanos;
     private final int lowConcurrency;
+    /** false for a throttle in shadow mode: in-flight never falls to the probe concurrency there */
+    private final boolean probes;
 
     // ---- written by every sample, lock-free; cumulative, never reset ----
     private final LongAdder samples = new LongAdder();
@@ -116,13 +122,15 @@ final class AdaptiveLimit implements ConcurrencyLimit {
     /**
      * @param algorithms makes the algorithm, starting at the limit given (again when the guard restarts it)
      * @param nowNanos   the throttle clock's time now: the first window and the probe schedule start here
+     * @param probes     whether the limit may probe (false in shadow mode, where nothing is held back)
      */
-    AdaptiveLimit(AdaptiveLimitConfig config, IntFunction<Limit> algorithms, long nowNanos) {
+    AdaptiveLimit(AdaptiveLimitConfig config, IntFunction<Limit> algorithms, long nowNanos, boolean probes) {
         this.config = config;
         this.algorithms = algorithms;
         this.windowNanos = config.window().toNanos();
         this.probeIntervalNanos = config.probeInterval().toNanos();
         this.lowConcurrency = Math.max(config.min(), PROBE_CONCURRENCY);
+        this.probes = probes;
         this.limit = config.initial();
         this.algorithm = algorithms.apply(limit);
         this.current = limit;
@@ -189,7 +197,8 @@ final class AdaptiveLimit implements ConcurrencyLimit {
     }
 
     /** @return true while a probe holds the limit down to measure the no-load latency */
-    boolean probing() {
+    @Override
+    public boolean probing() {
         return lowInflight > 0;
     }
 
@@ -226,7 +235,7 @@ final class AdaptiveLimit implements ConcurrencyLimit {
             probeWindow(now);
             return;
         }
-        boolean droppedWindow = nd > 0 && nd >= DROP_SHARE * (n + nd);
+        boolean droppedWindow = nd > 0 && nd >= config.dropShare() * (n + nd);
         updateNoLoad(avg, inflight, now);
         int proposal = feed(now, avg, inflight, droppedWindow);
         int next = guard(proposal, avg, droppedWindow);
@@ -234,7 +243,7 @@ final class AdaptiveLimit implements ConcurrencyLimit {
             algorithm = algorithms.apply(next);
         }
         limit = next;
-        if (now - lastNoLoadAt >= probeIntervalNanos && limit > lowConcurrency) {
+        if (probes && now - lastNoLoadAt >= probeIntervalNanos && limit > lowConcurrency) {
             startProbe(now);
         } else {
             current = limit;

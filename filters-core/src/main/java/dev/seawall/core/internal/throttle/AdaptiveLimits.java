@@ -23,8 +23,20 @@ public final class AdaptiveLimits {
      * @return the adaptive limit for these settings, starting at {@code initial}; thread-safe
      */
     public static ConcurrencyLimit create(AdaptiveLimitConfig config, NanoClock clock) {
+        return create(config, clock, false);
+    }
+
+    /**
+     * @param clock  the throttle's clock: the samples' times are on it; read once here, for the first window
+     * @param shadow whether the throttle runs in shadow mode; such a limit never probes for its no-load latency:
+     *               shadow holds nothing back, so in-flight never falls to the probe concurrency, a probe would
+     *               gather no sample and report the probe concurrency as the limit (every request a would-reject)
+     *               for ten windows every {@code probe-interval}
+     * @return the adaptive limit for these settings, starting at {@code initial}; thread-safe
+     */
+    public static ConcurrencyLimit create(AdaptiveLimitConfig config, NanoClock clock, boolean shadow) {
         Objects.requireNonNull(config, "config");
-        return new AdaptiveLimit(config, algorithm(config), clock.nanoTime());
+        return new AdaptiveLimit(config, algorithm(config), clock.nanoTime(), !shadow);
     }
 
     /** @return a maker of the configured Netflix algorithm, starting at a given limit, within the bounds */

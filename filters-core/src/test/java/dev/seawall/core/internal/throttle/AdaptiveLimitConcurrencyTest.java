@@ -104,7 +104,7 @@ class AdaptiveLimitConcurrencyTest {
             }
         };
         AdaptiveLimitConfig config = AdaptiveLimitConfig.builder().initial(30).build();
-        AdaptiveLimit limit = new AdaptiveLimit(config, initial -> stuck, clock.nanoTime());
+        AdaptiveLimit limit = new AdaptiveLimit(config, initial -> stuck, clock.nanoTime(), true);
         long t0 = clock.nanoTime();
         long rtt = TimeUnit.MILLISECONDS.toNanos(10);
         for (int i = 0; i < config.windowSamples(); i++) {

@@ -147,6 +147,73 @@ class AdaptiveLimitTest {
 
     @ParameterizedTest
     @EnumSource(Algorithm.class)
+    void aSteadySmallShareOfFastFailuresDoesNotPinTheLimitAtMin(Algorithm algorithm) {
+        AdaptiveLimit limit = limit(algorithm);
+        Backend backend = new Backend(clock, Duration.ofSeconds(1), 100, BASE, 1_000);
+        backend.dropShare = 0.02; // a buggy path answers 500 at once on 2 % of requests, every window
+        backend.run(limit, 200, MIN, MAX);
+
+        assertThat(backend.highestOfLast(10)).isGreaterThanOrEqualTo(100);
+        assertThat(limit.drops()).isEqualTo(200 * 2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void aDependencyFailingHalfItsCallsStillLowersTheLimitFromHigh(Algorithm algorithm) {
+        AdaptiveLimit limit = limit(algorithm);
+        Backend backend = new Backend(clock, Duration.ofSeconds(1), 100, BASE, 1_000);
+        backend.run(limit, 100, MIN, MAX);
+        int before = limit.current();
+        assertThat(before).isGreaterThanOrEqualTo(60);
+
+        backend.dropShare = 0.5;
+        backend.run(limit, 30, MIN, MAX);
+        assertThat(limit.current()).isLessThan(before / 4);
+    }
+
+    @Test
+    void theDropShareIsConfigurable() {
+        AdaptiveLimit limit = (AdaptiveLimit) AdaptiveLimits.create(AdaptiveLimitConfig.builder()
+                .algorithm(Algorithm.GRADIENT2).initial(20).min(MIN).max(MAX).dropShare(0.01).build(), clock);
+        Backend backend = new Backend(clock, Duration.ofSeconds(1), 100, BASE, 1_000);
+        backend.dropShare = 0.02;
+        backend.run(limit, 100, MIN, MAX);
+        assertThat(limit.current()).as("2 %% of drops is overload at a 1 %% drop share").isEqualTo(MIN);
+    }
+
+    @Test
+    void aLimitInShadowModeNeverProbes() {
+        ConcurrencyLimit shadow = AdaptiveLimits.create(AdaptiveLimitConfig.builder().initial(20).min(MIN).max(MAX)
+                .build(), clock, true);
+        Backend backend = backend(30);
+        for (int w = 0; w < 400; w++) {
+            backend.run(shadow, 1, MIN, MAX);
+            assertThat(shadow.probing()).as("window %d", w).isFalse();
+        }
+        assertThat(backend.history).doesNotContain(AdaptiveLimit.PROBE_CONCURRENCY);
+        assertThat(backend.highestOfLast(10)).isGreaterThan(AdaptiveLimit.PROBE_CONCURRENCY);
+        assertThat(shadow.noLoadLatencyNanos()).isEqualTo(BASE.toNanos());
+    }
+
+    @Test
+    void aProbeIsVisibleThroughTheLimitsInterface() {
+        ConcurrencyLimit limit = AdaptiveLimits.create(AdaptiveLimitConfig.builder().initial(20).min(MIN).max(MAX)
+                .build(), clock, false);
+        Backend backend = backend(30);
+        int probingWindows = 0;
+        for (int w = 0; w < 200; w++) {
+            backend.run(limit, 1, MIN, MAX);
+            if (limit.probing()) {
+                probingWindows++;
+                assertThat(limit.current()).isEqualTo(AdaptiveLimit.PROBE_CONCURRENCY);
+            }
+        }
+        assertThat(probingWindows).isPositive();
+        assertThat(ConcurrencyLimit.fixed(4).probing()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
     void theLimitStaysWithinItsBoundsAndNeverReachesZero(Algorithm algorithm) {
         AdaptiveLimit limit = limit(algorithm);
         Backend backend = backend(1);
