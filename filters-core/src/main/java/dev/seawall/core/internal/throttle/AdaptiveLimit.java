@@ -189,7 +189,7 @@ final class AdaptiveLimit implements ConcurrencyLimit {
     }
 
     /** @return true while a probe holds the limit down to measure the no-load latency */
-    boolean probing() {
+    public boolean probing() {
         return lowInflight > 0;
     }
 
