@@ -48,8 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       bounded.</li>
  *   <li><b>Criticality</b> uses the same three queues (critical, default, sheddable) and adds: a reserve — default and
  *       sheddable requests take a slot only while in-flight is below {@code limit - ceil(limit × reserve / 100)} (below
- *       100 % at least one slot stays theirs), and an
- *       arrival queues only behind waiters of its own class or higher; displacement — when the queue is full and an
+ *       100 % at least one slot stays theirs), and an arrival queues only behind waiters of its own class or higher;
+ *       displacement — when the queue is full and an
  *       arrival cannot take a slot, it displaces the newest waiter of the lowest class below its own (refused, reason
  *       {@code displaced}); and cohort shedding ({@link ShedLevels}) — a request that cannot take a slot at once is
  *       refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level. Shedding is
