@@ -54,7 +54,8 @@ public record ThrottleConfig(int maxConcurrent, int queue, Duration maxWait, Pri
      * @param header         a header whose value is critical, default or sheddable
      * @param roles          class name to container roles
      * @param paths          class name to servlet url-patterns
-     * @param reserve        percent of the limit only critical requests may use, 0-100 (default 0)
+     * @param reserve        percent of the limit only critical requests may use, 0-100 (default 0); above 0 it needs
+     *                       a header or a {@code critical} entry in roles or paths
      * @param cohortRotation how long a caller keeps its shedding cohort (default 5m)
      */
     public record Criticality(String header, Map<String, List<String>> roles, Map<String, List<String>> paths,
@@ -70,6 +71,11 @@ public record ThrottleConfig(int maxConcurrent, int queue, Duration maxWait, Pri
                     cohortRotation == null ? DEFAULT_COHORT_ROTATION : cohortRotation);
             if (header == null && roles.isEmpty() && paths.isEmpty()) {
                 throw new InvalidSettingException("", "needs at least one of header, roles or paths");
+            }
+            // only critical requests may use the reserve: without a rule that can make one, it is capacity nobody gets
+            if (reserve > 0 && header == null && !roles.containsKey("critical") && !paths.containsKey("critical")) {
+                throw new InvalidSettingException("", "reserve " + reserve + "% keeps slots that no request can use:"
+                        + " name critical paths or roles, or a header");
             }
         }
     }

@@ -10,7 +10,12 @@ package dev.seawall.core.throttle;
  */
 public interface ConcurrencyLimit {
 
-    /** @return the limit now, always at least 1 */
+    /**
+     * @return the limit now, always at least 1. It may rise only inside {@link #onSample}: the throttle hands a risen
+     *         limit to waiting requests from the completion that reported the sample, so a limit that rose by itself
+     *         between completions (on a timer, say) would leave waiters queued with free slots until the next
+     *         completion. It may fall at any time.
+     */
     int current();
 
     /**
@@ -31,7 +36,11 @@ public interface ConcurrencyLimit {
         return false;
     }
 
-    /** @return true while an adaptive limit lowers itself on purpose to measure the no-load latency again (refusals then are not overload) */
+    /**
+     * @return true while the limit is lowered on purpose for a moment to measure the latency without load (a probe):
+     *         the throttle's refusals then come from the probe, not from callers asking too much, so they do not raise
+     *         the shed levels. False for a fixed limit.
+     */
     default boolean probing() {
         return false;
     }

@@ -47,13 +47,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *       low request is never held longer than {@code max-wait}, so no class waits for ever and the queue stays
  *       bounded.</li>
  *   <li><b>Criticality</b> uses the same three queues (critical, default, sheddable) and adds: a reserve — default and
- *       sheddable requests take a slot only while in-flight is below {@code limit - limit × reserve / 100}, and an
- *       arrival queues only behind waiters of its own class or higher; displacement — when the queue is full and an
+ *       sheddable requests take a slot only while in-flight is below {@code limit - ceil(limit × reserve / 100)} (below
+ *       100 % at least one slot stays theirs), and an arrival queues only behind waiters of its own class or higher;
+ *       displacement — when the queue is full and an
  *       arrival cannot take a slot, it displaces the newest waiter of the lowest class below its own (refused, reason
  *       {@code displaced}); and cohort shedding ({@link ShedLevels}) — a request that cannot take a slot at once is
- *       refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level. The level
- *       rises on that class's overload refusals and decays without them. Cohorts are only computed for requests that
- *       would wait, so a stage with free capacity never hashes anything.</li>
+ *       refused at once (reason {@code shed}) when its caller's cohort is below its class's shed level. Shedding is
+ *       judged only after the slot attempt failed (lock-free when the class's cap is already reached, otherwise under
+ *       the lock right after the locked attempt), so a request that finds room for its class is never shed. The level
+ *       rises on that class's overload refusals and decays without them; refusals while the limit probes
+ *       ({@link ConcurrencyLimit#probing()}) do not raise it. Cohorts are only computed for requests that would wait,
+ *       so a stage with free capacity never hashes anything.</li>
  *   <li><b>Shadow mode</b> makes every decision on the same counts but refuses and delays nothing: every request takes
  *       a slot at once; one that enforce mode would have refused is counted in {@link #wouldReject}. Without a real
  *       queue, a would-be waiter counts as queued when in-flight exceeds its cap, so {@code queue-full}, {@code shed} and
@@ -250,8 +254,10 @@ public final class ThrottleStage implements Stage {
                 shed == null ? 0 : reserved(current), levels, refusedBy, counters.wouldRejectionsTotal());
     }
 
+    /** @return slots only critical may use: the reserve's share, rounded up; below 100 % one slot stays open to all */
     private int reserved(int lim) {
-        return (int) ((long) lim * reservePercent / 100);
+        int up = (int) (((long) lim * reservePercent + 99) / 100);
+        return reservePercent == 100 ? lim : Math.min(up, lim - 1);
     }
 
     /** @return the in-flight count below which a request of this class may take a slot */
@@ -302,6 +308,7 @@ public final class ThrottleStage implements Stage {
         }
         Object key = fairShareKey(request);
         int cls = classify(request);
+        int cohort = -1;
         if (shed != null) {
             if (key == null && queued.get() == 0) {
                 int n = tryTakeSlot(cap(cls, limit.current()));
@@ -309,8 +316,12 @@ public final class ThrottleStage implements Stage {
                     return new ThrottleSlot(this, null, nowNanos, n);
                 }
             }
-            if (shed.sheds(cls, cohort(request, key, nowNanos), nowNanos)) {
-                return refuse(Reason.SHED, cls, nowNanos);
+            // no room for the class: shed lock-free (overload); with room, the locked slot attempt comes first
+            if (inFlight.get() >= cap(cls, limit.current())) {
+                cohort = cohort(request, key, nowNanos);
+                if (shed.sheds(cls, cohort, nowNanos)) {
+                    return refuse(Reason.SHED, cls, nowNanos);
+                }
             }
         }
         List<ThrottleWaiter> decided = new ArrayList<>(2);
@@ -326,6 +337,9 @@ public final class ThrottleStage implements Stage {
                     && (n = tryTakeSlot(cap(cls, limit.current()))) > 0) {
                 perKey.add(key, 1, 0);
                 answer = new ThrottleSlot(this, key, nowNanos, n);
+            } else if (shed != null && shed.sheds(cls, cohort >= 0 ? cohort : cohort(request, key, nowNanos),
+                    nowNanos)) {
+                answer = refuse(Reason.SHED, cls, nowNanos);
             } else if (queued.get() >= queueCapacity && !displaceLocked(cls, nowNanos, decided)) {
                 answer = refuse(Reason.QUEUE_FULL, cls, nowNanos);
             } else {
@@ -341,7 +355,7 @@ public final class ThrottleStage implements Stage {
         } finally {
             lock.unlock();
         }
-        runCallbacks(decided);
+        ThrottleWaiter.runCallbacks(decided);
         return answer;
     }
 
@@ -376,7 +390,7 @@ public final class ThrottleStage implements Stage {
         }
         if (would != null) {
             counters.wouldReject(would);
-            if (shed != null && would.overload()) {
+            if (shed != null && would.overload() && !limit.probing()) {
                 shed.overload(cls, nowNanos);
             }
         }
@@ -412,7 +426,8 @@ public final class ThrottleStage implements Stage {
         counters.rejected(reason);
         if (shed != null && reason != Reason.CANCELLED) {
             counters.refusedClass(cls);
-            if (reason.overload()) {
+            // a probe squeezes the limit on purpose for a moment: its refusals are not callers asking too much
+            if (reason.overload() && !limit.probing()) {
                 shed.overload(cls, nowNanos);
             }
         }
@@ -513,7 +528,7 @@ public final class ThrottleStage implements Stage {
         } finally {
             lock.unlock();
         }
-        runCallbacks(decided);
+        ThrottleWaiter.runCallbacks(decided);
     }
 
     /** @return true when the waiter was still queued and is now refused as cancelled ({@link ThrottleWaiter#cancel}) */
@@ -532,21 +547,6 @@ public final class ThrottleStage implements Stage {
             w.runCallback();
         }
         return true;
-    }
-
-    /**
-     * Runs each decided waiter's callback. A callback runs on the thread that decided (often another request's
-     * thread finishing), so one that throws must not break that request or the waiters after it.
-     */
-    private static void runCallbacks(List<ThrottleWaiter> decided) {
-        for (ThrottleWaiter w : decided) {
-            try {
-                w.runCallback();
-            } catch (RuntimeException e) {
-                LOG.warn("Seawall: handing a decided throttle wait back to its request failed ({}); the adapter"
-                        + " must settle it", e.getClass().getSimpleName());
-            }
-        }
     }
 
     /**
@@ -587,6 +587,6 @@ public final class ThrottleStage implements Stage {
         } finally {
             lock.unlock();
         }
-        runCallbacks(decided);
+        ThrottleWaiter.runCallbacks(decided);
     }
 }

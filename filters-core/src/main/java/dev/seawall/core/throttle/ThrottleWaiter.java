@@ -3,6 +3,7 @@ package dev.seawall.core.throttle;
 import dev.seawall.core.chain.Admission;
 import dev.seawall.core.chain.Deferral;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Thread-safe: the queue links are guarded by the stage's lock; the outcome and the callback are atomic.
  */
 final class ThrottleWaiter extends WaitQueue.Node<ThrottleWaiter> implements Deferral {
+
+    /** logs under the stage's name: the stage is what operators configure */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ThrottleStage.class);
 
     private final ThrottleStage stage;
     final Object key;
@@ -83,5 +87,20 @@ final class ThrottleWaiter extends WaitQueue.Node<ThrottleWaiter> implements Def
     @Override
     public long deadlineNanos() {
         return deadlineNanos;
+    }
+
+    /**
+     * Runs each decided waiter's callback. A callback runs on the thread that decided (often another request's
+     * thread finishing), so one that throws must not break that request or the waiters after it.
+     */
+    static void runCallbacks(List<ThrottleWaiter> decided) {
+        for (ThrottleWaiter w : decided) {
+            try {
+                w.runCallback();
+            } catch (RuntimeException e) {
+                LOG.warn("Seawall: handing a decided throttle wait back to its request failed ({}); the adapter"
+                        + " must settle it", e.getClass().getSimpleName());
+            }
+        }
     }
 }

@@ -93,7 +93,7 @@ class ThrottleAdaptiveConfigTest {
         assertThat(c.cohortRotation()).isEqualTo(Duration.ofMinutes(2));
         assertThat(t.perKey()).isEqualTo(KeyKind.USER);
         ThrottleConfig.Criticality plain = throttle("      max-concurrent: 4\n      criticality: {reserve: 10,"
-                + " paths: {default: [/api/x]}}\n").criticality();
+                + " paths: {default: [/api/x], critical: [/api/pay]}}\n").criticality();
         assertThat(plain.reserve()).isEqualTo(10);
         assertThat(plain.cohortRotation()).isEqualTo(ThrottleConfig.DEFAULT_COHORT_ROTATION);
         assertThat(throttle("      max-concurrent: 4\n      criticality: {roles: {critical: [a]}}\n")
@@ -117,6 +117,10 @@ class ThrottleAdaptiveConfigTest {
         fails(base + "        paths: {critical: [/x*]}\n", "policies[0].throttle.criticality.paths.critical[0]");
         fails(base + "        header: \"X Crit\"\n", "policies[0].throttle.criticality.header");
         fails(base + "        reserve: 10\n", "needs at least one of header, roles or paths");
+        fails(base + "        reserve: 100%\n        paths: {sheddable: [/x/*]}\n",
+                "policies[0].throttle.criticality: reserve 100% keeps slots that no request can use");
+        fails(base + "        reserve: 20\n        roles: {default: [a], sheddable: [b]}\n",
+                "name critical paths or roles, or a header");
         fails(base + "        cohort-rotation: 0s\n        roles: {critical: [a]}\n",
                 "policies[0].throttle.criticality.cohort-rotation");
         fails(base + "        cohort-rotation: soon\n        roles: {critical: [a]}\n",

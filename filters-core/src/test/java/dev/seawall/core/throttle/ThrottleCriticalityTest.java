@@ -290,4 +290,118 @@ class ThrottleCriticalityTest {
         assertThat(a.admitted()).isTrue();
         a.permit().complete(ok());
     }
+
+    @Test
+    void withFairShareAndARaisedLevelARequestFindingAFreeSlotIsNotShed() {
+        ClientIpResolver ip = new ClientIpResolver(TrustedProxies.none(), 64);
+        ThrottleStage t = throttle(1, 0, 0).fairShare(ip, 1).build();
+        Admission running = admit(t, "default");
+        for (int i = 0; i < 20; i++) {
+            clock.advance(Duration.ofMillis(100));
+            admitFromCohortAtOrAboveLevel(t, "sheddable");
+        }
+        assertThat(t.shedLevel("sheddable")).isEqualTo(100);
+        assertThat(admit(t, "sheddable", "192.0.2.77").rejection().extensions()).containsEntry("reason", "shed");
+        running.permit().complete(ok());
+        assertThat(t.inFlight()).isZero();
+        for (int i = 0; i < 20; i++) {
+            Admission a = admit(t, "sheddable", "198.51.100." + i);
+            assertThat(a.admitted()).as("caller %d with the only slot free", i).isTrue();
+            a.permit().complete(ok());
+        }
+        assertThat(t.inFlight()).isZero();
+    }
+
+    @Test
+    void aCriticalRequestFindingAFreeReservedSlotBehindLowerWaitersIsNotShed() {
+        // limit 2, reserve 50 %: default may hold 1 slot, critical 2
+        ThrottleStage t = throttle(2, 1, 50).build();
+        Admission c1 = admit(t, "critical");
+        Admission c2 = admit(t, "critical");
+        Deferral waiting = (Deferral) admit(t, "critical");
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofMillis(100));
+            admitFromCohortAtOrAboveLevel(t, "critical");
+        }
+        assertThat(t.shedLevel("critical")).isEqualTo(50);
+        c1.permit().complete(ok());
+        c2.permit().complete(ok());
+        waiting.outcome().permit().complete(ok());
+        assertThat(t.inFlight()).isZero();
+        Admission normal = admit(t, "default");
+        assertThat(normal.admitted()).isTrue();
+        Deferral queuedDefault = (Deferral) admit(t, "default");
+        assertThat(t.queued()).isEqualTo(1);
+        for (int i = 0; i < 30; i++) {
+            Admission a = admit(t, "critical", "10.1.0." + i);
+            assertThat(a.admitted()).as("critical caller %d with the reserved slot free", i).isTrue();
+            a.permit().complete(ok());
+        }
+        assertThat(t.rejections(ThrottleStage.Reason.SHED)).isZero();
+        assertThat(queuedDefault.outcome()).as("in-flight 1 is not below the default cap of 1").isNull();
+        normal.permit().complete(ok());
+        queuedDefault.outcome().permit().complete(ok());
+        assertThat(t.inFlight()).isZero();
+    }
+
+    @Test
+    void refusalsWhileTheLimitProbesDoNotRaiseTheShedLevels() {
+        boolean[] probing = {true};
+        ConcurrencyLimit probe = new ConcurrencyLimit() {
+            @Override
+            public int current() {
+                return 1;
+            }
+
+            @Override
+            public void onSample(long startNanos, long rttNanos, int inflight, boolean dropped) {
+                // fixed for the test
+            }
+
+            @Override
+            public boolean probing() {
+                return probing[0];
+            }
+        };
+        ThrottleStage t = throttle(1, 1, 0).limit(probe).build();
+        Admission running = admit(t, "default");
+        Deferral waiting = (Deferral) admit(t, "sheddable");
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofMillis(100));
+            assertThat(admit(t, "sheddable", "198.51.100." + i).rejection().extensions())
+                    .containsEntry("reason", "queue-full");
+        }
+        clock.advance(Duration.ofSeconds(2));
+        running.permit().complete(ok());
+        assertThat(waiting.outcome().rejection().extensions()).containsEntry("reason", "wait-expired");
+        assertThat(t.shedLevel("sheddable")).as("the probe's own squeeze is not overload").isZero();
+        assertThat(t.refused("sheddable")).isEqualTo(11);
+        probing[0] = false;
+        Admission again = admit(t, "default");
+        Deferral next = (Deferral) admit(t, "sheddable", "198.51.100.200");
+        assertThat(admit(t, "sheddable", "198.51.100.201").rejection().extensions())
+                .containsEntry("reason", "queue-full");
+        assertThat(t.shedLevel("sheddable")).as("outside a probe, overload raises the level")
+                .isEqualTo(ShedLevels.STEP);
+        again.permit().complete(ok());
+        next.outcome().permit().complete(ok());
+        assertThat(t.inFlight()).isZero();
+    }
+
+    @Test
+    void theReserveRoundsUpSoThatASmallLimitStillKeepsASlotForCritical() {
+        ThrottleStage t = throttle(4, 0, 20).build();
+        assertThat(t.statusView().reserved()).isEqualTo(1);
+        for (int i = 0; i < 3; i++) {
+            assertThat(admit(t, "default").admitted()).isTrue();
+        }
+        assertThat(admit(t, "default").admitted()).as("the fourth slot is critical's").isFalse();
+        assertThat(admit(t, "critical").admitted()).isTrue();
+        assertThat(throttle(1, 0, 20).build().statusView().reserved()).as("a limit of 1 keeps its slot for all")
+                .isZero();
+        assertThat(throttle(1, 0, 100).build().statusView().reserved()).isEqualTo(1);
+        assertThat(throttle(10, 0, 99).build().statusView().reserved()).as("below 100 %, one slot stays open")
+                .isEqualTo(9);
+        assertThat(throttle(10, 0, 30).build().statusView().reserved()).isEqualTo(3);
+    }
 }

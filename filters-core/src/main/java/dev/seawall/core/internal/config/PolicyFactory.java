@@ -397,7 +397,7 @@ public final class PolicyFactory {
                                                     TrustedProxies trusted, int ipv6Prefix, Context context) {
         try {
             ThrottleStageBuilder b = ThrottleStage.builder(policyName)
-                    .limit(t.adaptive() ? AdaptiveLimits.create(t.limit(), context.clock())
+                    .limit(t.adaptive() ? AdaptiveLimits.create(t.limit(), context.clock(), t.shadow())
                             : ConcurrencyLimit.fixed(t.maxConcurrent()))
                     .queue(t.queue())
                     .maxWait(t.maxWait())
@@ -422,8 +422,9 @@ public final class PolicyFactory {
                     throw new IllegalArgumentException("criticality.header: is believed only from trusted callers,"
                             + " and trusted-proxies is empty (list the proxies that set it, or drop the header)");
                 }
-                b.criticality(StageResolvers.criticality(c, trusted), c.reserve(),
-                        key != null ? key : KeyResolvers.ip(trusted, ipv6Prefix), c.cohortRotation());
+                // the stage takes a caller's fair-share key for its cohort when it resolves, else this: the client IP
+                b.criticality(StageResolvers.criticality(c, trusted), c.reserve(), KeyResolvers.ip(trusted, ipv6Prefix),
+                        c.cohortRotation());
             }
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -23,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ThrottleCriticalityFactoryTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final ManualClock clock = new ManualClock();
 
     private ThrottleStage stage(String yaml) {
         List<Policy> policies = PolicyFactory.policies(ConfigLoader.parse("seawall.yaml", yaml),
-                new PolicyFactory.Context(new ManualClock(), meters, null));
+                new PolicyFactory.Context(clock, meters, null));
         return (ThrottleStage) policies.get(0).chain().stages().get(0);
     }
 
@@ -117,5 +118,39 @@ class ThrottleCriticalityFactoryTest {
         assertThat(fixed.criticality()).isFalse();
         assertThat(fixed.limit().adaptive()).isFalse();
         assertThat(Duration.ofMinutes(5)).isEqualTo(ThrottleConfig.DEFAULT_COHORT_ROTATION);
+    }
+
+    @Test
+    void callersWithoutAFairShareIdentityFallInCohortsByTheirClientIp() {
+        ThrottleStage t = stage("""
+                policies:
+                  - name: api
+                    paths: [/api/*]
+                    throttle:
+                      max-concurrent: 1
+                      max-concurrent-per-key: 1
+                      per-key: user
+                      criticality: {paths: {sheddable: [/api/*]}}
+                """);
+        assertThat(t.admit(FakeRequest.get("/api/x").from("192.0.2.1"), clock.nanoTime()).admitted()).isTrue();
+        // raise sheddable's level to 50 with queue-full refusals of anonymous callers, one rise per 100 ms
+        for (int rise = 0; rise < 10; rise++) {
+            clock.advance(Duration.ofMillis(100));
+            for (int i = 0; i < 250; i++) {
+                Object reason = t.admit(FakeRequest.get("/api/x").from("203.0.113." + i), clock.nanoTime())
+                        .rejection().extensions().get("reason");
+                if ("queue-full".equals(reason)) {
+                    break;
+                }
+            }
+        }
+        int shed = 0;
+        for (int i = 0; i < 100; i++) {
+            Object reason = t.admit(FakeRequest.get("/api/x").from("10.0.0." + i), clock.nanoTime())
+                    .rejection().extensions().get("reason");
+            shed += "shed".equals(reason) ? 1 : 0;
+        }
+        assertThat(t.shedLevel("sheddable")).isEqualTo(50);
+        assertThat(shed).as("anonymous callers are spread over cohorts, not all in one").isBetween(25, 75);
     }
 }
