@@ -58,4 +58,13 @@ final class Check {
     static InvalidSettingException required(String key, String hint) {
         return new InvalidSettingException(key, hint == null ? "is required" : "is required " + hint);
     }
+
+    /** @return {@code mode} when it is {@code enforce} or {@code shadow} (a rate limit's, a throttle's, a breaker's) */
+    static String mode(String mode) {
+        if (!"enforce".equals(mode) && !"shadow".equals(mode)) {
+            throw new InvalidSettingException("mode", dev.seawall.core.internal.config.ConfigValues.quote(
+                    String.valueOf(mode)) + " is not a mode (expected enforce or shadow)");
+        }
+        return mode;
+    }
 }

@@ -154,11 +154,7 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
 
         /** {@code mode}: {@code enforce} or {@code shadow}. */
         public Builder mode(String mode) {
-            if (!"enforce".equals(mode) && !"shadow".equals(mode)) {
-                throw new InvalidSettingException("mode", ConfigValues.quote(String.valueOf(mode))
-                        + " is not a mode (expected enforce or shadow)");
-            }
-            this.mode = mode;
+            this.mode = Check.mode(mode);
             return this;
         }
 

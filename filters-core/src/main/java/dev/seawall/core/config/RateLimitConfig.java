@@ -215,11 +215,7 @@ public record RateLimitConfig(String name, KeyKind by, String header, List<Rate>
 
         /** {@code mode}: {@code enforce} (the default) or {@code shadow}. */
         public Builder mode(String mode) {
-            if (!"enforce".equals(mode) && !"shadow".equals(mode)) {
-                throw new InvalidSettingException("mode", ConfigValues.quote(String.valueOf(mode))
-                        + " is not a mode (expected enforce or shadow)");
-            }
-            this.mode = mode;
+            this.mode = Check.mode(mode);
             return this;
         }
 

@@ -145,11 +145,7 @@ public record ThrottleConfig(int maxConcurrent, int queue, Duration maxWait, Pri
 
         /** {@code mode}: {@code enforce} or {@code shadow}. */
         public Builder mode(String mode) {
-            if (!"enforce".equals(mode) && !"shadow".equals(mode)) {
-                throw new InvalidSettingException("mode", ConfigValues.quote(String.valueOf(mode))
-                        + " is not a mode (expected enforce or shadow)");
-            }
-            this.mode = mode;
+            this.mode = Check.mode(mode);
             return this;
         }
 
