@@ -12,9 +12,7 @@ import java.util.regex.Pattern;
  */
 final class YamlAdaptiveLimit {
 
-    static final Set<String> KEYS = Set.of("algorithm", "initial", "min", "max", "window", "window-samples",
-            "latency-tolerance", "max-growth", "probe-interval", "drop-share", "smoothing", "long-window", "rtt-tolerance",
-            "queue-size", "alpha", "beta", "backoff-ratio", "latency-threshold");
+    static final Set<String> KEYS = ConfigSchema.ADAPTIVE_LIMIT.names();
 
     /** A plain decimal such as {@code 1.5} or {@code 0.25}: no sign, exponent, NaN or infinity. */
     private static final Pattern DECIMAL = Pattern.compile("\\d{1,6}(\\.\\d{1,9})?");

@@ -34,14 +34,12 @@ import java.util.regex.Pattern;
  */
 final class YamlClients {
 
-    private static final Set<String> CLIENT_KEYS = Set.of("name", "hosts", "paths", "max-concurrent", "max-body",
-            "retry", "budget", "circuit-breaker", "timeout", "hedge");
-    private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "backoff", "jitter", "on", "methods",
-            "max-retry-after");
-    private static final Set<String> BACKOFF_KEYS = Set.of("base", "max");
-    private static final Set<String> BUDGET_KEYS = Set.of("ratio", "min-per-second", "window");
-    private static final Set<String> TIMEOUT_KEYS = Set.of("attempt", "total", "margin", "share", "deadline-header");
-    private static final Set<String> HEDGE_KEYS = Set.of("delay");
+    private static final Set<String> CLIENT_KEYS = ConfigSchema.CLIENT.names();
+    private static final Set<String> RETRY_KEYS = ConfigSchema.RETRY.names();
+    private static final Set<String> BACKOFF_KEYS = ConfigSchema.BACKOFF.names();
+    private static final Set<String> BUDGET_KEYS = ConfigSchema.BUDGET.names();
+    private static final Set<String> TIMEOUT_KEYS = ConfigSchema.CLIENT_TIMEOUT.names();
+    private static final Set<String> HEDGE_KEYS = ConfigSchema.HEDGE.names();
 
     /** A percent as the file writes it: {@code 10%}, {@code 12.5%}; the sign is kept so the range check reports it. */
     private static final Pattern PERCENT = Pattern.compile("(-?\\d{1,9}(?:\\.\\d{1,9})?)\\s*%");

@@ -27,13 +27,10 @@ import java.util.Set;
  */
 final class YamlFrontEnd {
 
-    private static final Set<String> ROOT_KEYS = Set.of("trusted-proxies", "headers", "client-ip", "policies",
-            "store", "clients", "exempt");
-    private static final Set<String> HEADERS_KEYS = Set.of("rate-limit");
-    private static final Set<String> CLIENT_IP_KEYS = Set.of("ipv6-prefix");
-    private static final Set<String> POLICY_KEYS = Set.of("name", "paths", "methods", "rate-limits", "throttle",
-            "circuit-breaker", "timeout", "fallback", "order", "fail-closed", "buffer", "idempotency",
-            "exempt");
+    private static final Set<String> ROOT_KEYS = ConfigSchema.ROOT.names();
+    private static final Set<String> HEADERS_KEYS = ConfigSchema.HEADERS.names();
+    private static final Set<String> CLIENT_IP_KEYS = ConfigSchema.CLIENT_IP.names();
+    private static final Set<String> POLICY_KEYS = ConfigSchema.POLICY.names();
 
     private final YamlReader r;
     private final Set<StageKind> available;

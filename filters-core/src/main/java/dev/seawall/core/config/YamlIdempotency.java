@@ -15,8 +15,7 @@ import java.util.Set;
  */
 final class YamlIdempotency {
 
-    static final Set<String> KEYS = Set.of("header", "methods", "required", "expire", "scope", "max-body",
-            "max-response", "lease", "keep", "on-failure", "max-bytes");
+    static final Set<String> KEYS = ConfigSchema.IDEMPOTENCY.names();
 
     private final YamlReader r;
 

@@ -31,21 +31,16 @@ final class YamlStages {
 
     private static final String KEY_KINDS = "is not a key kind (expected ip, user, api-key or tenant)";
 
-    private static final Set<String> LIMIT_KEYS = Set.of("by", "limit", "name", "header", "on-missing", "max-keys",
-            "attribute", "source", "segment", "plans", "plan-of", "store", "mode", "cost");
-    private static final Set<String> THROTTLE_KEYS = Set.of("max-concurrent", "queue", "max-wait", "priority",
-            "max-concurrent-per-key", "per-key", "limit", "criticality", "mode");
-    private static final Set<String> PRIORITY_KEYS = Set.of("header", "roles", "paths");
-    private static final Set<String> CLASSES = Set.of("high", "normal", "low");
-    private static final Set<String> CRITICALITY_KEYS = Set.of("header", "roles", "paths", "reserve",
-            "cohort-rotation");
-    private static final Set<String> CRITICALITY_CLASSES = Set.of("critical", "default", "sheddable");
-    private static final Set<String> BREAKER_KEYS = Set.of("name", "failure-rate", "minimum-calls", "window",
-            "open-for", "half-open-calls", "slow-call", "failure-statuses", "mode");
-    private static final Set<String> EXEMPT_KEYS = Set.of("networks", "paths", "roles");
-    private static final Set<String> TIMEOUT_KEYS = Set.of("after", "status", "deadline-header");
-    private static final Set<String> FALLBACK_KEYS = Set.of("status", "content-type", "body", "body-file", "headers",
-            "handler", "stale-cache", "cache-entries", "cache-size", "cache-no-store", "on");
+    private static final Set<String> LIMIT_KEYS = ConfigSchema.RATE_LIMIT.names();
+    private static final Set<String> THROTTLE_KEYS = ConfigSchema.THROTTLE.names();
+    private static final Set<String> PRIORITY_KEYS = ConfigSchema.PRIORITY.names();
+    private static final Set<String> CLASSES = Set.copyOf(ConfigSchema.PRIORITY_CLASSES);
+    private static final Set<String> CRITICALITY_KEYS = ConfigSchema.CRITICALITY.names();
+    private static final Set<String> CRITICALITY_CLASSES = Set.copyOf(ConfigSchema.CRITICALITY_CLASSES);
+    private static final Set<String> BREAKER_KEYS = ConfigSchema.BREAKER.names();
+    private static final Set<String> EXEMPT_KEYS = ConfigSchema.EXEMPT.names();
+    private static final Set<String> TIMEOUT_KEYS = ConfigSchema.TIMEOUT.names();
+    private static final Set<String> FALLBACK_KEYS = ConfigSchema.FALLBACK.names();
 
     private final YamlReader r;
 

@@ -1,0 +1,112 @@
+package dev.seawall.core.config;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A piece of JSON Schema (draft-07) for one value of {@code seawall.yaml}: the keywords in the order they are
+ * written. Values are strings, numbers, booleans, lists and nested maps, which {@link ConfigSchemaWriter} prints.
+ * Built once while {@link ConfigSchema} initialises, then only read; not thread-safe while built.
+ */
+final class SchemaFragment {
+
+    private final Map<String, Object> keywords = new LinkedHashMap<>();
+
+    private SchemaFragment() {
+    }
+
+    static SchemaFragment of(String keyword, Object value) {
+        return new SchemaFragment().with(keyword, value);
+    }
+
+    /** @return a copy with {@code keyword} set; fragments are shared between keys, so never changed in place */
+    SchemaFragment with(String keyword, Object value) {
+        SchemaFragment f = new SchemaFragment();
+        f.keywords.putAll(keywords);
+        f.keywords.put(keyword, value instanceof SchemaFragment v ? v.keywords : value);
+        return f;
+    }
+
+    /** A whole number within {@code min}-{@code max} (the builder's {@code Check.range}). */
+    static SchemaFragment integer(long min, long max) {
+        return of("type", "integer").with("minimum", min).with("maximum", max);
+    }
+
+    static SchemaFragment string() {
+        return of("type", "string");
+    }
+
+    static SchemaFragment string(String pattern) {
+        return string().with("pattern", pattern);
+    }
+
+    static SchemaFragment bool() {
+        return of("type", "boolean");
+    }
+
+    static SchemaFragment choice(List<String> values) {
+        return string().with("enum", List.copyOf(values));
+    }
+
+    static SchemaFragment choice(String... values) {
+        return choice(Arrays.asList(values));
+    }
+
+    /**
+     * A reference to a shared definition or a block, by its name under {@code definitions}. Wrapped in {@code allOf}
+     * because draft-07 ignores the keywords beside a {@code $ref}, and a key's description and default go there.
+     */
+    static SchemaFragment ref(String definition) {
+        return of("allOf", List.of(Map.of("$ref", "#/definitions/" + definition)));
+    }
+
+    /** A scalar the reader takes as text: YAML may type it as a number or a boolean ({@code X-Degraded: true}). */
+    static SchemaFragment scalar() {
+        return of("type", List.of("string", "number", "boolean"));
+    }
+
+    static SchemaFragment list(SchemaFragment items) {
+        return of("type", "array").with("items", items);
+    }
+
+    /** A mapping whose keys are the user's (plan names, header names, methods) and whose values are {@code values}. */
+    static SchemaFragment map(SchemaFragment values) {
+        return of("type", "object").with("additionalProperties", values);
+    }
+
+    /** One of several shapes (a shorthand and a block); the first that matches wins in an editor's completion. */
+    static SchemaFragment anyOf(SchemaFragment... shapes) {
+        List<Object> list = new ArrayList<>();
+        for (SchemaFragment s : shapes) {
+            list.add(s.keywords);
+        }
+        return of("anyOf", List.copyOf(list));
+    }
+
+    SchemaFragment def(Object value) {
+        return with("default", value);
+    }
+
+    SchemaFragment minItems(int n) {
+        return with("minItems", n);
+    }
+
+    SchemaFragment maxItems(int n) {
+        return with("maxItems", n);
+    }
+
+    /** @return a copy with {@code description} first, as editors show it */
+    SchemaFragment described(String description) {
+        SchemaFragment f = new SchemaFragment();
+        f.keywords.put("description", description);
+        f.keywords.putAll(keywords);
+        return f;
+    }
+
+    Map<String, Object> keywords() {
+        return keywords;
+    }
+}

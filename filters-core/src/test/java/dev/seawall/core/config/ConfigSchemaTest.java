@@ -1,0 +1,183 @@
+package dev.seawall.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The JSON Schema of {@code seawall.yaml} is generated from {@link ConfigSchema}, the list the YAML readers take
+ * their keys from. Its two committed copies (in the jar's resources and under {@code docs/schema}) must be what the
+ * model generates now: rewrite them with {@code -Dseawall.schema.update=true} (the failure message gives the whole
+ * command). The schema is read by an independent validator, as an editor would, on files the loader accepts and
+ * refuses.
+ */
+class ConfigSchemaTest {
+
+    /** The system property that makes {@link #committedCopiesAreCurrent} rewrite the copies instead of failing. */
+    static final String UPDATE_PROPERTY = "seawall.schema.update";
+
+    /** Relative to the module's directory, where Surefire runs. */
+    static final Path RESOURCE_COPY = Path.of("src/main/resources").resolve(ConfigSchemaWriter.RESOURCE);
+    static final Path DOCS_COPY = Path.of("../docs/schema/seawall.schema.json");
+
+    static final ObjectMapper YAML = new YAMLMapper();
+
+    static Schema schema() {
+        return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7)
+                .getSchema(ConfigSchemaWriter.json(), InputFormat.JSON);
+    }
+
+    static List<String> errors(Schema schema, JsonNode yaml) {
+        List<String> out = new ArrayList<>();
+        for (Error e : schema.validate(yaml)) {
+            out.add(e.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void committedCopiesAreCurrent() throws IOException {
+        String actual = ConfigSchemaWriter.json();
+        for (Path copy : List.of(RESOURCE_COPY, DOCS_COPY)) {
+            if (Boolean.getBoolean(UPDATE_PROPERTY)) {
+                Files.createDirectories(copy.getParent());
+                Files.writeString(copy, actual, StandardCharsets.UTF_8);
+                continue;
+            }
+            String expected = Files.exists(copy) ? Files.readString(copy, StandardCharsets.UTF_8) : "";
+            assertThat(expected)
+                    .withFailMessage("%s is not what the configuration's keys generate now. If the change is intended,"
+                            + " rewrite both copies and commit them with the change:%n  mvn -o -B -q test -pl"
+                            + " filters-core -am -Dtest=ConfigSchemaTest -Dsurefire.failIfNoSpecifiedTests=false"
+                            + " -D%s=true", copy.toAbsolutePath().normalize(), UPDATE_PROPERTY)
+                    .isEqualTo(actual);
+        }
+    }
+
+    @Test
+    void theJarShipsTheSchema() throws IOException {
+        try (InputStream in = ConfigSchema.class.getClassLoader().getResourceAsStream(ConfigSchemaWriter.RESOURCE)) {
+            assertThat(in).as(ConfigSchemaWriter.RESOURCE).isNotNull();
+            JsonNode shipped = new ObjectMapper().readTree(in);
+            assertThat(shipped.path("$schema").asText()).isEqualTo("http://json-schema.org/draft-07/schema#");
+            assertThat(shipped.path("definitions").has("policy")).isTrue();
+        }
+    }
+
+    @Test
+    void everyBlockOfTheSchemaHasExactlyTheKeysItsReaderAccepts() {
+        JsonNode schema = YAML.valueToTree(parse(ConfigSchemaWriter.json()));
+        assertThat(names(schema.path("properties"))).containsExactlyInAnyOrderElementsOf(YamlFrontEndKeys.root());
+        for (ConfigSchema.Block b : ConfigSchema.BLOCKS) {
+            JsonNode def = schema.path("definitions").path(b.id());
+            assertThat(names(def.path("properties"))).as(b.id()).containsExactlyInAnyOrderElementsOf(b.names());
+            assertThat(def.path("additionalProperties").isBoolean()).as(b.id() + " closed").isEqualTo(!b.open());
+            for (JsonNode p : def.path("properties")) {
+                assertThat(p.path("description").asText()).as(b.id() + " descriptions").isNotBlank();
+            }
+        }
+    }
+
+    /** A key the readers do not know is refused by the loader and by the schema, in every block. */
+    @Test
+    void anUnknownKeyIsRefusedByBothInEveryBlock() {
+        Schema schema = schema();
+        Map<String, String> files = Map.of(
+                "root", "policies: [{name: a, paths: [/a]}]\nbogus: 1\n",
+                "policy", "policies: [{name: a, paths: [/a], bogus: 1}]\n",
+                "rate-limit", "policies: [{name: a, paths: [/a], rate-limits: [{by: ip, limit: 1/1s, bogus: 1}]}]\n",
+                "throttle", "policies: [{name: a, paths: [/a], throttle: {max-concurrent: 1, bogus: 1}}]\n",
+                "adaptive-limit", "policies: [{name: a, paths: [/a], throttle: {max-concurrent: adaptive,"
+                        + " limit: {bogus: 1}}}]\n",
+                "circuit-breaker", "policies: [{name: a, paths: [/a], circuit-breaker: {bogus: 1}}]\n",
+                "fallback", "policies: [{name: a, paths: [/a], fallback: {body: x, bogus: 1}}]\n",
+                "idempotency", "policies: [{name: a, paths: [/a], idempotency: {bogus: 1}}]\n",
+                "client", "clients: [{name: a, bogus: 1}]\n",
+                "retry", "clients: [{name: a, retry: {bogus: 1}}]\n");
+        files.forEach((block, yaml) -> {
+            assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", yaml)).as(block)
+                    .hasMessageContaining("unknown key");
+            assertThat(errors(schema, YAML.valueToTree(parse(yaml)))).as(block).isNotEmpty();
+        });
+    }
+
+    @Test
+    void valuesOutsideTheBuildersRangesAreRefusedByBoth() {
+        Schema schema = schema();
+        List<String> files = List.of(
+                "policies: [{name: a, paths: [/a], circuit-breaker: {failure-rate: 0}}]\n",
+                "policies: [{name: a, paths: [/a], circuit-breaker: {failure-rate: 101}}]\n",
+                "policies: [{name: a, paths: [/a], throttle: {max-concurrent: 100001}}]\n",
+                "policies: [{name: a, paths: [/a], timeout: 5 seconds}]\n",
+                "policies: [{name: a, paths: [/a], rate-limits: [{by: ip, limit: 10/xyz}]}]\n",
+                "policies: [{name: a, paths: [/a], rate-limits: [{by: nobody, limit: 1/1s}]}]\n",
+                "policies: [{name: Upper, paths: [/a]}]\n",
+                "clients: [{name: a, retry: {max-attempts: 11}}]\n",
+                "headers: {rate-limit: sometimes}\npolicies: [{name: a, paths: [/a]}]\n",
+                "client-ip: {ipv6-prefix: 129}\npolicies: [{name: a, paths: [/a]}]\n");
+        for (String yaml : files) {
+            assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", yaml)).as(yaml).isInstanceOf(ConfigException.class);
+            assertThat(errors(schema, YAML.valueToTree(parse(yaml)))).as(yaml).isNotEmpty();
+        }
+    }
+
+    @Test
+    void defaultsAreTheBuildersOwn() {
+        JsonNode s = YAML.valueToTree(parse(ConfigSchemaWriter.json())).path("definitions");
+        assertThat(s.at("/circuit-breaker/properties/failure-rate/default").asInt())
+                .isEqualTo(CircuitBreakerConfig.builder().build().failureRate());
+        assertThat(s.at("/circuit-breaker/properties/open-for/default").asText()).isEqualTo("30s");
+        assertThat(s.at("/throttle/properties/max-wait/default").asText()).isEqualTo("1s");
+        assertThat(s.at("/fallback/properties/cache-size/default").asText()).isEqualTo("16MB");
+        assertThat(s.at("/policy/properties/buffer/default").asText()).isEqualTo("256KB");
+        assertThat(s.at("/fallback/properties/on/default").toString())
+                .isEqualTo("[\"circuit-open\",\"timeout\",\"error\"]");
+    }
+
+    static Object parse(String yaml) {
+        try {
+            return YAML.readValue(yaml, Object.class);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> names(JsonNode object) {
+        List<String> out = new ArrayList<>();
+        for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+            out.add(it.next());
+        }
+        return out;
+    }
+
+    /** The root's keys as the reader declares them (the root is not in {@link ConfigSchema#BLOCKS}). */
+    private static final class YamlFrontEndKeys {
+        static java.util.Set<String> root() {
+            return ConfigSchema.ROOT.names();
+        }
+    }
+
+    static ObjectNode object(JsonNode n) {
+        return (ObjectNode) n;
+    }
+}
