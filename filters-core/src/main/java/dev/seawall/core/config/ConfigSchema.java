@@ -97,6 +97,11 @@ final class ConfigSchema {
     private static final SchemaFragment KEY_KIND = ref("key-kind");
     private static final SchemaFragment PATHS = list(ref("path-pattern"));
     private static final SchemaFragment STRINGS = list(string());
+    /**
+     * {@code off}. A YAML 1.1 parser (SnakeYAML, Jackson) reads a bare {@code off} as false and {@code on} as true,
+     * so the schema takes the booleans too, as the loader, which reads the text, does.
+     */
+    private static final SchemaFragment OFF = choice("off");
 
     static final Block EXEMPT = block("exempt", "Requests no stage of the policy (or of the file, at the top level)"
             + " acts on: up to " + ExemptConfig.MAX_ENTRIES + " entries in all.", List.of(),
@@ -315,7 +320,7 @@ final class ConfigSchema {
             key("fallback", ref(FALLBACK.id()), "What answers instead of a failure."),
             key("order", list(choice(stageNames())), "An explicit stage order, outer to inner."),
             key("fail-closed", bool().def(false), "Never a substitute: failures answer 503 problem+json."),
-            key("buffer", anyOf(SIZE, choice("off")).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)), "Response bytes"
+            key("buffer", anyOf(SIZE, OFF, of("const", false)).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)), "Response bytes"
                     + " held back so Seawall can still replace them (at most "
                     + size(PolicyConfig.MAX_BUFFER_BYTES) + "), or off."),
             key("idempotency", anyOf(choice("on"), of("const", true), ref(IDEMPOTENCY.id())), "on (or true)"
@@ -370,9 +375,9 @@ final class ConfigSchema {
             key("paths", PATHS.minItems(1), "Narrow hosts to these url-patterns."),
             key("max-concurrent", integer(1, ClientConfig.MAX_CONCURRENT), "Calls in flight at once (default no"
                     + " bound)."),
-            key("max-body", anyOf(SIZE, choice("off")).def(size(ClientConfig.DEFAULT_MAX_BODY)), "Request body"
+            key("max-body", anyOf(SIZE, OFF, of("const", false)).def(size(ClientConfig.DEFAULT_MAX_BODY)), "Request body"
                     + " kept to send again (at most " + size(ClientConfig.MAX_BODY) + "), or off."),
-            key("retry", anyOf(choice("off"), ref(RETRY.id())), "off (one attempt) or a block."),
+            key("retry", anyOf(OFF, of("const", false), ref(RETRY.id())), "off (one attempt) or a block."),
             key("budget", anyOf(ref(BUDGET.id()), string("^-?[0-9]{1,9}(\\.[0-9]{1,9})?\\s*%$")),
                     "A percent (the ratio), or a block."),
             key("circuit-breaker", ref(BREAKER.id()), "A policy breaker's keys; one breaker per host."),
@@ -415,7 +420,7 @@ final class ConfigSchema {
     private static SchemaFragment classes(List<String> names, SchemaFragment values) {
         SchemaFragment props = of(names.get(0), values);
         for (String n : names.subList(1, names.size())) {
-            props.with(n, values);
+            props = props.with(n, values);
         }
         return of("type", "object").with("properties", props).with("additionalProperties", false);
     }

@@ -1,0 +1,185 @@
+package dev.seawall.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.Schema;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Every {@code ```yaml} example in the product docs ({@code docs/**}{@code /*.md} and {@code README.md}) validates
+ * against the generated schema and loads with the real loader, and together they use every key of the schema. A
+ * block that is not a whole {@code seawall.yaml} says so on the line above its fence:
+ * <ul>
+ *   <li>{@code <!-- schema-example: invalid -->}: a file with mistakes, shown for its error report; the schema and
+ *       the loader must both refuse it;</li>
+ *   <li>{@code <!-- schema-example: spring-boot -->}: an {@code application.yml}; its {@code seawall:} keys, less
+ *       the starter's own, are checked as a file;</li>
+ *   <li>{@code <!-- schema-example: fragment -->}: lines of a block shown alone; not checked.</li>
+ * </ul>
+ * {@code src/test/resources/config/every-key.yaml} adds the keys no page shows, checked the same way.
+ * A file with a store other than local is loaded without its {@code store:} block (the store module is not on this
+ * module's class path; its own tests load its examples), after the block was validated with the rest.
+ */
+class DocsExamplesSchemaTest {
+
+    private static final Path ROOT = Path.of("..");
+    /** The keys no example in the docs shows (algorithm-specific settings and the like), checked the same way. */
+    private static final Path EVERY_KEY = Path.of("src/test/resources/config/every-key.yaml");
+    private static final Pattern FENCE = Pattern.compile("(?m)^(?:<!-- schema-example: ([a-z-]+) -->\\n)?```yaml\\n"
+            + "(.*?)^```", Pattern.DOTALL);
+    /** A top-level {@code store:} block: its line and the indented or blank lines after it. */
+    private static final Pattern STORE_BLOCK = Pattern.compile("(?m)^store:.*\\n(?:(?:[ #].*)?\\n)*");
+    /** The Spring Boot starter's own keys under {@code seawall:} (SeawallProperties.STARTER_KEYS). */
+    private static final Set<String> STARTER_KEYS = Set.of("enabled", "config", "filter", "watch");
+
+    record Example(String file, int line, String kind, String yaml) {
+        @Override
+        public String toString() {
+            return file + ":" + line;
+        }
+    }
+
+    static List<Example> examples() throws IOException {
+        List<Path> files = new ArrayList<>();
+        files.add(ROOT.resolve("README.md"));
+        try (Stream<Path> docs = Files.walk(ROOT.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+        }
+        List<Example> out = new ArrayList<>();
+        out.add(new Example(EVERY_KEY.toString(), 1, "file", Files.readString(EVERY_KEY, StandardCharsets.UTF_8)));
+        for (Path f : files) {
+            String text = Files.readString(f, StandardCharsets.UTF_8);
+            Matcher m = FENCE.matcher(text);
+            while (m.find()) {
+                int line = (int) text.substring(0, m.start(2)).chars().filter(c -> c == '\n').count() + 1;
+                out.add(new Example(ROOT.relativize(f).toString(), line, m.group(1) == null ? "file" : m.group(1),
+                        m.group(2)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyExampleValidatesAndLoads() throws IOException {
+        Schema schema = ConfigSchemaTest.schema();
+        List<Example> examples = examples();
+        assertThat(examples).as("yaml examples found in the docs").hasSizeGreaterThan(10);
+        Set<String> used = new TreeSet<>();
+        for (Example e : examples) {
+            assertThat(e.kind()).as(e + ": marker").isIn("file", "invalid", "spring-boot", "fragment");
+            if (e.kind().equals("fragment")) {
+                continue;
+            }
+            JsonNode tree = ConfigSchemaTest.YAML.valueToTree(ConfigSchemaTest.parse(e.yaml()));
+            if (e.kind().equals("spring-boot")) {
+                ObjectNode seawall = ((ObjectNode) tree.path("seawall")).deepCopy();
+                seawall.remove(STARTER_KEYS);
+                tree = seawall;
+            }
+            List<String> errors = ConfigSchemaTest.errors(schema, tree);
+            if (e.kind().equals("invalid")) {
+                assertThat(errors).as(e + ": the schema refuses the invalid example").isNotEmpty();
+                String yaml = e.yaml();
+                assertThatThrownBy(() -> ConfigLoader.parse(e.toString(), yaml)).as(e.toString())
+                        .isInstanceOf(ConfigException.class);
+                continue;
+            }
+            assertThat(errors).as(e + ": schema errors").isEmpty();
+            // the text as written, so that the loader reads what the reader of the docs reads (re-written YAML would
+            // turn off into false); a store block other than local is cut out as lines
+            String yaml = e.kind().equals("spring-boot") ? ConfigSchemaTest.YAML.writeValueAsString(tree) : e.yaml();
+            if (!"local".equals(tree.path("store").path("type").asText("local"))) {
+                yaml = STORE_BLOCK.matcher(yaml).replaceAll("");
+            }
+            String text = yaml;
+            try {
+                assertThat(ConfigLoader.parse(e.toString(), text)).as(e.toString()).isNotNull();
+            } catch (ConfigException ex) {
+                throw new AssertionError(e + " does not load: " + ex.getMessage(), ex);
+            }
+            keys(ConfigSchema.ROOT, tree, used);
+        }
+        Set<String> all = new TreeSet<>();
+        all.addAll(keysOf(ConfigSchema.ROOT));
+        ConfigSchema.BLOCKS.forEach(b -> all.addAll(keysOf(b)));
+        all.removeAll(used);
+        assertThat(all).as("keys of the schema that no example in the docs (or every-key.yaml) uses").isEmpty();
+    }
+
+    private static List<String> keysOf(ConfigSchema.Block b) {
+        return b.names().stream().map(k -> b.id() + "." + k).toList();
+    }
+
+    /** Records {@code block.key} for every key of {@code node}, descending into the blocks the keys refer to. */
+    private static void keys(ConfigSchema.Block block, JsonNode node, Set<String> used) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            ConfigSchema.Key key = block.keys().stream().filter(k -> k.name().equals(f.getKey())).findFirst()
+                    .orElse(null);
+            if (key == null) {
+                continue; // a key of an open block (the store module's), validated already
+            }
+            used.add(block.id() + "." + f.getKey());
+            ConfigSchema.Block child = child(key.value().keywords());
+            if (child == null) {
+                continue;
+            }
+            JsonNode v = f.getValue();
+            if (v.isObject()) {
+                keys(child, v, used);
+            } else if (v.isArray()) {
+                for (JsonNode item : v) {
+                    if (item.isObject()) {
+                        keys(child, item, used);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The block a key's schema refers to, found by its {@code $ref}, or null for a plain value. */
+    private static ConfigSchema.Block child(Object schema) {
+        if (schema instanceof Map<?, ?> m) {
+            Object ref = m.get("$ref");
+            if (ref instanceof String s) {
+                String id = s.substring(s.lastIndexOf('/') + 1);
+                for (ConfigSchema.Block b : ConfigSchema.BLOCKS) {
+                    if (b.id().equals(id)) {
+                        return b;
+                    }
+                }
+            }
+            for (Object v : m.values()) {
+                ConfigSchema.Block b = child(v);
+                if (b != null) {
+                    return b;
+                }
+            }
+        } else if (schema instanceof List<?> l) {
+            for (Object v : l) {
+                ConfigSchema.Block b = child(v);
+                if (b != null) {
+                    return b;
+                }
+            }
+        }
+        return null;
+    }
+}
