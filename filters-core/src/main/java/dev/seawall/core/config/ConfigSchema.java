@@ -144,7 +144,8 @@ final class ConfigSchema {
                     "by: tenant only: where the tenant is read."),
             key("segment", integer(0, RateLimitConfig.MAX_SEGMENT), "source: path-segment: the 0-based index of"
                     + " the path segment."),
-            key("plans", map(ref("rates")).with("propertyNames", ref("name")), "Named plans and their rates; a PlanResolver (or plan-of) tells each"
+            key("plans", map(ref("rates")).with("propertyNames", ref("name")), "Named plans and their rates; a"
+                    + " PlanResolver (or plan-of) tells each"
                     + " key's plan."),
             key("plan-of", map(SchemaFragment.scalar()), "Key to plan name, for tests and demos; production code uses a"
                     + " PlanResolver."),
@@ -320,7 +321,8 @@ final class ConfigSchema {
             key("fallback", ref(FALLBACK.id()), "What answers instead of a failure."),
             key("order", list(choice(stageNames())), "An explicit stage order, outer to inner."),
             key("fail-closed", bool().def(false), "Never a substitute: failures answer 503 problem+json."),
-            key("buffer", anyOf(SIZE, OFF, of("const", false)).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)), "Response bytes"
+            key("buffer", anyOf(SIZE, OFF, of("const", false)).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)),
+                    "Response bytes"
                     + " held back so Seawall can still replace them (at most "
                     + size(PolicyConfig.MAX_BUFFER_BYTES) + "), or off."),
             key("idempotency", anyOf(choice("on"), of("const", true), ref(IDEMPOTENCY.id())), "on (or true)"
@@ -375,7 +377,8 @@ final class ConfigSchema {
             key("paths", PATHS.minItems(1), "Narrow hosts to these url-patterns."),
             key("max-concurrent", integer(1, ClientConfig.MAX_CONCURRENT), "Calls in flight at once (default no"
                     + " bound)."),
-            key("max-body", anyOf(SIZE, OFF, of("const", false)).def(size(ClientConfig.DEFAULT_MAX_BODY)), "Request body"
+            key("max-body", anyOf(SIZE, OFF, of("const", false)).def(size(ClientConfig.DEFAULT_MAX_BODY)),
+                    "Request body"
                     + " kept to send again (at most " + size(ClientConfig.MAX_BODY) + "), or off."),
             key("retry", anyOf(OFF, of("const", false), ref(RETRY.id())), "off (one attempt) or a block."),
             key("budget", anyOf(ref(BUDGET.id()), string("^-?[0-9]{1,9}(\\.[0-9]{1,9})?\\s*%$")),

@@ -69,7 +69,8 @@ class ConfigSchemaTest {
                     .withFailMessage("%s is not what the configuration's keys generate now. If the change is intended,"
                             + " rewrite both copies and commit them with the change:%n  mvn -o -B -q test -pl"
                             + " filters-core -am -Dtest=ConfigSchemaTest -Dsurefire.failIfNoSpecifiedTests=false"
-                            + " -D%s=true", copy.toAbsolutePath().normalize(), UPDATE_PROPERTY)
+                            + " -D%s=true%n%s", copy.toAbsolutePath().normalize(), UPDATE_PROPERTY,
+                            firstDifference(expected, actual))
                     .isEqualTo(actual);
         }
     }
@@ -152,6 +153,20 @@ class ConfigSchemaTest {
         assertThat(s.at("/policy/properties/buffer/default").asText()).isEqualTo("256KB");
         assertThat(s.at("/fallback/properties/on/default").toString())
                 .isEqualTo("[\"circuit-open\",\"timeout\",\"error\"]");
+    }
+
+    /** The first line where the committed copy and the generated schema differ, for the failure message. */
+    static String firstDifference(String expected, String actual) {
+        String[] e = expected.split("\n", -1);
+        String[] a = actual.split("\n", -1);
+        for (int i = 0; i < Math.max(e.length, a.length); i++) {
+            String el = i < e.length ? e[i] : "(end of file)";
+            String al = i < a.length ? a[i] : "(end of file)";
+            if (!el.equals(al)) {
+                return "first difference at line " + (i + 1) + ":\n  committed: " + el + "\n  generated: " + al;
+            }
+        }
+        return "";
     }
 
     static Object parse(String yaml) {

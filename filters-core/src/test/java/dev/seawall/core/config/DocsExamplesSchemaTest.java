@@ -123,6 +123,77 @@ class DocsExamplesSchemaTest {
         assertThat(all).as("keys of the schema that no example in the docs (or every-key.yaml) uses").isEmpty();
     }
 
+    /**
+     * The other way round: every key of the schema is read by the loader, not only allowed. In the first example
+     * that uses a key, its value is replaced by one of the wrong shape (a mapping for a value or a list, a list for
+     * a mapping); the schema and the loader must both refuse the file, the loader at that key's path. A key the
+     * schema listed but no reader looked at would be let through by the loader.
+     */
+    @Test
+    void everyKeyOfTheSchemaIsReadByTheLoader() throws IOException {
+        Schema schema = ConfigSchemaTest.schema();
+        Set<String> checked = new TreeSet<>();
+        for (Example e : examples()) {
+            if (!e.kind().equals("file")) {
+                continue;
+            }
+            ObjectNode tree = (ObjectNode) ConfigSchemaTest.YAML.valueToTree(ConfigSchemaTest.parse(e.yaml()));
+            if (!"local".equals(tree.path("store").path("type").asText("local"))) {
+                tree.remove("store"); // the store module's keys are its own tests' business
+            }
+            mutate(e, schema, tree, tree, ConfigSchema.ROOT, "", checked);
+        }
+        Set<String> all = new TreeSet<>();
+        all.addAll(keysOf(ConfigSchema.ROOT));
+        ConfigSchema.BLOCKS.stream().filter(b -> b != ConfigSchema.STORE).forEach(b -> all.addAll(keysOf(b)));
+        all.removeAll(checked);
+        assertThat(all).as("keys never checked").isEmpty();
+    }
+
+    private static void mutate(Example e, Schema schema, ObjectNode file, ObjectNode node, ConfigSchema.Block block,
+                               String path, Set<String> checked) throws IOException {
+        List<String> fields = new ArrayList<>();
+        node.fieldNames().forEachRemaining(fields::add);
+        for (String name : fields) {
+            ConfigSchema.Key key = block.keys().stream().filter(k -> k.name().equals(name)).findFirst()
+                    .orElse(null);
+            if (key == null) {
+                continue;
+            }
+            String keyPath = path.isEmpty() ? name : path + "." + name;
+            JsonNode original = node.get(name);
+            if (checked.add(block.id() + "." + name)) {
+                JsonNode wrong = original.isObject()
+                        ? ConfigSchemaTest.YAML.createArrayNode().add("x")
+                        : ConfigSchemaTest.YAML.createObjectNode().set("x",
+                                ConfigSchemaTest.YAML.createObjectNode().put("y", 1));
+                node.set(name, wrong);
+                String yaml = ConfigSchemaTest.YAML.writeValueAsString(file);
+                node.set(name, original);
+                assertThat(ConfigSchemaTest.errors(schema, ConfigSchemaTest.YAML.readTree(yaml)))
+                        .as(e + ": the schema refuses a wrong " + keyPath).isNotEmpty();
+                assertThatThrownBy(() -> ConfigLoader.parse(e.toString(), yaml))
+                        .as(e + ": the loader refuses a wrong " + keyPath)
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(keyPath);
+            }
+            ConfigSchema.Block child = child(key.value().keywords());
+            if (child == null || child == ConfigSchema.STORE) {
+                continue;
+            }
+            if (original.isObject()) {
+                mutate(e, schema, file, (ObjectNode) original, child, keyPath, checked);
+            } else if (original.isArray()) {
+                for (int i = 0; i < original.size(); i++) {
+                    if (original.get(i).isObject()) {
+                        mutate(e, schema, file, (ObjectNode) original.get(i), child, keyPath + "[" + i + "]",
+                                checked);
+                    }
+                }
+            }
+        }
+    }
+
     private static List<String> keysOf(ConfigSchema.Block b) {
         return b.names().stream().map(k -> b.id() + "." + k).toList();
     }
