@@ -25,9 +25,20 @@ final class SchemaFragment {
     /** @return a copy with {@code keyword} set; fragments are shared between keys, so never changed in place */
     SchemaFragment with(String keyword, Object value) {
         SchemaFragment f = new SchemaFragment();
-        f.keywords.putAll(keywords);
+        f.keywords.putAll(extensible());
         f.keywords.put(keyword, value instanceof SchemaFragment v ? v.keywords : value);
         return f;
+    }
+
+    /**
+     * The keywords, a bare {@code $ref} wrapped in {@code allOf}: draft-07 ignores the keywords beside a
+     * {@code $ref}, and a key's description and default are added beside it.
+     */
+    private Map<String, Object> extensible() {
+        if (keywords.size() == 1 && keywords.containsKey("$ref")) {
+            return Map.of("allOf", List.of(Map.copyOf(keywords)));
+        }
+        return keywords;
     }
 
     /** A whole number within {@code min}-{@code max} (the builder's {@code Check.range}). */
@@ -55,12 +66,9 @@ final class SchemaFragment {
         return choice(Arrays.asList(values));
     }
 
-    /**
-     * A reference to a shared definition or a block, by its name under {@code definitions}. Wrapped in {@code allOf}
-     * because draft-07 ignores the keywords beside a {@code $ref}, and a key's description and default go there.
-     */
+    /** A reference to a shared definition or a block, by its name under {@code definitions}. */
     static SchemaFragment ref(String definition) {
-        return of("allOf", List.of(Map.of("$ref", "#/definitions/" + definition)));
+        return of("$ref", "#/definitions/" + definition);
     }
 
     /** A scalar the reader takes as text: YAML may type it as a number or a boolean ({@code X-Degraded: true}). */
@@ -102,7 +110,7 @@ final class SchemaFragment {
     SchemaFragment described(String description) {
         SchemaFragment f = new SchemaFragment();
         f.keywords.put("description", description);
-        f.keywords.putAll(keywords);
+        f.keywords.putAll(extensible());
         return f;
     }
 

@@ -2,7 +2,6 @@ package dev.seawall.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.networknt.schema.Error;
 import com.networknt.schema.InputFormat;
@@ -88,7 +87,7 @@ class ConfigSchemaTest {
     @Test
     void everyBlockOfTheSchemaHasExactlyTheKeysItsReaderAccepts() {
         JsonNode schema = YAML.valueToTree(parse(ConfigSchemaWriter.json()));
-        assertThat(names(schema.path("properties"))).containsExactlyInAnyOrderElementsOf(YamlFrontEndKeys.root());
+        assertThat(names(schema.path("properties"))).containsExactlyInAnyOrderElementsOf(ConfigSchema.ROOT.names());
         for (ConfigSchema.Block b : ConfigSchema.BLOCKS) {
             JsonNode def = schema.path("definitions").path(b.id());
             assertThat(names(def.path("properties"))).as(b.id()).containsExactlyInAnyOrderElementsOf(b.names());
@@ -183,16 +182,5 @@ class ConfigSchemaTest {
             out.add(it.next());
         }
         return out;
-    }
-
-    /** The root's keys as the reader declares them (the root is not in {@link ConfigSchema#BLOCKS}). */
-    private static final class YamlFrontEndKeys {
-        static java.util.Set<String> root() {
-            return ConfigSchema.ROOT.names();
-        }
-    }
-
-    static ObjectNode object(JsonNode n) {
-        return (ObjectNode) n;
     }
 }
