@@ -411,8 +411,30 @@ final class ConfigSchema {
         return new Block(id, description, List.of(keys), required, false);
     }
 
+    /**
+     * A key; its description ends with its range and default as the schema states them, because an editor's hover
+     * shows the description and not always the keywords.
+     */
     private static Key key(String name, SchemaFragment value, String description) {
-        return new Key(name, value.described(description));
+        Map<String, Object> k = value.keywords();
+        StringBuilder text = new StringBuilder(description);
+        if (k.containsKey("minimum") && k.containsKey("maximum")) {
+            text.append(" Range: ").append(number(k.get("minimum"))).append('-').append(number(k.get("maximum")))
+                    .append('.');
+        }
+        if (k.containsKey("default")) {
+            Object d = k.get("default");
+            text.append(" Default: ").append(d instanceof List<?> l ? l.toString() : number(d)).append('.');
+        }
+        return new Key(name, value.described(text.toString()));
+    }
+
+    /** A number as people write it: 100,000 for a whole number, 1.5 for a decimal. */
+    private static String number(Object n) {
+        if (n instanceof Integer || n instanceof Long) {
+            return String.format(java.util.Locale.ROOT, "%,d", ((Number) n).longValue());
+        }
+        return String.valueOf(n);
     }
 
     private static SchemaFragment decimal(double min, boolean exclusive, double max) {

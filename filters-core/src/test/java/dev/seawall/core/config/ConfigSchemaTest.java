@@ -142,6 +142,18 @@ class ConfigSchemaTest {
     }
 
     @Test
+    void theSchemaIsJsonAndRangesAndDefaultsAreInTheDescriptions() throws IOException {
+        JsonNode s = new ObjectMapper().readTree(ConfigSchemaWriter.json());
+        assertThat(s.at("/definitions/circuit-breaker/properties/failure-rate/description").asText())
+                .endsWith("Range: 1-100. Default: 50.");
+        assertThat(s.at("/definitions/rate-limit/properties/max-keys/description").asText())
+                .contains("Range: 1-10,000,000. Default: 100,000.");
+        // the patterns are escaped JSON strings that still compile as the reader's own
+        assertThat(s.at("/definitions/header-name/pattern").asText()).isEqualTo("^" + Check.TOKEN.pattern() + "$");
+        assertThat(ConfigSchemaWriter.json()).endsWith("}\n").doesNotContain("\r").doesNotContain("\t");
+    }
+
+    @Test
     void defaultsAreTheBuildersOwn() {
         JsonNode s = YAML.valueToTree(parse(ConfigSchemaWriter.json())).path("definitions");
         assertThat(s.at("/circuit-breaker/properties/failure-rate/default").asInt())
