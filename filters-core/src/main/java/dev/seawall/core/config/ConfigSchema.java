@@ -66,6 +66,9 @@ final class ConfigSchema {
     static final Map<String, SchemaFragment> VALUES = new LinkedHashMap<>();
 
     static {
+        VALUES.put(SchemaFragment.SUBSTITUTION, string().with("pattern", "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:[^}]*)?\\}")
+                .described("A value holding ${NAME} or ${NAME:default}: the environment variable's value (or the"
+                        + " default) is substituted when the file loads, and checked then."));
         VALUES.put("duration", string("^[0-9]{1,15}(ms|s|m|h|d)$").described("A duration: a whole number and a unit"
                 + " ms, s, m, h or d, like 250ms or 30s; longer than zero, at most 365d."));
         VALUES.put("rate", string("^[0-9]{1,18}\\s*/\\s*[0-9]{0,15}(ms|s|m|h|d)$").described("A rate: N requests per"
@@ -321,11 +324,11 @@ final class ConfigSchema {
             key("fallback", ref(FALLBACK.id()), "What answers instead of a failure."),
             key("order", list(choice(stageNames())), "An explicit stage order, outer to inner."),
             key("fail-closed", bool().def(false), "Never a substitute: failures answer 503 problem+json."),
-            key("buffer", anyOf(SIZE, OFF, of("const", false)).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)),
+            key("buffer", anyOf(SIZE, OFF, SchemaFragment.constant(false)).def(size(PolicyConfig.DEFAULT_BUFFER_BYTES)),
                     "Response bytes"
                     + " held back so Seawall can still replace them (at most "
                     + size(PolicyConfig.MAX_BUFFER_BYTES) + "), or off."),
-            key("idempotency", anyOf(choice("on"), of("const", true), ref(IDEMPOTENCY.id())), "on (or true)"
+            key("idempotency", anyOf(choice("on"), SchemaFragment.constant(true), ref(IDEMPOTENCY.id())), "on (or true)"
                     + " for every default, or a block."),
             key("exempt", ref(EXEMPT.id()), "Requests no stage of this policy acts on, on top of the top-level"
                     + " exempt."));
@@ -377,10 +380,10 @@ final class ConfigSchema {
             key("paths", PATHS.minItems(1), "Narrow hosts to these url-patterns."),
             key("max-concurrent", integer(1, ClientConfig.MAX_CONCURRENT), "Calls in flight at once (default no"
                     + " bound)."),
-            key("max-body", anyOf(SIZE, OFF, of("const", false)).def(size(ClientConfig.DEFAULT_MAX_BODY)),
+            key("max-body", anyOf(SIZE, OFF, SchemaFragment.constant(false)).def(size(ClientConfig.DEFAULT_MAX_BODY)),
                     "Request body"
                     + " kept to send again (at most " + size(ClientConfig.MAX_BODY) + "), or off."),
-            key("retry", anyOf(OFF, of("const", false), ref(RETRY.id())), "off (one attempt) or a block."),
+            key("retry", anyOf(OFF, SchemaFragment.constant(false), ref(RETRY.id())), "off (one attempt) or a block."),
             key("budget", anyOf(ref(BUDGET.id()), string("^-?[0-9]{1,9}(\\.[0-9]{1,9})?\\s*%$")),
                     "A percent (the ratio), or a block."),
             key("circuit-breaker", ref(BREAKER.id()), "A policy breaker's keys; one breaker per host."),
@@ -417,10 +420,11 @@ final class ConfigSchema {
      */
     private static Key key(String name, SchemaFragment value, String description) {
         Map<String, Object> k = value.keywords();
+        Map<String, Object> range = value.range();
         StringBuilder text = new StringBuilder(description);
-        if (k.containsKey("minimum") && k.containsKey("maximum")) {
-            text.append(" Range: ").append(number(k.get("minimum"))).append('-').append(number(k.get("maximum")))
-                    .append('.');
+        if (range.containsKey("minimum") && range.containsKey("maximum")) {
+            text.append(" Range: ").append(number(range.get("minimum"))).append('-')
+                    .append(number(range.get("maximum"))).append('.');
         }
         if (k.containsKey("default")) {
             Object d = k.get("default");
@@ -438,7 +442,8 @@ final class ConfigSchema {
     }
 
     private static SchemaFragment decimal(double min, boolean exclusive, double max) {
-        return of("type", "number").with(exclusive ? "exclusiveMinimum" : "minimum", min).with("maximum", max);
+        return SchemaFragment.substitutable(of("type", "number").with(exclusive ? "exclusiveMinimum" : "minimum", min)
+                .with("maximum", max));
     }
 
     /** A mapping of class names to lists; only the given classes. */

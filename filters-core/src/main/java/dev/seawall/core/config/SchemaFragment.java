@@ -13,6 +13,9 @@ import java.util.Map;
  */
 final class SchemaFragment {
 
+    /** The name under {@code definitions} of a value holding an environment reference ({@link #substitutable}). */
+    static final String SUBSTITUTION = "substitution";
+
     private final Map<String, Object> keywords = new LinkedHashMap<>();
 
     private SchemaFragment() {
@@ -43,7 +46,7 @@ final class SchemaFragment {
 
     /** A whole number within {@code min}-{@code max} (the builder's {@code Check.range}). */
     static SchemaFragment integer(long min, long max) {
-        return of("type", "integer").with("minimum", min).with("maximum", max);
+        return substitutable(of("type", "integer").with("minimum", min).with("maximum", max));
     }
 
     static SchemaFragment string() {
@@ -51,15 +54,41 @@ final class SchemaFragment {
     }
 
     static SchemaFragment string(String pattern) {
-        return string().with("pattern", pattern);
+        return substitutable(string().with("pattern", pattern));
     }
 
     static SchemaFragment bool() {
-        return of("type", "boolean");
+        return substitutable(of("type", "boolean"));
     }
 
     static SchemaFragment choice(List<String> values) {
-        return string().with("enum", List.copyOf(values));
+        return substitutable(string().with("enum", List.copyOf(values)));
+    }
+
+    /** A constant other than a string ({@code true} for {@code on} as YAML 1.1 reads it). */
+    static SchemaFragment constant(Object value) {
+        return substitutable(of("const", value));
+    }
+
+    /**
+     * A scalar the loader checks after {@code ${NAME}} and {@code ${NAME:default}} are substituted: the schema takes
+     * either the value itself or any text holding a reference ({@link #SUBSTITUTION}), whose value only the loader
+     * sees. A plain string already takes a reference, and keys are never substituted, so only typed or constrained
+     * values are wrapped.
+     */
+    static SchemaFragment substitutable(SchemaFragment value) {
+        return anyOf(value, ref(SUBSTITUTION));
+    }
+
+    /** @return the range keywords of a value, looking inside {@link #substitutable} */
+    Map<String, Object> range() {
+        if (keywords.get("anyOf") instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Map<?, ?> first
+                && first.containsKey("minimum")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) first;
+            return m;
+        }
+        return keywords;
     }
 
     static SchemaFragment choice(String... values) {

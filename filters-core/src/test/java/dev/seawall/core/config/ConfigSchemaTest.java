@@ -149,8 +149,35 @@ class ConfigSchemaTest {
         assertThat(s.at("/definitions/rate-limit/properties/max-keys/description").asText())
                 .contains("Range: 1-10,000,000. Default: 100,000.");
         // the patterns are escaped JSON strings that still compile as the reader's own
-        assertThat(s.at("/definitions/header-name/pattern").asText()).isEqualTo("^" + Check.TOKEN.pattern() + "$");
+        assertThat(s.at("/definitions/header-name/anyOf/0/pattern").asText()).isEqualTo("^" + Check.TOKEN.pattern() + "$");
         assertThat(ConfigSchemaWriter.json()).endsWith("}\n").doesNotContain("\r").doesNotContain("\t");
+    }
+
+    /**
+     * The loader substitutes {@code ${NAME}} and {@code ${NAME:default}} in every value before it checks it, so the
+     * schema takes a reference wherever a value is typed or constrained; keys are never substituted.
+     */
+    @Test
+    void aValueHoldingAnEnvironmentReferenceIsTakenWhereverAValueIs() {
+        Schema schema = schema();
+        String yaml = """
+                client-ip: {ipv6-prefix: "${PREFIX:64}"}
+                policies:
+                  - name: ${POLICY_NAME:api}
+                    paths: ["/${PREFIX}/*"]
+                    rate-limits:
+                      - {by: "${BY:ip}", limit: "${API_RATE:100/1m}", max-keys: "${KEYS}"}
+                    throttle: {max-concurrent: "${MAX:10}", max-wait: "${WAIT}s"}
+                    circuit-breaker: {failure-rate: "${RATE}", window: "${WINDOW:100}"}
+                    fail-closed: ${FAIL_CLOSED:true}
+                    buffer: ${BUFFER:off}
+                """;
+        assertThat(errors(schema, YAML.valueToTree(parse(yaml)))).isEmpty();
+        assertThat(errors(schema, YAML.valueToTree(parse("policies: [{name: a, paths: [/a]}]\n${X}: 1\n"))))
+                .as("a key is never substituted").isNotEmpty();
+        assertThat(errors(schema, YAML.valueToTree(parse(
+                "policies: [{name: a, paths: [/a], throttle: {max-concurrent: \"$MAX\"}}]\n"))))
+                .as("not a reference").isNotEmpty();
     }
 
     @Test
