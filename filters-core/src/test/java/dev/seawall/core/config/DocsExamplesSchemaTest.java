@@ -31,7 +31,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *       the loader must both refuse it;</li>
  *   <li>{@code <!-- schema-example: spring-boot -->}: an {@code application.yml}; its {@code seawall:} keys, less
  *       the starter's own, are checked as a file;</li>
- *   <li>{@code <!-- schema-example: fragment -->}: lines of a block shown alone; not checked.</li>
+ *   <li>{@code <!-- schema-example: fragment -->}: lines of a block shown alone; not checked;</li>
+ *   <li>{@code <!-- schema-example: other -->}: YAML that is not Seawall's (a CI pipeline, a Kubernetes
+ *       manifest); not checked.</li>
  * </ul>
  * {@code src/test/resources/config/every-key.yaml} adds the keys no page shows, checked the same way.
  * A file with a store other than local is loaded without its {@code store:} block (the store module is not on this
@@ -83,11 +85,13 @@ class DocsExamplesSchemaTest {
         assertThat(examples).as("yaml examples found in the docs").hasSizeGreaterThan(10);
         Set<String> used = new TreeSet<>();
         for (Example e : examples) {
-            assertThat(e.kind()).as(e + ": marker").isIn("file", "invalid", "spring-boot", "fragment");
-            if (e.kind().equals("fragment")) {
+            assertThat(e.kind()).as(e + ": marker").isIn("file", "invalid", "spring-boot", "fragment", "other");
+            if (e.kind().equals("fragment") || e.kind().equals("other")) {
                 continue;
             }
             JsonNode tree = ConfigSchemaTest.YAML.valueToTree(ConfigSchemaTest.parse(e.yaml()));
+            assertThat(tree.isObject()).as(e + " is not a mapping: if it is not a seawall.yaml, mark it (see this"
+                    + " test's Javadoc)").isTrue();
             if (e.kind().equals("spring-boot")) {
                 ObjectNode seawall = ((ObjectNode) tree.path("seawall")).deepCopy();
                 seawall.remove(STARTER_KEYS);
@@ -137,7 +141,10 @@ class DocsExamplesSchemaTest {
             if (!e.kind().equals("file")) {
                 continue;
             }
-            ObjectNode tree = (ObjectNode) ConfigSchemaTest.YAML.valueToTree(ConfigSchemaTest.parse(e.yaml()));
+            JsonNode parsed = ConfigSchemaTest.YAML.valueToTree(ConfigSchemaTest.parse(e.yaml()));
+            assertThat(parsed.isObject()).as(e + " is not a mapping: if it is not a seawall.yaml, mark it (see this"
+                    + " test's Javadoc)").isTrue();
+            ObjectNode tree = (ObjectNode) parsed;
             if (!"local".equals(tree.path("store").path("type").asText("local"))) {
                 tree.remove("store"); // the store module's keys are its own tests' business (every-key.yaml: local)
             }
