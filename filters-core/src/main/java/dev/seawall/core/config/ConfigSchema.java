@@ -7,6 +7,7 @@ import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.OnMissing;
 import dev.seawall.core.key.TenantSource;
 import dev.seawall.core.key.ApiKeyResolver;
+import dev.seawall.core.key.TenantResolver;
 import dev.seawall.core.outbound.Jitter;
 import dev.seawall.core.ratelimit.RateLimitHeaders;
 
@@ -135,7 +136,8 @@ final class ConfigSchema {
             key("name", ref("name"), "The limit's name in meters and headers (default: the by value); distinct"
                     + " per policy."),
             key("header", ref("header-name"), "by: api-key or tenant: the header read (default "
-                    + ApiKeyResolver.DEFAULT_HEADER + " for api-key)."),
+                    + ApiKeyResolver.DEFAULT_HEADER + " for api-key, " + TenantResolver.DEFAULT_HEADER
+                    + " for tenant)."),
             key("on-missing", choice(configNames(OnMissing.values(), OnMissing::configName))
                     .def(RateLimitConfig.DEFAULT_ON_MISSING.configName()), "A request without the key: skip this"
                     + " limit, count it in one shared bucket, or reject it (401). Not with by: ip."),
@@ -187,12 +189,13 @@ final class ConfigSchema {
             key("long-window", integer(10, 100_000).def(AdaptiveLimitConfig.DEFAULT_LONG_WINDOW), "gradient2: the"
                     + " windows the long-term latency averages over."),
             key("rtt-tolerance", decimal(1, false, 10).def(AdaptiveLimitConfig.DEFAULT_RTT_TOLERANCE),
-                    "gradient2: the round-trip tolerance, 1-10."),
+                    "gradient2: the round-trip tolerance."),
             key("queue-size", integer(0, 1000).def(AdaptiveLimitConfig.DEFAULT_QUEUE_SIZE), "gradient2: requests"
                     + " allowed above the limit's estimate."),
             key("alpha", integer(1, 1000), "vegas: the queue size below which the limit grows."),
             key("beta", integer(1, 1000), "vegas: the queue size above which the limit shrinks."),
-            key("backoff-ratio", decimal(0.5, false, 1).def(AdaptiveLimitConfig.DEFAULT_BACKOFF_RATIO), "aimd:"
+            key("backoff-ratio", SchemaFragment.substitutable(of("type", "number").with("minimum", 0.5)
+                    .with("exclusiveMaximum", 1.0)).def(AdaptiveLimitConfig.DEFAULT_BACKOFF_RATIO), "aimd:"
                     + " the factor applied on a drop; 0.5 (included) to 1 (excluded)."),
             key("latency-threshold", DURATION.def(dur(AdaptiveLimitConfig.DEFAULT_LATENCY_THRESHOLD)), "aimd: a"
                     + " call slower than this counts as a drop."));
@@ -269,8 +272,8 @@ final class ConfigSchema {
                     + " answer."),
             key("content-type", string().def(FallbackConfig.DEFAULT_CONTENT_TYPE), "The content type of the"
                     + " static answer."),
-            key("body", string(), "The static answer's body (at most " + FallbackConfig.MAX_STATIC_BODY
-                    + " bytes); not with body-file."),
+            key("body", string(), "The static answer's body (at most " + size(FallbackConfig.MAX_STATIC_BODY)
+                    + "); not with body-file."),
             key("body-file", string(), "A file holding the body, read when the configuration loads; not with"
                     + " body."),
             key("headers", map(SchemaFragment.scalar()), "Extra headers of the static answer."),
