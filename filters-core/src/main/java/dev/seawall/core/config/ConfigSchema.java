@@ -262,8 +262,9 @@ final class ConfigSchema {
     static final Block TIMEOUT = block("timeout", "The longest a request may take before Seawall answers.",
             List.of("after"),
             key("after", DURATION, "The time allowed."),
-            key("status", integer(100, 599).def(TimeoutConfig.DEFAULT_STATUS), "The status of the timeout"
-                    + " answer."),
+            key("status", SchemaFragment.substitutable(of("type", "integer").with("enum", List.of(503, 504)))
+                    .def(TimeoutConfig.DEFAULT_STATUS), "The status of the timeout answer: 503, or 504 where Seawall"
+                    + " stands in for a gateway (TimeoutConfig.Builder#status)."),
             key("deadline-header", ref("header-name"), "A header carrying the caller's own deadline in"
                     + " milliseconds; the shorter one wins."));
 

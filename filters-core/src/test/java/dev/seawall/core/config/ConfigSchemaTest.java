@@ -129,6 +129,7 @@ class ConfigSchemaTest {
                 "policies: [{name: a, paths: [/a], circuit-breaker: {failure-rate: 101}}]\n",
                 "policies: [{name: a, paths: [/a], throttle: {max-concurrent: 100001}}]\n",
                 "policies: [{name: a, paths: [/a], timeout: 5 seconds}]\n",
+                "policies: [{name: a, paths: [/a], timeout: {after: 1s, status: 500}}]\n",
                 "policies: [{name: a, paths: [/a], rate-limits: [{by: ip, limit: 10/xyz}]}]\n",
                 "policies: [{name: a, paths: [/a], rate-limits: [{by: nobody, limit: 1/1s}]}]\n",
                 "policies: [{name: Upper, paths: [/a]}]\n",
