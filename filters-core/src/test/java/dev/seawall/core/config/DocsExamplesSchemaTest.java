@@ -35,13 +35,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *   <li>{@code <!-- schema-example: other -->}: YAML that is not Seawall's (a CI pipeline, a Kubernetes
  *       manifest); not checked.</li>
  * </ul>
- * {@code src/test/resources/config/every-key.yaml} adds the keys no page shows, checked the same way.
+ * {@code src/test/resources/config/every-key.yaml} adds the keys no page shows, and the configurations the
+ * repository ships (the demo's) are checked the same way.
  * A file with a store other than local is loaded without its {@code store:} block (the store module is not on this
  * module's class path; its own tests load its examples), after the block was validated with the rest.
  */
 class DocsExamplesSchemaTest {
 
     private static final Path ROOT = Path.of("..");
+    /**
+     * The configurations the repository ships or runs, checked like the docs' (the benchmark's are templates with
+     * placeholders, not files).
+     */
+    private static final List<Path> SHIPPED = List.of(
+            ROOT.resolve("demo-webapp/src/main/resources/webapp/WEB-INF/seawall.yaml"),
+            ROOT.resolve("servlet-integration/src/test/resources/locator/sample.yaml"));
     /** The keys no example in the docs shows (algorithm-specific settings and the like), checked the same way. */
     private static final Path EVERY_KEY = Path.of("src/test/resources/config/every-key.yaml");
     private static final Pattern FENCE = Pattern.compile("(?m)^(?:<!-- schema-example: ([a-z-]+) -->\\n)?```yaml\\n"
@@ -66,6 +74,9 @@ class DocsExamplesSchemaTest {
         }
         List<Example> out = new ArrayList<>();
         out.add(new Example(EVERY_KEY.toString(), 1, "file", Files.readString(EVERY_KEY, StandardCharsets.UTF_8)));
+        for (Path f : SHIPPED) {
+            out.add(new Example(ROOT.relativize(f).toString(), 1, "file", Files.readString(f, StandardCharsets.UTF_8)));
+        }
         for (Path f : files) {
             String text = Files.readString(f, StandardCharsets.UTF_8);
             Matcher m = FENCE.matcher(text);
