@@ -48,10 +48,17 @@ final class ConfigSchema {
 
     /**
      * A mapping of {@code seawall.yaml}: its name under the schema's {@code definitions}, its keys in the order the
-     * reference lists them, the keys it requires, and whether keys beyond its own are allowed ({@code store:}, whose
-     * other keys belong to the store module serving its type).
+     * reference lists them, the keys it requires, whether keys beyond its own are allowed ({@code store:}, whose
+     * other keys belong to the store module serving its type), and rules between its keys that a schema can state
+     * (keywords added to the block's object schema), or null.
      */
-    record Block(String id, String description, List<Key> keys, List<String> required, boolean open) {
+    record Block(String id, String description, List<Key> keys, List<String> required, boolean open,
+                 SchemaFragment rules) {
+
+        /** @return this block with {@code rules} added to its object schema */
+        Block withRules(SchemaFragment more) {
+            return new Block(id, description, keys, required, open, more);
+        }
 
         /** @return the names of the keys, for the reader's unknown-key check */
         Set<String> names() {
@@ -63,6 +70,15 @@ final class ConfigSchema {
         }
     }
 
+    /**
+     * A servlet url-pattern as {@code PathPattern.parse} takes it: {@code /}, {@code *.ext} (no {@code /}, {@code *}
+     * or {@code .} in the extension), {@code /exact} (no {@code *}), or {@code /prefix/*} (segments without
+     * {@code *}, no empty segment); printable ASCII only.
+     */
+    private static final String PATH_PATTERN = "^(/|\\*\\.[!-)+-\\-0-~]+|/[!-)+-~]*|(/[!-)+-.0-~]+)*/\\*)$";
+    /** A percent from 0% to 100%, decimals allowed ({@code budget}). */
+    private static final String PERCENT = "^(100(\\.0{1,9})?|[0-9]{1,2}(\\.[0-9]{1,9})?)\\s*%$";
+
     /** Shared value shapes, under {@code definitions}, by name. */
     static final Map<String, SchemaFragment> VALUES = new LinkedHashMap<>();
 
@@ -72,20 +88,20 @@ final class ConfigSchema {
                         + " default) is substituted when the file loads, and checked then."));
         VALUES.put("duration", string("^[0-9]{1,15}(ms|s|m|h|d)$").described("A duration: a whole number and a unit"
                 + " ms, s, m, h or d, like 250ms or 30s; longer than zero, at most 365d."));
-        VALUES.put("rate", string("^[0-9]{1,18}\\s*/\\s*[0-9]{0,15}(ms|s|m|h|d)$").described("A rate: N requests per"
+        VALUES.put("rate", string("^0*[1-9][0-9]{0,17}\\s*/\\s*[0-9]{0,15}(ms|s|m|h|d)$").described("A rate: N requests per"
                 + " period, like 100/1m or 10/s."));
         VALUES.put("rates", anyOf(ref("rate"), list(ref("rate")).minItems(1).maxItems(RateLimitConfig.MAX_RATES))
                 .described("A rate, or a list of up to " + RateLimitConfig.MAX_RATES + " rates all enforced on one"
                         + " bucket, like [10/1s, 300/1m]."));
         VALUES.put("size", anyOf(integer(0, Long.MAX_VALUE >> 30), string("^[0-9]{1,12}\\s*([Bb]|[KkMmGg][Bb])?$"))
                 .described("A size in bytes, or a whole number of KB, MB or GB (binary units), like 256KB."));
-        VALUES.put("status", anyOf(integer(100, 599), string("^([1-5][xX][xX]|[0-9]{3}(\\s*-\\s*[0-9]{3})?)$"))
+        VALUES.put("status", anyOf(integer(100, 599), string("^([1-5][xX][xX]|[1-5][0-9]{2}(\\s*-\\s*[1-5][0-9]{2})?)$"))
                 .described("An HTTP status (500), a range (500-599) or a class (5xx), within 100-599."));
         VALUES.put("key-kind", choice(configNames(KeyKind.values(), KeyKind::configName))
                 .described("Whose requests: ip, user, api-key or tenant."));
         VALUES.put("mode", choice("enforce", "shadow").def(RateLimitConfig.DEFAULT_MODE).described("enforce: refuse"
                 + " as configured; shadow: count and report what would be refused, refuse nothing."));
-        VALUES.put("path-pattern", string().described("A servlet url-pattern: /exact, /prefix/*, *.ext or /."));
+        VALUES.put("path-pattern", string(PATH_PATTERN).described("A servlet url-pattern: /exact, /prefix/*, *.ext or /."));
         VALUES.put("header-name", string("^" + Check.TOKEN.pattern() + "$").described("An HTTP header name."));
         VALUES.put("name", string("^" + Check.SAFE_NAME.pattern() + "$").described("1-64 characters of a-z 0-9 . _ -,"
                 + " starting with a letter or digit."));
@@ -126,7 +142,10 @@ final class ConfigSchema {
     static final Block STORE = new Block("store", "Where rate-limit buckets live. The keys besides type belong to"
             + " the store module serving the type (redis: dev.seawall:redis-store), which checks them.",
             List.of(key("type", string("^[a-z0-9][a-z0-9._-]{0,63}$").def("local"), "local (in each JVM) or the"
-                    + " type of a store module on the class path, like redis.")), List.of(), true);
+                    + " type of a store module on the class path, like redis.")), List.of(), true,
+            // a local store (type local, or no type) has no other key
+            of("if", of("properties", of("type", of("const", "local")))).with("then",
+                    of("propertyNames", of("enum", List.of("type")))));
 
     static final Block RATE_LIMIT = block("rate-limit", "One limit of a policy: a rate per key.",
             List.of("by", "limit"),
@@ -214,7 +233,7 @@ final class ConfigSchema {
             key("roles", classes(CRITICALITY_CLASSES, STRINGS), "Class to container"
                     + " roles."),
             key("paths", classes(CRITICALITY_CLASSES, PATHS), "Class to path patterns."),
-            key("reserve", anyOf(integer(0, 100), string("^[0-9]{1,9}\\s*%$")).def(0), "The share of the limit"
+            key("reserve", anyOf(integer(0, 100), string("^(100|[1-9]?[0-9])\\s*%$")).def(0), "The share of the limit"
                     + " kept for critical requests, a whole percent 0-100 (20 or 20%)."),
             key("cohort-rotation", DURATION.def(dur(ThrottleConfig.DEFAULT_COHORT_ROTATION)), "How often the"
                     + " cohorts shed first rotate."));
@@ -335,7 +354,9 @@ final class ConfigSchema {
             key("idempotency", anyOf(choice("on"), SchemaFragment.constant(true), ref(IDEMPOTENCY.id())), "on (or true)"
                     + " for every default, or a block."),
             key("exempt", ref(EXEMPT.id()), "Requests no stage of this policy acts on, on top of the top-level"
-                    + " exempt."));
+                    + " exempt."))
+            // a policy has at least one stage (PolicyConfig.Builder#build)
+            .withRules(oneOfKeys("rate-limits", "throttle", "circuit-breaker", "timeout", "fallback", "idempotency"));
 
     static final Block BACKOFF = block("backoff", "The wait between attempts.", List.of(),
             key("base", DURATION.def(dur(RetryConfig.DEFAULT_BASE)), "The first wait."),
@@ -355,7 +376,7 @@ final class ConfigSchema {
                     + " Retry-After waited for."));
 
     static final Block BUDGET = block("budget", "Retries allowed beyond first attempts.", List.of(),
-            key("ratio", string("^-?[0-9]{1,9}(\\.[0-9]{1,9})?\\s*%$").def(percent(RetryBudgetConfig.DEFAULT_PERCENT)),
+            key("ratio", string(PERCENT).def(percent(RetryBudgetConfig.DEFAULT_PERCENT)),
                     "Retries as a percent of first attempts, 0%-100%."),
             key("min-per-second", integer(0, RetryBudgetConfig.MAX_MIN_PER_SECOND)
                     .def(RetryBudgetConfig.DEFAULT_MIN_PER_SECOND), "Retries per second allowed whatever the"
@@ -368,7 +389,7 @@ final class ConfigSchema {
             key("total", DURATION, "The longest call, attempts and waits together."),
             key("margin", string("^[0-9]{1,15}(ms|s|m|h|d)$").def(dur(ClientTimeoutConfig.DEFAULT_MARGIN)),
                     "Taken off an inbound deadline's time left (0ms to under 1m)."),
-            key("share", string("^-?[0-9]{1,12}\\s*%$").def(ClientTimeoutConfig.DEFAULT_SHARE + "%"), "Of that"
+            key("share", string("^(100|[1-9][0-9]?)\\s*%$").def(ClientTimeoutConfig.DEFAULT_SHARE + "%"), "Of that"
                     + " time one call may use, 1%-100%."),
             key("deadline-header", ref("header-name"), "Send the call's time left downstream in this header, in"
                     + " ms."));
@@ -388,7 +409,7 @@ final class ConfigSchema {
                     "Request body"
                     + " kept to send again (at most " + size(ClientConfig.MAX_BODY) + "), or off."),
             key("retry", anyOf(OFF, SchemaFragment.constant(false), ref(RETRY.id())), "off (one attempt) or a block."),
-            key("budget", anyOf(ref(BUDGET.id()), string("^-?[0-9]{1,9}(\\.[0-9]{1,9})?\\s*%$")),
+            key("budget", anyOf(ref(BUDGET.id()), string(PERCENT)),
                     "A percent (the ratio), or a block."),
             key("circuit-breaker", ref(BREAKER.id()), "A policy breaker's keys; one breaker per host."),
             key("timeout", anyOf(DURATION, ref(CLIENT_TIMEOUT.id())), "A duration (the total), or a block."),
@@ -404,7 +425,16 @@ final class ConfigSchema {
             key("policies", list(ref(POLICY.id())).minItems(1).maxItems(SeawallConfig.MAX_POLICIES), "The"
                     + " policies; required unless the file lists clients."),
             key("clients", list(ref(CLIENT.id())).minItems(1).maxItems(SeawallConfig.MAX_CLIENTS), "Outbound"
-                    + " clients."));
+                    + " clients.")).withRules(oneOfKeys("policies", "clients"));
+
+    /** A requirement that at least one of {@code keys} is present. */
+    private static SchemaFragment oneOfKeys(String... keys) {
+        List<Object> any = new ArrayList<>();
+        for (String k : keys) {
+            any.add(Map.of("required", List.of(k)));
+        }
+        return of("anyOf", List.copyOf(any));
+    }
 
     /** Every block but the root, in the order of the schema's {@code definitions}. */
     static final List<Block> BLOCKS = List.of(POLICY, RATE_LIMIT, THROTTLE, ADAPTIVE_LIMIT, PRIORITY, CRITICALITY,
@@ -415,7 +445,7 @@ final class ConfigSchema {
     }
 
     private static Block block(String id, String description, List<String> required, Key... keys) {
-        return new Block(id, description, List.of(keys), required, false);
+        return new Block(id, description, List.of(keys), required, false, null);
     }
 
     /**

@@ -27,7 +27,6 @@ final class ConfigSchemaWriter {
         doc.put("$schema", "http://json-schema.org/draft-07/schema#");
         doc.put("title", "seawall.yaml");
         doc.putAll(object(root));
-        doc.put("anyOf", List.of(Map.of("required", List.of("policies")), Map.of("required", List.of("clients"))));
         Map<String, Object> defs = new LinkedHashMap<>();
         ConfigSchema.VALUES.forEach((name, f) -> defs.put(name, f.keywords()));
         for (ConfigSchema.Block b : ConfigSchema.BLOCKS) {
@@ -52,6 +51,9 @@ final class ConfigSchemaWriter {
             o.put("required", b.required());
         }
         o.put("additionalProperties", b.open() ? SchemaFragment.scalar().keywords() : false);
+        if (b.rules() != null) {
+            o.putAll(b.rules().keywords());
+        }
         return o;
     }
 
