@@ -88,20 +88,22 @@ final class ConfigSchema {
                         + " default) is substituted when the file loads, and checked then."));
         VALUES.put("duration", string("^[0-9]{1,15}(ms|s|m|h|d)$").described("A duration: a whole number and a unit"
                 + " ms, s, m, h or d, like 250ms or 30s; longer than zero, at most 365d."));
-        VALUES.put("rate", string("^0*[1-9][0-9]{0,17}\\s*/\\s*[0-9]{0,15}(ms|s|m|h|d)$").described("A rate: N requests per"
-                + " period, like 100/1m or 10/s."));
+        VALUES.put("rate", string("^0*[1-9][0-9]{0,17}\\s*/\\s*[0-9]{0,15}(ms|s|m|h|d)$")
+                .described("A rate: N requests per period, like 100/1m or 10/s."));
         VALUES.put("rates", anyOf(ref("rate"), list(ref("rate")).minItems(1).maxItems(RateLimitConfig.MAX_RATES))
                 .described("A rate, or a list of up to " + RateLimitConfig.MAX_RATES + " rates all enforced on one"
                         + " bucket, like [10/1s, 300/1m]."));
         VALUES.put("size", anyOf(integer(0, Long.MAX_VALUE >> 30), string("^[0-9]{1,12}\\s*([Bb]|[KkMmGg][Bb])?$"))
                 .described("A size in bytes, or a whole number of KB, MB or GB (binary units), like 256KB."));
-        VALUES.put("status", anyOf(integer(100, 599), string("^([1-5][xX][xX]|[1-5][0-9]{2}(\\s*-\\s*[1-5][0-9]{2})?)$"))
+        VALUES.put("status", anyOf(integer(100, 599),
+                string("^([1-5][xX][xX]|[1-5][0-9]{2}(\\s*-\\s*[1-5][0-9]{2})?)$"))
                 .described("An HTTP status (500), a range (500-599) or a class (5xx), within 100-599."));
         VALUES.put("key-kind", choice(configNames(KeyKind.values(), KeyKind::configName))
                 .described("Whose requests: ip, user, api-key or tenant."));
         VALUES.put("mode", choice("enforce", "shadow").def(RateLimitConfig.DEFAULT_MODE).described("enforce: refuse"
                 + " as configured; shadow: count and report what would be refused, refuse nothing."));
-        VALUES.put("path-pattern", string(PATH_PATTERN).described("A servlet url-pattern: /exact, /prefix/*, *.ext or /."));
+        VALUES.put("path-pattern", string(PATH_PATTERN)
+                .described("A servlet url-pattern: /exact, /prefix/*, *.ext or /."));
         VALUES.put("header-name", string("^" + Check.TOKEN.pattern() + "$").described("An HTTP header name."));
         VALUES.put("name", string("^" + Check.SAFE_NAME.pattern() + "$").described("1-64 characters of a-z 0-9 . _ -,"
                 + " starting with a letter or digit."));

@@ -150,7 +150,8 @@ class ConfigSchemaTest {
         assertThat(s.at("/definitions/rate-limit/properties/max-keys/description").asText())
                 .contains("Range: 1-10,000,000. Default: 100,000.");
         // the patterns are escaped JSON strings that still compile as the reader's own
-        assertThat(s.at("/definitions/header-name/anyOf/0/pattern").asText()).isEqualTo("^" + Check.TOKEN.pattern() + "$");
+        assertThat(s.at("/definitions/header-name/anyOf/0/pattern").asText())
+                .isEqualTo("^" + Check.TOKEN.pattern() + "$");
         assertThat(ConfigSchemaWriter.json()).endsWith("}\n").doesNotContain("\r").doesNotContain("\t");
     }
 
