@@ -9,7 +9,9 @@ import java.util.Map;
 /**
  * A piece of JSON Schema (draft-07) for one value of {@code seawall.yaml}: the keywords in the order they are
  * written. Values are strings, numbers, booleans, lists and nested maps, which {@link ConfigSchemaWriter} prints.
- * Built once while {@link ConfigSchema} initialises, then only read; not thread-safe while built.
+ * Every method that adds a keyword returns a copy, so that a fragment shared by several keys is never changed; the
+ * map {@link #keywords()} returns is only read. Built while {@link ConfigSchema} initialises, then only read, so
+ * safe to share between threads after that.
  */
 final class SchemaFragment {
 
