@@ -144,7 +144,7 @@ final class ExplainCommand implements Callable<Integer> {
             if (cand == win) {
                 continue;
             }
-            String note = cand.admits() ? "less specific, beaten" : "matches the path but does not cover " + method;
+            String note = cand.admits() ? "less specific: its stages do not run for this request" : "matches the path but does not cover " + method;
             out.println("  " + cand.pattern().text() + " (policy " + cand.policy().name() + "): " + note);
         }
         PolicyConfig pc = config.policy(chosen.name());

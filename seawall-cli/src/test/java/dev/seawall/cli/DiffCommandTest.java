@@ -1,0 +1,75 @@
+package dev.seawall.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** diff: what a reload keeps, resets or refuses, by the engine's own rules. */
+class DiffCommandTest {
+
+    static final String OLD = """
+            policies:
+              - name: api
+                paths: [/api/*]
+                rate-limits:
+                  - by: ip
+                    limit: 100/1m
+              - name: orders
+                paths: [/api/orders/*]
+                timeout: { after: 2s }
+                circuit-breaker: { failure-rate: 50 }
+              - name: gone
+                paths: [/gone/*]
+                throttle: { max-concurrent: 4 }
+            """;
+
+    @TempDir
+    Path dir;
+
+    String write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text).toString();
+    }
+
+    @Test
+    void unchangedStagesAreKeptChangedOnesResetAndPoliciesAddedOrRemoved() throws IOException {
+        String next = OLD.replace("100/1m", "50/1m").replace("name: gone", "name: fresh")
+                .replace("/gone/*", "/fresh/*");
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD), write("new.yaml", next));
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("accepted: a reload would apply").contains("store: kept")
+                .contains("policy api:\n  rate-limits: reset (settings changed)")
+                .contains("policy orders:\n  circuit-breaker: kept\n  timeout: kept")
+                .contains("policy fresh: added")
+                .contains("policy gone: removed (its state is dropped)");
+    }
+
+    @Test
+    void aChangeOfTrustedProxiesResetsWhatIsKeyedByAddress() throws IOException {
+        String next = "trusted-proxies: [10.0.0.0/8]\n" + OLD;
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD), write("new.yaml", next));
+        assertThat(r.out()).contains("trusted-proxies or ipv6-prefix changed")
+                .contains("policy api:\n  rate-limits: reset (what it depends on changed)")
+                .contains("  timeout: kept");
+    }
+
+    @Test
+    void anInvalidNewFileIsARefusedReload() throws IOException {
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD), write("new.yaml", OLD.replace("2s", "soon")));
+        assertThat(r.status()).isEqualTo(SeawallCli.INVALID);
+        assertThat(r.out()).contains("refused: ").contains("the running configuration stays")
+                .contains("\"soon\" is not a duration");
+    }
+
+    @Test
+    void unreadableFilesAreUsageErrors() throws IOException {
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD), dir.toString());
+        assertThat(r.status()).isEqualTo(SeawallCli.USAGE);
+        assertThat(r.out()).contains("is a directory");
+        assertThat(CliRun.run("diff", write("a.yaml", OLD)).status()).isEqualTo(SeawallCli.USAGE);
+    }
+}
