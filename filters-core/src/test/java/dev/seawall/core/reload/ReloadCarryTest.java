@@ -61,8 +61,8 @@ class ReloadCarryTest {
             reset += 6 - k; // BASE has 6 stages: 4 in api, 2 in orders
         }
         // both outcomes were exercised, so the agreement above is not vacuous
-        assertThat(kept).isGreaterThan(8);
-        assertThat(reset).isGreaterThan(8);
+        assertThat(kept).isPositive();
+        assertThat(reset).isPositive();
     }
 
     /** @return how many stages were kept */
