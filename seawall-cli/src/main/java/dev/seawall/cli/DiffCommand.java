@@ -36,8 +36,8 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = cli.out();
-        Checked old = Checked.of(oldFile, cli.environment());
-        Checked next = Checked.of(newFile, cli.environment());
+        Checked old = Checked.of(oldFile, cli.environment(), cli.classes());
+        Checked next = Checked.of(newFile, cli.environment(), cli.classes());
         boolean unreadable = false;
         for (Checked c : new Checked[] {old, next}) {
             if (!c.file().readable()) {

@@ -76,7 +76,7 @@ final class ExplainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "PATH must start with / (the path inside the application), at most 8192 characters");
         }
-        Checked c = Checked.of(file, cli.environment());
+        Checked c = Checked.of(file, cli.environment(), cli.classes());
         if (!c.file().readable()) {
             out.println(c.file().name() + ": " + c.file().error());
             return SeawallCli.USAGE;
@@ -87,6 +87,7 @@ final class ExplainCommand implements Callable<Integer> {
                     "problems") + "); run validate for all of them");
             return SeawallCli.INVALID;
         }
+        c.notes().forEach(n -> out.println("note: " + n));
         explain(out, c.config(), c.policies(), m, p, given);
         out.flush();
         return SeawallCli.OK;

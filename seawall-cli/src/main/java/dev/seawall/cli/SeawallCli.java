@@ -2,10 +2,19 @@ package dev.seawall.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -35,6 +44,12 @@ public final class SeawallCli implements Runnable {
 
     private final Function<String, String> environment;
     private final PrintWriter out;
+    private URLClassLoader classes;
+
+    @Option(names = "--class-path", paramLabel = "PATH",
+            description = "jars and directories holding the application's fallback handler classes, separated by"
+                    + " the platform's path separator; without it a handler class is checked as a name only")
+    private String classPath;
 
     SeawallCli(Function<String, String> environment, PrintWriter out) {
         this.environment = environment;
@@ -55,6 +70,39 @@ public final class SeawallCli implements Runnable {
         return out;
     }
 
+    /** The class loader fallback handlers are loaded from: the tool's own, plus {@code --class-path}. */
+    ClassLoader classes() {
+        if (classPath == null || classPath.isBlank()) {
+            return SeawallCli.class.getClassLoader();
+        }
+        if (classes == null) {
+            List<URL> urls = new ArrayList<>();
+            for (String entry : classPath.split(java.util.regex.Pattern.quote(File.pathSeparator))) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                try {
+                    urls.add(Path.of(entry).toUri().toURL());
+                } catch (MalformedURLException | RuntimeException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--class-path holds an entry that is not a path");
+                }
+            }
+            classes = new URLClassLoader(urls.toArray(new URL[0]), SeawallCli.class.getClassLoader());
+        }
+        return classes;
+    }
+
+    private void close() {
+        if (classes != null) {
+            try {
+                classes.close();
+            } catch (IOException e) {
+                // the run is over: nothing depends on the loader any more
+            }
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(System::getenv, System.out, System.err, args));
     }
@@ -69,7 +117,8 @@ public final class SeawallCli implements Runnable {
         Objects.requireNonNull(environment, "environment");
         PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-        CommandLine cl = new CommandLine(new SeawallCli(environment, o));
+        SeawallCli cli = new SeawallCli(environment, o);
+        CommandLine cl = new CommandLine(cli);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(o);
         cl.setErr(e);
@@ -79,7 +128,12 @@ public final class SeawallCli implements Runnable {
             line.getErr().println("seawall-cli: internal error (" + ex.getClass().getSimpleName() + ")");
             return USAGE;
         });
-        int status = cl.execute(args);
+        int status;
+        try {
+            status = cl.execute(args);
+        } finally {
+            cli.close();
+        }
         o.flush();
         e.flush();
         return status;

@@ -53,7 +53,7 @@ final class ValidateCommand implements Callable<Integer> {
         }
         List<Checked> results = new ArrayList<>();
         for (String f : files) {
-            results.add(Checked.of(f, cli.environment()));
+            results.add(Checked.of(f, cli.environment(), cli.classes()));
         }
         if (format == Format.JSON) {
             json(out, results);
@@ -83,6 +83,7 @@ final class ValidateCommand implements Callable<Integer> {
             if (!c.file().readable()) {
                 out.println(name + ": " + c.file().error());
             } else if (c.valid()) {
+                c.notes().forEach(n -> out.println("note: " + n));
                 out.println(name + ": valid (" + count(c.config().policies().size(), "policy", "policies") + ", "
                         + count(c.config().clients().size(), "client", "clients") + ")");
             } else {
@@ -113,7 +114,11 @@ final class ValidateCommand implements Callable<Integer> {
             sb.append(c.valid() ? "\"valid\"" : "\"invalid\"");
             if (c.valid()) {
                 sb.append(",\"policies\":").append(c.config().policies().size())
-                        .append(",\"clients\":").append(c.config().clients().size());
+                        .append(",\"clients\":").append(c.config().clients().size()).append(",\"notes\":[");
+                for (int i = 0; i < c.notes().size(); i++) {
+                    sb.append(i > 0 ? "," : "").append(Json.str(c.notes().get(i)));
+                }
+                sb.append(']');
             }
             List<ConfigException.Problem> ps = c.problems();
             sb.append(",\"problems\":[");

@@ -76,7 +76,7 @@ class ValidateCommandTest {
         assertThat(r.out().trim()).startsWith("{\"status\":2,\"files\":[")
                 .contains("\"result\":\"invalid\",\"problems\":[{\"line\":6,\"path\":\"policies[0].rate-limits[0]"
                         + ".limit\",\"problem\":\"\\\"10/xyz\\\" is not a rate")
-                .contains("\"result\":\"valid\",\"policies\":2,\"clients\":0,\"problems\":[],\"more\":0")
+                .contains("\"result\":\"valid\",\"policies\":2,\"clients\":0,\"notes\":[],\"problems\":[],\"more\":0")
                 .contains("\"result\":\"unreadable\",\"error\":\"no such file\"")
                 .endsWith("]}");
         assertThat(r.out().lines()).hasSize(1);
@@ -175,5 +175,29 @@ class ValidateCommandTest {
         CliRun r = CliRun.run("--help");
         assertThat(r.status()).isZero();
         assertThat(r.out()).contains("validate").contains("explain").contains("diff").contains("Exit status:");
+    }
+
+    @Test
+    void aFallbackHandlerNotOnTheClassPathIsNotedAndOneOnItIsBuilt() throws IOException {
+        String yaml = """
+                policies:
+                  - name: api
+                    paths: [/api/*]
+                    fallback: { handler: %s }
+                """;
+        Path absent = write("absent.yaml", yaml.formatted("com.example.NotHere"));
+        CliRun r = CliRun.run("validate", absent.toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("note: " + absent + ":4: policies[0].fallback.handler: class com.example.NotHere"
+                + " is not on the tool's class path (--class-path): checked as a name only")
+                .contains("absent.yaml: valid (1 policy, 0 clients)");
+        Path present = write("present.yaml", yaml.formatted(TestHandler.class.getName()));
+        CliRun ok = CliRun.run("--class-path", dir.toString(), "validate", present.toString());
+        assertThat(ok.status()).isZero();
+        assertThat(ok.out()).doesNotContain("note:");
+        Path wrong = write("wrong.yaml", yaml.formatted(String.class.getName()));
+        CliRun refused = CliRun.run("validate", wrong.toString());
+        assertThat(refused.status()).isEqualTo(SeawallCli.INVALID);
+        assertThat(refused.out()).contains("does not implement dev.seawall.core.fallback.FallbackHandler");
     }
 }
