@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * window, cached copies), reset, or refuse (NEW invalid: the running configuration stays). The keep rules are the
  * engine's own ({@link ReloadCarry}). Not thread-safe (one per run).
  */
-@Command(name = "diff", mixinStandardHelpOptions = true,
+@Command(name = "diff", mixinStandardHelpOptions = true, versionProvider = SeawallCli.Version.class,
         description = "Tells what a reload from OLD to NEW would keep, reset or refuse.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the reload would be accepted", "1:the reload would be refused (NEW is invalid), or OLD"

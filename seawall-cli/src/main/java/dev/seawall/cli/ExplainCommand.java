@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
  * why, the patterns it beat, the stages in the order the built chain runs them with their settings, and which
  * limits and keys apply to the given headers. Not thread-safe (one per run).
  */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(name = "explain", mixinStandardHelpOptions = true, versionProvider = SeawallCli.Version.class,
         description = "Tells which policy a request gets, why, and what it runs.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:explained (also when no policy applies)", "1:the file is invalid",

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * {@code validate FILE...}: every problem of every file, as start-up would report them. Not thread-safe (one per
  * run).
  */
-@Command(name = "validate", mixinStandardHelpOptions = true,
+@Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = SeawallCli.Version.class,
         description = "Checks configuration files and reports every problem of each.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:every file is valid", "1:some file is invalid",

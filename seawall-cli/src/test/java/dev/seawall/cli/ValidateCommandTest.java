@@ -175,6 +175,11 @@ class ValidateCommandTest {
         CliRun r = CliRun.run("--help");
         assertThat(r.status()).isZero();
         assertThat(r.out()).contains("validate").contains("explain").contains("diff").contains("Exit status:");
+        for (String command : new String[] {"validate", "explain", "diff"}) {
+            CliRun version = CliRun.run(command, "--version");
+            assertThat(version.status()).isZero();
+            assertThat(version.out()).startsWith("seawall-cli ");
+        }
     }
 
     @Test
