@@ -72,4 +72,21 @@ class DiffCommandTest {
         assertThat(r.out()).contains("is a directory");
         assertThat(CliRun.run("diff", write("a.yaml", OLD)).status()).isEqualTo(SeawallCli.USAGE);
     }
+
+    @Test
+    void aNewFileWithDozensOfMistakesGivesBoundedOutput() throws IOException {
+        StringBuilder sb = new StringBuilder("policies:\n");
+        for (int i = 0; i < 60; i++) {
+            sb.append("  - name: p").append(i).append("\n    paths: [/p").append(i).append("/*]\n")
+                    .append("    timeout: { after: soon }\n");
+        }
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD), write("new.yaml", sb.toString()));
+        assertThat(r.status()).isEqualTo(SeawallCli.INVALID);
+        assertThat(r.out().lines()).hasSize(1 + 20 + 1);
+        assertThat(r.out()).contains("... and 40 more (run validate for all)");
+        CliRun e = CliRun.run("explain", dir.resolve("new.yaml").toString(), "GET", "/p1/x");
+        assertThat(e.status()).isEqualTo(SeawallCli.INVALID);
+        assertThat(e.out().lines()).hasSize(20 + 1);
+        assertThat(e.out()).contains("new.yaml: invalid (60 problems); run validate for all of them");
+    }
 }
