@@ -155,14 +155,16 @@ final class ExplainCommand implements Callable<Integer> {
             out.println("  " + i++ + ". " + s.kind().configName() + ": " + settings(pc, s));
         }
         if (pc.idempotency() != null) {
-            out.println("  idempotency (around the stages): " + pc.idempotency());
+            String header = pc.idempotency().header();
+            out.println("  idempotency (around the stages): " + Settings.of(pc.idempotency()) + "; header " + header
+                    + (headers.containsKey(header.toLowerCase(Locale.ROOT)) ? " present" : " absent"));
         }
         for (String w : chosen.chain().warnings()) {
             out.println("  warning: " + w);
         }
         ExemptConfig exempt = config.exemptFor(pc);
         if (exempt != null) {
-            out.println("Exempt: " + exempt);
+            out.println("Exempt (networks and roles are not known to the tool): " + Settings.of(exempt));
         }
         if (!pc.rateLimits().isEmpty()) {
             out.println("Limits for these headers:");
@@ -214,11 +216,12 @@ final class ExplainCommand implements Callable<Integer> {
 
     private static String settings(PolicyConfig pc, Stage s) {
         return switch (s.kind()) {
-            case RATE_LIMIT -> pc.rateLimits().size() + " limit(s), below";
-            case THROTTLE -> String.valueOf(pc.throttle());
-            case CIRCUIT_BREAKER -> String.valueOf(pc.circuitBreaker());
-            case TIMEOUT -> String.valueOf(pc.timeout());
-            case FALLBACK -> String.valueOf(pc.fallback());
+            case RATE_LIMIT -> pc.rateLimits().size() + (pc.rateLimits().size() == 1 ? " limit" : " limits")
+                    + ", below";
+            case THROTTLE -> Settings.of(pc.throttle());
+            case CIRCUIT_BREAKER -> Settings.of(pc.circuitBreaker());
+            case TIMEOUT -> Settings.of(pc.timeout());
+            case FALLBACK -> Settings.of(pc.fallback()) + (pc.failClosed() ? " fail-closed=true" : "");
         };
     }
 
