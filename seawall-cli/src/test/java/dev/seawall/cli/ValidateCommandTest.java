@@ -205,4 +205,32 @@ class ValidateCommandTest {
         assertThat(refused.status()).isEqualTo(SeawallCli.INVALID);
         assertThat(refused.out()).contains("does not implement dev.seawall.core.fallback.FallbackHandler");
     }
+
+    /** A handler compiled outside the tests' class path is found only through --class-path. */
+    @Test
+    void classPathLoadsTheApplicationsHandler() throws IOException {
+        Path src = dir.resolve("src/app/OwnHandler.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, """
+                package app;
+                public final class OwnHandler implements dev.seawall.core.fallback.FallbackHandler {
+                    public dev.seawall.core.fallback.FallbackResponse handle(
+                            dev.seawall.core.fallback.FallbackTrigger t, dev.seawall.core.http.RequestView r) {
+                        return null;
+                    }
+                }
+                """);
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        int compiled = javac.run(null, null, null, "-d", classes.toString(), "-cp",
+                System.getProperty("java.class.path"), src.toString());
+        assertThat(compiled).isZero();
+        Path f = write("app.yaml", "policies:\n  - name: api\n    paths: [/api/*]\n"
+                + "    fallback: { handler: app.OwnHandler }\n");
+        assertThat(CliRun.run("validate", f.toString()).out()).contains("note: ").contains("app.OwnHandler");
+        CliRun r = CliRun.run("--class-path", dir.resolve("nothing") + java.io.File.pathSeparator + classes,
+                "validate", f.toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).doesNotContain("note:").contains("app.yaml: valid (1 policy, 0 clients)");
+    }
 }
