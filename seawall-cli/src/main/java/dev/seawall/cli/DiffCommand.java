@@ -1,14 +1,18 @@
 package dev.seawall.cli;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.internal.config.ReloadCarry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
@@ -24,6 +28,9 @@ import java.util.concurrent.Callable;
                 + " is invalid", "2:usage error, or a file cannot be read"})
 final class DiffCommand implements Callable<Integer> {
 
+    /** Most problems of a refused file shown; validate shows them all. */
+    static final int MAX_PROBLEMS = 20;
+
     @ParentCommand
     private SeawallCli cli;
 
@@ -33,85 +40,160 @@ final class DiffCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "NEW", description = "the configuration to reload")
     private String newFile;
 
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "text (default) or json (the changes of an accepted reload; a refusal is text)")
+    private ValidateCommand.Format format = ValidateCommand.Format.TEXT;
+
     @Override
     public Integer call() {
         PrintWriter out = cli.out();
         Checked old = Checked.of(oldFile, cli.environment(), cli.classes());
         Checked next = Checked.of(newFile, cli.environment(), cli.classes());
-        boolean unreadable = false;
+        List<ConfigException.Problem> unreadable = new ArrayList<>();
         for (Checked c : new Checked[] {old, next}) {
             if (!c.file().readable()) {
-                out.println(c.file().name() + ": " + c.file().error());
-                unreadable = true;
+                unreadable.add(new ConfigException.Problem(c.file().name(), 0, "", c.file().error()));
             }
         }
-        if (unreadable) {
-            return SeawallCli.USAGE;
+        if (!unreadable.isEmpty()) {
+            return fail(out, SeawallCli.USAGE, "unreadable", "", unreadable);
         }
         if (!next.valid()) {
-            out.println("refused: " + next.file().name() + " is invalid; the running configuration stays");
-            next.problems().stream().limit(20).forEach(p -> out.println("  " + p));
-            if (next.problems().size() > 20) {
-                out.println("  ... and " + (next.problems().size() - 20) + " more (run validate for all)");
-            }
-            return SeawallCli.INVALID;
+            return fail(out, SeawallCli.INVALID, "refused", "refused: " + next.file().name() + " is invalid; the"
+                    + " running configuration stays", next.problems());
         }
         if (!old.valid()) {
-            out.println(old.file().name() + " is invalid, so no server runs it: nothing to compare (run validate)");
-            return SeawallCli.INVALID;
+            return fail(out, SeawallCli.INVALID, "old-invalid", old.file().name() + " is invalid, so no server runs"
+                    + " it: nothing to compare (run validate)", List.of());
         }
         diff(out, old.config(), next.config());
         out.flush();
         return SeawallCli.OK;
     }
 
-    private static void diff(PrintWriter out, SeawallConfig old, SeawallConfig next) {
-        out.println("accepted: a reload would apply " + next.source());
-        boolean sameStore = old.store().equals(next.store());
-        out.println("store: " + (sameStore ? "kept" : "replaced (shared buckets start again)"));
-        if (!old.trustedProxies().equals(next.trustedProxies()) || old.ipv6Prefix() != next.ipv6Prefix()) {
-            out.println("client addresses: trusted-proxies or ipv6-prefix changed (keyed limits and throttles"
-                    + " reset)");
+    /** Reports a diff that could not be made, at most {@value #MAX_PROBLEMS} problems. */
+    private int fail(PrintWriter out, int status, String result, String headline,
+                     List<ConfigException.Problem> problems) {
+        int shown = Math.min(problems.size(), MAX_PROBLEMS);
+        if (format == ValidateCommand.Format.JSON) {
+            StringBuilder sb = new StringBuilder("{\"status\":").append(status).append(",\"result\":")
+                    .append(Json.str(result)).append(",\"problems\":[");
+            for (int i = 0; i < shown; i++) {
+                ConfigException.Problem p = problems.get(i);
+                sb.append(i > 0 ? "," : "").append("{\"file\":").append(Json.str(p.source()))
+                        .append(",\"line\":").append(p.line()).append(",\"path\":").append(Json.str(p.keyPath()))
+                        .append(",\"problem\":").append(Json.str(p.problem())).append('}');
+            }
+            out.println(sb.append("],\"more\":").append(problems.size() - shown).append('}'));
+        } else {
+            if (!headline.isEmpty()) {
+                out.println(headline);
+            }
+            String indent = headline.isEmpty() ? "" : "  ";
+            for (int i = 0; i < shown; i++) {
+                ConfigException.Problem p = problems.get(i);
+                out.println(indent + (p.line() == 0 && p.keyPath().isEmpty() ? p.source() + ": " + p.problem() : p));
+            }
+            if (problems.size() > shown) {
+                out.println(indent + "... and " + (problems.size() - shown) + " more (run validate for all)");
+            }
         }
-        if (old.rateLimitHeaders() != next.rateLimitHeaders()) {
-            out.println("headers.rate-limit changed (rate limits reset)");
+        out.flush();
+        return status;
+    }
+
+    /**
+     * One thing a reload does.
+     *
+     * @param policy  the policy's name, or empty for the whole configuration
+     * @param part    the stage ({@code rate-limits}, ...), {@code idempotency}, {@code store}, or empty for the
+     *                policy itself
+     * @param outcome kept, reset, added, removed or replaced
+     * @param reason  why, or empty
+     */
+    record Change(String policy, String part, String outcome, String reason) {
+    }
+
+    static List<Change> changes(SeawallConfig old, SeawallConfig next) {
+        List<Change> out = new ArrayList<>();
+        boolean sameStore = old.store().equals(next.store());
+        out.add(new Change("", "store", sameStore ? "kept" : "replaced", sameStore ? "" : "store changed: shared"
+                + " buckets start again"));
+        String global = "";
+        if (!old.trustedProxies().equals(next.trustedProxies()) || old.ipv6Prefix() != next.ipv6Prefix()) {
+            global = "trusted-proxies or ipv6-prefix changed";
+        } else if (old.rateLimitHeaders() != next.rateLimitHeaders()) {
+            global = "headers.rate-limit changed";
+        } else if (!sameStore) {
+            global = "store changed";
         }
         for (PolicyConfig p : next.policies()) {
             PolicyConfig o = old.policy(p.name());
             if (o == null) {
-                out.println("policy " + p.name() + ": added");
+                out.add(new Change(p.name(), "", "added", ""));
                 continue;
             }
-            out.println("policy " + p.name() + ":");
             for (StageKind kind : StageKind.values()) {
                 boolean inOld = o.stages().contains(kind);
                 boolean inNew = p.stages().contains(kind);
                 if (!inOld && !inNew) {
                     continue;
                 }
-                String what;
-                if (!inNew) {
-                    what = "removed";
-                } else if (!inOld) {
-                    what = "added";
+                if (!inNew || !inOld) {
+                    out.add(new Change(p.name(), kind.configName(), inNew ? "added" : "removed", ""));
                 } else if (ReloadCarry.keeps(old, next, p.name(), kind, sameStore)) {
-                    what = "kept";
+                    out.add(new Change(p.name(), kind.configName(), "kept", ""));
                 } else {
-                    what = "reset" + (settingsEqual(o, p, kind) ? " (what it depends on changed)"
-                            : " (settings changed)");
+                    out.add(new Change(p.name(), kind.configName(), "reset", !settingsEqual(o, p, kind)
+                            ? "settings changed" : global.isEmpty() ? "what it depends on changed" : global));
                 }
-                out.println("  " + kind.configName() + ": " + what);
             }
             if (o.idempotency() != null || p.idempotency() != null) {
-                String what = p.idempotency() == null ? "removed" : o.idempotency() == null ? "added"
-                        : ReloadCarry.keepsIdempotency(old, next, p.name(), sameStore) ? "kept"
-                        : "reset (its keys are taken over)";
-                out.println("  idempotency: " + what);
+                if (p.idempotency() == null || o.idempotency() == null) {
+                    out.add(new Change(p.name(), "idempotency", p.idempotency() == null ? "removed" : "added", ""));
+                } else if (ReloadCarry.keepsIdempotency(old, next, p.name(), sameStore)) {
+                    out.add(new Change(p.name(), "idempotency", "kept", ""));
+                } else {
+                    out.add(new Change(p.name(), "idempotency", "reset", "its keys are taken over by the new step"));
+                }
             }
         }
         for (PolicyConfig o : old.policies()) {
             if (next.policy(o.name()) == null) {
-                out.println("policy " + o.name() + ": removed (its state is dropped)");
+                out.add(new Change(o.name(), "", "removed", "its state is dropped"));
+            }
+        }
+        return out;
+    }
+
+    private void diff(PrintWriter out, SeawallConfig old, SeawallConfig next) {
+        List<Change> changes = changes(old, next);
+        if (format == ValidateCommand.Format.JSON) {
+            StringBuilder sb = new StringBuilder("{\"status\":0,\"result\":\"accepted\",\"changes\":[");
+            for (int i = 0; i < changes.size(); i++) {
+                Change c = changes.get(i);
+                sb.append(i > 0 ? "," : "").append("{\"policy\":").append(Json.str(c.policy()))
+                        .append(",\"part\":").append(Json.str(c.part()))
+                        .append(",\"outcome\":").append(Json.str(c.outcome()))
+                        .append(",\"reason\":").append(Json.str(c.reason())).append('}');
+            }
+            out.println(sb.append("]}"));
+            return;
+        }
+        out.println("accepted: a reload would apply " + next.source());
+        String policy = null;
+        for (Change c : changes) {
+            String reason = c.reason().isEmpty() ? "" : " (" + c.reason() + ")";
+            if (c.policy().isEmpty()) {
+                out.println(c.part() + ": " + c.outcome() + reason);
+            } else if (c.part().isEmpty()) {
+                out.println("policy " + c.policy() + ": " + c.outcome() + reason);
+            } else {
+                if (!c.policy().equals(policy)) {
+                    out.println("policy " + c.policy() + ":");
+                    policy = c.policy();
+                }
+                out.println("  " + c.part() + ": " + c.outcome() + reason);
             }
         }
     }

@@ -52,8 +52,7 @@ class DiffCommandTest {
     void aChangeOfTrustedProxiesResetsWhatIsKeyedByAddress() throws IOException {
         String next = "trusted-proxies: [10.0.0.0/8]\n" + OLD;
         CliRun r = CliRun.run("diff", write("old.yaml", OLD), write("new.yaml", next));
-        assertThat(r.out()).contains("trusted-proxies or ipv6-prefix changed")
-                .contains("policy api:\n  rate-limits: reset (what it depends on changed)")
+        assertThat(r.out()).contains("policy api:\n  rate-limits: reset (trusted-proxies or ipv6-prefix changed)")
                 .contains("  timeout: kept");
     }
 
@@ -88,5 +87,25 @@ class DiffCommandTest {
         assertThat(e.status()).isEqualTo(SeawallCli.INVALID);
         assertThat(e.out().lines()).hasSize(20 + 1);
         assertThat(e.out()).contains("new.yaml: invalid (60 problems); run validate for all of them");
+    }
+
+    @Test
+    void jsonOutputListsEveryChangeAndEveryRefusal() throws IOException {
+        String old = write("old.yaml", OLD);
+        CliRun r = CliRun.run("diff", "--format", "json", old, write("new.yaml", OLD.replace("100/1m", "5/1s")));
+        assertThat(r.status()).isZero();
+        assertThat(r.out().trim()).startsWith("{\"status\":0,\"result\":\"accepted\",\"changes\":[")
+                .contains("{\"policy\":\"\",\"part\":\"store\",\"outcome\":\"kept\",\"reason\":\"\"}")
+                .contains("{\"policy\":\"api\",\"part\":\"rate-limits\",\"outcome\":\"reset\",\"reason\":"
+                        + "\"settings changed\"}")
+                .contains("{\"policy\":\"orders\",\"part\":\"timeout\",\"outcome\":\"kept\",\"reason\":\"\"}")
+                .endsWith("]}");
+        CliRun refused = CliRun.run("diff", "--format", "json", old, write("bad.yaml", OLD.replace("2s", "soon")));
+        assertThat(refused.status()).isEqualTo(SeawallCli.INVALID);
+        assertThat(refused.out().trim()).startsWith("{\"status\":1,\"result\":\"refused\",\"problems\":[{")
+                .contains("\"line\":9,\"path\":\"policies[1].timeout.after\"").endsWith(",\"more\":0}");
+        CliRun missing = CliRun.run("diff", "--format", "json", old, dir.resolve("none.yaml").toString());
+        assertThat(missing.status()).isEqualTo(SeawallCli.USAGE);
+        assertThat(missing.out()).contains("\"result\":\"unreadable\"").contains("\"problem\":\"no such file\"");
     }
 }
