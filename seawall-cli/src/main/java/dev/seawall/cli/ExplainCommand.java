@@ -145,7 +145,8 @@ final class ExplainCommand implements Callable<Integer> {
             if (cand == win) {
                 continue;
             }
-            String note = cand.admits() ? "less specific: its stages do not run for this request" : "matches the path but does not cover " + method;
+            String note = cand.admits() ? "less specific: its stages do not run for this request"
+                    : "matches the path but does not cover " + method;
             out.println("  " + cand.pattern().text() + " (policy " + cand.policy().name() + "): " + note);
         }
         PolicyConfig pc = config.policy(chosen.name());
@@ -243,7 +244,8 @@ final class ExplainCommand implements Callable<Integer> {
                     : by == KeyKind.API_KEY ? ApiKeyResolver.DEFAULT_HEADER : TenantResolver.DEFAULT_HEADER;
             String value = headers.get(header.toLowerCase(Locale.ROOT));
             if (value == null || value.isEmpty()) {
-                key = "keyed by header " + header + ": absent, so on-missing " + r.onMissing().configName() + " applies";
+                key = "keyed by header " + header + ": absent, so on-missing " + r.onMissing().configName()
+                        + " applies";
             } else {
                 String plan = r.planOf().get(value);
                 key = "keyed by header " + header + ": present"

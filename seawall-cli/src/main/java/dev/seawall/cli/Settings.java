@@ -31,7 +31,8 @@ final class Settings {
             } catch (ReflectiveOperationException e) {
                 continue; // a record's accessors are public: not reached
             }
-            if (v == null || v instanceof Collection<?> col && col.isEmpty() || v instanceof Map<?, ?> m && m.isEmpty()) {
+            if (v == null || v instanceof Collection<?> col && col.isEmpty()
+                    || v instanceof Map<?, ?> m && m.isEmpty()) {
                 continue;
             }
             out.add(kebab(c.getName()) + "=" + value(v));
@@ -40,7 +41,9 @@ final class Settings {
     }
 
     private static String value(Object v) {
-        String s = v instanceof Duration d ? duration(d) : v instanceof Record r ? "{" + of(r) + "}" : String.valueOf(v);
+        String s = v instanceof Duration d ? duration(d)
+                : v instanceof Record r ? "{" + of(r) + "}"
+                : String.valueOf(v);
         s = s.replace('\n', ' ').replace('\r', ' ');
         return s.length() > MAX_VALUE ? s.substring(0, MAX_VALUE) + "..." : s;
     }

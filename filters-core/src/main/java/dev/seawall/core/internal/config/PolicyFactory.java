@@ -215,8 +215,8 @@ public final class PolicyFactory {
 
         Stage stage(PolicyConfig p, StageKind kind) {
             PolicyConfig old = previous.config().policy(p.name());
-            return old != null && ReloadCarry.keepsStage(old, p, kind, sameKeys, sameLimits) ? previous.stage(p.name(), kind)
-                    : null;
+            return old != null && ReloadCarry.keepsStage(old, p, kind, sameKeys, sameLimits)
+                    ? previous.stage(p.name(), kind) : null;
         }
 
         /** @return the previous policy's idempotency step when nothing it depends on changed, so its keys survive */

@@ -19,8 +19,8 @@ public final class ReloadCarry {
     /**
      * Whether a reload from {@code old} to {@code next} keeps the state of one stage of the policy named {@code
      * policy} (buckets, queue, breaker window, cached copies): the rule {@link PolicyFactory#policies(SeawallConfig,
-     * PolicyFactory.Context, PolicyFactory.Breakers, PolicyFactory.Previous)} applies, for tools that tell in advance what a reload will do. The circuit breaker is kept
-     * when a breaker of the same name ({@code circuit-breaker.name}, else the policy's name) was first declared with
+     * PolicyFactory.Context, PolicyFactory.Breakers, PolicyFactory.Previous)} applies, for tools that tell in advance
+     * what a reload will do. The circuit breaker is kept when a breaker of the same name ({@code circuit-breaker.name}, else the policy's name) was first declared with
      * the same settings in {@code old}.
      *
      * @param sameStore whether the reload keeps the bucket store ({@code store:} unchanged)
@@ -73,7 +73,8 @@ public final class ReloadCarry {
             case TIMEOUT -> Objects.equals(old.timeout(), p.timeout());
             case FALLBACK -> old.failClosed() == p.failClosed()
                     && Objects.equals(old.fallback(), p.fallback())
-                    && PolicyFactory.identityHeaders(old.rateLimits()).equals(PolicyFactory.identityHeaders(p.rateLimits()));
+                    && PolicyFactory.identityHeaders(old.rateLimits())
+                            .equals(PolicyFactory.identityHeaders(p.rateLimits()));
             default -> false;
         };
     }
