@@ -6,8 +6,8 @@ import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.http.RequestView;
 
 /**
- * <b>Internal</b>. Stands in for an application's fallback handler that is not on the tool's class path, so that the rest of a
- * policy is still built and checked. Never answers a request: the tool serves none. Stateless and thread-safe.
+ * <b>Internal</b>. Stands in for an application's fallback handler that is not on the tool's class path, so that
+ * the rest of a policy is still built and checked. Never answers a request: the tool serves none. Stateless and thread-safe.
  */
 public final class UncheckedHandler implements FallbackHandler {
 

@@ -20,8 +20,8 @@ public final class ReloadCarry {
      * Whether a reload from {@code old} to {@code next} keeps the state of one stage of the policy named {@code
      * policy} (buckets, queue, breaker window, cached copies): the rule {@link PolicyFactory#policies(SeawallConfig,
      * PolicyFactory.Context, PolicyFactory.Breakers, PolicyFactory.Previous)} applies, for tools that tell in advance
-     * what a reload will do. The circuit breaker is kept when a breaker of the same name ({@code circuit-breaker.name}, else the policy's name) was first declared with
-     * the same settings in {@code old}.
+     * what a reload will do. The circuit breaker is kept when a breaker of the same name ({@code
+     * circuit-breaker.name}, else the policy's name) was first declared with the same settings in {@code old}.
      *
      * @param sameStore whether the reload keeps the bucket store ({@code store:} unchanged)
      * @return false when either file has no such policy or stage
