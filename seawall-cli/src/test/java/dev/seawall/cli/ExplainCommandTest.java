@@ -111,4 +111,28 @@ class ExplainCommandTest {
         assertThat(invalid.status()).isEqualTo(SeawallCli.INVALID);
         assertThat(invalid.out()).contains("\"soon\" is not a duration").contains("bad.yaml: invalid (1 problem)");
     }
+
+    @Test
+    void everyKindOfPatternIsRankedAsTheEngineRanksIt() throws IOException {
+        String f = Files.writeString(dir.resolve("kinds.yaml"), """
+                policies:
+                  - name: all
+                    paths: [/]
+                    timeout: { after: 5s }
+                  - name: json
+                    paths: ["*.json"]
+                    timeout: { after: 4s }
+                  - name: api
+                    paths: [/api/*]
+                    timeout: { after: 3s }
+                """).toString();
+        CliRun ext = CliRun.run("explain", f, "GET", "/x/report.json");
+        assertThat(ext.out()).contains("Policy: json").contains("Why: no exact or prefix pattern matches; extension"
+                + " *.json").contains("  / (policy all): less specific");
+        CliRun prefix = CliRun.run("explain", f, "GET", "/api/report.json");
+        assertThat(prefix.out()).contains("Policy: api").containsSubsequence("*.json (policy json): less specific",
+                "/ (policy all): less specific");
+        CliRun def = CliRun.run("explain", f, "DELETE", "/else");
+        assertThat(def.out()).contains("Policy: all").contains("Why: no other pattern matches; default /");
+    }
 }
