@@ -1,6 +1,7 @@
 package dev.seawall.cli;
 
 import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.config.ClientConfig;
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.SeawallConfig;
@@ -105,19 +106,19 @@ final class DiffCommand implements Callable<Integer> {
     /**
      * One thing a reload does.
      *
-     * @param policy  the policy's name, or empty for the whole configuration
-     * @param part    the stage ({@code rate-limits}, ...), {@code idempotency}, {@code store}, or empty for the
-     *                policy itself
-     * @param outcome kept, reset, added, removed or replaced
+     * @param kind    {@code store}, {@code policy} or {@code client}
+     * @param name    the policy's or client's name; empty for the store
+     * @param part    the stage ({@code rate-limits}, ...) or {@code idempotency} of a policy; empty for the whole
+     * @param outcome kept, reset, added, removed or (the store) replaced
      * @param reason  why, or empty
      */
-    record Change(String policy, String part, String outcome, String reason) {
+    record Change(String kind, String name, String part, String outcome, String reason) {
     }
 
     static List<Change> changes(SeawallConfig old, SeawallConfig next) {
         List<Change> out = new ArrayList<>();
         boolean sameStore = old.store().equals(next.store());
-        out.add(new Change("", "store", sameStore ? "kept" : "replaced", sameStore ? "" : "store changed: shared"
+        out.add(new Change("store", "", "", sameStore ? "kept" : "replaced", sameStore ? "" : "store changed: shared"
                 + " buckets start again"));
         String global = "";
         if (!old.trustedProxies().equals(next.trustedProxies()) || old.ipv6Prefix() != next.ipv6Prefix()) {
@@ -130,7 +131,7 @@ final class DiffCommand implements Callable<Integer> {
         for (PolicyConfig p : next.policies()) {
             PolicyConfig o = old.policy(p.name());
             if (o == null) {
-                out.add(new Change(p.name(), "", "added", ""));
+                out.add(new Change("policy", p.name(), "", "added", ""));
                 continue;
             }
             for (StageKind kind : StageKind.values()) {
@@ -140,27 +141,38 @@ final class DiffCommand implements Callable<Integer> {
                     continue;
                 }
                 if (!inNew || !inOld) {
-                    out.add(new Change(p.name(), kind.configName(), inNew ? "added" : "removed", ""));
+                    out.add(new Change("policy", p.name(), kind.configName(), inNew ? "added" : "removed", ""));
                 } else if (ReloadCarry.keeps(old, next, p.name(), kind, sameStore)) {
-                    out.add(new Change(p.name(), kind.configName(), "kept", ""));
+                    out.add(new Change("policy", p.name(), kind.configName(), "kept", ""));
                 } else {
-                    out.add(new Change(p.name(), kind.configName(), "reset", !settingsEqual(o, p, kind)
+                    out.add(new Change("policy", p.name(), kind.configName(), "reset", !settingsEqual(o, p, kind)
                             ? "settings changed" : global.isEmpty() ? "what it depends on changed" : global));
                 }
             }
             if (o.idempotency() != null || p.idempotency() != null) {
                 if (p.idempotency() == null || o.idempotency() == null) {
-                    out.add(new Change(p.name(), "idempotency", p.idempotency() == null ? "removed" : "added", ""));
+                    out.add(new Change("policy", p.name(), "idempotency", p.idempotency() == null ? "removed" : "added", ""));
                 } else if (ReloadCarry.keepsIdempotency(old, next, p.name(), sameStore)) {
-                    out.add(new Change(p.name(), "idempotency", "kept", ""));
+                    out.add(new Change("policy", p.name(), "idempotency", "kept", ""));
                 } else {
-                    out.add(new Change(p.name(), "idempotency", "reset", "its keys are taken over by the new step"));
+                    out.add(new Change("policy", p.name(), "idempotency", "reset", "its keys are taken over by the new step"));
                 }
             }
         }
         for (PolicyConfig o : old.policies()) {
             if (next.policy(o.name()) == null) {
-                out.add(new Change(o.name(), "", "removed", "its state is dropped"));
+                out.add(new Change("policy", o.name(), "", "removed", "its state is dropped"));
+            }
+        }
+        // a client is carried over whole when its settings are equal (OutboundClients)
+        for (ClientConfig c : next.clients()) {
+            ClientConfig o = old.client(c.name());
+            out.add(new Change("client", c.name(), "", o == null ? "added" : o.equals(c) ? "kept" : "reset",
+                    o == null || o.equals(c) ? "" : "settings changed: its breakers and retry budget start again"));
+        }
+        for (ClientConfig o : old.clients()) {
+            if (next.client(o.name()) == null) {
+                out.add(new Change("client", o.name(), "", "removed", ""));
             }
         }
         return out;
@@ -172,7 +184,8 @@ final class DiffCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder("{\"status\":0,\"result\":\"accepted\",\"changes\":[");
             for (int i = 0; i < changes.size(); i++) {
                 Change c = changes.get(i);
-                sb.append(i > 0 ? "," : "").append("{\"policy\":").append(Json.str(c.policy()))
+                sb.append(i > 0 ? "," : "").append("{\"kind\":").append(Json.str(c.kind()))
+                        .append(",\"name\":").append(Json.str(c.name()))
                         .append(",\"part\":").append(Json.str(c.part()))
                         .append(",\"outcome\":").append(Json.str(c.outcome()))
                         .append(",\"reason\":").append(Json.str(c.reason())).append('}');
@@ -184,14 +197,14 @@ final class DiffCommand implements Callable<Integer> {
         String policy = null;
         for (Change c : changes) {
             String reason = c.reason().isEmpty() ? "" : " (" + c.reason() + ")";
-            if (c.policy().isEmpty()) {
-                out.println(c.part() + ": " + c.outcome() + reason);
+            if (c.name().isEmpty()) {
+                out.println(c.kind() + ": " + c.outcome() + reason);
             } else if (c.part().isEmpty()) {
-                out.println("policy " + c.policy() + ": " + c.outcome() + reason);
+                out.println(c.kind() + " " + c.name() + ": " + c.outcome() + reason);
             } else {
-                if (!c.policy().equals(policy)) {
-                    out.println("policy " + c.policy() + ":");
-                    policy = c.policy();
+                if (!c.name().equals(policy)) {
+                    out.println("policy " + c.name() + ":");
+                    policy = c.name();
                 }
                 out.println("  " + c.part() + ": " + c.outcome() + reason);
             }

@@ -95,10 +95,11 @@ class DiffCommandTest {
         CliRun r = CliRun.run("diff", "--format", "json", old, write("new.yaml", OLD.replace("100/1m", "5/1s")));
         assertThat(r.status()).isZero();
         assertThat(r.out().trim()).startsWith("{\"status\":0,\"result\":\"accepted\",\"changes\":[")
-                .contains("{\"policy\":\"\",\"part\":\"store\",\"outcome\":\"kept\",\"reason\":\"\"}")
-                .contains("{\"policy\":\"api\",\"part\":\"rate-limits\",\"outcome\":\"reset\",\"reason\":"
-                        + "\"settings changed\"}")
-                .contains("{\"policy\":\"orders\",\"part\":\"timeout\",\"outcome\":\"kept\",\"reason\":\"\"}")
+                .contains("{\"kind\":\"store\",\"name\":\"\",\"part\":\"\",\"outcome\":\"kept\",\"reason\":\"\"}")
+                .contains("{\"kind\":\"policy\",\"name\":\"api\",\"part\":\"rate-limits\",\"outcome\":\"reset\","
+                        + "\"reason\":\"settings changed\"}")
+                .contains("{\"kind\":\"policy\",\"name\":\"orders\",\"part\":\"timeout\",\"outcome\":\"kept\","
+                        + "\"reason\":\"\"}")
                 .endsWith("]}");
         CliRun refused = CliRun.run("diff", "--format", "json", old, write("bad.yaml", OLD.replace("2s", "soon")));
         assertThat(refused.status()).isEqualTo(SeawallCli.INVALID);
@@ -107,5 +108,26 @@ class DiffCommandTest {
         CliRun missing = CliRun.run("diff", "--format", "json", old, dir.resolve("none.yaml").toString());
         assertThat(missing.status()).isEqualTo(SeawallCli.USAGE);
         assertThat(missing.out()).contains("\"result\":\"unreadable\"").contains("\"problem\":\"no such file\"");
+    }
+
+    @Test
+    void clientsAreKeptWhenTheirSettingsAreEqual() throws IOException {
+        String clients = """
+                clients:
+                  - name: payments
+                    hosts: [payments.internal]
+                    retry: { max-attempts: 3 }
+                  - name: stock
+                    hosts: [stock.internal]
+                  - name: old
+                    hosts: [old.internal]
+                """;
+        String next = clients.replace("max-attempts: 3", "max-attempts: 2").replace("name: old", "name: fresh")
+                .replace("old.internal", "fresh.internal");
+        CliRun r = CliRun.run("diff", write("old.yaml", OLD + clients), write("new.yaml", OLD + next));
+        assertThat(r.status()).as(r.out()).isZero();
+        assertThat(r.out()).contains("client payments: reset (settings changed: its breakers and retry budget start"
+                + " again)").contains("client stock: kept").contains("client fresh: added")
+                .contains("client old: removed");
     }
 }
