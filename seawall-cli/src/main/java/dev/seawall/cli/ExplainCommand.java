@@ -58,6 +58,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "a request header (repeatable)")
     private List<String> headers = new ArrayList<>();
 
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "text (default) or json (an explanation; a file that cannot be explained is text)")
+    private ValidateCommand.Format format = ValidateCommand.Format.TEXT;
+
     @Override
     public Integer call() {
         PrintWriter out = cli.out();
@@ -70,7 +74,9 @@ final class ExplainCommand implements Callable<Integer> {
         int q = p.indexOf('?');
         if (q >= 0) {
             p = p.substring(0, q);
-            out.println("(the query string is ignored: policies match the path only)");
+            if (format == ValidateCommand.Format.TEXT) {
+                out.println("(the query string is ignored: policies match the path only)");
+            }
         }
         if (!p.startsWith("/") || p.length() > 8192) {
             throw new CommandLine.ParameterException(new CommandLine(this),
@@ -87,8 +93,12 @@ final class ExplainCommand implements Callable<Integer> {
                     "problems") + "); run validate for all of them");
             return SeawallCli.INVALID;
         }
-        c.notes().forEach(n -> out.println("note: " + n));
-        explain(out, c.config(), c.policies(), m, p, given);
+        if (format == ValidateCommand.Format.JSON) {
+            json(out, c.config(), c.policies(), m, p, given, c.notes());
+        } else {
+            c.notes().forEach(n -> out.println("note: " + n));
+            explain(out, c.config(), c.policies(), m, p, given);
+        }
         out.flush();
         return SeawallCli.OK;
     }
@@ -109,17 +119,85 @@ final class ExplainCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The engine's choice for a request and the other patterns that match its path. */
+    private record Match(Policy chosen, Candidate win, List<Candidate> candidates) {
+
+        static Match of(List<Policy> policies, String method, String path) {
+            // the table the engine builds (Seawall), over the same policies
+            PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
+            for (Policy p : policies) {
+                for (String pattern : p.paths()) {
+                    b.add(pattern, p.methods(), p, p.name());
+                }
+            }
+            Policy chosen = b.build().match(method, path);
+            List<Candidate> candidates = ExplainCommand.candidates(policies, method, path);
+            Candidate win = null;
+            for (Candidate cand : candidates) {
+                if (chosen != null && cand.policy() == chosen && cand.admits()) {
+                    win = cand;
+                    break;
+                }
+            }
+            return new Match(chosen, win, candidates);
+        }
+    }
+
+    private static void json(PrintWriter out, SeawallConfig config, List<Policy> policies, String method,
+                             String path, Map<String, String> headers, List<String> notes) {
+        Match m = Match.of(policies, method, path);
+        StringBuilder sb = new StringBuilder("{\"method\":").append(Json.str(method)).append(",\"path\":")
+                .append(Json.str(path)).append(",\"notes\":[");
+        for (int i = 0; i < notes.size(); i++) {
+            sb.append(i > 0 ? "," : "").append(Json.str(notes.get(i)));
+        }
+        sb.append("],\"policy\":").append(m.chosen() == null ? "null" : Json.str(m.chosen().name()));
+        sb.append(",\"pattern\":").append(m.win() == null ? "null" : Json.str(m.win().pattern().text()));
+        sb.append(",\"matched\":").append(m.win() == null ? "null"
+                : Json.str(m.win().pattern().kind().name().toLowerCase(Locale.ROOT)));
+        sb.append(",\"others\":[");
+        boolean first = true;
+        for (Candidate cand : m.candidates()) {
+            if (cand == m.win()) {
+                continue;
+            }
+            sb.append(first ? "" : ",").append("{\"pattern\":").append(Json.str(cand.pattern().text()))
+                    .append(",\"policy\":").append(Json.str(cand.policy().name())).append(",\"why\":")
+                    .append(cand.admits() ? "\"less-specific\"" : "\"method-not-covered\"").append('}');
+            first = false;
+        }
+        sb.append("],\"stages\":[");
+        if (m.chosen() != null) {
+            PolicyConfig pc = config.policy(m.chosen().name());
+            first = true;
+            for (Stage st : m.chosen().chain().stages()) {
+                sb.append(first ? "" : ",").append("{\"stage\":").append(Json.str(st.kind().configName()))
+                        .append(",\"settings\":").append(Json.str(settings(pc, st))).append('}');
+                first = false;
+            }
+            sb.append("],\"warnings\":[");
+            first = true;
+            for (String w : m.chosen().chain().warnings()) {
+                sb.append(first ? "" : ",").append(Json.str(w));
+                first = false;
+            }
+            sb.append("],\"limits\":[");
+            first = true;
+            for (RateLimitConfig r : pc.rateLimits()) {
+                sb.append(first ? "" : ",").append(Json.str(limit(r, headers)));
+                first = false;
+            }
+        } else {
+            sb.append("],\"warnings\":[],\"limits\":[");
+        }
+        out.println(sb.append("]}"));
+    }
+
     private static void explain(PrintWriter out, SeawallConfig config, List<Policy> policies, String method,
                                 String path, Map<String, String> headers) {
-        // the table the engine builds (Seawall), over the same policies
-        PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
-        for (Policy p : policies) {
-            for (String pattern : p.paths()) {
-                b.add(pattern, p.methods(), p, p.name());
-            }
-        }
-        Policy chosen = b.build().match(method, path);
-        List<Candidate> candidates = candidates(policies, method, path);
+        Match match = Match.of(policies, method, path);
+        Policy chosen = match.chosen();
+        List<Candidate> candidates = match.candidates();
         out.println("Request: " + method + " " + path);
         if (chosen == null) {
             out.println("Policy: none (the request passes untouched)");
@@ -129,13 +207,7 @@ final class ExplainCommand implements Callable<Integer> {
             }
             return;
         }
-        Candidate win = null;
-        for (Candidate cand : candidates) {
-            if (cand.policy() == chosen && cand.admits()) {
-                win = cand;
-                break;
-            }
-        }
+        Candidate win = match.win();
         out.println("Policy: " + chosen.name() + " (line " + config.line("policies[" + index(config, chosen.name())
                 + "]") + ")");
         if (win != null) {

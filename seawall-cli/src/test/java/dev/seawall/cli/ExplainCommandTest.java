@@ -135,4 +135,21 @@ class ExplainCommandTest {
         CliRun def = CliRun.run("explain", f, "DELETE", "/else");
         assertThat(def.out()).contains("Policy: all").contains("Why: no other pattern matches; default /");
     }
+
+    @Test
+    void jsonOutputIsOneObjectForTools() {
+        CliRun r = CliRun.run("explain", "--format", "json", file, "GET", "/api/orders/7?x=1");
+        assertThat(r.status()).isZero();
+        assertThat(r.out().lines()).hasSize(1);
+        assertThat(r.out().trim()).startsWith("{\"method\":\"GET\",\"path\":\"/api/orders/7\",\"notes\":[],"
+                        + "\"policy\":\"orders\",\"pattern\":\"/api/orders/*\",\"matched\":\"prefix\",\"others\":[")
+                .contains("{\"pattern\":\"/api/orders/7\",\"policy\":\"posts\",\"why\":\"method-not-covered\"}")
+                .contains("{\"pattern\":\"/api/*\",\"policy\":\"api\",\"why\":\"less-specific\"}")
+                .contains("\"stages\":[{\"stage\":\"circuit-breaker\",\"settings\":\"failure-rate=50 ")
+                .endsWith("\"limits\":[]}");
+        CliRun none = CliRun.run("explain", "--format", "json", file, "GET", "/elsewhere");
+        assertThat(none.out().trim()).isEqualTo("{\"method\":\"GET\",\"path\":\"/elsewhere\",\"notes\":[],"
+                + "\"policy\":null,\"pattern\":null,\"matched\":null,\"others\":[],\"stages\":[],\"warnings\":[],"
+                + "\"limits\":[]}");
+    }
 }
