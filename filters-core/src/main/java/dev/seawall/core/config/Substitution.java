@@ -218,29 +218,61 @@ final class Substitution {
         return out;
     }
 
+    /**
+     * A value at least this long, substituted anywhere in the file, is hidden from every message, not only from the
+     * messages about its own line (a rule between keys may cite another key's line). Shorter values are hidden on
+     * their own line only: hiding "1" everywhere would garble "1-100".
+     */
+    static final int HIDE_EVERYWHERE = 6;
+
     private String redact(ConfigException.Problem p) {
-        List<String[]> onLine = substituted.get(p.line());
+        List<String[]> onLine = substituted.getOrDefault(p.line(), List.of());
         String text = p.problem();
-        if (onLine == null) {
-            return text;
+        List<String[]> elsewhere = new ArrayList<>();
+        for (Map.Entry<Integer, List<String[]>> e : substituted.entrySet()) {
+            if (e.getKey() != p.line()) {
+                for (String[] s : e.getValue()) {
+                    if (s[0].length() >= HIDE_EVERYWHERE) {
+                        elsewhere.add(s);
+                    }
+                }
+            }
         }
         Set<String> written = new LinkedHashSet<>();
-        // longest value first, so that a value holding a shorter one is hidden whole
+        for (String[] s : onLine) {
+            written.add(s[1]);
+        }
         List<String[]> ordered = new ArrayList<>(onLine);
+        ordered.addAll(elsewhere);
+        // longest value first, so that a value holding a shorter one is hidden whole
         ordered.sort((a, b) -> Integer.compare(b[0].length(), a[0].length()));
         for (String[] s : ordered) {
-            String value = s[0];
-            String quoted = ConfigValues.quote(value);
-            text = text.replace(quoted, "(the value of the reference)");
-            // a message quotes at most a prefix of a long value
-            String prefix = quoted.substring(1, Math.max(1, quoted.length() - 1));
-            if (prefix.endsWith("...")) {
-                text = text.replace(prefix.substring(0, prefix.length() - 3), "(the value of the reference)");
+            String hidden = hide(text, s[0]);
+            if (!hidden.equals(text)) {
+                written.add(s[1]);
+                text = hidden;
             }
-            text = text.replace(value, "(the value of the reference)");
-            written.add(s[1]);
+        }
+        if (written.isEmpty()) {
+            return text;
         }
         return text + " (after substituting " + String.join(", ", written.stream().map(ConfigValues::quote)
                 .toList()) + ")";
+    }
+
+    private static String hide(String text, String value) {
+        String quoted = ConfigValues.quote(value);
+        text = text.replace(quoted, "(the value of the reference)");
+        // a message quotes at most a prefix of a long value
+        String prefix = quoted.substring(1, Math.max(1, quoted.length() - 1));
+        if (prefix.endsWith("...")) {
+            text = text.replace(prefix.substring(0, prefix.length() - 3), "(the value of the reference)");
+        }
+        if (value.length() >= HIDE_EVERYWHERE) {
+            return text.replace(value, "(the value of the reference)");
+        }
+        // a short value only where it stands alone: "1" is hidden in "1 is outside" but not in "5-10"
+        return java.util.regex.Pattern.compile("(?<![A-Za-z0-9])" + java.util.regex.Pattern.quote(value)
+                + "(?![A-Za-z0-9])").matcher(text).replaceAll("(the value of the reference)");
     }
 }

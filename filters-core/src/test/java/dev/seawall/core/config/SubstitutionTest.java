@@ -3,6 +3,7 @@ package dev.seawall.core.config;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -191,5 +192,20 @@ class SubstitutionTest {
             throw new AssertionError("asked for " + name);
         });
         assertThat(c.policies()).hasSize(1);
+    }
+
+    /** A rule between keys may cite another key's line: a long value is hidden there too, a short one is not. */
+    @Test
+    void aLongValueIsHiddenFromMessagesAboutOtherLines() {
+        Substitution sub = new Substitution("seawall.yaml", Map.of("TOKEN", "abcdef-secret", "N", "1")::get);
+        org.yaml.snakeyaml.nodes.Node root = new org.yaml.snakeyaml.Yaml().compose(new java.io.StringReader(
+                "a: ${TOKEN}\nb: ${N}\nc: x\n"));
+        sub.apply(root);
+        List<ConfigException.Problem> merged = sub.merge(List.of(
+                new ConfigException.Problem("seawall.yaml", 3, "c", "differs from abcdef-secret and from 1"),
+                new ConfigException.Problem("seawall.yaml", 2, "b", "1 is outside 5-10")));
+        assertThat(merged).extracting(ConfigException.Problem::problem).containsExactly(
+                "differs from (the value of the reference) and from 1 (after substituting \"${TOKEN}\")",
+                "(the value of the reference) is outside 5-10 (after substituting \"${N}\")");
     }
 }
