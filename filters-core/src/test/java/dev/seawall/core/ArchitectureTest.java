@@ -29,7 +29,7 @@ class ArchitectureTest {
      */
     private static final List<String> SHIPPED_MODULES =
             List.of("filters-core", "servlet-integration", "jaxrs-integration", "client-integration", "redis-store",
-                    "spring-boot-starter");
+                    "spring-boot-starter", "seawall-cli");
 
     private static List<Path> sources() throws IOException {
         try (Stream<Path> s = Files.walk(MAIN)) {

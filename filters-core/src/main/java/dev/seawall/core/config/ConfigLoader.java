@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Loads {@code seawall.yaml} (CONFIG.md): the YAML front end of the config builders.
@@ -50,11 +52,20 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Loads a file; errors cite its file name. */
+    /** Loads a file; errors cite its file name. {@code ${NAME}} references are read from the process environment. */
     public static SeawallConfig load(Path file) {
+        return load(file, System::getenv);
+    }
+
+    /**
+     * Loads a file; errors cite its file name.
+     *
+     * @param environment the value of an environment variable by name, or null when it is not set
+     */
+    public static SeawallConfig load(Path file, Function<String, String> environment) {
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         try {
-            return parse(name, Files.readString(file, StandardCharsets.UTF_8));
+            return parse(name, Files.readString(file, StandardCharsets.UTF_8), environment);
         } catch (IOException e) {
             throw new ConfigException(name, 0, "", "cannot be read (" + e.getClass().getSimpleName() + ")");
         }
@@ -69,11 +80,35 @@ public final class ConfigLoader {
     }
 
     /**
+     * Parses a file's text with {@code ${NAME}} references read from {@code environment} (tests and tools pass
+     * their own; nothing then depends on the process environment).
+     *
+     * @param environment the value of an environment variable by name, or null when it is not set
+     */
+    public static SeawallConfig parse(String sourceName, String yaml, Function<String, String> environment) {
+        return load(sourceName, new StringReader(yaml), AVAILABLE_STAGES, environment);
+    }
+
+    /**
      * @param available the stages that may be configured; others are validated, then refused
      * @throws ConfigException for any problem, naming file, line and key path
      */
     public static SeawallConfig load(String sourceName, Reader reader, Set<StageKind> available) {
+        return load(sourceName, reader, available, System::getenv);
+    }
+
+    /**
+     * @param available   the stages that may be configured; others are validated, then refused
+     * @param environment the value of an environment variable by name, or null when it is not set; a value is
+     *                    never written into an error message
+     * @throws ConfigException for any problem, naming file, line and key path
+     */
+    public static SeawallConfig load(String sourceName, Reader reader, Set<StageKind> available,
+                                     Function<String, String> environment) {
+        Objects.requireNonNull(environment, "environment");
         Node root = compose(sourceName, new StringReader(readBounded(sourceName, reader)));
+        Substitution substitution = new Substitution(sourceName, environment);
+        substitution.apply(root);
         YamlReader r = new YamlReader(sourceName);
         SeawallConfig config = null;
         try {
@@ -81,8 +116,8 @@ public final class ConfigLoader {
         } catch (YamlReader.TooManyProblems e) {
             // the report is capped: what was found is enough
         }
-        if (!r.problems().isEmpty()) {
-            List<ConfigException.Problem> problems = new ArrayList<>(r.problems());
+        if (!r.problems().isEmpty() || !substitution.problems().isEmpty()) {
+            List<ConfigException.Problem> problems = substitution.merge(r.problems());
             // in file order; a problem without a line (the file as a whole) first
             problems.sort(Comparator.comparingInt(ConfigException.Problem::line));
             throw new ConfigException(problems);

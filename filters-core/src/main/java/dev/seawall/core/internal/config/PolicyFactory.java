@@ -194,9 +194,8 @@ public final class PolicyFactory {
         Carry(Previous previous, SeawallConfig next, Context context) {
             this.previous = previous;
             SeawallConfig old = previous.config();
-            this.sameKeys = old.trustedProxies().equals(next.trustedProxies()) && old.ipv6Prefix() == next.ipv6Prefix();
-            this.sameLimits = sameKeys && old.rateLimitHeaders() == next.rateLimitHeaders()
-                    && previous.store() == context.store();
+            this.sameKeys = ReloadCarry.sameKeys(old, next);
+            this.sameLimits = ReloadCarry.sameLimits(old, next, previous.store() == context.store());
         }
 
         /**
@@ -216,26 +215,14 @@ public final class PolicyFactory {
 
         Stage stage(PolicyConfig p, StageKind kind) {
             PolicyConfig old = previous.config().policy(p.name());
-            if (old == null) {
-                return null;
-            }
-            boolean same = switch (kind) {
-                case RATE_LIMIT -> sameLimits && Objects.equals(old.rateLimits(), p.rateLimits());
-                case THROTTLE -> sameKeys && Objects.equals(old.throttle(), p.throttle());
-                case TIMEOUT -> Objects.equals(old.timeout(), p.timeout());
-                case FALLBACK -> old.failClosed() == p.failClosed()
-                        && Objects.equals(old.fallback(), p.fallback())
-                        && identityHeaders(old.rateLimits()).equals(identityHeaders(p.rateLimits()));
-                default -> false;
-            };
-            return same ? previous.stage(p.name(), kind) : null;
+            return old != null && ReloadCarry.keepsStage(old, p, kind, sameKeys, sameLimits)
+                    ? previous.stage(p.name(), kind) : null;
         }
 
         /** @return the previous policy's idempotency step when nothing it depends on changed, so its keys survive */
         IdempotencyGuard idempotency(PolicyConfig p) {
             PolicyConfig old = previous.config().policy(p.name());
-            if (old == null || !sameLimits || !Objects.equals(old.idempotency(), p.idempotency())
-                    || !old.rateLimits().equals(p.rateLimits())) {
+            if (old == null || !ReloadCarry.keepsIdempotency(old, p, sameLimits)) {
                 return null;
             }
             return previousIdempotency(p);
