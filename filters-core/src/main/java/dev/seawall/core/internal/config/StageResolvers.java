@@ -5,6 +5,7 @@ import dev.seawall.core.config.ExemptConfig;
 import dev.seawall.core.config.PolicyConfig;
 import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.ThrottleConfig;
+import dev.seawall.core.http.RequestView;
 import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.KeyResolver;
@@ -16,7 +17,10 @@ import dev.seawall.core.throttle.PriorityClassifier;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * What a stage resolves per request, built from its configuration: the throttle's priority classifier, a limit's
@@ -29,35 +33,8 @@ final class StageResolvers {
 
     /** Paths first, then roles, then the header: the first rule that matches decides. */
     static PriorityClassifier classifier(ThrottleConfig.Priority p) {
-        PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
-        p.paths().forEach((cls, patterns) -> patterns.forEach(
-                pattern -> table.add(pattern, Set.of(), PriorityClassifier.parse(cls), "priority " + cls)));
-        PathPolicyTable<Integer> paths = table.build();
-        List<String[]> roles = new ArrayList<>();
-        for (String cls : List.of("high", "low", "normal")) {
-            for (String role : p.roles().getOrDefault(cls, List.of())) {
-                roles.add(new String[] {role, cls});
-            }
-        }
-        String header = p.header();
-        return request -> {
-            Integer byPath = paths.match(request.method(), request.path());
-            if (byPath != null) {
-                return byPath;
-            }
-            for (String[] r : roles) {
-                if (request.userInRole(r[0])) {
-                    return PriorityClassifier.parse(r[1]);
-                }
-            }
-            if (header != null) {
-                int c = PriorityClassifier.parse(request.header(header));
-                if (c >= 0) {
-                    return c;
-                }
-            }
-            return PriorityClassifier.NORMAL;
-        };
+        return rules(p.paths(), p.roles(), p.header(), List.of("high", "low", "normal"), PriorityClassifier::parse,
+                request -> true, "priority ");
     }
 
     /**
@@ -66,31 +43,45 @@ final class StageResolvers {
      * critical. Critical maps to the highest queue class, sheddable to the lowest.
      */
     static PriorityClassifier criticality(ThrottleConfig.Criticality c, TrustedProxies trusted) {
+        return rules(c.paths(), c.roles(), c.header(), List.of("critical", "sheddable", "default"),
+                StageResolvers::criticalityClass, request -> trusted.trusts(request.remoteAddress()), "criticality ");
+    }
+
+    /**
+     * One classifier of class rules, built once: paths, then roles (in {@code roleOrder}), then the header when
+     * {@code headerBelieved} says so; otherwise {@link PriorityClassifier#NORMAL}.
+     *
+     * @param parse the queue class of a class name, or -1
+     */
+    private static PriorityClassifier rules(Map<String, List<String>> byPath, Map<String, List<String>> byRole,
+                                            String header, List<String> roleOrder, ToIntFunction<String> parse,
+                                            Predicate<RequestView> headerBelieved, String what) {
         PathPolicyTable.Builder<Integer> table = PathPolicyTable.builder();
-        c.paths().forEach((cls, patterns) -> patterns.forEach(
-                pattern -> table.add(pattern, Set.of(), criticalityClass(cls), "criticality " + cls)));
+        byPath.forEach((cls, patterns) -> patterns.forEach(
+                pattern -> table.add(pattern, Set.of(), parse.applyAsInt(cls), what + cls)));
         PathPolicyTable<Integer> paths = table.build();
-        List<String[]> roles = new ArrayList<>();
-        for (String cls : List.of("critical", "sheddable", "default")) {
-            for (String role : c.roles().getOrDefault(cls, List.of())) {
-                roles.add(new String[] {role, cls});
+        List<String> roles = new ArrayList<>();
+        List<Integer> classes = new ArrayList<>();
+        for (String cls : roleOrder) {
+            for (String role : byRole.getOrDefault(cls, List.of())) {
+                roles.add(role);
+                classes.add(parse.applyAsInt(cls));
             }
         }
-        String header = c.header();
         return request -> {
-            Integer byPath = paths.match(request.method(), request.path());
-            if (byPath != null) {
-                return byPath;
+            Integer byPathClass = paths.match(request.method(), request.path());
+            if (byPathClass != null) {
+                return byPathClass;
             }
-            for (String[] r : roles) {
-                if (request.userInRole(r[0])) {
-                    return criticalityClass(r[1]);
+            for (int i = 0; i < roles.size(); i++) {
+                if (request.userInRole(roles.get(i))) {
+                    return classes.get(i);
                 }
             }
-            if (header != null && trusted.trusts(request.remoteAddress())) {
-                int cls = criticalityClass(request.header(header));
-                if (cls >= 0) {
-                    return cls;
+            if (header != null && headerBelieved.test(request)) {
+                int c = parse.applyAsInt(request.header(header));
+                if (c >= 0) {
+                    return c;
                 }
             }
             return PriorityClassifier.NORMAL;
