@@ -141,13 +141,47 @@ final class ConfigSchema {
             key("ipv6-prefix", integer(1, 128).def(64), "IPv6 clients are grouped by this prefix (128: no"
                     + " grouping)."));
 
+    /**
+     * The keys of {@code store: {type: redis}}. They belong to the redis-store module, whose
+     * {@code RedisStoreSettings} checks them; the schema states them here because the schema ships in this jar, and
+     * a test in that module holds the two lists, their defaults and their ranges to each other.
+     */
+    static final List<Key> REDIS_STORE = List.of(
+            key("uri", string("^[A-Za-z][A-Za-z0-9+.-]*://.+$"), "The Redis server, like redis://127.0.0.1:6379,"
+                    + " rediss://:password@host:6380/0 (TLS); the accepted forms are in the redis-store docs."
+                    + " A password here is never logged: prefer ${NAME} substitution."),
+            key("key-prefix", string("^[A-Za-z0-9:_.{}-]{0,64}$").def("seawall:"), "Prepended to every remote"
+                    + " key."),
+            key("timeout", DURATION.def("50ms"), "The most a decision waits for Redis before on-failure applies;"
+                    + " 1ms-10s."),
+            key("on-failure", choice("local", "allow", "deny").def("local"), "While Redis cannot be reached: local"
+                    + " (per-node buckets holding limit / nodes), allow (admit all) or deny (429)."),
+            key("nodes", integer(1, 10_000).def(1), "Expected node count: with on-failure: local each node allows"
+                    + " limit / nodes."),
+            key("key-salt", SchemaFragment.substitutable(string().with("minLength", 16)), "The per-deployment secret keying the hash of"
+                    + " identities in remote keys; at least 16 characters; give it or key-salt-env."),
+            key("key-salt-env", string("^[A-Za-z_][A-Za-z0-9_]{0,127}$"), "The environment variable holding"
+                    + " key-salt."),
+            key("backoff", DURATION.def("2s"), "How long the store stops trying Redis after failures failures in a"
+                    + " row; 10ms-10m."),
+            key("failures", integer(1, 1000).def(3), "Consecutive failures that open the store's own breaker."),
+            key("engine", choice("script", "bucket4j").def("script"), "script: one atomic Lua call per decision;"
+                    + " bucket4j: Bucket4j's compare-and-swap Lettuce integration."),
+            key("optimization", choice("none", "batching", "delaying").def("none"), "engine: bucket4j only:"
+                    + " Bucket4j's optimization."));
+
     static final Block STORE = new Block("store", "Where rate-limit buckets live. The keys besides type belong to"
             + " the store module serving the type (redis: dev.seawall:redis-store), which checks them.",
             List.of(key("type", string("^[a-z0-9][a-z0-9._-]{0,63}$").def("local"), "local (in each JVM) or the"
                     + " type of a store module on the class path, like redis.")), List.of(), true,
-            // a local store (type local, or no type) has no other key
-            of("if", of("properties", of("type", of("const", "local")))).with("then",
-                    of("propertyNames", of("enum", List.of("type")))));
+            of("allOf", List.of(
+                    // a local store (type local, or no type) has no other key
+                    of("if", of("properties", of("type", of("const", "local")))).with("then",
+                            of("propertyNames", of("enum", List.of("type")))).keywords(),
+                    of("if", of("properties", of("type", of("const", "redis"))).with("required", List.of("type")))
+                            .with("then", of("properties", properties(REDIS_STORE)).with("required", List.of("uri"))
+                                    .with("propertyNames", of("enum", names("type", REDIS_STORE))))
+                            .keywords())));
 
     static final Block RATE_LIMIT = block("rate-limit", "One limit of a policy: a rate per key.",
             List.of("by", "limit"),
@@ -444,6 +478,22 @@ final class ConfigSchema {
             CLIENT_TIMEOUT, HEDGE);
 
     private ConfigSchema() {
+    }
+
+    private static Map<String, Object> properties(List<Key> keys) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Key k : keys) {
+            out.put(k.name(), k.value().keywords());
+        }
+        return out;
+    }
+
+    private static List<String> names(String first, List<Key> keys) {
+        List<String> out = new ArrayList<>(List.of(first));
+        for (Key k : keys) {
+            out.add(k.name());
+        }
+        return List.copyOf(out);
     }
 
     private static Block block(String id, String description, List<String> required, Key... keys) {
