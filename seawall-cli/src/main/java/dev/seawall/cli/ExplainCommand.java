@@ -1,5 +1,6 @@
 package dev.seawall.cli;
 
+import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ExemptConfig;
 import dev.seawall.core.config.PolicyConfig;
@@ -7,9 +8,11 @@ import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.key.ApiKeyResolver;
+import dev.seawall.core.key.ClientIpResolver;
 import dev.seawall.core.key.KeyKind;
 import dev.seawall.core.key.TenantResolver;
 import dev.seawall.core.key.TenantSource;
+import dev.seawall.core.key.TrustedProxies;
 import dev.seawall.core.policy.PathPattern;
 import dev.seawall.core.policy.Policy;
 import picocli.CommandLine;
@@ -21,6 +24,7 @@ import picocli.CommandLine.ParentCommand;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,9 +33,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
- * {@code explain FILE METHOD PATH [-H 'Name: value']...}: the policy the engine's own table picks for a request,
- * why, the patterns it beat, the stages in the order the built chain runs them with their settings, and which
- * limits and keys apply to the given headers. Not thread-safe (one per run).
+ * {@code explain FILE METHOD PATH [-H 'Name: value']... [--client-ip ADDR] [--user NAME [--role ROLE]...]}: the
+ * policy the engine's own table picks for a request, why, the patterns it beat, the stages in the order the built
+ * chain runs them with their settings, whether the request is exempt, and which limits and keys apply to it. The
+ * exemption and the client address are decided by the engine's own {@link Exemption} and
+ * {@link ClientIpResolver}. Not thread-safe (one per run).
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, versionProvider = SeawallCli.Version.class,
         description = "Tells which policy a request gets, why, and what it runs.",
@@ -58,6 +64,17 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "a request header (repeatable)")
     private List<String> headers = new ArrayList<>();
 
+    @Option(names = "--client-ip", paramLabel = "ADDR",
+            description = "the address the connection comes from (an IP literal; with -H X-Forwarded-For or"
+                    + " Forwarded when it is a trusted proxy)")
+    private String clientIp;
+
+    @Option(names = "--user", paramLabel = "NAME", description = "the authenticated user (default: none)")
+    private String user;
+
+    @Option(names = "--role", paramLabel = "ROLE", description = "a role of --user (repeatable)")
+    private List<String> roles = new ArrayList<>();
+
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "text (default) or json (an explanation; a file that cannot be explained is text)")
     private ValidateCommand.Format format = ValidateCommand.Format.TEXT;
@@ -65,7 +82,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = cli.out();
-        Map<String, String> given = headers();
+        Map<String, List<String>> given = headers();
+        checkCaller();
         String m = method.toUpperCase(Locale.ROOT);
         if (!m.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c == '-' || c == '_') || m.isEmpty() || m.length() > 32) {
             throw new CommandLine.ParameterException(new CommandLine(this), "METHOD must be an HTTP method like GET");
@@ -93,30 +111,52 @@ final class ExplainCommand implements Callable<Integer> {
                     "problems") + "); run validate for all of them");
             return SeawallCli.INVALID;
         }
+        CliRequest request = new CliRequest(m, p, given, clientIp, user, new LinkedHashSet<>(roles));
         if (format == ValidateCommand.Format.JSON) {
-            json(out, c.config(), c.policies(), m, p, given, c.notes());
+            json(out, c.config(), c.policies(), request, c.notes());
         } else {
             c.notes().forEach(n -> out.println("note: " + n));
-            explain(out, c.config(), c.policies(), m, p, given);
+            explain(out, c.config(), c.policies(), request);
         }
         out.flush();
         return SeawallCli.OK;
     }
 
-    private Map<String, String> headers() {
+    /** @return the header lines by lower-cased name; a name given twice keeps both lines, as a request would */
+    private Map<String, List<String>> headers() {
         if (headers.size() > MAX_HEADERS) {
             throw new CommandLine.ParameterException(new CommandLine(this), "at most " + MAX_HEADERS + " headers");
         }
-        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, List<String>> out = new LinkedHashMap<>();
         for (String h : headers) {
             int colon = h.indexOf(':');
             if (colon <= 0) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
                         "a header is written 'Name: value'");
             }
-            out.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+            out.computeIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(h.substring(colon + 1).trim());
         }
         return out;
+    }
+
+    /** An address is an IP literal (never a name to resolve); roles belong to a user; sizes are bounded. */
+    private void checkCaller() {
+        if (clientIp != null && (clientIp.isEmpty() || clientIp.length() > 45
+                || !clientIp.chars().allMatch(ch -> ch == '.' || ch == ':' || Character.digit(ch, 16) >= 0)
+                || !(clientIp.indexOf(':') >= 0 || clientIp.chars().filter(ch -> ch == '.').count() == 3))) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--client-ip must be an IPv4 or IPv6 literal, like 203.0.113.7 or 2001:db8::1");
+        }
+        if (user != null && (user.isEmpty() || user.length() > 256)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--user must be 1-256 characters");
+        }
+        if (!roles.isEmpty() && user == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--role needs --user: roles are a user's");
+        }
+        if (roles.size() > MAX_HEADERS) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "at most " + MAX_HEADERS + " roles");
+        }
     }
 
     /** The engine's choice for a request and the other patterns that match its path. */
@@ -143,8 +183,10 @@ final class ExplainCommand implements Callable<Integer> {
         }
     }
 
-    private static void json(PrintWriter out, SeawallConfig config, List<Policy> policies, String method,
-                             String path, Map<String, String> headers, List<String> notes) {
+    private static void json(PrintWriter out, SeawallConfig config, List<Policy> policies, CliRequest request,
+                             List<String> notes) {
+        String method = request.method();
+        String path = request.path();
         Match m = Match.of(policies, method, path);
         StringBuilder sb = new StringBuilder("{\"method\":").append(Json.str(method)).append(",\"path\":")
                 .append(Json.str(path)).append(",\"notes\":[");
@@ -181,20 +223,22 @@ final class ExplainCommand implements Callable<Integer> {
                 sb.append(first ? "" : ",").append(Json.str(w));
                 first = false;
             }
-            sb.append("],\"limits\":[");
+            sb.append("],\"exempt\":").append(Json.str(exempt(m.chosen(), request).tag()));
+            sb.append(",\"limits\":[");
             first = true;
             for (RateLimitConfig r : pc.rateLimits()) {
-                sb.append(first ? "" : ",").append(Json.str(limit(r, headers)));
+                sb.append(first ? "" : ",").append(Json.str(limit(r, request, config)));
                 first = false;
             }
         } else {
-            sb.append("],\"warnings\":[],\"limits\":[");
+            sb.append("],\"warnings\":[],\"exempt\":\"no\",\"limits\":[");
         }
         out.println(sb.append("]}"));
     }
 
-    private static void explain(PrintWriter out, SeawallConfig config, List<Policy> policies, String method,
-                                String path, Map<String, String> headers) {
+    private static void explain(PrintWriter out, SeawallConfig config, List<Policy> policies, CliRequest request) {
+        String method = request.method();
+        String path = request.path();
         Match match = Match.of(policies, method, path);
         Policy chosen = match.chosen();
         List<Candidate> candidates = match.candidates();
@@ -230,19 +274,20 @@ final class ExplainCommand implements Callable<Integer> {
         if (pc.idempotency() != null) {
             String header = pc.idempotency().header();
             out.println("  idempotency (around the stages): " + Settings.of(pc.idempotency()) + "; header " + header
-                    + (headers.containsKey(header.toLowerCase(Locale.ROOT)) ? " present" : " absent"));
+                    + (request.header(header) != null ? " present" : " absent"));
         }
         for (String w : chosen.chain().warnings()) {
             out.println("  warning: " + w);
         }
         ExemptConfig exempt = config.exemptFor(pc);
         if (exempt != null) {
-            out.println("Exempt (networks and roles are not known to the tool): " + Settings.of(exempt));
+            Verdict v = exempt(chosen, request);
+            out.println("Exempt: " + v.text() + " (" + Settings.of(exempt) + ")");
         }
         if (!pc.rateLimits().isEmpty()) {
-            out.println("Limits for these headers:");
+            out.println("Limits for this request:");
             for (RateLimitConfig r : pc.rateLimits()) {
-                out.println("  " + limit(r, headers));
+                out.println("  " + limit(r, request, config));
             }
         }
     }
@@ -298,23 +343,60 @@ final class ExplainCommand implements Callable<Integer> {
         };
     }
 
-    private static String limit(RateLimitConfig r, Map<String, String> headers) {
+    /** Whether the chosen policy's exemption lets the request skip its rate limits and throttle, and why. */
+    private record Verdict(String tag, String text) {
+    }
+
+    private static Verdict exempt(Policy policy, CliRequest request) {
+        Exemption e = policy.chain().exemption();
+        if (e == null) {
+            return new Verdict("no", "no");
+        }
+        if (request.remoteAddress() == null && !e.networks().isEmpty()) {
+            // networks are matched against the client address, which only --client-ip gives
+            Exemption.Reason r = e.match(new CliRequest(request.method(), request.path(), request.headers(),
+                    "0.0.0.0", request.user(), request.roles()));
+            if (r == null || r == Exemption.Reason.NETWORK) {
+                return new Verdict("unknown", "unknown: its networks need --client-ip");
+            }
+            return new Verdict(r.tag(), "yes, by " + r.tag() + ": rate limits and throttle are skipped");
+        }
+        Exemption.Reason r = e.match(request);
+        return r == null ? new Verdict("no", "no")
+                : new Verdict(r.tag(), "yes, by " + r.tag() + ": rate limits and throttle are skipped");
+    }
+
+    private static String limit(RateLimitConfig r, CliRequest request, SeawallConfig config) {
         String what = (r.name() == null ? "" : r.name() + ": ") + "by " + r.by().configName() + ", "
                 + r.rates() + (r.shadow() ? " (shadow: counts, never refuses)" : "");
         String key;
         KeyKind by = r.by();
         if (by == KeyKind.IP) {
-            key = "keyed by the client address (X-Forwarded-For only from trusted proxies)";
+            if (request.remoteAddress() == null) {
+                key = "keyed by the client address (X-Forwarded-For only from trusted proxies; give --client-ip"
+                        + " to see which)";
+            } else {
+                String client = new ClientIpResolver(TrustedProxies.of(config.trustedProxies()), config.ipv6Prefix())
+                        .resolve(request);
+                key = "keyed by client " + client + (client.equals(request.remoteAddress()) ? ""
+                        : " (behind trusted proxy " + request.remoteAddress() + ")");
+            }
         } else if (by == KeyKind.USER) {
-            key = "keyed by the authenticated user"
-                    + (r.attribute() == null ? "" : " (request attribute " + r.attribute() + ")")
-                    + ", which a header cannot set";
+            if (r.attribute() != null) {
+                key = "keyed by request attribute " + r.attribute() + ", which an authentication filter sets and"
+                        + " the tool cannot see";
+            } else if (request.user() != null) {
+                key = "keyed by the authenticated user: present";
+            } else {
+                key = "keyed by the authenticated user: none (give --user), so on-missing "
+                        + r.onMissing().configName() + " applies";
+            }
         } else if (by == KeyKind.TENANT && r.source() != null && r.source() != TenantSource.HEADER) {
             key = "keyed by the tenant from the " + r.source().configName();
         } else {
             String header = r.header() != null ? r.header()
                     : by == KeyKind.API_KEY ? ApiKeyResolver.DEFAULT_HEADER : TenantResolver.DEFAULT_HEADER;
-            String value = headers.get(header.toLowerCase(Locale.ROOT));
+            String value = request.header(header);
             if (value == null || value.isEmpty()) {
                 key = "keyed by header " + header + ": absent, so on-missing " + r.onMissing().configName()
                         + " applies";

@@ -146,10 +146,60 @@ class ExplainCommandTest {
                 .contains("{\"pattern\":\"/api/orders/7\",\"policy\":\"posts\",\"why\":\"method-not-covered\"}")
                 .contains("{\"pattern\":\"/api/*\",\"policy\":\"api\",\"why\":\"less-specific\"}")
                 .contains("\"stages\":[{\"stage\":\"circuit-breaker\",\"settings\":\"failure-rate=50 ")
-                .endsWith("\"limits\":[]}");
+                .endsWith("\"exempt\":\"no\",\"limits\":[]}");
         CliRun none = CliRun.run("explain", "--format", "json", file, "GET", "/elsewhere");
         assertThat(none.out().trim()).isEqualTo("{\"method\":\"GET\",\"path\":\"/elsewhere\",\"notes\":[],"
                 + "\"policy\":null,\"pattern\":null,\"matched\":null,\"others\":[],\"stages\":[],\"warnings\":[],"
-                + "\"limits\":[]}");
+                + "\"exempt\":\"no\",\"limits\":[]}");
+    }
+
+    static final String CALLERS = """
+            trusted-proxies: [10.0.0.0/8]
+            policies:
+              - name: api
+                paths: [/api/*]
+                exempt: { networks: [192.0.2.0/24], roles: [ops], paths: [/api/health] }
+                rate-limits:
+                  - by: ip
+                    limit: 100/1m
+                  - by: user
+                    limit: 10/1s
+                    on-missing: reject
+            """;
+
+    @Test
+    void theCallerDecidesExemptionsAndKeysAsTheEngineWould() throws IOException {
+        String f = Files.writeString(dir.resolve("callers.yaml"), CALLERS).toString();
+        CliRun unknown = CliRun.run("explain", f, "GET", "/api/x");
+        assertThat(unknown.out()).contains("Exempt: unknown: its networks need --client-ip")
+                .contains("give --client-ip to see which")
+                .contains("keyed by the authenticated user: none (give --user), so on-missing reject applies");
+        CliRun path = CliRun.run("explain", f, "GET", "/api/health");
+        assertThat(path.out()).contains("Exempt: yes, by path");
+        CliRun role = CliRun.run("explain", f, "GET", "/api/x", "--user", "ann", "--role", "ops");
+        assertThat(role.out()).contains("Exempt: yes, by role").contains("keyed by the authenticated user: present");
+        // behind a trusted proxy the client is the address the proxy forwarded; from elsewhere the header is ignored
+        CliRun proxied = CliRun.run("explain", f, "GET", "/api/x", "--client-ip", "10.1.2.3", "-H",
+                "X-Forwarded-For: 192.0.2.9");
+        assertThat(proxied.out()).contains("Exempt: yes, by network")
+                .contains("keyed by client 192.0.2.9 (behind trusted proxy 10.1.2.3)");
+        CliRun spoofed = CliRun.run("explain", f, "GET", "/api/x", "--client-ip", "203.0.113.7", "-H",
+                "X-Forwarded-For: 192.0.2.9");
+        assertThat(spoofed.out()).contains("Exempt: no").contains("keyed by client 203.0.113.7\n");
+        CliRun v6 = CliRun.run("explain", f, "GET", "/api/x", "--client-ip", "2001:db8:1:2:3:4:5:6", "--format",
+                "json");
+        assertThat(v6.out()).contains("\"exempt\":\"no\"").contains("keyed by client 2001:db8:1:2::/64");
+    }
+
+    @Test
+    void aCallerThatIsNotALiteralOrRolesWithoutAUserAreRefused() {
+        for (String bad : new String[] {"localhost", "example.com", "1.2.3", "1.2.3.4.5x", "", "::g"}) {
+            assertThat(CliRun.run("explain", file, "GET", "/api/x", "--client-ip", bad).status()).as(bad)
+                    .isEqualTo(SeawallCli.USAGE);
+        }
+        assertThat(CliRun.run("explain", file, "GET", "/api/x", "--role", "ops").status())
+                .isEqualTo(SeawallCli.USAGE);
+        assertThat(CliRun.run("explain", file, "GET", "/api/x", "--user", "").status())
+                .isEqualTo(SeawallCli.USAGE);
     }
 }
