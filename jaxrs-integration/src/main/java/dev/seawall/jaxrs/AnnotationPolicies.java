@@ -1,5 +1,6 @@
 package dev.seawall.jaxrs;
 
+import dev.seawall.core.config.AdaptiveLimitConfig;
 import dev.seawall.core.config.CircuitBreakerConfig;
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.core.config.FallbackConfig;
@@ -245,11 +246,54 @@ final class AnnotationPolicies {
 
         private ThrottleConfig throttle(Throttle t, String at) {
             ThrottleConfig.Builder b = ThrottleConfig.builder();
-            set(at, () -> b.maxConcurrent(t.maxConcurrent()));
+            if (t.adaptive()) {
+                b.adaptive();
+                AdaptiveLimitConfig limit = adaptiveLimit(t, at);
+                if (limit != null) {
+                    b.limit(limit);
+                }
+            } else if (!t.algorithm().isEmpty() || t.initial() != 0 || t.min() != 0 || t.max() != 0) {
+                String first = !t.algorithm().isEmpty() ? "algorithm" : t.initial() != 0 ? "initial"
+                        : t.min() != 0 ? "min" : "max";
+                throw fail(at + "." + first, "applies only with adaptive = true");
+            }
+            if (t.maxConcurrent() != 0 || !t.adaptive()) {
+                set(at, () -> b.maxConcurrent(t.maxConcurrent()));
+            }
             set(at, () -> b.queue(t.queue()));
+            if (!t.mode().isEmpty()) {
+                set(at, () -> b.mode(t.mode().trim()));
+            }
             if (!t.maxWait().isEmpty()) {
                 Duration d = convert(at + ".max-wait", ConfigValues::parseDuration, t.maxWait());
                 set(at, () -> b.maxWait(d));
+            }
+            return build(at, b::build);
+        }
+
+        /** @return the adaptive limit the attributes give, or null when all are left at their defaults */
+        private AdaptiveLimitConfig adaptiveLimit(Throttle t, String at) {
+            if (t.algorithm().isEmpty() && t.initial() == 0 && t.min() == 0 && t.max() == 0) {
+                return null;
+            }
+            AdaptiveLimitConfig.Builder b = AdaptiveLimitConfig.builder();
+            if (!t.algorithm().isEmpty()) {
+                AdaptiveLimitConfig.Algorithm a = AdaptiveLimitConfig.Algorithm.fromConfigName(t.algorithm().trim());
+                if (a == null) {
+                    throw fail(at + ".algorithm", ConfigValues.quote(t.algorithm())
+                            + " is not a choice (expected gradient2, vegas or aimd)");
+                }
+                set(at, () -> b.algorithm(a));
+            }
+            // 0 means "the default"; a negative value is passed on so that the builder names it
+            if (t.initial() != 0) {
+                set(at, () -> b.initial(t.initial()));
+            }
+            if (t.min() != 0) {
+                set(at, () -> b.min(t.min()));
+            }
+            if (t.max() != 0) {
+                set(at, () -> b.max(t.max()));
             }
             return build(at, b::build);
         }

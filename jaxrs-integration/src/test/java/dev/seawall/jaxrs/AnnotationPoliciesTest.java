@@ -150,6 +150,66 @@ class AnnotationPoliciesTest {
                 """));
     }
 
+    static class AdaptiveThrottles {
+        @Throttle(adaptive = true, algorithm = "vegas", initial = 10, min = 2, max = 50, queue = 5, mode = "shadow")
+        void full() {
+        }
+
+        @Throttle(adaptive = true)
+        void bare() {
+        }
+    }
+
+    @Test
+    void anAdaptiveThrottleBecomesTheYamlAdaptiveThrottle() {
+        assertSameConfig(annotated(AdaptiveThrottles.class, "full"), yaml("adaptivethrottles.full", """
+                    throttle:
+                      max-concurrent: adaptive
+                      limit: { algorithm: vegas, initial: 10, min: 2, max: 50 }
+                      queue: 5
+                      mode: shadow
+                """));
+        assertSameConfig(annotated(AdaptiveThrottles.class, "bare"), yaml("adaptivethrottles.bare", """
+                    throttle:
+                      max-concurrent: adaptive
+                """));
+    }
+
+    static class BadAdaptive {
+        @Throttle(adaptive = true, maxConcurrent = 5)
+        void both() {
+        }
+
+        @Throttle(maxConcurrent = 5, initial = 3)
+        void initialWithoutAdaptive() {
+        }
+
+        @Throttle(adaptive = true, algorithm = "magic")
+        void algorithm() {
+        }
+
+        @Throttle(adaptive = true, min = 60, max = 50)
+        void minAboveMax() {
+        }
+
+        @Throttle(maxConcurrent = 5, mode = "loud")
+        void mode() {
+        }
+    }
+
+    @Test
+    void badAdaptiveThrottlesFailNamingTheAttribute() {
+        String prefix = BadAdaptive.class.getName() + "#";
+        assertThat(failure(BadAdaptive.class, "both")).startsWith(prefix + "both: @Throttle.maxConcurrent: ")
+                .contains("either a number or adaptive");
+        assertThat(failure(BadAdaptive.class, "initialWithoutAdaptive"))
+                .isEqualTo(prefix + "initialWithoutAdaptive: @Throttle.initial: applies only with adaptive = true");
+        assertThat(failure(BadAdaptive.class, "algorithm")).startsWith(prefix + "algorithm: @Throttle.algorithm: ")
+                .contains("\"magic\" is not a choice");
+        assertThat(failure(BadAdaptive.class, "minAboveMax")).startsWith(prefix + "minAboveMax: @Throttle.");
+        assertThat(failure(BadAdaptive.class, "mode")).startsWith(prefix + "mode: @Throttle.mode: ").contains("loud");
+    }
+
     static class Breakers {
         @CircuitBreaker(name = "db", failureRate = 40, minimumCalls = 10, window = "60s", openFor = "15s",
                 halfOpenCalls = 3, slowCall = "2s", failureStatuses = {"500-599", "429"}, mode = "shadow")
