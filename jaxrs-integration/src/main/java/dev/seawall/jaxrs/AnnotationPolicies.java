@@ -241,6 +241,12 @@ final class AnnotationPolicies {
                 long n = convert(at + ".max-keys", ConfigValues::parseWholeNumber, Long.toString(l.maxKeys()));
                 set(at, () -> b.maxKeys(n));
             }
+            if (l.cost() != 0) {
+                set(at, () -> b.costDefault(l.cost()));
+            }
+            if (!l.costAttribute().isEmpty()) {
+                set(at, () -> b.costAttribute(l.costAttribute()));
+            }
             return build(at, b::build);
         }
 
@@ -527,6 +533,11 @@ final class AnnotationPolicies {
             String key = m.group(3);
             int dot = key.indexOf('.');
             String head = dot < 0 ? key : key.substring(0, dot);
+            if ("cost".equals(head) && "@RateLimit".equals(stage)) {
+                // the annotation's cost is cost.default; cost.attribute is costAttribute
+                sb.append('.').append(key.endsWith(".attribute") ? "costAttribute" : "cost");
+                return sb.append(": ").toString();
+            }
             sb.append('.').append("after".equals(head) && "@Timeout".equals(stage) ? "value" : camel(head));
             if (dot >= 0) {
                 sb.append(key.substring(dot));

@@ -48,4 +48,13 @@ public @interface RateLimit {
      * headers); empty: enforce.
      */
     String mode() default "";
+
+    /** Tokens a request spends (1-1,000,000); 0: the default (1). */
+    long cost() default 0;
+
+    /**
+     * A request attribute, set by an earlier filter of the application, holding the request's cost as a whole
+     * number; absent or invalid, {@link #cost()} applies. Empty: none.
+     */
+    String costAttribute() default "";
 }

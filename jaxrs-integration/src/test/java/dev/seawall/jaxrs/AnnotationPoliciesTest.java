@@ -150,6 +150,40 @@ class AnnotationPoliciesTest {
                 """));
     }
 
+    static class Costs {
+        @RateLimit(limit = "100/1m", cost = 5, costAttribute = "app.cost")
+        void both() {
+        }
+
+        @RateLimit(limit = "100/1m", cost = -1)
+        void negative() {
+        }
+
+        @RateLimit(limit = "10/1m", cost = 11)
+        void neverPasses() {
+        }
+
+        @RateLimit(limit = "10/1m", costAttribute = "app cost")
+        void attribute() {
+        }
+    }
+
+    @Test
+    void aCostBecomesTheYamlCost() {
+        assertSameConfig(annotated(Costs.class, "both"), yaml("costs.both", """
+                    rate-limits:
+                      - by: ip
+                        limit: 100/1m
+                        cost: { default: 5, attribute: app.cost }
+                """));
+        String prefix = Costs.class.getName() + "#";
+        assertThat(failure(Costs.class, "negative")).isEqualTo(prefix + "negative: @RateLimit[0].cost: -1 is outside"
+                + " 1-1000000");
+        assertThat(failure(Costs.class, "neverPasses")).startsWith(prefix + "neverPasses: @RateLimit[0].cost: ")
+                .contains("could never pass");
+        assertThat(failure(Costs.class, "attribute")).startsWith(prefix + "attribute: @RateLimit[0].costAttribute: ");
+    }
+
     static class AdaptiveThrottles {
         @Throttle(adaptive = true, algorithm = "vegas", initial = 10, min = 2, max = 50, queue = 5, mode = "shadow")
         void full() {

@@ -48,7 +48,7 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
 
     private static final Set<String> PARAMS = Set.of("config", "policy", "by", "limit", "name", "header",
             "on-missing", "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers",
-            "methods", "mode");
+            "methods", "mode", "cost");
 
 
     @Override
@@ -65,7 +65,7 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
                 InitParams.YamlPolicy yaml = p.yamlPolicy(filterConfig.getServletContext(), "rate-limits",
                         pc -> !pc.rateLimits().isEmpty(), List.of("by", "limit", "name", "header", "on-missing",
                                 "max-keys", "attribute", "source", "segment", "trusted-proxies", "ipv6-prefix", "headers",
-                                "mode"));
+                                "mode", "cost"));
                 SeawallConfig config = yaml.config();
                 PolicyConfig pc = yaml.policy();
                 policyName = pc.name();
@@ -85,7 +85,8 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
         }
     }
 
-    private static RateLimitConfig limit(InitParams p) throws ServletException {
+    /** @return the rate limit the init-params describe, built by the YAML's builder */
+    static RateLimitConfig limit(InitParams p) throws ServletException {
         String byText = p.required("by");
         KeyKind by = KeyKind.fromConfigName(byText);
         if (by == null) {
@@ -125,7 +126,45 @@ public class RateLimitFilter extends StandaloneFilter<RateLimitStage> {
         });
         p.forwardInt("segment", b::segment);
         p.forward("mode", b::mode);
+        p.forward("cost", v -> cost(p, v, b));
         return p.build(b::build);
+    }
+
+    /**
+     * {@code cost}: a whole number (what every request spends), or the YAML mapping's entries separated by commas,
+     * {@code POST: 5, default: 1, attribute: app.cost}; each forwarded to the builder like the YAML's.
+     */
+    private static void cost(InitParams p, String v, RateLimitConfig.Builder b) throws ServletException {
+        if (v.indexOf(':') < 0) {
+            b.costDefault(whole(p, "cost", v));
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String part : v.split(",", -1)) {
+            int colon = part.indexOf(':');
+            if (colon < 0) {
+                throw p.bad("cost", ConfigValues.quote(part.trim()) + " is not an entry (expected METHOD: tokens,"
+                        + " default: tokens or attribute: name, separated by commas)");
+            }
+            String key = part.substring(0, colon).trim();
+            String value = part.substring(colon + 1).trim();
+            if (!seen.add(key.toUpperCase(java.util.Locale.ROOT))) {
+                throw p.bad("cost", ConfigValues.quote(key) + " is given twice");
+            }
+            switch (key) {
+                case "attribute" -> b.costAttribute(value);
+                case "default" -> b.costDefault(whole(p, "cost.default", value));
+                default -> b.cost(key, whole(p, "cost." + key, value));
+            }
+        }
+    }
+
+    private static long whole(InitParams p, String name, String text) throws ServletException {
+        try {
+            return ConfigValues.parseWholeNumber(text);
+        } catch (IllegalArgumentException e) {
+            throw p.bad(name, e.getMessage());
+        }
     }
 
     private static RateLimitHeaders headers(InitParams p) throws ServletException {

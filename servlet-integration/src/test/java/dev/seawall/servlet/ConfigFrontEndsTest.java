@@ -1,6 +1,8 @@
 package dev.seawall.servlet;
 
 import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.config.RateLimitConfig;
 import dev.seawall.core.testing.CapturedStderr;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -100,6 +103,34 @@ class ConfigFrontEndsTest {
                 "stale-cache", "1m")))).hasMessage("fb: init-param cache-no-store: \"maybe\" is not true or false");
         assertThatThrownBy(() -> new FallbackFilter().init(params("fb", Map.of())))
                 .hasMessage("fb: has nothing to answer with (add body, status, handler or stale-cache)");
+    }
+
+    @Test
+    void aRateLimitFiltersCostIsTheYamlCost() throws Exception {
+        RateLimitConfig plain = RateLimitFilter.limit(new InitParams("rl", params("rl", Map.of("by", "ip",
+                "limit", "100/1m", "cost", "3")), Set.of("by", "limit", "cost")));
+        assertThat(plain.cost().methodCost("GET")).isEqualTo(3);
+        RateLimitConfig mapped = RateLimitFilter.limit(new InitParams("rl", params("rl", Map.of("by", "ip",
+                "limit", "100/1m", "cost", "POST: 5, default: 2, attribute: app.cost")), Set.of("by", "limit", "cost")));
+        RateLimitConfig yaml = ConfigLoader.parse("seawall.yaml", "policies:\n  - name: p\n    paths: [/*]\n"
+                + "    rate-limits:\n      - by: ip\n        limit: 100/1m\n"
+                + "        cost: {POST: 5, default: 2, attribute: app.cost}\n").policies().get(0).rateLimits().get(0);
+        assertThat(mapped.cost()).isEqualTo(yaml.cost());
+        assertThat(mapped.cost().methodCost("POST")).isEqualTo(5);
+        for (String[] bad : new String[][] {
+            {"0", "rl: init-param cost.default: 0 is outside 1-1000000"},
+            {"many", "rl: init-param cost: \"many\" is not a whole number"},
+            {"POST: 5, GET", "rl: init-param cost: \"GET\" is not an entry (expected METHOD: tokens, default: tokens"
+                    + " or attribute: name, separated by commas)"},
+            {"POST: 5, post: 6", "rl: init-param cost: \"post\" is given twice"},
+            {"POST: 500", "rl: init-param cost: a request costing 500 tokens could never pass:"},
+            {"PO ST: 5", "rl: init-param cost: \"PO ST\" is not an HTTP method"},
+            {"attribute: ", "rl: init-param cost.attribute: must be a request attribute name"},
+        }) {
+            assertThatThrownBy(() -> RateLimitFilter.limit(new InitParams("rl", params("rl", Map.of("by", "ip",
+                    "limit", "100/1m", "cost", bad[0])), Set.of("by", "limit", "cost")))).as(bad[0])
+                    .isInstanceOf(ServletException.class).hasMessageStartingWith(bad[1]);
+        }
     }
 
     @Test
