@@ -9,27 +9,14 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.problem.ProblemTypes;
 import dev.seawall.core.testing.RecordingStage;
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -39,8 +26,12 @@ import static org.awaitility.Awaitility.await;
 /** The adapter through a real Jetty: admission, rejection rendering, settlement (sync, async, error). */
 class SeawallFilterTest {
 
-    private Server server;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final FilterJetty jetty = new FilterJetty();
+
+    @AfterEach
+    void stop() throws Exception {
+        jetty.stop();
+    }
 
     private static final Rejection TOO_MANY = Rejection.builder(429, ProblemTypes.QUOTA_EXCEEDED, "Too Many Requests")
             .detail("slow down").extension("policy", "p")
@@ -56,136 +47,11 @@ class SeawallFilterTest {
         return new Policy(name, paths, Set.of(), ChainBuilder.create().add(stage).build());
     }
 
-    /** Lets a handler hanging in a test go; one per test (JUnit makes an instance per test). */
-    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-
-    /** Whether {@link #start} maps an error page (for 502) to the application's {@code /errors}. */
-    private boolean errorPage;
-
-    private String start(Filter... filters) throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        for (Filter f : filters) {
-            FilterHolder holder = new FilterHolder(f);
-            holder.setAsyncSupported(true);
-            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
-        }
-        ServletHolder app = new ServletHolder(new HttpServlet() {
-            @Override
-            protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-                String p = req.getRequestURI();
-                if (p.endsWith("/boom")) {
-                    throw new IllegalStateException("secret internal detail");
-                }
-                if (p.endsWith("/hang-on-retry") && !Integer.valueOf(2).equals(req.getAttribute("test.pass"))) {
-                    resp.setStatus(502); // no body: nothing is committed, so the retry filter may try again
-                    return;
-                }
-                if (p.endsWith("/hang-on-retry") || p.endsWith("/hang")) {
-                    try {
-                        release.await(20, java.util.concurrent.TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // the deadline interrupts the handler
-                    }
-                    return;
-                }
-                if (req.getDispatcherType() == DispatcherType.ERROR) {
-                    Object d = req.getAttribute(dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE);
-                    resp.getWriter().write("error page, deadline in " + msLeft(d));
-                    return;
-                }
-                if (p.endsWith("/replace-deadline-then-retry")) {
-                    String name = dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE;
-                    if (Integer.valueOf(1).equals(req.getAttribute("test.pass"))) {
-                        req.setAttribute(name, "mine");
-                        resp.setStatus(502); // nothing committed: the retry filter tries again
-                        return;
-                    }
-                    resp.getWriter().write(String.valueOf(req.getAttribute(name) instanceof java.time.Instant));
-                    return;
-                }
-                if (p.endsWith("/redispatched-writer")) {
-                    if (req.getDispatcherType() == DispatcherType.REQUEST) {
-                        resp.setContentType("text/plain");
-                        resp.getWriter().print("before dispatch, ");
-                        req.startAsync().dispatch();
-                    } else {
-                        java.io.PrintWriter w = resp.getWriter();
-                        w.print("after it");
-                        w.printf(" %d", 42);
-                        w.append('!');
-                        w.write('?');
-                        w.println();
-                    }
-                    return;
-                }
-                if (p.endsWith("/redispatched-deadline") && req.getDispatcherType() == DispatcherType.REQUEST) {
-                    req.startAsync().dispatch();
-                    return;
-                }
-                if (p.endsWith("/deadline") || p.endsWith("/redispatched-deadline")) {
-                    resp.getWriter().write(describeDeadline(req));
-                    return;
-                }
-                if (p.endsWith("/mark")) {
-                    resp.getWriter().write(String.valueOf(req.getAttribute(Policy.APPLIED_ATTRIBUTE)));
-                    return;
-                }
-                if (p.endsWith("/fail")) {
-                    resp.sendError(502);
-                    return;
-                }
-                if (p.endsWith("/async")) {
-                    AsyncContext async = req.startAsync();
-                    async.start(() -> {
-                        try {
-                            async.getResponse().getWriter().write("later");
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                        async.complete();
-                    });
-                    return;
-                }
-                resp.setContentType("text/plain");
-                resp.getWriter().write("ok");
-            }
-        });
-        app.setAsyncSupported(true);
-        context.addServlet(app, "/*");
-        if (errorPage) {
-            org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler errors =
-                    new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
-            errors.addErrorPage(502, "/errors");
-            context.setErrorHandler(errors);
-        }
-        server.setHandler(context);
-        server.start();
-        return "http://127.0.0.1:" + connector.getLocalPort();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (server != null) {
-            server.stop();
-        }
-    }
-
-    private HttpResponse<String> get(String url) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void passesRequestsWithoutAPolicyUntouched() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
-        HttpResponse<String> r = get(base + "/hello");
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = jetty.get(base + "/hello");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("RateLimit")).isEmpty();
         assertThat(stage.admitted.get()).isZero();
@@ -194,8 +60,8 @@ class SeawallFilterTest {
     @Test
     void admittedRequestCarriesPermitHeadersAndIsCompletedWithItsStatus() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
-        HttpResponse<String> r = get(base + "/api/x");
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = jetty.get(base + "/api/x");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("ok");
         assertThat(r.headers().firstValue("RateLimit")).hasValue("\"rate-limits\";r=1;t=1");
@@ -204,7 +70,7 @@ class SeawallFilterTest {
             assertThat(o.status()).isEqualTo(200);
             assertThat(o.failed()).isFalse();
         });
-        get(base + "/api/fail");
+        jetty.get(base + "/api/fail");
         await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
         assertThat(stage.outcomes).extracting(Outcome::status).containsExactly(200, 502);
     }
@@ -212,8 +78,8 @@ class SeawallFilterTest {
     @Test
     void rejectionIsProblemJsonWithNoStoreAndTheApplicationIsNotCalled() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, true);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
-        HttpResponse<String> r = get(base + "/api/boom");
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = jetty.get(base + "/api/boom");
         assertThat(r.statusCode()).isEqualTo(429);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
                 ct -> assertThat(ct).startsWith("application/problem+json"));
@@ -225,8 +91,8 @@ class SeawallFilterTest {
     @Test
     void applicationExceptionIsRecordedAsA500FailureWithoutLeakingIt() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
-        HttpResponse<String> r = get(base + "/api/boom");
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = jetty.get(base + "/api/boom");
         assertThat(r.statusCode()).isEqualTo(500);
         await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 1);
         assertThat(stage.outcomes).singleElement().satisfies(o -> {
@@ -238,8 +104,8 @@ class SeawallFilterTest {
     @Test
     void asyncRequestIsSettledWhenItCompletesNotWhenDoFilterReturns() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
-        HttpResponse<String> r = get(base + "/api/async");
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        HttpResponse<String> r = jetty.get(base + "/api/async");
         assertThat(r.body()).isEqualTo("later");
         await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 1);
         assertThat(stage.outcomes).singleElement().satisfies(o -> assertThat(o.status()).isEqualTo(200));
@@ -253,8 +119,8 @@ class SeawallFilterTest {
             chain.doFilter(req, res);
             chain.doFilter(req, res);
         };
-        String base = start(retryOnce, seawall, seawall);
-        HttpResponse<String> r = get(base + "/api/x");
+        String base = jetty.start(retryOnce, seawall, seawall);
+        HttpResponse<String> r = jetty.get(base + "/api/x");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("okok");
         // two calls through the chain, each admitted once although the filter sits in it twice
@@ -384,8 +250,8 @@ class SeawallFilterTest {
         Filter outer = new SeawallFilter(Seawall.builder().policy(outerPolicy).build());
         Filter inner = new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), firstPassRefused))
                 .build());
-        String base = retryInside ? start(outer, retryOnce, inner) : start(retryOnce, outer, inner);
-        HttpResponse<String> r = get(base + path);
+        String base = retryInside ? jetty.start(outer, retryOnce, inner) : jetty.start(retryOnce, outer, inner);
+        HttpResponse<String> r = jetty.get(base + path);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(body);
         int passes = retryInside ? 1 : 2;
@@ -403,7 +269,7 @@ class SeawallFilterTest {
     }
 
     /** Runs the chain again when the first pass left the response uncommitted; the pass is the attribute test.pass. */
-    private static final Filter RETRY_ONCE = (req, res, chain) -> {
+    static final Filter RETRY_ONCE = (req, res, chain) -> {
         req.setAttribute("test.pass", 1);
         chain.doFilter(req, res);
         if (!res.isCommitted()) {
@@ -417,14 +283,14 @@ class SeawallFilterTest {
         Filter[] filters = new Filter[seawall.length + 1];
         filters[0] = RETRY_ONCE;
         System.arraycopy(seawall, 0, filters, 1, seawall.length);
-        String base = start(filters);
+        String base = jetty.start(filters);
         try {
-            HttpResponse<String> r = get(base + "/api/hang-on-retry");
+            HttpResponse<String> r = jetty.get(base + "/api/hang-on-retry");
             assertThat(r.statusCode()).isEqualTo(503); // the retry's own timeout answered it
             await().atMost(Duration.ofSeconds(5)).until(() -> stage.settled() == 2);
             assertThat(stage.admitted.get()).isEqualTo(2);
         } finally {
-            release.countDown();
+            jetty.release.countDown();
         }
     }
 
@@ -435,173 +301,32 @@ class SeawallFilterTest {
                 Duration.ofSeconds(30), 503);
         Policy buffered = new Policy("api", List.of("/api/*"), Set.of(),
                 ChainBuilder.create().add(stage).add(timeout).build());
-        String base = start(new SeawallFilter(Seawall.builder().policy(buffered).build()));
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(buffered).build()));
 
         for (int i = 1; i <= 20; i++) {
-            HttpResponse<String> r = get(base + "/api/x");
+            HttpResponse<String> r = jetty.get(base + "/api/x");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("ok");
             // read without waiting: a client's next request must find this one's permit (and breaker call, and
             // stale copy) settled, so the settlement happens before the buffered answer is written
             assertThat(stage.settled()).as("settled when answer %d arrived", i).isEqualTo(i);
         }
-        HttpResponse<String> failed = get(base + "/api/boom");
+        HttpResponse<String> failed = jetty.get(base + "/api/boom");
         assertThat(failed.statusCode()).isEqualTo(500);
         assertThat(stage.settled()).as("a failure answered by Seawall is settled first too").isEqualTo(21);
         assertThat(List.copyOf(stage.outcomes).get(20).failure()).isNotNull();
-    }
-
-    /**
-     * What the application sees of {@code dev.seawall.deadline}: the time left (ms) before and after it replaced the
-     * attribute, whether the attribute names list it, and whether the container's own request (under the request Seawall
-     * handed on) carries it or the buffered response's context.
-     */
-    private static String describeDeadline(HttpServletRequest req) {
-        String name = dev.seawall.core.timeout.TimeoutStage.DEADLINE_ATTRIBUTE;
-        Object d = req.getAttribute(name);
-        String left = msLeft(d);
-        boolean listed = java.util.Collections.list(req.getAttributeNames()).contains(name);
-        jakarta.servlet.ServletRequest container = req;
-        while (container instanceof jakarta.servlet.ServletRequestWrapper w) {
-            container = w.getRequest();
-        }
-        boolean onContainer = container.getAttribute(name) != null
-                || container.getAttribute(ResponseContext.ATTRIBUTE) != null;
-        req.setAttribute(name, "mine");
-        Object replaced = req.getAttribute(name);
-        req.removeAttribute(name);
-        Object removed = req.getAttribute(name);
-        boolean listedAfterRemoval = java.util.Collections.list(req.getAttributeNames()).contains(name);
-        return left + " listed=" + listed + " onContainer=" + onContainer + " replaced=" + replaced
-                + " removed=" + removed + " listedAfterRemoval=" + listedAfterRemoval;
-    }
-
-    /** @return the ms left until a deadline attribute's {@code Instant}, or what the attribute is instead */
-    private static String msLeft(Object deadline) {
-        return deadline instanceof java.time.Instant i
-                ? String.valueOf(Duration.between(java.time.Instant.now(), i).toMillis()) : String.valueOf(deadline);
-    }
-
-    private static Policy withTimeout(String name, Duration after) {
-        dev.seawall.core.timeout.TimeoutStage timeout = new dev.seawall.core.timeout.TimeoutStage(name, after, 503);
-        return new Policy(name, List.of("/api/*"), Set.of(),
-                ChainBuilder.create().add(probe(StageKind.RATE_LIMIT, false)).add(timeout).build());
-    }
-
-    /**
-     * Under a buffering policy the deadline is answered by the request handed on, made only when asked for, and
-     * neither it nor the buffered response's context is set on the container's request (the first attribute set there
-     * builds the container's attribute map: it showed in profiles of a trivial endpoint). To the application it is
-     * still an ordinary attribute: an {@code Instant}, listed, replaceable and removable.
-     */
-    @Test
-    void theDeadlineIsAnAttributeOfTheRequestHandedOnAndNothingIsSetOnTheContainersRequest() throws Exception {
-        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
-                .build()));
-
-        String[] seen = get(base + "/api/deadline").body().split(" ", 2);
-        assertThat(Long.parseLong(seen[0])).as("ms left of a 30 s timeout").isBetween(20_000L, 30_000L);
-        assertThat(seen[1]).isEqualTo("listed=true onContainer=false replaced=mine removed=null"
-                + " listedAfterRemoval=false");
-        // an application that goes async and dispatches again still sees it: the dispatch carries the same request
-        String[] redispatched = get(base + "/api/redispatched-deadline").body().split(" ", 2);
-        assertThat(Long.parseLong(redispatched[0])).isBetween(20_000L, 30_000L);
-        assertThat(redispatched[1]).startsWith("listed=true onContainer=false");
-    }
-
-    /**
-     * An application that goes async and dispatches (as Spring MVC does for its async results) ends its response
-     * after the dispatch, where no Seawall filter runs: what it wrote through the writer of the buffered response must
-     * reach the client, also what it wrote before it dispatched. (It was lost in the writer's encoder.)
-     */
-    @Test
-    void whatAnAsyncDispatchWritesThroughTheWriterOfABufferedResponseReachesTheClient() throws Exception {
-        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
-                .build()));
-
-        HttpResponse<String> r = get(base + "/api/redispatched-writer");
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("before dispatch, after it 42!?" + System.lineSeparator());
-    }
-
-    /**
-     * An error page is dispatched by the container with its own request, not the one Seawall handed on: the deadline is
-     * copied there before the container answers the application's {@code sendError}.
-     */
-    @Test
-    void anErrorPageSeesTheDeadline() throws Exception {
-        errorPage = true;
-        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("api", Duration.ofSeconds(30)))
-                .build()));
-
-        HttpResponse<String> r = get(base + "/api/fail");
-        assertThat(r.statusCode()).isEqualTo(502);
-        assertThat(r.body()).startsWith("error page, deadline in ");
-        assertThat(Long.parseLong(r.body().substring("error page, deadline in ".length())))
-                .isBetween(20_000L, 30_000L);
-    }
-
-    /**
-     * Stacked filters share one buffered response and its deadline: the earliest of their timeouts bounds the request,
-     * whichever filter has it, and is the deadline the application sees.
-     */
-    @Test
-    void stackedTimeoutsShowTheApplicationTheEarliestDeadline() throws Exception {
-        for (Duration[] outerInner : List.of(new Duration[] {Duration.ofSeconds(30), Duration.ofSeconds(10)},
-                new Duration[] {Duration.ofSeconds(10), Duration.ofSeconds(30)})) {
-            String which = "outer " + outerInner[0] + ", inner " + outerInner[1];
-            String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("outer", outerInner[0])).build()),
-                    new SeawallFilter(Seawall.builder().policy(withTimeout("inner", outerInner[1])).build()));
-            String[] seen = get(base + "/api/deadline").body().split(" ", 2);
-            assertThat(Long.parseLong(seen[0])).as("ms left, %s", which).isBetween(1_000L, 10_000L);
-            assertThat(seen[1]).as(which).startsWith("listed=true onContainer=false");
-            server.stop();
-        }
-    }
-
-    /**
-     * An application's own value of the deadline attribute holds until a Seawall filter announces the deadline again:
-     * here the inner filter on the second pass of a filter retrying between the two, as when the filters set the
-     * attribute themselves.
-     */
-    @Test
-    void aDeadlineTheApplicationReplacedIsAnnouncedAgainOnARetriedPass() throws Exception {
-        String base = start(new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofSeconds(30)))
-                .build()), RETRY_ONCE, new SeawallFilter(Seawall.builder()
-                .policy(withTimeout("inner", Duration.ofSeconds(10))).build()));
-
-        assertThat(get(base + "/api/replace-deadline-then-retry").body()).isEqualTo("true");
-    }
-
-    /**
-     * The earliest deadline also answers: an inner filter's shorter timeout under an outer one's longer timeout. (The
-     * outer one was armed first and the inner one was ignored, so this request hung for the outer minute.)
-     */
-    @Test
-    void anInnerFiltersShorterTimeoutAnswersUnderAnOuterLongerOne() throws Exception {
-        SeawallFilter outer = new SeawallFilter(Seawall.builder().policy(withTimeout("outer", Duration.ofMinutes(1)))
-                .build());
-        SeawallFilter inner = new SeawallFilter(Seawall.builder().policy(withTimeout("inner", Duration.ofMillis(300)))
-                .build());
-        String base = start(outer, inner);
-        try {
-            // the client gives up after 10 s: only the inner timeout can answer in time
-            assertThat(get(base + "/api/hang").statusCode()).isEqualTo(503);
-        } finally {
-            release.countDown();
-        }
     }
 
     @Test
     void requestsAreMarkedWithTheAppliedPolicyOnlyWhereTheJaxrsFeatureCanBeLoaded() throws Exception {
         SeawallFilter seawall = new SeawallFilter(Seawall.builder()
                 .policy(policy("api", List.of("/api/*"), probe(StageKind.RATE_LIMIT, false))).build());
-        String base = start(seawall);
+        String base = jetty.start(seawall);
 
         // this module's class path has no jaxrs-integration: nobody reads the mark, so no attribute is set for it
         // (JaxrsFeatureEndToEndTest covers the filter and the feature together, where the mark keeps a policy single)
         assertThat(new PolicyRunner(seawall).marksAppliedPolicy()).isFalse();
-        assertThat(get(base + "/api/mark").body()).isEqualTo("null");
+        assertThat(jetty.get(base + "/api/mark").body()).isEqualTo("null");
     }
 
     @Test
@@ -612,20 +337,20 @@ class SeawallFilterTest {
             }
             chain.doFilter(req, res);
         };
-        String base = start(foreign,
+        String base = jetty.start(foreign,
                 new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"),
                         probe(StageKind.RATE_LIMIT, false))).build()),
                 new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"),
                         probe(StageKind.CIRCUIT_BREAKER, false))).build()));
 
-        HttpResponse<String> stacked = get(base + "/api/x");
+        HttpResponse<String> stacked = jetty.get(base + "/api/x");
         assertThat(stacked.statusCode()).isEqualTo(200);
         assertThat(stacked.headers().allValues("RateLimit"))
                 .containsExactly("\"rate-limits\";r=1;t=1, \"circuit-breaker\";r=1;t=1");
 
         // a value another component wrote before any Seawall filter stays its own field line (RFC 9110 5.3: the
         // same list as the joined value), and the inner Seawall filter joins the outer one's line
-        HttpResponse<String> behindGateway = get(base + "/api/foreign");
+        HttpResponse<String> behindGateway = jetty.get(base + "/api/foreign");
         assertThat(String.join(", ", behindGateway.headers().allValues("RateLimit")))
                 .isEqualTo("\"gateway\";r=5;t=1, \"rate-limits\";r=1;t=1, \"circuit-breaker\";r=1;t=1");
     }
@@ -634,10 +359,10 @@ class SeawallFilterTest {
     void stackedFiltersReleaseTheOuterPermitWhenAnInnerFilterRejects() throws Exception {
         RecordingStage outer = probe(StageKind.RATE_LIMIT, false);
         RecordingStage inner = probe(StageKind.CIRCUIT_BREAKER, true);
-        String base = start(
+        String base = jetty.start(
                 new SeawallFilter(Seawall.builder().policy(policy("outer", List.of("/api/*"), outer)).build()),
                 new SeawallFilter(Seawall.builder().policy(policy("inner", List.of("/api/*"), inner)).build()));
-        HttpResponse<String> r = get(base + "/api/x");
+        HttpResponse<String> r = jetty.get(base + "/api/x");
         assertThat(r.statusCode()).isEqualTo(429);
         // both filters' list members reach the client, in chain order, as one Structured Field list
         assertThat(r.headers().allValues("RateLimit")).containsExactly("\"rate-limits\";r=1;t=1, \"inner\";r=0;t=7");
@@ -664,10 +389,10 @@ class SeawallFilterTest {
                 probe(StageKind.CIRCUIT_BREAKER, true), probe(StageKind.CIRCUIT_BREAKER, false));
         filters.add(new SeawallFilter(Seawall.builder().policy(policy("innermost", List.of("/api/*"), refusingOnX))
                 .build()));
-        String base = start(filters.toArray(new Filter[0]));
+        String base = jetty.start(filters.toArray(new Filter[0]));
         for (int round = 1; round <= 3; round++) {
-            assertThat(get(base + "/api/x").statusCode()).isEqualTo(429);
-            assertThat(get(base + "/api/y").statusCode()).isEqualTo(200);
+            assertThat(jetty.get(base + "/api/x").statusCode()).isEqualTo(429);
+            assertThat(jetty.get(base + "/api/y").statusCode()).isEqualTo(200);
             int settled = 2 * round;
             for (RecordingStage s : outers) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> s.settled() == settled);
@@ -680,10 +405,10 @@ class SeawallFilterTest {
     @Test
     void everyPermitIsSettledAfterManyMixedRequests() throws Exception {
         RecordingStage stage = probe(StageKind.RATE_LIMIT, false);
-        String base = start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
+        String base = jetty.start(new SeawallFilter(Seawall.builder().policy(policy("api", List.of("/api/*"), stage)).build()));
         String[] paths = {"/api/x", "/api/boom", "/api/fail", "/api/async"};
         for (int i = 0; i < 200; i++) {
-            get(base + paths[i % paths.length]);
+            jetty.get(base + paths[i % paths.length]);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> stage.settled() == 200);
         assertThat(stage.admitted.get()).isEqualTo(200);
