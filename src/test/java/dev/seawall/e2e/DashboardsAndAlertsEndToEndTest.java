@@ -38,6 +38,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Grafana dashboard and the Prometheus alert rules in {@code docs/operations/monitoring} name only meters, labels
@@ -279,7 +280,7 @@ class DashboardsAndAlertsEndToEndTest {
             assertThat(ids.add(p.get("id"))).as(title + ": a unique id").isTrue();
             assertThat(map(p, "gridPos")).as(title).containsKeys("h", "w", "x", "y");
             if ("row".equals(p.get("type"))) {
-                continue;
+                continue; // a row only groups the panels below it: it has no query, so no data source
             }
             assertThat(p.get("type")).as(title).isIn("timeseries", "stat");
             charts += "timeseries".equals(p.get("type")) ? 1 : 0;
@@ -298,6 +299,12 @@ class DashboardsAndAlertsEndToEndTest {
             }
         }
         assertThat(charts).as("time-series panels").isGreaterThan(25);
+        for (Map<String, Object> a : maps(map(dash, "annotations").get("list"))) {
+            if (a.containsKey("expr")) {
+                assertThat(map(a, "datasource")).as(a.get("name") + ": data source")
+                        .containsEntry("uid", "${datasource}");
+            }
+        }
         String all = String.join("\n", dashboardQueries(dash));
         for (String family : FAMILIES) {
             assertThat(all).as("the dashboard shows " + family + "*").contains(family);
@@ -356,11 +363,11 @@ class DashboardsAndAlertsEndToEndTest {
                 .extracting(PromQl.Selector::metric).containsExactly("c", "d");
         for (String bad : List.of("ratee(a[5m])", "{job=\"x\"}", "sum(a", "a{b=\"c\"", "a{b=\"c}", "a{b}",
                 "sum by a (b)", "a]", "rate by (x) (a)")) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PromQl.read(bad)).as(bad)
+            assertThatThrownBy(() -> PromQl.read(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
         for (String bad : List.of("{\"a\":1,}", "{'a':1}", "{\"a\":1,\"a\":2}", "[1] x", "{\"a\":01}", "")) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> StrictJson.parse(bad)).as(bad)
+            assertThatThrownBy(() -> StrictJson.parse(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }
