@@ -47,7 +47,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * idempotency keys), an outbound client and a refused reload is driven over its socket and its Prometheus
  * {@code /metrics} scraped. The dashboard is strict JSON with a data source on every panel, every alert carries a
  * severity, a summary, a description and a runbook section, and both pass Prometheus's {@code promtool} (the
- * dashboard's queries as recording rules) when it is installed; {@code -Dseawall.promtool.required=true} (CI) makes
+ * dashboard's queries as recording rules; the rules' unit tests in {@code seawall-alerts.test.yml} too) when it is
+ * installed; {@code -Dseawall.promtool.required=true} (CI) makes
  * a missing promtool a failure. Tagged jetty-only: the files do not depend on the container, so one execution runs
  * it.
  */
@@ -57,6 +58,8 @@ class DashboardsAndAlertsEndToEndTest {
     private static final Path DIR = Path.of("../../docs/operations/monitoring");
     private static final Path DASHBOARD = DIR.resolve("seawall-dashboard.json");
     private static final Path RULES = DIR.resolve("seawall-alerts.yml");
+    /** promtool's unit tests of the rules: when alerts fire, when they do not, and what they say. */
+    private static final Path RULE_TESTS = DIR.resolve("seawall-alerts.test.yml");
     private static final Path PAGE = Path.of("../../docs/operations/dashboards-and-alerts.md");
     /** Labels Prometheus adds to every series of a scrape target; no registry has them. */
     private static final Set<String> TARGET_LABELS = Set.of("job", "instance");
@@ -322,11 +325,11 @@ class DashboardsAndAlertsEndToEndTest {
         Path file = dir.resolve("dashboard-queries.yml");
         Files.writeString(file, String.join("\n", rules) + "\n", StandardCharsets.UTF_8);
         assertThat(n).isGreaterThan(30);
-        promtoolAccepts(file);
+        promtool("check", "rules", file);
     }
 
     @Test
-    void everyAlertHasASeverityASummaryADescriptionAndARunbookSectionAndTheRulesPassPromtool() throws Exception {
+    void everyAlertHasASeverityASummaryADescriptionAndARunbookSectionAndTheRulesPassPromtoolAndTheirUnitTests() throws Exception {
         String page = Files.readString(PAGE, StandardCharsets.UTF_8);
         Set<String> names = new HashSet<>();
         List<Map<String, Object>> alerts = alerts();
@@ -347,7 +350,8 @@ class DashboardsAndAlertsEndToEndTest {
             assertThat(PromQl.read((String) rule.get("expr")).groupingLabels())
                     .as(name + ": the labels its annotations print are kept by its aggregation").containsAll(labels);
         }
-        promtoolAccepts(RULES);
+        promtool("check", "rules", RULES);
+        promtool("test", "rules", RULE_TESTS);
     }
 
     @Test
@@ -464,27 +468,28 @@ class DashboardsAndAlertsEndToEndTest {
     // ---- promtool
 
     /**
-     * Runs {@code promtool check rules} on {@code file} and asserts it exits 0. Without promtool on the PATH or at
-     * /usr/bin/promtool this checks nothing more, unless {@code seawall.promtool.required} is true (CI installs it).
+     * Runs {@code promtool <command> <kind> <file>} ({@code check rules}, {@code test rules}) and asserts it exits 0.
+     * Without promtool on the PATH or at /usr/bin/promtool this checks nothing more, unless
+     * {@code seawall.promtool.required} is true (CI installs it).
      */
-    private static void promtoolAccepts(Path file) throws Exception {
-        Path promtool = promtool();
+    private static void promtool(String command, String kind, Path file) throws Exception {
+        Path promtool = promtoolPath();
         if (promtool == null) {
             assertThat(Boolean.getBoolean("seawall.promtool.required"))
                     .as("promtool is required (-Dseawall.promtool.required=true) but is neither on the PATH nor at"
                             + " /usr/bin/promtool; install Debian's prometheus package").isFalse();
             return;
         }
-        Process p = new ProcessBuilder(promtool.toString(), "check", "rules", file.toAbsolutePath().toString())
+        Process p = new ProcessBuilder(promtool.toString(), command, kind, file.toAbsolutePath().toString())
                 .redirectErrorStream(true).start();
         p.getOutputStream().close();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("promtool ended").isTrue();
-        assertThat(p.exitValue()).as("promtool check rules " + file + ":\n" + output).isZero();
+        assertThat(p.exitValue()).as("promtool " + command + " " + kind + " " + file + ":\n" + output).isZero();
         assertThat(output).contains("SUCCESS");
     }
 
-    private static Path promtool() {
+    private static Path promtoolPath() {
         List<Path> candidates = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
