@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * Meters of a {@link ThrottleStage}, tag {@code policy} on all:
  * <ul>
- *   <li>{@code seawall.throttle.in.flight}, {@code seawall.throttle.queued} and {@code seawall.throttle.limit}
- *       (gauges: requests inside, waiting, and the limit now);</li>
+ *   <li>{@code seawall.throttle.in.flight}, {@code seawall.throttle.queued}, {@code seawall.throttle.limit} and
+ *       {@code seawall.throttle.queue.capacity} (gauges: requests inside, waiting, the limit now, and the most the
+ *       queue holds, so that queued / capacity is the queue's saturation);</li>
  *   <li>{@code seawall.throttle.queue.wait} (timer of the waits that ended, granted, expired or displaced);</li>
  *   <li>{@code seawall.throttle.rejections} (counter of real refusals, tag {@code reason});</li>
  *   <li>in shadow mode, {@code seawall.throttle.decisions} (counter, tags {@code outcome=would-reject} and
@@ -41,6 +42,8 @@ final class ThrottleMeters implements StageMeterBinder {
                 ThrottleStage::queued);
         table.gauge(registry, "seawall.throttle.limit", "Requests allowed inside the application now", null, tags,
                 stage, ThrottleStage::maxConcurrent);
+        table.gauge(registry, "seawall.throttle.queue.capacity", "Requests the queue holds at most", null, tags, stage,
+                ThrottleStage::queueCapacity);
         table.timer(registry, "seawall.throttle.queue.wait", "Time spent waiting for a slot", tags, stage,
                 ThrottleStage::queueWaitCount, ThrottleStage::queueWaitTotalNanos);
         for (ThrottleStage.Reason reason : ThrottleStage.Reason.values()) {

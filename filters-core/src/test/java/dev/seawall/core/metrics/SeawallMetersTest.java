@@ -57,7 +57,7 @@ class SeawallMetersTest {
             "seawall.ratelimit.decisions", "seawall.ratelimit.tracked.keys", "seawall.ratelimit.cost.defaulted",
             "seawall.requests.exempt",
             "seawall.throttle.in.flight", "seawall.throttle.queued", "seawall.throttle.queue.wait", "seawall.throttle.limit",
-            "seawall.throttle.rejections",
+            "seawall.throttle.queue.capacity", "seawall.throttle.rejections",
             "seawall.breaker.state", "seawall.breaker.calls", "seawall.breaker.not.permitted",
             "seawall.timeout.calls",
             "seawall.fallback.served", "seawall.fallback.cache.stored", "seawall.fallback.cache.entries",
