@@ -1,0 +1,131 @@
+package dev.seawall.redis;
+
+import dev.seawall.core.idempotency.IdempotencyStore;
+import dev.seawall.core.ratelimit.BucketSpec;
+import dev.seawall.core.ratelimit.BucketStore;
+import dev.seawall.core.ratelimit.Rate;
+import dev.seawall.core.time.NanoClock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Redis store through Redis Sentinel ({@link LocalRedisSentinels}: a master, a replica, three sentinels), two
+ * stores standing for two nodes: exact shared counting through the sentinels, then the master killed in the middle
+ * of a run. Every decision during the switch gets an answer ({@code on-failure: local}: nothing throws, so nothing
+ * can become a 5xx), the sentinels promote the replica, both stores find it by themselves, and exact counting
+ * resumes on it.
+ */
+class RedisSentinelFailoverTest {
+
+    private static LocalRedisSentinels sentinels;
+
+    @BeforeAll
+    static void startSentinels() {
+        sentinels = LocalRedisSentinels.start();
+    }
+
+    @AfterAll
+    static void stopSentinels() {
+        sentinels.close();
+    }
+
+    private static BucketSpec spec(String limit) {
+        return new BucketSpec("api", limit, "default", List.of(new Rate(10, Duration.ofHours(1))), 10_000,
+                NanoClock.system());
+    }
+
+    private static long exactlyShared(BucketStore.Buckets a, BucketStore.Buckets b, long firstKey) {
+        long admitted = 0;
+        for (int i = 0; i < 15; i++) {
+            for (long k = firstKey; k < firstKey + 20; k++) {
+                admitted += (i % 2 == 0 ? a : b).tryConsumeOne(k).isConsumed() ? 1 : 0;
+            }
+        }
+        return admitted;
+    }
+
+    private static double ok(MeterRegistry r) {
+        return r.get("seawall.store.calls").tag("outcome", "ok").counter().count();
+    }
+
+    private static double failed(MeterRegistry r) {
+        return r.get("seawall.store.calls").tag("outcome", "error").counter().count()
+                + r.get("seawall.store.calls").tag("outcome", "timeout").counter().count()
+                + r.get("seawall.store.calls").tag("outcome", "skipped").counter().count();
+    }
+
+    @Test
+    void aMasterKilledMidRunIsFailedOverWithoutErrorsAndExactCountingResumes() {
+        MeterRegistry ra = new SimpleMeterRegistry();
+        MeterRegistry rb = new SimpleMeterRegistry();
+        RedisStoreSettings settings = RedisTestSupport.config(sentinels.uri(), RedisStoreSettings.OnFailure.LOCAL, 2);
+        try (RedisBucketStore storeA = new RedisBucketStore(settings, NanoClock.system(), ra, false);
+             RedisBucketStore storeB = new RedisBucketStore(settings, NanoClock.system(), rb, false)) {
+            assertThat(storeA.up()).isTrue();
+            assertThat(storeA.describe()).startsWith("redis redis-sentinel://127.0.0.1:").contains("#seawall (up)");
+            BucketStore.Buckets a = storeA.buckets(spec("per-key"));
+            BucketStore.Buckets b = storeB.buckets(spec("per-key"));
+            assertThat(exactlyShared(a, b, 0)).as("through the sentinels, before").isEqualTo(10 * 20);
+
+            IdempotencyStore idemA = storeA.idempotencyStore();
+            IdempotencyStore idemB = storeB.idempotencyStore();
+            byte[] lock = "lock".getBytes(StandardCharsets.US_ASCII);
+            List<Throwable> unexpected = new ArrayList<>();
+            long[] decisions = {0};
+            long[] idempotencyUnavailable = {0};
+            long[] key = {1_000};
+
+            sentinels.master().kill();
+            // the run goes on: every poll makes decisions on both nodes while the sentinels fail over
+            await("failover and both nodes deciding through Redis again").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> {
+                        for (BucketStore.Buckets node : List.of(a, b)) {
+                            try {
+                                node.tryConsumeOne(key[0]++ % 50).isConsumed();
+                                decisions[0]++;
+                            } catch (RuntimeException e) {
+                                unexpected.add(e);
+                            }
+                        }
+                        try {
+                            idemA.putIfAbsent("api:" + Long.toHexString(key[0]) + "0123456789abcdef0123456789ab",
+                                    lock, 60_000);
+                        } catch (IdempotencyStore.StoreUnavailableException e) {
+                            idempotencyUnavailable[0]++; // the core follows on-failure: no 5xx
+                        } catch (RuntimeException e) {
+                            unexpected.add(e);
+                        }
+                        return sentinels.reportedMaster() instanceof InetSocketAddress m
+                                && m.getPort() == sentinels.replica().port() && failed(ra) > 0;
+                    });
+            double okA = ok(ra);
+            double okB = ok(rb);
+            await("both nodes back on Redis").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        a.tryConsumeOne(-1L);
+                        b.tryConsumeOne(-1L);
+                        return storeA.up() && storeB.up() && ok(ra) > okA && ok(rb) > okB;
+                    });
+            assertThat(unexpected).as("nothing thrown while Redis failed over").isEmpty();
+            assertThat(decisions[0]).isPositive();
+            assertThat(failed(ra) + failed(rb)).as("decisions followed on-failure during the switch").isPositive();
+
+            assertThat(exactlyShared(a, b, 10_000)).as("on the promoted replica, after").isEqualTo(10 * 20);
+            String k = "api:ffffffff0123456789abcdef01234567";
+            assertThat(idemA.putIfAbsent(k, lock, 60_000)).isNull();
+            assertThat(idemB.putIfAbsent(k, lock, 60_000)).isNotNull();
+        }
+    }
+}
