@@ -65,8 +65,10 @@ class RedisClusterStoreTest {
     }
 
     private RedisBucketStore store(String uri, String engine) {
-        RedisBucketStore s = new RedisBucketStore(RedisTestSupport.config(uri, RedisStoreSettings.OnFailure.DENY, 2,
-                engine, "none"), NanoClock.system(), new SimpleMeterRegistry(), false);
+        // a generous timeout: on a loaded machine a slow answer would be a denial, and these tests count exactly
+        RedisBucketStore s = new RedisBucketStore(new RedisStoreSettings(uri, "seawall-test:", Duration.ofSeconds(3),
+                RedisStoreSettings.OnFailure.DENY, 2, RedisTestSupport.SALT, Duration.ofSeconds(2), 3, engine, "none"),
+                NanoClock.system(), new SimpleMeterRegistry(), false);
         stores.add(s);
         return s;
     }
@@ -186,6 +188,34 @@ class RedisClusterStoreTest {
         assertThat(s.up()).isTrue();
         assertThat(s.buckets(spec("seed", 1)).tryConsumeOne(1L).isConsumed()).isTrue();
         assertThat(s.describe()).startsWith("redis redis-cluster://127.0.0.1:").endsWith("(up)");
+    }
+
+    @Test
+    void publishedMessagesReachSubscribersOfAnotherStoreOnTheCluster() {
+        RedisBucketStore a = store(cluster.uri(), "script");
+        RedisBucketStore b = store(cluster.uri(), "script");
+        assertThat(a.connector().topology()).isEqualTo(RedisConnector.Topology.CLUSTER);
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var sub = b.connector().pubSub(io.lettuce.core.codec.StringCodec.UTF8);
+        var pub = a.connector().pubSub(io.lettuce.core.codec.StringCodec.UTF8);
+        try {
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    received.add(channel + "=" + message);
+                }
+            });
+            sub.sync().subscribe("seawall-test:breaker");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        pub.sync().publish("seawall-test:breaker", "open");
+                        return !received.isEmpty();
+                    });
+            assertThat(received).first().isEqualTo("seawall-test:breaker=open");
+        } finally {
+            sub.close();
+            pub.close();
+        }
     }
 
     /** @return script calls (EVALSHA and EVAL) over every node since the last reset */

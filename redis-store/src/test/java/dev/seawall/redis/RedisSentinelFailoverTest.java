@@ -7,8 +7,13 @@ import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.seawall.core.Seawall;
+import dev.seawall.core.chain.Chain;
+import dev.seawall.core.chain.Exchange;
+import dev.seawall.core.http.Outcome;
+import dev.seawall.core.testing.FakeRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -16,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -25,19 +32,19 @@ import static org.awaitility.Awaitility.await;
  * stores standing for two nodes: exact shared counting through the sentinels, then the master killed in the middle
  * of a run. Every decision during the switch gets an answer ({@code on-failure: local}: nothing throws, so nothing
  * can become a 5xx), the sentinels promote the replica, both stores find it by themselves, and exact counting
- * resumes on it.
+ * resumes on it. Once at the store, once through two engines answering requests (statuses counted: only 200 and 429).
  */
 class RedisSentinelFailoverTest {
 
-    private static LocalRedisSentinels sentinels;
+    private LocalRedisSentinels sentinels;
 
-    @BeforeAll
-    static void startSentinels() {
+    @BeforeEach
+    void startSentinels() {
         sentinels = LocalRedisSentinels.start();
     }
 
-    @AfterAll
-    static void stopSentinels() {
+    @AfterEach
+    void stopSentinels() {
         sentinels.close();
     }
 
@@ -127,5 +134,67 @@ class RedisSentinelFailoverTest {
             assertThat(idemA.putIfAbsent(k, lock, 60_000)).isNull();
             assertThat(idemB.putIfAbsent(k, lock, 60_000)).isNotNull();
         }
+    }
+
+    /** The same failover through two engines: every request is admitted or refused with 429, none gets a 5xx. */
+    @Test
+    void requestsThroughTwoEnginesGetOnly200Or429WhileTheMasterIsReplaced() {
+        String yaml = "store:\n  type: redis\n  uri: " + sentinels.uri() + "\n  key-salt: " + RedisTestSupport.SALT
+                + "\n  timeout: 200ms\n  on-failure: local\n  nodes: 2\n  backoff: 500ms\n"
+                + "policies:\n  - name: api\n    paths: [/api/*]\n    rate-limits:\n      - by: ip\n"
+                + "        limit: 10/1h\n";
+        MeterRegistry ra = new SimpleMeterRegistry();
+        MeterRegistry rb = new SimpleMeterRegistry();
+        try (Seawall a = Seawall.builder().meterRegistry(ra).yaml("seawall.yaml", yaml).build();
+             Seawall b = Seawall.builder().meterRegistry(rb).yaml("seawall.yaml", yaml).build()) {
+            Chain[] nodes = {a.match("GET", "/api/x").chain(), b.match("GET", "/api/x").chain()};
+            Map<Integer, Integer> statuses = new TreeMap<>();
+            assertThat(exactlyShared(nodes, 0, statuses)).as("before").isEqualTo(10 * 20);
+            int[] ip = {100};
+            sentinels.master().kill();
+            await("failover").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                for (Chain node : nodes) {
+                    status(node, "10.0.1." + (ip[0]++ % 100), statuses);
+                }
+                return sentinels.reportedMaster() instanceof InetSocketAddress m
+                        && m.getPort() == sentinels.replica().port() && failed(ra) > 0;
+            });
+            double okA = ok(ra);
+            double okB = ok(rb);
+            await("both engines back on Redis").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        for (Chain node : nodes) {
+                            status(node, "10.0.2.1", statuses);
+                        }
+                        return ok(ra) > okA && ok(rb) > okB;
+                    });
+            assertThat(statuses.keySet()).as("statuses of every request, before, during and after").containsOnly(200,
+                    429);
+            assertThat(exactlyShared(nodes, 1, statuses)).as("after, on the promoted replica").isEqualTo(10 * 20);
+        }
+    }
+
+    private static long exactlyShared(Chain[] nodes, int block, Map<Integer, Integer> statuses) {
+        long admitted = 0;
+        for (int i = 0; i < 15; i++) {
+            for (int k = 0; k < 20; k++) {
+                admitted += status(nodes[i % 2], "10.9." + block + "." + k, statuses) == 200 ? 1 : 0;
+            }
+        }
+        return admitted;
+    }
+
+    private static int status(Chain node, String ip, Map<Integer, Integer> statuses) {
+        long now = System.nanoTime();
+        Exchange e = node.admit(FakeRequest.get("/api/x").from(ip), now);
+        int status;
+        if (e.admitted()) {
+            e.complete(new Outcome(200, null, now, now, false));
+            status = 200;
+        } else {
+            status = e.rejection().status();
+        }
+        statuses.merge(status, 1, Integer::sum);
+        return status;
     }
 }
