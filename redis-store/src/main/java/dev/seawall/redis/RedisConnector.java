@@ -203,10 +203,12 @@ final class RedisConnector implements AutoCloseable {
      * @throws IllegalArgumentException saying what is wrong, never quoting the URI (it may hold a password)
      */
     static Target parse(String uri) {
+        // printable ASCII only: the redacted URI reaches logs and status pages, where control or bidirectional
+        // characters could forge text; anything else in a password is percent-encoded
         if (uri == null || uri.isEmpty() || uri.length() > MAX_URI_CHARS || uri.chars().anyMatch(c -> c <= ' '
-                || c == 0x7f)) {
+                || c >= 0x7f)) {
             throw new IllegalArgumentException("is not a Redis URI (at most " + MAX_URI_CHARS
-                    + " characters, no spaces or control characters)");
+                    + " printable ASCII characters, no spaces; percent-encode others)");
         }
         int colon = uri.indexOf("://");
         String scheme = colon < 0 ? "" : uri.substring(0, colon).toLowerCase(Locale.ROOT);

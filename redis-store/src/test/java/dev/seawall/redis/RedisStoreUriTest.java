@@ -25,6 +25,9 @@ class RedisStoreUriTest {
     private static final String POLICY = "policies:\n  - name: api\n    paths: [/api/*]\n    rate-limits:\n"
             + "      - by: ip\n        limit: 5/1m\n";
 
+    private static final String NOT_PRINTABLE = "is not a Redis URI (at most 2000 printable ASCII characters, no"
+            + " spaces; percent-encode others)";
+
     private static RedisConnector.Target parse(String uri) {
         return RedisConnector.parse(uri);
     }
@@ -98,14 +101,13 @@ class RedisStoreUriTest {
         refused("redis-cluster://:" + PASSWORD + "@", "a cluster URI names at least one host:port");
         refused("redis-cluster://:" + PASSWORD + "@h1:99999", "is not a usable Redis URI (Lettuce cannot parse it)");
         refused("redis://:" + PASSWORD + "@h1:70000", "is not a usable Redis URI (Lettuce cannot parse it)");
-        refused("redis://:" + PASSWORD + "@h1 :6379", "is not a Redis URI (at most 2000 characters, no spaces or"
-                + " control characters)");
-        refused("redis://:" + PASSWORD + "@h1\u0000:6379", "is not a Redis URI (at most 2000 characters, no spaces or"
-                + " control characters)");
-        refused("redis://:" + PASSWORD + "@" + "h".repeat(2000), "is not a Redis URI (at most 2000 characters, no"
-                + " spaces or control characters)");
+        refused("redis://:" + PASSWORD + "@h1 :6379", NOT_PRINTABLE);
+        refused("redis://:" + PASSWORD + "@h1\u0000:6379", NOT_PRINTABLE);
+        refused("redis://:" + PASSWORD + "@" + "h".repeat(2000), NOT_PRINTABLE);
         refused("redis-cluster://" + "h:1,".repeat(64) + "h:1", "a cluster URI names at most 64 seed nodes");
-        refused("", "is not a Redis URI (at most 2000 characters, no spaces or control characters)");
+        refused("", NOT_PRINTABLE);
+        refused("redis://:" + PASSWORD + "@h\u202e1:6379", NOT_PRINTABLE);
+        refused("redis://:p\u00e9ss-" + PASSWORD + "@h1:6379", NOT_PRINTABLE);
     }
 
     private static void refused(String uri, String message) {
