@@ -122,6 +122,16 @@ class RedisStoreUriTest {
         }
     }
 
+    @Test
+    void aHashTagInTheKeyPrefixIsRecognisedAsRedisClusterDoes() {
+        assertThat(RedisBucketStore.hashTagged("{seawall}:")).isTrue();
+        assertThat(RedisBucketStore.hashTagged("app:{x}")).isTrue();
+        assertThat(RedisBucketStore.hashTagged("seawall:")).isFalse();
+        assertThat(RedisBucketStore.hashTagged("{}seawall:")).as("an empty tag hashes the whole key").isFalse();
+        assertThat(RedisBucketStore.hashTagged("a{b:")).isFalse();
+        assertThat(RedisBucketStore.hashTagged("a}b{")).isFalse();
+    }
+
     /** Random damage to URIs holding a password: parsed or refused with an IllegalArgumentException, never echoed. */
     @Test
     void damagedUrisNeverThrowAnythingElseNorEchoThePassword() {
