@@ -90,6 +90,17 @@ class RedisSentinelFailoverTest {
             BucketStore.Buckets b = storeB.buckets(spec("per-key"));
             assertThat(exactlyShared(a, b, 0)).as("through the sentinels, before").isEqualTo(10 * 20);
 
+            // a subscriber made before the failover hears a message published after it: the connector's pub/sub
+            // connection finds the new master through the sentinels and Lettuce subscribes again
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var sub = storeB.connector().pubSub(io.lettuce.core.codec.StringCodec.UTF8);
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    heard.add(message);
+                }
+            });
+            sub.sync().subscribe("seawall-test:events");
             IdempotencyStore idemA = storeA.idempotencyStore();
             IdempotencyStore idemB = storeB.idempotencyStore();
             byte[] lock = "lock".getBytes(StandardCharsets.US_ASCII);
@@ -134,6 +145,17 @@ class RedisSentinelFailoverTest {
             assertThat(failed(ra) + failed(rb)).as("decisions followed on-failure during the switch").isPositive();
 
             assertThat(exactlyShared(a, b, 10_000)).as("on the promoted replica, after").isEqualTo(10 * 20);
+            var pub = storeA.connector().pubSub(io.lettuce.core.codec.StringCodec.UTF8);
+            try {
+                await("a message after the failover").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(50)).until(() -> {
+                            pub.sync().publish("seawall-test:events", "after");
+                            return heard.contains("after");
+                        });
+            } finally {
+                pub.close();
+                sub.close();
+            }
             String k = "api:ffffffff0123456789abcdef01234567";
             assertThat(idemA.putIfAbsent(k, lock, 60_000)).isNull();
             assertThat(idemB.putIfAbsent(k, lock, 60_000)).isNotNull();
