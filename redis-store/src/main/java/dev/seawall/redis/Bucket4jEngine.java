@@ -16,7 +16,9 @@ import io.github.bucket4j.distributed.proxy.optimization.Optimization;
 import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,9 +50,9 @@ final class Bucket4jEngine implements RedisEngine {
 
     /** Bucket4j sends no script; one PING pays the client's one-off costs before the first decision. */
     @Override
-    public void warmUp(StatefulRedisConnection<byte[], byte[]> c) {
+    public void warmUp(StatefulConnection<byte[], byte[]> c) {
         try {
-            c.async().ping().get(2, TimeUnit.SECONDS);
+            RedisConnector.async(c).ping().get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -95,10 +97,13 @@ final class Bucket4jEngine implements RedisEngine {
         }
 
         /** The proxy manager of the connection in use; rebuilt (and the proxies dropped) after a new connection. */
-        private ProxyBinding binding(StatefulRedisConnection<byte[], byte[]> c) {
+        private ProxyBinding binding(StatefulConnection<byte[], byte[]> c) {
             ProxyBinding b = binding;
             if (b == null || b.connection != c) {
-                var builder = Bucket4jLettuce.casBasedBuilder(c.async())
+                // Bucket4j keeps one key per bucket, so on a cluster every call goes to its key's slot
+                var builder = (c instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster
+                        ? Bucket4jLettuce.casBasedBuilder(cluster.async())
+                        : Bucket4jLettuce.casBasedBuilder(((StatefulRedisConnection<byte[], byte[]>) c).async()))
                         .expirationAfterWrite(ExpirationAfterWriteStrategy
                                 .basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(1)))
                         .requestTimeout(calls.timeout());
@@ -123,7 +128,7 @@ final class Bucket4jEngine implements RedisEngine {
             return b;
         }
 
-        private BucketProxy proxy(Object key, StatefulRedisConnection<byte[], byte[]> c) {
+        private BucketProxy proxy(Object key, StatefulConnection<byte[], byte[]> c) {
             ProxyBinding b = binding(c);
             return proxies.get(key, k -> {
                 var builder = b.manager.builder();
@@ -136,7 +141,7 @@ final class Bucket4jEngine implements RedisEngine {
 
         @Override
         public ConsumptionProbe consume(Object key, long tokens) {
-            StatefulRedisConnection<byte[], byte[]> c = calls.connection();
+            StatefulConnection<byte[], byte[]> c = calls.connection();
             if (c == null) {
                 return null;
             }
@@ -152,7 +157,7 @@ final class Bucket4jEngine implements RedisEngine {
 
         @Override
         public boolean refund(Object key, long tokens) {
-            StatefulRedisConnection<byte[], byte[]> c = calls.connection();
+            StatefulConnection<byte[], byte[]> c = calls.connection();
             if (c == null) {
                 return false;
             }
@@ -176,7 +181,7 @@ final class Bucket4jEngine implements RedisEngine {
     }
 
     /** A Bucket4j proxy manager and the connection it sends through. */
-    private record ProxyBinding(StatefulRedisConnection<byte[], byte[]> connection,
+    private record ProxyBinding(StatefulConnection<byte[], byte[]> connection,
                                 LettuceBasedProxyManager<byte[]> manager) {
     }
 }

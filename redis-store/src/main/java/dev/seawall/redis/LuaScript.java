@@ -3,7 +3,7 @@ package dev.seawall.redis;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,8 +50,8 @@ final class LuaScript {
     }
 
     /** Sends the script for Redis to cache (without waiting), so that the first calls need no NOSCRIPT round trip. */
-    RedisFuture<String> load(StatefulRedisConnection<byte[], byte[]> c) {
-        return c.async().scriptLoad(text.getBytes(StandardCharsets.UTF_8));
+    RedisFuture<String> load(StatefulConnection<byte[], byte[]> c) {
+        return RedisConnector.async(c).scriptLoad(text.getBytes(StandardCharsets.UTF_8));
     }
 
     String name() {
@@ -70,7 +70,7 @@ final class LuaScript {
      */
     <T> T call(RedisCalls calls, ScriptOutputType type, byte[][] keys, byte[][] args, LongAdder sent)
             throws NoAnswer {
-        StatefulRedisConnection<byte[], byte[]> c = calls.connection();
+        StatefulConnection<byte[], byte[]> c = calls.connection();
         if (c == null) {
             throw new NoAnswer("not called: Redis is down or not connected");
         }
@@ -78,7 +78,7 @@ final class LuaScript {
         long deadline = System.nanoTime() + timeoutNanos;
         RedisFuture<T> f = null;
         try {
-            f = c.async().evalsha(sha, type, keys, args);
+            f = RedisConnector.async(c).evalsha(sha, type, keys, args);
             count(sent);
             T r = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
             calls.succeeded();
@@ -99,11 +99,11 @@ final class LuaScript {
         }
     }
 
-    private <T> T evalWhole(RedisCalls calls, StatefulRedisConnection<byte[], byte[]> c, ScriptOutputType type,
+    private <T> T evalWhole(RedisCalls calls, StatefulConnection<byte[], byte[]> c, ScriptOutputType type,
                             byte[][] keys, byte[][] args, long deadline, LongAdder sent) throws NoAnswer {
         RedisFuture<T> f = null;
         try {
-            f = c.async().eval(text, type, keys, args);
+            f = RedisConnector.async(c).eval(text, type, keys, args);
             count(sent);
             // the resent script gets what is left of the call's time, so that a call never waits longer than timeout
             T r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -8,15 +8,7 @@ import dev.seawall.core.ratelimit.LocalBucketStore;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.api.StatefulConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +20,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 
@@ -55,6 +46,10 @@ import java.util.function.ToLongFunction;
  *       Redis does not cost its timeout on every request; one request then probes it, and shared limiting resumes
  *       by itself. Commands are rejected at once while the connection is down (Lettuce's {@code REJECT_COMMANDS}),
  *       and at most 10,000 may be queued.</li>
+ *   <li><b>Topologies.</b> One Redis, Redis Sentinel or Redis Cluster, as the {@code uri}'s scheme says
+ *       ({@link RedisConnector}). Every script reads and writes exactly one key, so it is valid on a cluster whatever
+ *       the keys: each decision is one call to the node owning its key's slot, and keys spread over the cluster's
+ *       masters. During a failover decisions follow {@code on-failure}; the reconnect finds the new master.</li>
  *   <li><b>Idempotency keys</b> live in the same Redis, under {@code prefix + idem:}, through the same connection,
  *       guard and {@code on-failure} ({@link RedisIdempotencyStore}).</li>
  *   <li><b>Meters:</b> {@code seawall.store.calls{store,outcome=ok|timeout|error|skipped}},
@@ -64,21 +59,19 @@ import java.util.function.ToLongFunction;
  * {@code on-failure}; an engine ({@link RedisEngine}) only turns a decision into Redis calls, through
  * {@link RedisCalls}.
  *
- * <p>Thread-safe: one Lettuce connection (pipelined, thread-safe) serves every request. The request thread waits for
+ * <p>Thread-safe: one Lettuce connection (pipelined, thread-safe; on a cluster, one per master behind one
+ * object) serves every request. The request thread waits for
  * its own reply (at most {@code timeout}); Lettuce's two I/O threads do the network work.
  */
 public final class RedisBucketStore implements BucketStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBucketStore.class);
-    private static final int MAX_QUEUED_COMMANDS = 10_000;
 
     private final RedisStoreSettings config;
     private final String description;
     private final SipHash hash;
     private final BackendGuard guard;
-    private final ClientResources resources;
-    private final RedisClient client;
-    private final RedisURI uri;
+    private final RedisConnector connector;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final Gauges gauges;
     private final Counter ok;
@@ -87,7 +80,7 @@ public final class RedisBucketStore implements BucketStore {
     private final Counter skipped;
     private final RedisEngine engine;
     private final RedisIdempotencyStore idempotency;
-    private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    private volatile StatefulConnection<byte[], byte[]> connection;
     private volatile boolean closed;
 
     /**
@@ -99,11 +92,15 @@ public final class RedisBucketStore implements BucketStore {
         this.config = Objects.requireNonNull(config, "config");
         this.hash = saltedHash(config.keySalt());
         try {
-            this.uri = RedisURI.create(config.uri());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("store.uri: " + config.redactedUri() + " is not a usable Redis URI");
+            this.connector = new RedisConnector(config.uri(), config.timeout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("store.uri: " + config.redactedUri() + " " + e.getMessage());
         }
         this.description = "redis " + config.redactedUri();
+        if (connector.topology() == RedisConnector.Topology.CLUSTER && hashTagged(config.keyPrefix())) {
+            LOG.warn("Seawall: the key-prefix of the Redis store holds a hash tag ({...}): every key lands in one slot,"
+                    + " so one cluster node takes all the store's load");
+        }
         this.guard = new BackendGuard("Redis store " + config.redactedUri(), config.failures(),
                 config.backoff().toNanos(), clock);
         Calls calls = new Calls(config.timeout(), clientTime ? clock : null);
@@ -111,17 +108,6 @@ public final class RedisBucketStore implements BucketStore {
                 ? new Bucket4jEngine(calls, config.optimization())
                 : new ScriptEngine(calls);
         this.idempotency = new RedisIdempotencyStore(calls, config.keyPrefix(), config.onFailure(), this::describe);
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
-        this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(MAX_QUEUED_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(Duration.ofMillis(Math.max(500, config.timeout().toMillis())))
-                        .build())
-                .build());
         String tag = "redis";
         this.ok = calls(registry, tag, "ok");
         this.timeouts = calls(registry, tag, "timeout");
@@ -133,8 +119,9 @@ public final class RedisBucketStore implements BucketStore {
                 .tag("store", tag));
         gauges.rebind(); // a store built by a reload replaces its predecessor's gauge
         try {
-            this.connection = client.connect(ByteArrayCodec.INSTANCE, uri);
-            LOG.info("Seawall: Redis store connected to {}", config.redactedUri());
+            this.connection = connector.commands();
+            LOG.info("Seawall: Redis store connected to {} ({})", config.redactedUri(),
+                    connector.topology().configName());
             engine.warmUp(connection);
             idempotency.warmUp(connection);
         } catch (RuntimeException e) {
@@ -146,6 +133,20 @@ public final class RedisBucketStore implements BucketStore {
             LOG.error("Seawall: Redis store {} is not reachable at start-up ({}); deciding with on-failure: {}",
                     config.redactedUri(), e.getClass().getSimpleName(), config.onFailure().configName());
         }
+    }
+
+    /** Whether Redis Cluster would hash only the part between the first '{' and the next '}' of keys so prefixed. */
+    static boolean hashTagged(String keyPrefix) {
+        int open = keyPrefix.indexOf('{');
+        return open >= 0 && keyPrefix.indexOf('}', open + 1) > open + 1;
+    }
+
+    /**
+     * @return the way this store connects to Redis, for other parts of the module that need their own connections
+     *         (publish/subscribe) to the same deployment
+     */
+    RedisConnector connector() {
+        return connector;
     }
 
     private static Counter calls(MeterRegistry registry, String store, String outcome) {
@@ -194,13 +195,12 @@ public final class RedisBucketStore implements BucketStore {
         }
         closed = true;
         gauges.remove();
-        StatefulRedisConnection<byte[], byte[]> c = connection;
+        StatefulConnection<byte[], byte[]> c = connection;
         connection = null;
         if (c != null) {
             c.close();
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        connector.close();
     }
 
     /** The salt keys SipHash through SHA-256, so any salt of 16+ characters gives a full 128-bit key. */
@@ -224,7 +224,7 @@ public final class RedisBucketStore implements BucketStore {
         if (closed || !connecting.compareAndSet(false, true)) {
             return;
         }
-        client.connectAsync(ByteArrayCodec.INSTANCE, uri).whenComplete((c, e) -> {
+        connector.commandsAsync().whenComplete((c, e) -> {
             connecting.set(false);
             if (c != null) {
                 if (closed) {
@@ -248,12 +248,12 @@ public final class RedisBucketStore implements BucketStore {
         }
 
         @Override
-        public StatefulRedisConnection<byte[], byte[]> connection() {
+        public StatefulConnection<byte[], byte[]> connection() {
             if (!guard.allow()) {
                 skipped.increment();
                 return null;
             }
-            StatefulRedisConnection<byte[], byte[]> c = connection;
+            StatefulConnection<byte[], byte[]> c = connection;
             if (c == null) {
                 reconnect();
                 guard.failure("not connected");

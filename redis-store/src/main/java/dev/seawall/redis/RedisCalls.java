@@ -1,7 +1,7 @@
 package dev.seawall.redis;
 
 import dev.seawall.core.time.NanoClock;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 
 import java.time.Duration;
 
@@ -16,7 +16,7 @@ import java.time.Duration;
 interface RedisCalls {
 
     /** @return the connection when Redis may be called now, else null (already counted as skipped or an error) */
-    StatefulRedisConnection<byte[], byte[]> connection();
+    StatefulConnection<byte[], byte[]> connection();
 
     /** @return how long one call may wait for Redis */
     Duration timeout();

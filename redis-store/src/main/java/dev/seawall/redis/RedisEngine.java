@@ -2,7 +2,7 @@ package dev.seawall.redis;
 
 import dev.seawall.core.ratelimit.BucketSpec;
 import io.github.bucket4j.ConsumptionProbe;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 
 import java.util.function.Function;
 
@@ -20,7 +20,7 @@ interface RedisEngine {
      * Called once with the store's first connection, before any decision, so that the first decisions do not pay
      * one-off costs (class loading, a script upload) inside their short timeout. Best effort: it never throws.
      */
-    void warmUp(StatefulRedisConnection<byte[], byte[]> connection);
+    void warmUp(StatefulConnection<byte[], byte[]> connection);
 
     /**
      * @param keys the Redis key of a bucket key (an IP text or a 64-bit identity hash); the store's key scheme

@@ -4,7 +4,7 @@ import dev.seawall.core.config.IdempotencyConfig;
 import dev.seawall.core.idempotency.IdempotencyStore;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +77,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
      * Uploads the three scripts at once and waits for them (at most 2 s), so that the first requests with a key pay no
      * NOSCRIPT round trip. Best effort: never throws; not counted in {@link #roundTrips()}.
      */
-    void warmUp(StatefulRedisConnection<byte[], byte[]> c) {
+    void warmUp(StatefulConnection<byte[], byte[]> c) {
         try {
             List<RedisFuture<String>> loads = new ArrayList<>(3);
             for (LuaScript s : List.of(PUT, REPLACE, REMOVE)) {

@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * here; the core only forwards the block's keys ({@link RedisStoreProvider}). Immutable and thread-safe; built and
  * validated by {@link #builder()}, which names the key of every refusal.
  *
- * @param uri          the server, e.g. {@code redis://host:6379} or {@code rediss://:password@host:6380/0}
+ * @param uri          the server, e.g. {@code redis://host:6379} or {@code rediss://:password@host:6380/0}; through
+ *                     sentinels {@code redis-sentinel://s1:26379,s2:26379#mymaster}; a cluster
+ *                     {@code redis-cluster://n1:6379,n2:6379} (the forms {@link RedisConnector} documents)
  * @param keyPrefix    prepended to every remote key
  * @param timeout      the most a decision waits for the store before {@code on-failure} applies
  * @param onFailure    what a decision does while the store is unreachable
@@ -86,14 +88,20 @@ public record RedisStoreSettings(String uri, String keyPrefix, Duration timeout,
                 + engine + ", optimization=" + optimization + "]";
     }
 
-    /** @return the URI without its user-info part (passwords) */
+    /**
+     * @return the URI without its user-info part (passwords) and without its {@code ?options} (shown as
+     *         {@code ?...}), for logs, status pages and messages
+     */
     public String redactedUri() {
         int scheme = uri.indexOf("://");
         int at = uri.lastIndexOf('@');
-        if (scheme < 0 || at < scheme) {
-            return uri;
+        String u = scheme < 0 || at < scheme ? uri : uri.substring(0, scheme + 3) + uri.substring(at + 1);
+        int query = u.indexOf('?');
+        if (query < 0) {
+            return u;
         }
-        return uri.substring(0, scheme + 3) + uri.substring(at + 1);
+        int fragment = u.indexOf('#', query);
+        return u.substring(0, query) + "?..." + (fragment < 0 ? "" : u.substring(fragment));
     }
 
     /** {@code on-failure}: what a decision does while the shared store cannot be reached. */
@@ -143,12 +151,18 @@ public record RedisStoreSettings(String uri, String keyPrefix, Duration timeout,
             this.env = env;
         }
 
+        /**
+         * {@code uri}: {@code redis://} or {@code rediss://} (one server), {@code redis-sentinel://} or
+         * {@code rediss-sentinel://} (sentinels and {@code #master-name}), {@code redis-cluster://} or
+         * {@code rediss-cluster://} (seed nodes); at most 2,000 characters. A refusal never quotes the URI.
+         */
         public Builder uri(String uri) {
             given.add("uri");
             String u = uri == null ? "" : uri.trim();
-            if (!(u.startsWith("redis://") || u.startsWith("rediss://")) || u.length() > 2000
-                    || u.chars().anyMatch(c -> c <= ' ')) {
-                throw new InvalidSettingException("uri", "is not a redis:// or rediss:// URI");
+            try {
+                RedisConnector.parse(u);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("uri", e.getMessage()); // never quotes the URI: it may hold a password
             }
             this.uri = u;
             return this;

@@ -5,7 +5,7 @@ import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +40,7 @@ final class ScriptEngine implements RedisEngine {
 
     /** Loads the script now, so the first decisions pay no NOSCRIPT round trip (and the client's class loading). */
     @Override
-    public void warmUp(StatefulRedisConnection<byte[], byte[]> c) {
+    public void warmUp(StatefulConnection<byte[], byte[]> c) {
         try {
             SCRIPT.load(c).get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -21,6 +21,9 @@ class RedisStoreSettingsTest {
     private static final String POLICY = "policies:\n  - name: api\n    paths: [/api/*]\n    rate-limits:\n"
             + "      - by: ip\n        limit: 5/1m\n";
 
+    static final String NOT_A_REDIS_URI = "is not a redis://, rediss://, redis-sentinel://, rediss-sentinel://,"
+            + " redis-cluster:// or rediss-cluster:// URI";
+
     private static SeawallConfig parse(String yaml) {
         return ConfigLoader.parse("seawall.yaml", yaml);
     }
@@ -57,7 +60,7 @@ class RedisStoreSettingsTest {
         fails("store:\n  type: redis\n  key-salt: 0123456789abcdef-secret\n" + POLICY,
                 "seawall.yaml:2: store.uri: is required for type: redis (e.g. redis://127.0.0.1:6379)");
         fails("store:\n  type: redis\n  uri: http://x\n  key-salt: 0123456789abcdef-secret\n" + POLICY,
-                "seawall.yaml:3: store.uri: is not a redis:// or rediss:// URI");
+                "seawall.yaml:3: store.uri: " + NOT_A_REDIS_URI);
         fails(base + "  timeout: 0ms\n" + POLICY, "seawall.yaml:5: store.timeout: \"0ms\" must be longer than zero");
         fails(base + "  timeout: 1h\n" + POLICY, "seawall.yaml:5: store.timeout: must be between 1ms and 10s");
         fails(base + "  on-failure: crash\n" + POLICY,
@@ -80,7 +83,7 @@ class RedisStoreSettingsTest {
         ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class, () -> parse(
                 "store:\n  type: redis\n  uri: http://x\n  key-salt: short\n  nodes: 0\n  engine: lua\n" + POLICY));
         assertThat(e.problems()).extracting(Object::toString).containsExactly(
-                "seawall.yaml:3: store.uri: is not a redis:// or rediss:// URI",
+                "seawall.yaml:3: store.uri: " + NOT_A_REDIS_URI,
                 "seawall.yaml:4: store.key-salt: is shorter than 16 characters",
                 "seawall.yaml:5: store.nodes: 0 is outside 1-10000",
                 "seawall.yaml:6: store.engine: \"lua\" is not an engine (expected script or bucket4j)");
