@@ -120,6 +120,12 @@ class RedisStoreSchemaTest {
                 + POLICY;
         assertThatCode(() -> ConfigLoader.parse("seawall.yaml", good)).doesNotThrowAnyException();
         assertThat(errors(schema, good)).isEmpty();
+        for (String uri : new String[] {"rediss://:pw@127.0.0.1:6380/1", "redis-sentinel://127.0.0.1:26379,"
+                + "127.0.0.1:26380#mymaster", "redis-cluster://127.0.0.1:7000,127.0.0.1:7001"}) {
+            String yaml = "store:\n  type: redis\n  uri: " + uri + "\n  key-salt: " + SALT + "\n" + POLICY;
+            assertThatCode(() -> ConfigLoader.parse("seawall.yaml", yaml)).as(uri).doesNotThrowAnyException();
+            assertThat(errors(schema, yaml)).as(uri).isEmpty();
+        }
         String substituted = "store:\n  type: redis\n  uri: ${REDIS_URI:redis://127.0.0.1:6379}\n"
                 + "  key-salt: ${SEAWALL_SALT:" + SALT + "}\n  nodes: ${NODES:2}\n" + POLICY;
         assertThatCode(() -> ConfigLoader.parse("seawall.yaml", substituted)).doesNotThrowAnyException();
@@ -127,6 +133,7 @@ class RedisStoreSchemaTest {
         for (String bad : new String[] {
             "store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n  key-salt: " + SALT + "\n  urI: x\n",
             "store:\n  type: redis\n  key-salt: " + SALT + "\n",
+            "store:\n  type: redis\n  uri: http://127.0.0.1:6379\n  key-salt: " + SALT + "\n",
             "store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n  key-salt: " + SALT + "\n  nodes: 0\n",
             "store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n  key-salt: " + SALT + "\n  on-failure: retry\n",
             "store:\n  type: redis\n  uri: redis://127.0.0.1:6379\n  key-salt: short\n",

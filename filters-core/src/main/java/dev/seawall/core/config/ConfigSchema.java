@@ -147,9 +147,10 @@ final class ConfigSchema {
      * a test in that module holds the two lists, their defaults and their ranges to each other.
      */
     static final List<Key> REDIS_STORE = List.of(
-            key("uri", string("^[A-Za-z][A-Za-z0-9+.-]*://.+$"), "The Redis server, like redis://127.0.0.1:6379,"
-                    + " rediss://:password@host:6380/0 (TLS); the accepted forms are in the redis-store docs."
-                    + " A password here is never logged: prefer ${NAME} substitution."),
+            key("uri", string("^(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster)://.+$"),
+                    "The Redis server: redis://127.0.0.1:6379 or rediss://:password@host:6380/0 (TLS); Sentinel"
+                    + " redis-sentinel://h1:26379,h2:26379#mymaster; Cluster redis-cluster://h1:7000,h2:7001 (seed"
+                    + " nodes). A password here is never logged: prefer ${NAME} substitution."),
             key("key-prefix", string("^[A-Za-z0-9:_.{}-]{0,64}$").def("seawall:"), "Prepended to every remote"
                     + " key."),
             key("timeout", DURATION.def("50ms"), "The most a decision waits for Redis before on-failure applies;"
