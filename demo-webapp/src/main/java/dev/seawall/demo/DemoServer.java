@@ -117,6 +117,7 @@ public final class DemoServer implements AutoCloseable {
         UserStore store = new UserStore();
         store.addUser("alice", new Password("alice-pw"), new String[] {"customer"});
         store.addUser("bob", new Password("bob-pw"), new String[] {"customer"});
+        store.addUser("carol", new Password("carol-pw"), new String[] {"customer"});
         login.setUserStore(store);
         return login;
     }
@@ -204,7 +205,7 @@ public final class DemoServer implements AutoCloseable {
         System.out.println();
         System.out.println("  " + u + "/hello                 no policy: passes untouched");
         System.out.println("  " + u + "/api/catalog           per-API-key plans (free / pro) + per-IP limit");
-        System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw)");
+        System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw, carol/carol-pw)");
         System.out.println("  " + u + "/login  (POST)         strict per-IP limit: 5 per minute");
         System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
         System.out.println("  " + u + "/api/payments          flaky provider (down 20 s a minute) behind a circuit breaker");
