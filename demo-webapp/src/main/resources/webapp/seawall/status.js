@@ -31,6 +31,12 @@ function clock(ms) {
   return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
 }
 
+// the smallest of 1, 2, 2.5, 5 x 10^k at or above v: axis labels read 0, half and top
+function niceCeil(v) {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  return [1, 2, 2.5, 5, 10].map(m => m * p).find(t => t >= v - 1e-9);
+}
+
 function number(v) {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2).replace(/\.?0+$/, '');
 }
@@ -47,7 +53,7 @@ function timeChart(span, lines, unit, minTop) {
   const slotMs = span.slotSeconds * 1000;
   const start = span.endMillis - n * slotMs;
   const values = lines.flatMap(l => l.values.filter(v => v !== null && v !== undefined));
-  const top = Math.max(minTop || 1, ...values) * 1.05;
+  const top = niceCeil(Math.max(minTop || 1, ...values));
   const x = i => L + (i + 0.5) * (W - L - R) / n;
   const xAt = ms => L + (ms - start) / (n * slotMs) * (W - L - R);
   const y = v => H - B - (v / top) * (H - B - T);
