@@ -19,6 +19,16 @@ final class CatalogUpstream {
     /** Servlet-context attribute holding the application's catalog upstream. */
     static final String ATTRIBUTE = "dev.seawall.demo.catalogUpstream";
 
+    /**
+     * The failure the catalog throws, as a database driver would. Its message must never reach a client (Seawall
+     * answers with the fallback); it carries no stack trace, so each failure logs one line, not thirty.
+     */
+    static final class DatabaseDown extends RuntimeException {
+        DatabaseDown() {
+            super("catalog database unreachable: jdbc:postgresql://db.internal/catalog", null, false, false);
+        }
+    }
+
     private final AtomicBoolean down = new AtomicBoolean();
     private final LongAdder failed = new LongAdder();
 

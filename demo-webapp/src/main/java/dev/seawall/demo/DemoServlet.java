@@ -77,7 +77,7 @@ public class DemoServlet extends HttpServlet {
                 // demo knobs: the catalog's database fails for this request (X-Demo-Fail) or for all of them (the
                 // status page's stale-copy scenario), with a message that must never reach the client
                 catalog.failedOne();
-                throw new IllegalStateException("catalog database unreachable: jdbc:postgresql://db.internal/catalog");
+                throw new CatalogUpstream.DatabaseDown();
             }
             body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
         } else if (path.startsWith("/api/search")) {

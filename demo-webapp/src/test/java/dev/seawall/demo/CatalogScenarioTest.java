@@ -103,9 +103,10 @@ class CatalogScenarioTest {
     @Test
     void theHistoryNeedsTheTokenAndLabelsItsSlotsWithTheWallClock() {
         assertThat(given().spec(spec).get("/seawall/history").statusCode()).isEqualTo(401);
-        catalog("/api/catalog");
-        // the sampler reads the meters once a second: wait for the catalog's first admitted request to show
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+        // the sampler reads the meters once a second: a catalog request per poll, until the history shows them
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(500)).untilAsserted(() -> {
+            catalog("/api/catalog");
             Response r = admin().get("/seawall/history");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.header("Cache-Control")).isEqualTo("no-store");
@@ -115,7 +116,8 @@ class CatalogScenarioTest {
             long now = System.currentTimeMillis();
             assertThat(h.getLong("endMillis")).isBetween(now - 60_000, now + 60_000);
             List<Float> admitted = h.getList("rates.'catalog/limit/ip/admitted'", Float.class);
-            assertThat(admitted).hasSize(60).anyMatch(v -> v != null && v > 0);
+            assertThat(admitted).as(() -> given().spec(spec).get("/metrics").body().asString().lines()
+                    .filter(l -> l.contains("catalog")).toList().toString()).hasSize(60).anyMatch(v -> v != null && v > 0);
             assertThat(h.getList("gauges.'reports/throttle/limit'", Float.class)).contains(2.0f);
             assertThat(h.getList("states.'breaker/payment-provider/state'", Integer.class)).contains(RateHistory.CLOSED);
         });
