@@ -20,8 +20,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * The synthetic traffic against a real demo server: driven round by round (no background thread, no sleeps), it must
  * make every policy of the status page show its protections — refusals of every rate limit, the throttles' 503s, the
- * adaptive limit's shedding, the breaker opening with its fallbacks, timeouts answered at the deadline, stale copies,
- * idempotent replays, exemptions and the shadow limit's would-reject — and the server-side history must hold them.
+ * adaptive limit's shedding, the breaker opening and probing half-open with its fallbacks, timeouts answered at the
+ * deadline, stale copies, idempotent replays, exemptions and the shadow limit's would-reject — and the server-side
+ * history must hold them.
  * The payment provider's script clock is pinned to its hanging phase, so its calls are answered at the deadline and
  * the breaker opens whatever the wall clock says.
  */
@@ -127,8 +128,9 @@ class DemoTrafficTest {
         assertThat(stage(status, "payments", "circuit-breaker").get("state")).isIn("OPEN", "HALF_OPEN");
         assertThat((Boolean) stage(status, "search", "throttle").get("adaptive")).isTrue();
 
-        // the throttles' 503s and the breaker's open state are in the meters the history samples once a second
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+        // the throttles' 503s and the breaker's states are in the meters the history samples once a second; the
+        // breaker stays open 10 s, then lets two probes through (half-open), which the hanging provider fails
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
             traffic.round();
             JsonPath history = get("/seawall/history");
             assertThat(history.getLong("endMillis")).isPositive();
@@ -138,7 +140,8 @@ class DemoTrafficTest {
             assertThat(sum(history, "rates.'catalog/fallback/cache'")).as("stale copies").isPositive();
             assertThat(sum(history, "gauges.'reports/throttle/queued'")).as("reports queued").isPositive();
             assertThat(history.getList("states.'breaker/payment-provider/state'", Integer.class))
-                    .anyMatch(bits -> bits != null && (bits & RateHistory.OPEN) != 0);
+                    .anyMatch(bits -> bits != null && (bits & RateHistory.OPEN) != 0)
+                    .anyMatch(bits -> bits != null && (bits & RateHistory.HALF_OPEN) != 0);
         });
     }
 
