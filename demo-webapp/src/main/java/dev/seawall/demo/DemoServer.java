@@ -117,6 +117,7 @@ public final class DemoServer implements AutoCloseable {
         UserStore store = new UserStore();
         store.addUser("alice", new Password("alice-pw"), new String[] {"customer"});
         store.addUser("bob", new Password("bob-pw"), new String[] {"customer"});
+        store.addUser("carol", new Password("carol-pw"), new String[] {"customer"});
         login.setUserStore(store);
         return login;
     }
@@ -204,9 +205,10 @@ public final class DemoServer implements AutoCloseable {
         System.out.println();
         System.out.println("  " + u + "/hello                 no policy: passes untouched");
         System.out.println("  " + u + "/api/catalog           per-API-key plans (free / pro) + per-IP limit");
-        System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw)");
+        System.out.println("  " + u + "/api/orders            tenant + user limits, BASIC auth (alice/alice-pw, bob/bob-pw, carol/carol-pw)");
         System.out.println("  " + u + "/login  (POST)         strict per-IP limit: 5 per minute");
         System.out.println("  " + u + "/api/reports           slow (2 s), throttled: 2 at once, 10 queued, rest 503");
+        System.out.println("  " + u + "/api/search            adaptive throttle: a learnt limit, critical / sheddable queries");
         System.out.println("  " + u + "/api/payments          flaky provider (down 20 s a minute) behind a circuit breaker");
         System.out.println("  " + u + "/api/anything          default per-IP limit");
         System.out.println("  " + u + "/api/v2/rates          JAX-RS (Jersey + SeawallFeature): @RateLimit 10 per minute per IP");
@@ -214,15 +216,19 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  " + u + "/api/v2/convert?from=EUR&to=USD&amount=100   async, @Throttle 2 at once, 10 waiting");
         System.out.println("  " + u + "/metrics               Prometheus meters (seawall_* among them)");
         System.out.println("  " + u + "/seawall/status        live state as JSON; needs the token below");
+        System.out.println("  " + u + "/seawall/history       rates, queues and breaker states, last 5 minutes (JSON; token)");
         System.out.println("  " + u + "/seawall/latency       latency per policy, last 5 minutes (JSON; token)");
         System.out.println("  " + u + "/seawall/admin/provider  GET / POST failure=0.6&latency=300ms | mode=auto (token)");
+        System.out.println("  " + u + "/seawall/admin/catalog   GET / POST down=true | down=false: stale copies (token)");
         System.out.println();
         System.out.println("Status page (live charts): " + u + "/seawall/#token=" + demo.statusToken());
         System.out.println("Configuration: " + config.toAbsolutePath() + "  (edit it: Seawall reloads it within 2 s;"
                 + " a broken edit is refused and shown on the status page)");
         if (generator != null) {
             generator.start();
-            System.out.println("Synthetic traffic is running (--traffic): watch the status page.");
+            System.out.println("Synthetic traffic is running (--traffic): watch the status page. Its clients send"
+                    + " X-Forwarded-For, which this demo believes from loopback (trusted-proxies in the configuration:"
+                    + " demo only, never in production).");
         } else {
             System.out.println("Add --traffic to generate load on every endpoint and watch the status page.");
         }
@@ -240,6 +246,10 @@ public final class DemoServer implements AutoCloseable {
         System.out.println("  while true; do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/payments; sleep 1; done");
         System.out.println("  for i in $(seq 11); do curl -s -o /dev/null -w '%{http_code} ' " + u + "/api/v2/rates; done; echo");
         System.out.println("  curl -si " + u + "/api/v2/rates/XAU                             # X-Data-Source: fallback at 800 ms");
+        System.out.println("  curl -s -X POST -H 'Authorization: Bearer " + demo.statusToken() + "' '" + u
+                + "/seawall/admin/catalog?down=true'   # the catalog's database fails; down=false ends it");
+        System.out.println("  curl -si -H 'X-API-Key: demo-pro-key' " + u
+                + "/api/catalog      # the caller's last good copy: X-Data-Source: cache, Age");
         System.out.println("  for i in $(seq 15); do curl -s -o /dev/null -w '%{http_code}\\n' '" + u
                 + "/api/v2/convert?from=EUR&to=USD&amount=100' & done; wait");
         System.out.println("  curl -s -H 'Authorization: Bearer " + demo.statusToken() + "' " + u + "/seawall/status");

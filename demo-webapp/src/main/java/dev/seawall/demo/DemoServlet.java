@@ -8,20 +8,28 @@ import java.io.IOException;
 
 /**
  * The demo's application: small JSON answers per endpoint. No Seawall logic here — every limit comes from
- * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}. Thread-safe: its only state is the
- * shared, thread-safe {@link PaymentProvider}.
+ * {@code WEB-INF/seawall.yaml} through the filter in {@code web.xml}. Thread-safe: its state is the shared,
+ * thread-safe {@link PaymentProvider} and {@link CatalogUpstream} and the search backend's fair semaphore.
  */
 public class DemoServlet extends HttpServlet {
 
     /** How long the simulated report takes. */
     static final long REPORT_MILLIS = 2_000;
 
+    /** Workers of the simulated search backend: a query beyond them waits for one, so latency grows with load. */
+    static final int SEARCH_WORKERS = 4;
+    /** How long one search query takes on a worker. */
+    static final long SEARCH_MILLIS = 40;
+
+    private final java.util.concurrent.Semaphore searchWorkers = new java.util.concurrent.Semaphore(SEARCH_WORKERS, true);
     private volatile PaymentProvider provider;
+    private volatile CatalogUpstream catalog;
 
     @Override
     public void init() {
-        // shared with ProviderAdminServlet through the servlet context; set once here, read on every call
+        // shared with the admin servlets through the servlet context; set once here, read on every call
         provider = PaymentProvider.of(getServletContext());
+        catalog = CatalogUpstream.of(getServletContext());
     }
 
     @Override
@@ -37,6 +45,8 @@ public class DemoServlet extends HttpServlet {
                 return;
             }
             body = "{\"login\":\"accepted (demo: no credentials are checked)\"}";
+        } else if (path.equals("/api/reports/health")) {
+            body = "{\"status\":\"up\"}";
         } else if (path.startsWith("/api/reports")) {
             try {
                 Thread.sleep(REPORT_MILLIS); // a simulated expensive report
@@ -63,12 +73,27 @@ public class DemoServlet extends HttpServlet {
             }
             body = "{\"payment\":\"accepted\"}";
         } else if (path.startsWith("/api/catalog")) {
-            if (req.getHeader("X-Demo-Fail") != null) {
-                // demo knob: simulate the catalog's database failing for this request (with a message that
-                // must never reach the client)
-                throw new IllegalStateException("catalog database unreachable: jdbc:postgresql://db.internal/catalog");
+            if (req.getHeader("X-Demo-Fail") != null || catalog.down()) {
+                // demo knobs: the catalog's database fails for this request (X-Demo-Fail) or for all of them (the
+                // status page's stale-copy scenario), with a message that must never reach the client
+                catalog.failedOne();
+                throw new CatalogUpstream.DatabaseDown();
             }
             body = "{\"items\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"},{\"sku\":\"sw-002\",\"name\":\"Jetty\"}]}";
+        } else if (path.startsWith("/api/search")) {
+            try {
+                searchWorkers.acquire();
+                try {
+                    Thread.sleep(SEARCH_MILLIS); // one query on one of the backend's workers
+                } finally {
+                    searchWorkers.release();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                resp.sendError(503);
+                return;
+            }
+            body = "{\"results\":[{\"sku\":\"sw-001\",\"name\":\"Breakwater\"}]}";
         } else if (path.startsWith("/api/orders")) {
             String user = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName();
             body = "{\"user\":\"" + json(user) + "\",\"orders\":[{\"id\":1,\"total\":42.0}]}";

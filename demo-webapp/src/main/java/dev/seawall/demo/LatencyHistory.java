@@ -31,11 +31,21 @@ final class LatencyHistory {
     private static final double LOG_GROWTH = Math.log(1.1);
 
     private final LongSupplier nanoClock;
+    private final LongSupplier wallMillis;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
 
     /** @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime}); tests pass a manual one */
     LatencyHistory(LongSupplier nanoClock) {
+        this(nanoClock, System::currentTimeMillis);
+    }
+
+    /**
+     * @param nanoClock  a monotonic clock in nanoseconds that places calls in slots
+     * @param wallMillis the wall clock (epoch millis), read only to label the slots for the charts' time axes
+     */
+    LatencyHistory(LongSupplier nanoClock, LongSupplier wallMillis) {
         this.nanoClock = nanoClock;
+        this.wallMillis = wallMillis;
     }
 
     /** @return the clock's current reading, for callers that measure a duration to {@link #record} */
@@ -57,14 +67,18 @@ final class LatencyHistory {
 
     /**
      * @param policies the policies to report, in this order (those without calls get empty series)
-     * @return {@code {"slotSeconds":5,"slots":60,"policies":[{"policy":..,"calls":..,"count":[..],
+     * @return {@code {"slotSeconds":5,"slots":60,"endMillis":..,"policies":[{"policy":..,"calls":..,"count":[..],
      *         "p50":[..],"p95":[..],"max":[..]}]}}, every series oldest slot first and ending with the
-     *         current one; times in milliseconds, {@code null} where a slot saw no call
+     *         current one; times in milliseconds, {@code null} where a slot saw no call. {@code endMillis} is the
+     *         wall time at which the current slot ends: slot {@code i} starts at {@code endMillis - (60 - i) * 5000}
      */
     String json(List<String> policies) {
-        long current = Math.floorDiv(now(), SLOT_NANOS);
+        long now = now();
+        long current = Math.floorDiv(now, SLOT_NANOS);
+        long endMillis = wallMillis.getAsLong() + (SLOT_NANOS - (now - current * SLOT_NANOS)) / 1_000_000L;
         StringBuilder sb = new StringBuilder(1024).append("{\"slotSeconds\":").append(SLOT_NANOS / 1_000_000_000L)
-                .append(",\"slots\":").append(SLOTS).append(",\"policies\":[");
+                .append(",\"slots\":").append(SLOTS).append(",\"endMillis\":").append(endMillis)
+                .append(",\"policies\":[");
         for (int i = 0; i < policies.size(); i++) {
             Series s = series.get(policies.get(i));
             sb.append(i == 0 ? "" : ",").append("{\"policy\":\"").append(jsonText(policies.get(i))).append('"');

@@ -171,6 +171,15 @@ class DemoServerTest {
     }
 
     @Test
+    void theStatusPageDrawsFromTheServersHistoryOffersTheStaleCopyScenarioAndShowsTheTokenInUse() throws Exception {
+        assertThat(send(at("/seawall/")).body()).contains("id=\"scenario-catalog-down\"").contains("id=\"stale-result\"")
+                .contains("id=\"token\"").contains("id=\"token-show\"");
+        assertThat(send(at("/seawall/status.js")).body())
+                .contains("optionalJson('history')").contains("'admin/catalog?down='").contains("r.headers.get('X-Data-Source')")
+                .contains("dataset.ticks").contains("document.getElementById('token').value = t");
+    }
+
+    @Test
     void theTrafficGeneratorExercisesEveryPolicy() throws Exception {
         try (DemoServer own = DemoServer.start(0, "a-token-for-this-test-only")) {
             DemoTraffic traffic = new DemoTraffic(own.uri());

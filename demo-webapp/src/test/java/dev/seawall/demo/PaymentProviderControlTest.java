@@ -203,7 +203,7 @@ class PaymentProviderControlTest {
         assertThat(latency.getInt("slots")).isEqualTo(60);
         // every configured policy, in configuration order, whether called or not
         assertThat(latency.getList("policies.policy", String.class))
-                .containsExactly("login", "catalog", "orders", "reports", "payments", "api-default");
+                .containsExactly("login", "catalog", "orders", "reports", "search", "payments", "api-default");
         String payments = "policies.find { it.policy == 'payments' }";
         assertThat(latency.getLong(payments + ".calls")).isEqualTo(before + 2);
         assertThat(latency.getList(payments + ".count", Integer.class)).hasSize(60);
