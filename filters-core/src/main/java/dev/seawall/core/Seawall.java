@@ -8,7 +8,9 @@ import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.SeawallConfig;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.Gauges;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.policy.PathPolicyTable;
@@ -56,13 +58,15 @@ public final class Seawall implements AutoCloseable {
     private final PolicyFactory.Context context;
     private final List<Policy> programmatic;
     private final OutboundClients clients;
+    /** The application's listeners; the same hub for every engine a reload builds from this one. */
+    private final EventHub events;
     /** cleared when a reload hands the timer or the store to the engine replacing this one */
     private volatile boolean ownsDeadlines;
     private volatile boolean ownsStore;
 
     private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config,
                     DeadlineTimer deadlines, PolicyFactory.Context context, List<Policy> programmatic,
-                    boolean ownsStore, OutboundClients previousClients) {
+                    boolean ownsStore, OutboundClients previousClients, EventHub events) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -90,6 +94,35 @@ public final class Seawall implements AutoCloseable {
         this.ownsStore = ownsStore;
         this.clients = hasClients ? CoreAccess.clients(config.clients(),
                 ClientRuntime.system(clock, this.deadlines), previousClients) : OutboundClients.NONE;
+        this.events = events;
+        if (events.active()) {
+            attach(events);
+        }
+    }
+
+    /**
+     * Points every policy's chain and answer plan, and every breaker, at the listeners. A stage or breaker a reload
+     * kept is pointed at this engine's events (the same hub, with the new list of policies using a breaker).
+     */
+    private void attach(EventHub hub) {
+        Map<Breaker, List<String>> users = new LinkedHashMap<>();
+        for (Policy p : policies) {
+            EventHub.PolicyEvents pe = hub.policy(p.name());
+            CoreAccess.events(p.chain(), pe);
+            CoreAccess.answerPlan(p).events(pe);
+            for (Stage s : p.chain().stages()) {
+                if (s instanceof BreakerStage b) {
+                    users.computeIfAbsent(b.breaker(), k -> new ArrayList<>()).add(p.name());
+                }
+            }
+        }
+        users.forEach((b, names) -> CoreAccess.events(b, hub.breaker(names)));
+        context.store().onHealthChange(hub::storeHealth);
+    }
+
+    /** @return the application's listeners (package-private: {@link LiveSeawall} publishes reloads to them) */
+    EventHub events() {
+        return events;
     }
 
     /** @return the timer firing request deadlines and throttle waits' ends; null when no policy has either stage */
@@ -171,7 +204,8 @@ public final class Seawall implements AutoCloseable {
             List<Policy> all = new ArrayList<>(PolicyFactory.policies(next, ctx, new PolicyFactory.Breakers(),
                     previous));
             all.addAll(programmatic);
-            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore, clients);
+            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore, clients,
+                    events);
         } catch (RuntimeException e) {
             if (!keepStore) {
                 store.close();
@@ -256,8 +290,20 @@ public final class Seawall implements AutoCloseable {
         private String yamlText;
         private PlanResolver planResolver;
         private DeadlineTimer deadlines;
+        private final List<SeawallListener> listeners = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a listener of Seawall's events (breaker transitions, refusals, fallbacks, timeouts, reloads, store
+         * health). Listeners are called in the order added, synchronously, never under a lock; a listener that throws is
+         * counted and logged once and never breaks a request (see {@link SeawallListener}). The engines a reload
+         * builds keep them.
+         */
+        public Builder listener(SeawallListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
         }
 
         /** The timer for request deadlines; by default the engine starts its own when a policy has a timeout. */
@@ -315,16 +361,17 @@ public final class Seawall implements AutoCloseable {
         public Seawall build() {
             MeterRegistry meterRegistry = this.meterRegistry != null ? this.meterRegistry
                     : new CompositeMeterRegistry(); // a composite without registries publishes nothing
-            Seawall engine = build(meterRegistry);
+            EventHub events = listeners.isEmpty() ? EventHub.NONE : new EventHub(listeners, meterRegistry);
+            Seawall engine = build(meterRegistry, events);
             SeawallMeters.bind(meterRegistry, engine.policies);
             ClientMeters.bind(meterRegistry, engine.clients);
             return engine;
         }
 
-        private Seawall build(MeterRegistry meterRegistry) {
+        private Seawall build(MeterRegistry meterRegistry, EventHub events) {
             if (yamlText == null) {
                 return new Seawall(policies, clock, source, null, deadlines,
-                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false, null);
+                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false, null, events);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
             BucketStore store = Stores.create(yamlSource, config.line("store"), config.store(), clock,
@@ -334,7 +381,7 @@ public final class Seawall implements AutoCloseable {
                 List<Policy> all = new ArrayList<>(PolicyFactory.policies(config, ctx));
                 all.addAll(policies);
                 return new Seawall(all, clock, yamlSource, config, deadlines, ctx, policies, !config.store().local(),
-                        null);
+                        null, events);
             } catch (RuntimeException e) {
                 store.close();
                 throw e;

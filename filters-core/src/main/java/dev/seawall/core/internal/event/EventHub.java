@@ -1,0 +1,185 @@
+package dev.seawall.core.internal.event;
+
+import dev.seawall.core.chain.StageKind;
+import dev.seawall.core.event.BreakerTransition;
+import dev.seawall.core.event.ConfigReload;
+import dev.seawall.core.event.FallbackServed;
+import dev.seawall.core.event.Refusal;
+import dev.seawall.core.event.SeawallListener;
+import dev.seawall.core.event.StoreHealth;
+import dev.seawall.core.event.TimeoutAnswered;
+import dev.seawall.core.fallback.FallbackResponse;
+import dev.seawall.core.fallback.FallbackTrigger;
+import dev.seawall.core.http.Rejection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The listeners of one engine (and of every engine its reloads build), and their delivery: synchronous, in
+ * registration order, on the caller's thread; callers never hold a lock of their own while they publish. A listener's
+ * {@link RuntimeException} is caught, counted in {@code seawall.listener.failures{listener}} and logged once per
+ * listener.
+ *
+ * <p>With no listener every method returns after one array-length check and allocates nothing: the events are built
+ * only when someone listens.
+ *
+ * <p>Thread-safe: the listener array is fixed at construction.
+ */
+public final class EventHub {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
+
+    /** No listener: nothing is delivered, nothing is allocated. */
+    public static final EventHub NONE = new EventHub(List.of(), null);
+
+    private final Entry[] entries;
+
+    private static final class Entry {
+        final SeawallListener listener;
+        final Counter failures;
+        final AtomicBoolean logged = new AtomicBoolean();
+
+        Entry(SeawallListener listener, Counter failures) {
+            this.listener = listener;
+            this.failures = failures;
+        }
+    }
+
+    /**
+     * @param listeners in delivery order
+     * @param registry  where {@code seawall.listener.failures} is registered (null only for no listener)
+     */
+    public EventHub(List<SeawallListener> listeners, MeterRegistry registry) {
+        this.entries = new Entry[listeners.size()];
+        for (int i = 0; i < entries.length; i++) {
+            SeawallListener l = listeners.get(i);
+            Counter c = Counter.builder("seawall.listener.failures")
+                    .description("Exceptions thrown by Seawall event listeners (caught; the request went on)")
+                    .tag("listener", name(l)).register(registry);
+            entries[i] = new Entry(l, c);
+        }
+    }
+
+    private static String name(SeawallListener l) {
+        String n = l.getClass().getSimpleName();
+        return n.isEmpty() ? l.getClass().getName() : n;
+    }
+
+    /** @return whether any listener is registered */
+    public boolean active() {
+        return entries.length > 0;
+    }
+
+    /** @return the listeners' count */
+    public int size() {
+        return entries.length;
+    }
+
+    /** Events of one policy, for the stages and answers that know only their own. */
+    public PolicyEvents policy(String policy) {
+        return new PolicyEvents(this, policy);
+    }
+
+    /** Events of one breaker, which knows the policies using it. */
+    public BreakerEvents breaker(List<String> policies) {
+        return new BreakerEvents(this, List.copyOf(policies));
+    }
+
+    public void reload(ConfigReload event) {
+        if (entries.length > 0) {
+            publish(event);
+        }
+    }
+
+    public void storeHealth(StoreHealth event) {
+        if (entries.length > 0) {
+            publish(event);
+        }
+    }
+
+    private void publish(Object event) {
+        for (Entry e : entries) {
+            try {
+                if (event instanceof Refusal r) {
+                    e.listener.onRefusal(r);
+                } else if (event instanceof BreakerTransition t) {
+                    e.listener.onBreakerTransition(t);
+                } else if (event instanceof FallbackServed f) {
+                    e.listener.onFallback(f);
+                } else if (event instanceof TimeoutAnswered t) {
+                    e.listener.onTimeout(t);
+                } else if (event instanceof ConfigReload r) {
+                    e.listener.onReload(r);
+                } else if (event instanceof StoreHealth s) {
+                    e.listener.onStoreHealth(s);
+                }
+            } catch (RuntimeException x) {
+                e.failures.increment();
+                if (e.logged.compareAndSet(false, true)) {
+                    LOG.warn("Seawall: event listener {} threw on {}; Seawall goes on (logged once per listener, "
+                            + "counted in seawall.listener.failures)", name(e.listener),
+                            event.getClass().getSimpleName(), x);
+                }
+            }
+        }
+    }
+
+    /** The events of one policy. Immutable and thread-safe. */
+    public static final class PolicyEvents {
+        private final EventHub hub;
+        private final String policy;
+
+        PolicyEvents(EventHub hub, String policy) {
+            this.hub = hub;
+            this.policy = policy;
+        }
+
+        public String policy() {
+            return policy;
+        }
+
+        public void refused(StageKind stage, String stageName, Rejection r) {
+            if (hub.entries.length > 0) {
+                hub.publish(new Refusal(policy, stage, stageName, r.status(), r.type(), r.title()));
+            }
+        }
+
+        public void fallback(FallbackTrigger trigger, FallbackResponse answer) {
+            if (hub.entries.length > 0 && answer != null) {
+                hub.publish(new FallbackServed(policy, trigger, answer.source() == null ? "fallback" : answer.source(),
+                        answer.status()));
+            }
+        }
+
+        /** @param timeoutPolicy the policy whose timeout answered (in stacked filters, maybe not this one) */
+        public void timeout(String timeoutPolicy, long afterNanos, boolean fallback) {
+            if (hub.entries.length > 0) {
+                hub.publish(new TimeoutAnswered(timeoutPolicy, Duration.ofNanos(afterNanos), fallback));
+            }
+        }
+    }
+
+    /** The events of one breaker. Immutable and thread-safe. */
+    public static final class BreakerEvents {
+        private final EventHub hub;
+        private final List<String> policies;
+
+        BreakerEvents(EventHub hub, List<String> policies) {
+            this.hub = hub;
+            this.policies = policies;
+        }
+
+        public void transition(String breaker, BreakerTransition.State from, BreakerTransition.State to,
+                               BreakerTransition.Cause cause) {
+            if (hub.entries.length > 0) {
+                hub.publish(new BreakerTransition(breaker, policies, from, to, cause));
+            }
+        }
+    }
+}
