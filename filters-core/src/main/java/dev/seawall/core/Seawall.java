@@ -6,12 +6,12 @@ import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.Gauges;
-import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.config.ConfigValues;
-import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.internal.ratelimit.Stores;
@@ -96,28 +96,9 @@ public final class Seawall implements AutoCloseable {
                 ClientRuntime.system(clock, this.deadlines), previousClients) : OutboundClients.NONE;
         this.events = events;
         if (events.active()) {
-            attach(events);
+            events.attach(this.policies);
+            context.store().onHealthChange(events::storeHealth);
         }
-    }
-
-    /**
-     * Points every policy's chain and answer plan, and every breaker, at the listeners. A stage or breaker a reload
-     * kept is pointed at this engine's events (the same hub, with the new list of policies using a breaker).
-     */
-    private void attach(EventHub hub) {
-        Map<Breaker, List<String>> users = new LinkedHashMap<>();
-        for (Policy p : policies) {
-            EventHub.PolicyEvents pe = hub.policy(p.name());
-            CoreAccess.events(p.chain(), pe);
-            CoreAccess.answerPlan(p).events(pe);
-            for (Stage s : p.chain().stages()) {
-                if (s instanceof BreakerStage b) {
-                    users.computeIfAbsent(b.breaker(), k -> new ArrayList<>()).add(p.name());
-                }
-            }
-        }
-        users.forEach((b, names) -> CoreAccess.events(b, hub.breaker(names)));
-        context.store().onHealthChange(hub::storeHealth);
     }
 
     /** @return the application's listeners (package-private: {@link LiveSeawall} publishes reloads to them) */

@@ -1,5 +1,8 @@
 package dev.seawall.core.internal.event;
 
+import dev.seawall.core.breaker.Breaker;
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.event.BreakerTransition;
 import dev.seawall.core.event.ConfigReload;
@@ -11,13 +14,18 @@ import dev.seawall.core.event.TimeoutAnswered;
 import dev.seawall.core.fallback.FallbackResponse;
 import dev.seawall.core.fallback.FallbackTrigger;
 import dev.seawall.core.http.Rejection;
+import dev.seawall.core.internal.CoreAccess;
+import dev.seawall.core.policy.Policy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -89,6 +97,26 @@ public final class EventHub {
     /** Events of one breaker, which knows the policies using it. */
     public BreakerEvents breaker(List<String> policies) {
         return new BreakerEvents(this, List.copyOf(policies));
+    }
+
+    /**
+     * Points every policy's chain and answer plan, and every breaker, at these listeners; at start-up, after a reload,
+     * or when a framework deploys policies (never per request). A stage or breaker a reload kept is pointed at the new
+     * engine's events: the same hub, with the new list of policies using a breaker.
+     */
+    public void attach(List<Policy> policies) {
+        Map<Breaker, List<String>> users = new LinkedHashMap<>();
+        for (Policy p : policies) {
+            PolicyEvents pe = policy(p.name());
+            CoreAccess.events(p.chain(), pe);
+            CoreAccess.answerPlan(p).events(pe);
+            for (Stage s : p.chain().stages()) {
+                if (s instanceof BreakerStage b) {
+                    users.computeIfAbsent(b.breaker(), k -> new ArrayList<>()).add(p.name());
+                }
+            }
+        }
+        users.forEach((b, names) -> CoreAccess.events(b, breaker(names)));
     }
 
     public void reload(ConfigReload event) {
