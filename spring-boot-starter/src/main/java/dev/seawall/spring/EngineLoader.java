@@ -36,6 +36,12 @@ final class EngineLoader {
 
     static LiveSeawall load(SeawallProperties properties, ConfigurableEnvironment environment,
                             MeterRegistry registry) {
+        return load(properties, environment, registry, java.util.List.of());
+    }
+
+    /** @param listeners the application's {@code SeawallListener} beans, in their {@code @Order} */
+    static LiveSeawall load(SeawallProperties properties, ConfigurableEnvironment environment,
+                            MeterRegistry registry, java.util.List<dev.seawall.core.event.SeawallListener> listeners) {
         InlineConfig inline = new InlineConfig(environment);
         InlineConfig.Rendering rendering = inline.render();
         if (!rendering.ignoredEnvironment().isEmpty()) {
@@ -71,7 +77,9 @@ final class EngineLoader {
         }
         Seawall engine;
         try {
-            engine = Seawall.builder().yaml(source.name(), text).meterRegistry(registry).build();
+            Seawall.Builder b = Seawall.builder().yaml(source.name(), text).meterRegistry(registry);
+            listeners.forEach(b::listener);
+            engine = b.build();
         } catch (ConfigException e) {
             throw source.explain(e);
         }
