@@ -26,6 +26,7 @@ import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -272,6 +273,7 @@ public final class Seawall implements AutoCloseable {
         private PlanResolver planResolver;
         private DeadlineTimer deadlines;
         private final List<SeawallListener> listeners = new ArrayList<>();
+        private ObservationRegistry observationRegistry;
 
         private Builder() {
         }
@@ -282,6 +284,17 @@ public final class Seawall implements AutoCloseable {
          * counted and logged once and never breaks a request (see {@link SeawallListener}). The engines a reload
          * builds keep them.
          */
+        /**
+         * Where Seawall's decisions are added to the <em>current</em> observation (the one the server or framework opened
+         * for the request, e.g. Spring's {@code http.server.requests}): key-values {@code seawall.policy} and {@code
+         * seawall.outcome}, and events for refusals, queue waits, fallbacks, timeouts and breaker transitions. Seawall
+         * opens no observation of its own. Default none ({@code ObservationRegistry.NOOP}): nothing is looked up.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observationRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
         public Builder listener(SeawallListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
@@ -342,7 +355,9 @@ public final class Seawall implements AutoCloseable {
         public Seawall build() {
             MeterRegistry meterRegistry = this.meterRegistry != null ? this.meterRegistry
                     : new CompositeMeterRegistry(); // a composite without registries publishes nothing
-            EventHub events = listeners.isEmpty() ? EventHub.NONE : new EventHub(listeners, meterRegistry);
+            boolean observed = observationRegistry != null && !observationRegistry.isNoop();
+            EventHub events = listeners.isEmpty() && !observed ? EventHub.NONE
+                    : new EventHub(listeners, meterRegistry, observationRegistry);
             Seawall engine = build(meterRegistry, events);
             SeawallMeters.bind(meterRegistry, engine.policies);
             ClientMeters.bind(meterRegistry, engine.clients);

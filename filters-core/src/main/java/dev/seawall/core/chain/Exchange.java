@@ -76,6 +76,10 @@ public final class Exchange {
             permits[count++] = admission.permit();
             walked = i + 1;
         }
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e != null) {
+            e.allowed(from > 0 ? nowNanos - startNanos : 0); // resumed: the request waited in a queue
+        }
     }
 
     private void reject(Rejection r, Stage by) {

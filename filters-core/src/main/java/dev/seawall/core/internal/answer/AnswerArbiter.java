@@ -85,6 +85,8 @@ public final class AnswerArbiter {
     private volatile String policy;
     /** The events of {@link #policy}'s engine, or null. */
     private volatile dev.seawall.core.internal.event.EventHub.PolicyEvents events;
+    /** The request's observation, captured on its thread when it joined (the deadline fires on another), or null. */
+    private volatile io.micrometer.observation.Observation observation;
     /**
      * The fallback this arbiter served and what for; published once the answer is decided, outside the gate's monitor.
      * Written by the one party that answers (the gate lets one through).
@@ -136,6 +138,7 @@ public final class AnswerArbiter {
         if (policy == null) {
             policy = plan.policy();
             events = plan.events();
+            observation = events == null ? null : events.currentObservation();
         }
         failClosed |= plan.failClosed();
         FallbackStage fb = plan.fallback();
@@ -144,6 +147,7 @@ public final class AnswerArbiter {
             fallback = fb;
             policy = plan.policy();
             events = plan.events();
+            observation = events == null ? null : events.currentObservation();
         }
     }
 
@@ -231,7 +235,7 @@ public final class AnswerArbiter {
         dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
         if (e != null) {
             // outside the gate's monitor: a listener never runs under a lock of the request's
-            e.timeout(t.name(), armedAfter, served != null);
+            e.timeout(t.name(), armedAfter, served != null, observation);
             publishServed();
         }
     }
@@ -243,7 +247,7 @@ public final class AnswerArbiter {
         }
         FallbackResponse r = SERVED.getAndSet(this, null); // the deadline's party and finish() may both get here
         if (r != null) {
-            e.fallback(servedFor, r);
+            e.fallback(servedFor, r, observation);
         }
     }
 

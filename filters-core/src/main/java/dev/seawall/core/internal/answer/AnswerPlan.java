@@ -144,7 +144,7 @@ public final class AnswerPlan {
         FallbackResponse answer = fallback.answer(trigger, fallback.cacheKey(request), request, nowNanos);
         dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
         if (e != null) {
-            e.fallback(trigger, answer);
+            e.fallback(trigger, answer, e.currentObservation());
         }
         return answer;
     }

@@ -17,7 +17,10 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.policy.Policy;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +50,8 @@ public final class EventHub {
     public static final EventHub NONE = new EventHub(List.of(), null);
 
     private final Entry[] entries;
+    /** Where the decisions go as key-values and events of the current observation; null for none. */
+    private final ObservationRegistry observations;
 
     private static final class Entry {
         final SeawallListener listener;
@@ -64,6 +69,14 @@ public final class EventHub {
      * @param registry  where {@code seawall.listener.failures} is registered (null only for no listener)
      */
     public EventHub(List<SeawallListener> listeners, MeterRegistry registry) {
+        this(listeners, registry, null);
+    }
+
+    /**
+     * @param observations where decisions are added to the current observation; null or {@code NOOP} for none
+     */
+    public EventHub(List<SeawallListener> listeners, MeterRegistry registry, ObservationRegistry observations) {
+        this.observations = observations == null || observations.isNoop() ? null : observations;
         this.entries = new Entry[listeners.size()];
         for (int i = 0; i < entries.length; i++) {
             SeawallListener l = listeners.get(i);
@@ -79,9 +92,15 @@ public final class EventHub {
         return n.isEmpty() ? l.getClass().getName() : n;
     }
 
-    /** @return whether any listener is registered */
+    /** @return whether any listener or an observation registry is registered */
     public boolean active() {
-        return entries.length > 0;
+        return entries.length > 0 || observations != null;
+    }
+
+    /** @return the current observation, or null (no registry, or none is open on this thread) */
+    public Observation currentObservation() {
+        ObservationRegistry r = observations;
+        return r == null ? null : r.getCurrentObservation();
     }
 
     /** @return the listeners' count */
@@ -158,38 +177,84 @@ public final class EventHub {
         }
     }
 
-    /** The events of one policy. Immutable and thread-safe. */
+    /**
+     * The events of one policy: to the listeners, and to the current observation as key-values {@code seawall.policy}
+     * and {@code seawall.outcome} and events (see {@link SeawallObservations}). Immutable and thread-safe.
+     */
     public static final class PolicyEvents {
         private final EventHub hub;
         private final String policy;
+        private final KeyValue policyKey;
 
         PolicyEvents(EventHub hub, String policy) {
             this.hub = hub;
             this.policy = policy;
+            this.policyKey = KeyValue.of(SeawallObservations.POLICY, policy);
         }
 
         public String policy() {
             return policy;
         }
 
+        /** @return the current observation, or null */
+        public Observation currentObservation() {
+            return hub.currentObservation();
+        }
+
+        /** Every stage admitted the request (after {@code waitedNanos} in a queue, 0 when it did not wait). */
+        public void allowed(long waitedNanos) {
+            Observation o = hub.currentObservation();
+            if (o != null) {
+                outcome(o, SeawallObservations.ALLOWED);
+                if (waitedNanos > 0) {
+                    o.event(SeawallObservations.QUEUE_WAIT);
+                }
+            }
+        }
+
         public void refused(StageKind stage, String stageName, Rejection r) {
+            Observation o = hub.currentObservation();
+            if (o != null) {
+                outcome(o, SeawallObservations.refusal(stage));
+                o.event(SeawallObservations.REFUSED);
+            }
             if (hub.entries.length > 0) {
                 hub.publish(new Refusal(policy, stage, stageName, r.status(), r.type(), r.title()));
             }
         }
 
-        public void fallback(FallbackTrigger trigger, FallbackResponse answer) {
-            if (hub.entries.length > 0 && answer != null) {
+        /** @param o the request's observation (captured on its thread), or null */
+        public void fallback(FallbackTrigger trigger, FallbackResponse answer, Observation o) {
+            if (answer == null) {
+                return;
+            }
+            if (o != null) {
+                outcome(o, SeawallObservations.FALLBACK);
+                o.event(SeawallObservations.FALLBACK_SERVED);
+            }
+            if (hub.entries.length > 0) {
                 hub.publish(new FallbackServed(policy, trigger, answer.source() == null ? "fallback" : answer.source(),
                         answer.status()));
             }
         }
 
-        /** @param timeoutPolicy the policy whose timeout answered (in stacked filters, maybe not this one) */
-        public void timeout(String timeoutPolicy, long afterNanos, boolean fallback) {
+        /**
+         * @param timeoutPolicy the policy whose timeout answered (in stacked filters, maybe not this one)
+         * @param o             the request's observation (captured on its thread: this runs on the deadline's), or null
+         */
+        public void timeout(String timeoutPolicy, long afterNanos, boolean fallback, Observation o) {
+            if (o != null) {
+                outcome(o, SeawallObservations.TIMEOUT);
+                o.event(SeawallObservations.TIMED_OUT);
+            }
             if (hub.entries.length > 0) {
                 hub.publish(new TimeoutAnswered(timeoutPolicy, Duration.ofNanos(afterNanos), fallback));
             }
+        }
+
+        private void outcome(Observation o, KeyValue outcome) {
+            o.lowCardinalityKeyValue(policyKey);
+            o.lowCardinalityKeyValue(outcome);
         }
     }
 
@@ -205,6 +270,10 @@ public final class EventHub {
 
         public void transition(String breaker, BreakerTransition.State from, BreakerTransition.State to,
                                BreakerTransition.Cause cause) {
+            Observation o = hub.currentObservation();
+            if (o != null) {
+                o.event(SeawallObservations.breaker(to)); // the request whose call moved the breaker
+            }
             if (hub.entries.length > 0) {
                 hub.publish(new BreakerTransition(breaker, policies, from, to, cause));
             }
