@@ -287,7 +287,7 @@ public final class Seawall implements AutoCloseable {
         /**
          * Where Seawall's decisions are added to the <em>current</em> observation (the one the server or framework opened
          * for the request, e.g. Spring's {@code http.server.requests}): key-values {@code seawall.policy} and {@code
-         * seawall.outcome}, and events for refusals, queue waits, fallbacks, timeouts and breaker transitions. Seawall
+         * seawall.outcome} (high-cardinality, so they reach spans but never the server's meter tags), and events for refusals, queue waits, fallbacks, timeouts and breaker transitions. Seawall
          * opens no observation of its own. Default none ({@code ObservationRegistry.NOOP}): nothing is looked up.
          */
         public Builder observationRegistry(ObservationRegistry registry) {

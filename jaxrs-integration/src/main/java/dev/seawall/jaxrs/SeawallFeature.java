@@ -72,6 +72,7 @@ public final class SeawallFeature implements Feature {
     private NanoClock clock;
     private Function<ContainerRequestContext, String> remoteAddress;
     private final List<SeawallListener> listeners = new ArrayList<>();
+    private io.micrometer.observation.ObservationRegistry observationRegistry;
 
     /** Annotations only: no YAML policies. */
     public SeawallFeature() {
@@ -127,6 +128,15 @@ public final class SeawallFeature implements Feature {
         return this;
     }
 
+    /**
+     * Where Seawall's decisions are added to the current observation (see
+     * {@link Seawall.Builder#observationRegistry}), for the YAML and the annotation policies; default none.
+     */
+    public SeawallFeature observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+        this.observationRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
     @Override
     public boolean configure(FeatureContext context) {
         if (context.getConfiguration().getRuntimeType() != RuntimeType.SERVER) {
@@ -138,7 +148,8 @@ public final class SeawallFeature implements Feature {
         this.live = l;
         SeawallRuntime runtime = new SeawallRuntime(l, engine == null, c,
                 new PolicyFactory.Context(c, meterRegistry, null), remoteAddress,
-                listeners.isEmpty() ? EventHub.NONE : new EventHub(listeners, meterRegistry));
+                listeners.isEmpty() && (observationRegistry == null || observationRegistry.isNoop()) ? EventHub.NONE
+                        : new EventHub(listeners, meterRegistry, observationRegistry));
         this.runtime = runtime;
         InjectionManager injection = InjectionManagerProvider.getInjectionManager(context);
         runtime.origin(new Origin(injection, remoteAddress));
@@ -175,6 +186,9 @@ public final class SeawallFeature implements Feature {
         Seawall.Builder b = Seawall.builder().yaml(source.name(), text).clock(c).meterRegistry(meterRegistry)
                 .source(where);
         listeners.forEach(b::listener);
+        if (observationRegistry != null) {
+            b.observationRegistry(observationRegistry);
+        }
         Seawall e = b.build();
         LiveSeawall l = new LiveSeawall(e, source, text, meterRegistry, Clock.systemUTC());
         if (watch != null) {

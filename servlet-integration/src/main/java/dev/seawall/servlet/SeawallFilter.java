@@ -323,6 +323,15 @@ public class SeawallFilter implements Filter {
             return this;
         }
 
+        /**
+         * Where Seawall's decisions are added to the current observation (see
+         * {@link Seawall.Builder#observationRegistry}); default none.
+         */
+        public Builder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            engine.observationRegistry(registry);
+            return this;
+        }
+
         /** The monotonic clock (tests inject a {@code ManualClock}). */
         public Builder clock(NanoClock clock) {
             engine.clock(clock);

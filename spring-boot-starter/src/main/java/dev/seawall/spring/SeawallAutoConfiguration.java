@@ -7,6 +7,7 @@ import dev.seawall.jaxrs.SeawallFeature;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.observation.ObservationRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -55,10 +56,12 @@ public class SeawallAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     LiveSeawall seawallEngine(SeawallProperties properties, ConfigurableEnvironment environment,
-                              ObjectProvider<MeterRegistry> registry, ObjectProvider<SeawallListener> listeners) {
-        // every SeawallListener bean hears the engine's events, in the beans' @Order
+                              ObjectProvider<MeterRegistry> registry, ObjectProvider<SeawallListener> listeners,
+                              ObjectProvider<ObservationRegistry> observations) {
+        // every SeawallListener bean hears the engine's events, in the beans' @Order; the application's
+        // ObservationRegistry (Actuator's) gets Seawall's decisions on each request's http.server.requests observation
         return EngineLoader.load(properties, environment, registry.getIfAvailable(() -> Metrics.globalRegistry),
-                listeners.orderedStream().toList());
+                listeners.orderedStream().toList(), observations.getIfAvailable());
     }
 
     @Bean
@@ -158,7 +161,8 @@ public class SeawallAutoConfiguration {
     static class Jersey {
         @Bean
         static BeanPostProcessor seawallJerseyMeters(ObjectProvider<MeterRegistry> registry,
-                                                     ObjectProvider<SeawallListener> listeners) {
+                                                     ObjectProvider<SeawallListener> listeners,
+                                                     ObjectProvider<ObservationRegistry> observations) {
             return new BeanPostProcessor() {
                 @Override
                 public Object postProcessAfterInitialization(Object bean, String name) {
@@ -170,6 +174,10 @@ public class SeawallAutoConfiguration {
                                     feature.meterRegistry(r);
                                 }
                                 listeners.orderedStream().forEach(feature::listener);
+                                ObservationRegistry observed = observations.getIfAvailable();
+                                if (observed != null) {
+                                    feature.observationRegistry(observed);
+                                }
                             }
                         }
                     }

@@ -90,6 +90,13 @@ class ObservationTest {
     }
 
     @Test
+    void seawallNeverChangesTheServerMetersTagKeys() {
+        Seawall engine = engine(observations);
+        Observation.Context c = call(engine, "/api/x", 200, "server");
+        assertThat(c.getLowCardinalityKeyValues()).isEmpty();
+    }
+
+    @Test
     void anAllowedAndARefusedRequestCarryPolicyAndOutcome() {
         Seawall engine = engine(observations);
         Observation.Context allowed = call(engine, "/api/x", 200, "first");
@@ -97,12 +104,12 @@ class ObservationTest {
 
         TestObservationRegistryAssert.assertThat(observations)
                 .hasObservationWithNameEqualTo("first").that()
-                .hasLowCardinalityKeyValue("seawall.policy", "api")
-                .hasLowCardinalityKeyValue("seawall.outcome", "allowed");
+                .hasHighCardinalityKeyValue("seawall.policy", "api")
+                .hasHighCardinalityKeyValue("seawall.outcome", "allowed");
         TestObservationRegistryAssert.assertThat(observations)
                 .hasObservationWithNameEqualTo("second").that()
-                .hasLowCardinalityKeyValue("seawall.policy", "api")
-                .hasLowCardinalityKeyValue("seawall.outcome", "rate-limited");
+                .hasHighCardinalityKeyValue("seawall.policy", "api")
+                .hasHighCardinalityKeyValue("seawall.outcome", "rate-limited");
         assertThat(events.get(allowed)).isNull();
         assertThat(events.get(refused)).containsExactly("seawall.refused");
     }
@@ -117,8 +124,8 @@ class ObservationTest {
         assertThat(events.get(opening)).containsExactly("seawall.breaker.open");
         assertThat(events.get(refused)).containsExactly("seawall.refused");
         TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("refused").that()
-                .hasLowCardinalityKeyValue("seawall.outcome", "breaker-open")
-                .hasLowCardinalityKeyValue("seawall.policy", "payments");
+                .hasHighCardinalityKeyValue("seawall.outcome", "breaker-open")
+                .hasHighCardinalityKeyValue("seawall.policy", "payments");
     }
 
     @Test
@@ -130,6 +137,7 @@ class ObservationTest {
 
         Seawall quiet = engine(ObservationRegistry.NOOP);
         Observation.Context c = call(quiet, "/api/x", 200, "untouched");
-        assertThat(c.getLowCardinalityKeyValues()).isEmpty();
+        assertThat(c.getHighCardinalityKeyValues()).isEmpty();
+        assertThat(events.get(c)).isNull();
     }
 }

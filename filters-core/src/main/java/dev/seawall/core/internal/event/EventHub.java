@@ -252,9 +252,14 @@ public final class EventHub {
             }
         }
 
+        /**
+         * High-cardinality on purpose, although the values are few: a low-cardinality key-value becomes a tag of the
+         * server's own meter ({@code http.server.requests}) for the requests Seawall saw only, and a registry like
+         * Prometheus's requires one set of tag keys per meter name. Tracers put both kinds on the span.
+         */
         private void outcome(Observation o, KeyValue outcome) {
-            o.lowCardinalityKeyValue(policyKey);
-            o.lowCardinalityKeyValue(outcome);
+            o.highCardinalityKeyValue(policyKey);
+            o.highCardinalityKeyValue(outcome);
         }
     }
 

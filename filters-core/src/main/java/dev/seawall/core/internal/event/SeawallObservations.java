@@ -11,9 +11,9 @@ import io.micrometer.observation.Observation;
  */
 public final class SeawallObservations {
 
-    /** Low-cardinality key: the policy that applied. */
+    /** Key (added as high-cardinality, see {@code EventHub.PolicyEvents}): the policy that applied. */
     public static final String POLICY = "seawall.policy";
-    /** Low-cardinality key: what Seawall did with the request. */
+    /** Key (added as high-cardinality): what Seawall did with the request. */
     public static final String OUTCOME = "seawall.outcome";
 
     static final KeyValue ALLOWED = KeyValue.of(OUTCOME, "allowed");
