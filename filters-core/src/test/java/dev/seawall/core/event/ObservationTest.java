@@ -33,6 +33,12 @@ class ObservationTest {
                 rate-limits:
                   - by: ip
                     limit: 1/1m
+              - name: pool
+                paths: [/pool/*]
+                throttle:
+                  max-concurrent: 1
+                  queue: 1
+                  max-wait: 10s
               - name: payments
                 paths: [/payments/*]
                 circuit-breaker:
@@ -126,6 +132,33 @@ class ObservationTest {
         TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("refused").that()
                 .hasHighCardinalityKeyValue("seawall.outcome", "breaker-open")
                 .hasHighCardinalityKeyValue("seawall.policy", "payments");
+    }
+
+    @Test
+    void aRequestThatWaitedInTheQueueSaysSoWhenItIsAdmitted() {
+        Seawall engine = engine(observations);
+        Policy p = engine.match("GET", "/pool/x");
+        Exchange first = p.chain().admit(FakeRequest.get("/pool/x").from("192.0.2.7"), clock.nanoTime());
+        assertThat(first.admitted()).isTrue();
+
+        Observation server = Observation.start("queued", observations);
+        Exchange second;
+        try (Observation.Scope scope = server.openScope()) {
+            second = p.chain().admit(FakeRequest.get("/pool/x").from("192.0.2.8"), clock.nanoTime());
+            assertThat(second.pending()).isTrue();
+        }
+        clock.advance(java.time.Duration.ofMillis(30));
+        first.complete(new Outcome(200, null, 0, clock.nanoTime(), false)); // hands its slot to the waiter
+        try (Observation.Scope scope = server.openScope()) { // the adapter resumes it on a request thread again
+            second.resume(FakeRequest.get("/pool/x").from("192.0.2.8"), clock.nanoTime());
+        }
+        server.stop();
+
+        assertThat(second.admitted()).isTrue();
+        assertThat(events.get(server.getContext())).containsExactly("seawall.queue.waited");
+        TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("queued").that()
+                .hasHighCardinalityKeyValue("seawall.outcome", "allowed")
+                .hasHighCardinalityKeyValue("seawall.policy", "pool");
     }
 
     @Test
