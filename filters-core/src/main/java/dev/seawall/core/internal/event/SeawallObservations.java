@@ -7,7 +7,7 @@ import io.micrometer.observation.Observation;
 
 /**
  * The key-values and events Seawall adds to the current observation, built once: adding one allocates nothing of
- * Seawall's. Names are documented in docs/operations/traces-and-events.md. Stateless and thread-safe.
+ * Seawall's. An event's contextual name is its name, which is what a tracer writes on the span. Names are documented in docs/operations/traces-and-events.md. Stateless and thread-safe.
  */
 public final class SeawallObservations {
 
@@ -24,18 +24,15 @@ public final class SeawallObservations {
     static final KeyValue FALLBACK = KeyValue.of(OUTCOME, "fallback");
     static final KeyValue TIMEOUT = KeyValue.of(OUTCOME, "timeout");
 
-    static final Observation.Event QUEUE_WAIT = Observation.Event.of("seawall.queue.waited",
-            "Seawall: the request waited in the throttle's queue");
-    static final Observation.Event REFUSED = Observation.Event.of("seawall.refused", "Seawall: request refused");
-    static final Observation.Event FALLBACK_SERVED = Observation.Event.of("seawall.fallback",
-            "Seawall: fallback served");
-    static final Observation.Event TIMED_OUT = Observation.Event.of("seawall.timeout",
-            "Seawall: timeout answered at the deadline");
+    static final Observation.Event QUEUE_WAIT = Observation.Event.of("seawall.queue.waited");
+    static final Observation.Event REFUSED = Observation.Event.of("seawall.refused");
+    static final Observation.Event FALLBACK_SERVED = Observation.Event.of("seawall.fallback");
+    static final Observation.Event TIMED_OUT = Observation.Event.of("seawall.timeout");
     private static final Observation.Event[] BREAKER = {
-        Observation.Event.of("seawall.breaker.closed", "Seawall: circuit breaker closed"),
-        Observation.Event.of("seawall.breaker.open", "Seawall: circuit breaker opened"),
-        Observation.Event.of("seawall.breaker.half-open", "Seawall: circuit breaker half-open"),
-        Observation.Event.of("seawall.breaker.forced-open", "Seawall: circuit breaker forced open"),
+        Observation.Event.of("seawall.breaker.closed"),
+        Observation.Event.of("seawall.breaker.open"),
+        Observation.Event.of("seawall.breaker.half-open"),
+        Observation.Event.of("seawall.breaker.forced-open"),
     };
 
     private SeawallObservations() {
