@@ -130,38 +130,13 @@ public final class Breaker {
         publish(last, now, null);
     }
 
-    /**
-     * Publishes a transition to the listeners, on the thread that caused it and after resilience4j's call returned (no
-     * lock is held). The cause follows from the two states unless an operator's action names it.
-     */
+    /** Publishes a transition to the listeners, on the thread that caused it; no lock is held. */
     private void publish(CircuitBreaker.State from, CircuitBreaker.State to,
                          dev.seawall.core.event.BreakerTransition.Cause operator) {
         dev.seawall.core.internal.event.EventHub.BreakerEvents e = events;
-        dev.seawall.core.event.BreakerTransition.State f = eventState(from);
-        dev.seawall.core.event.BreakerTransition.State t = eventState(to);
-        if (e == null || f == null || t == null || f == t) {
-            return;
+        if (e != null) {
+            e.transition(name, from, to, operator);
         }
-        dev.seawall.core.event.BreakerTransition.Cause cause = operator != null ? operator
-                : switch (to) {
-                    case HALF_OPEN -> dev.seawall.core.event.BreakerTransition.Cause.OPEN_TIME_ELAPSED;
-                    case CLOSED -> dev.seawall.core.event.BreakerTransition.Cause.PROBES_SUCCEEDED;
-                    case FORCED_OPEN -> dev.seawall.core.event.BreakerTransition.Cause.FORCED_OPEN;
-                    default -> from == CircuitBreaker.State.HALF_OPEN
-                            ? dev.seawall.core.event.BreakerTransition.Cause.PROBES_FAILED
-                            : dev.seawall.core.event.BreakerTransition.Cause.FAILURE_RATE;
-                };
-        e.transition(name, f, t, cause);
-    }
-
-    private static dev.seawall.core.event.BreakerTransition.State eventState(CircuitBreaker.State s) {
-        return switch (s) {
-            case CLOSED -> dev.seawall.core.event.BreakerTransition.State.CLOSED;
-            case OPEN -> dev.seawall.core.event.BreakerTransition.State.OPEN;
-            case HALF_OPEN -> dev.seawall.core.event.BreakerTransition.State.HALF_OPEN;
-            case FORCED_OPEN -> dev.seawall.core.event.BreakerTransition.State.FORCED_OPEN;
-            default -> null; // resilience4j's DISABLED and METRICS_ONLY: Seawall never uses them
-        };
     }
 
     /**
@@ -239,11 +214,8 @@ public final class Breaker {
     /** Operator action: hold the breaker open (no call reaches the application) until {@link #close()}. */
     public void forceOpen() {
         LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
-        CircuitBreaker.State before = observedState.get();
         circuitBreaker.transitionToForcedOpenState();
-        if (observedState.compareAndSet(before, circuitBreaker.getState())) {
-            publish(before, circuitBreaker.getState(), dev.seawall.core.event.BreakerTransition.Cause.FORCED_OPEN);
-        }
+        observe();
     }
 
     /** Operator action: close the breaker now and start a fresh window. */

@@ -17,6 +17,7 @@ import dev.seawall.core.http.Rejection;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.policy.Policy;
 import io.micrometer.core.instrument.Counter;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.Observation;
@@ -273,15 +274,40 @@ public final class EventHub {
             this.policies = policies;
         }
 
-        public void transition(String breaker, BreakerTransition.State from, BreakerTransition.State to,
-                               BreakerTransition.Cause cause) {
+        /**
+         * @param operator the cause when an operator acted ({@code FORCED_CLOSED}); null to derive it from the states
+         */
+        public void transition(String breaker, CircuitBreaker.State from, CircuitBreaker.State to,
+                               BreakerTransition.Cause operator) {
+            BreakerTransition.State f = state(from);
+            BreakerTransition.State t = state(to);
+            if (f == null || t == null || f == t) {
+                return;
+            }
+            BreakerTransition.Cause cause = operator != null ? operator : switch (t) {
+                case HALF_OPEN -> BreakerTransition.Cause.OPEN_TIME_ELAPSED;
+                case CLOSED -> BreakerTransition.Cause.PROBES_SUCCEEDED;
+                case FORCED_OPEN -> BreakerTransition.Cause.FORCED_OPEN;
+                case OPEN -> f == BreakerTransition.State.HALF_OPEN ? BreakerTransition.Cause.PROBES_FAILED
+                        : BreakerTransition.Cause.FAILURE_RATE;
+            };
             Observation o = hub.currentObservation();
             if (o != null) {
-                o.event(SeawallObservations.breaker(to)); // the request whose call moved the breaker
+                o.event(SeawallObservations.breaker(t)); // the request whose call moved the breaker
             }
             if (hub.entries.length > 0) {
-                hub.publish(new BreakerTransition(breaker, policies, from, to, cause));
+                hub.publish(new BreakerTransition(breaker, policies, f, t, cause));
             }
+        }
+
+        private static BreakerTransition.State state(CircuitBreaker.State s) {
+            return switch (s) {
+                case CLOSED -> BreakerTransition.State.CLOSED;
+                case OPEN -> BreakerTransition.State.OPEN;
+                case HALF_OPEN -> BreakerTransition.State.HALF_OPEN;
+                case FORCED_OPEN -> BreakerTransition.State.FORCED_OPEN;
+                default -> null; // resilience4j's DISABLED and METRICS_ONLY: Seawall never uses them
+            };
         }
     }
 }
