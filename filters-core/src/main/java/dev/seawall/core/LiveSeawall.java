@@ -36,7 +36,9 @@ import java.util.function.Consumer;
  * modification time and size) and reloads when the text changed; polling, unlike a {@code WatchService}, also sees
  * files replaced through symbolic links (Kubernetes config maps) and works on every file system.
  *
- * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}.
+ * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}. The engine's
+ * {@link dev.seawall.core.event.SeawallListener}s hear every applied or refused reload (what it kept, reset, added and
+ * removed), after the reload lock is released.
  *
  * <p>Thread-safe. Reloads are serialised by a lock that requests never take.
  */
