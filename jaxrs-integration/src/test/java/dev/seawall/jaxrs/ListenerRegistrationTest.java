@@ -45,6 +45,31 @@ class ListenerRegistrationTest {
         }
     }
 
+    /** What a server's observation support does: one observation in scope from the first filter to the response. */
+    @jakarta.annotation.Priority(100)
+    public static class ServerObservation implements jakarta.ws.rs.container.ContainerRequestFilter,
+            jakarta.ws.rs.container.ContainerResponseFilter {
+        private final io.micrometer.observation.ObservationRegistry registry;
+
+        ServerObservation(io.micrometer.observation.ObservationRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            io.micrometer.observation.Observation o = io.micrometer.observation.Observation.start("server", registry);
+            request.setProperty("observation", o);
+            request.setProperty("scope", o.openScope());
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request,
+                           jakarta.ws.rs.container.ContainerResponseContext response) {
+            ((io.micrometer.observation.Observation.Scope) request.getProperty("scope")).close();
+            ((io.micrometer.observation.Observation) request.getProperty("observation")).stop();
+        }
+    }
+
     @TempDir
     java.nio.file.Path dir;
 
@@ -62,6 +87,37 @@ class ListenerRegistrationTest {
     private int get(String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode();
+    }
+
+    @Test
+    void theFeaturesObservationRegistryGetsTheDecisionsOfAnnotationPolicies() throws Exception {
+        io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry
+                .create();
+        java.util.List<io.micrometer.observation.Observation.Context> stopped =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+        observations.observationConfig().observationHandler(
+                new io.micrometer.observation.ObservationHandler<io.micrometer.observation.Observation.Context>() {
+                    @Override
+                    public void onStop(io.micrometer.observation.Observation.Context context) {
+                        stopped.add(context);
+                    }
+
+                    @Override
+                    public boolean supportsContext(io.micrometer.observation.Observation.Context context) {
+                        return true;
+                    }
+                });
+        ResourceConfig app = new ResourceConfig(Resources.class).register(new ServerObservation(observations))
+                .register(new SeawallFeature().meterRegistry(meters).observationRegistry(observations));
+        server = GrizzlyHttpServerFactory.createHttpServer(URI.create("http://127.0.0.1:0/"), app);
+        String base = "http://127.0.0.1:" + server.getListeners().iterator().next().getPort();
+
+        assertThat(get(base + "/annotated")).isEqualTo(200);
+        assertThat(get(base + "/annotated")).isEqualTo(429);
+
+        org.awaitility.Awaitility.await().until(() -> stopped.size() == 2);
+        assertThat(stopped).extracting(c -> c.getHighCardinalityKeyValue("seawall.outcome").getValue())
+                .containsExactlyInAnyOrder("allowed", "rate-limited");
     }
 
     @Test

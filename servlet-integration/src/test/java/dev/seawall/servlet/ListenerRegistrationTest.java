@@ -53,6 +53,12 @@ class ListenerRegistrationTest {
     }
 
     private String start(SeawallFilter filter, Object listenersAttribute) throws Exception {
+        return start(filter, listenersAttribute, null);
+    }
+
+    /** @param before a filter mapped before Seawall's (e.g. the server's observation), or null */
+    private String start(SeawallFilter filter, Object listenersAttribute, jakarta.servlet.Filter before)
+            throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -62,6 +68,9 @@ class ListenerRegistrationTest {
         context.setContextPath("/");
         if (listenersAttribute != null) {
             context.setAttribute(SeawallFilter.LISTENERS_ATTRIBUTE, listenersAttribute);
+        }
+        if (before != null) {
+            context.addFilter(new FilterHolder(before), "/*", EnumSet.of(DispatcherType.REQUEST));
         }
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder(new HttpServlet() {
@@ -122,6 +131,45 @@ class ListenerRegistrationTest {
         get(base + "/api/b");
 
         assertThat(listener.of(Refusal.class)).hasSize(1);
+    }
+
+    @Test
+    void theBuildersObservationRegistryGetsTheDecisionOnTheServersObservation() throws Exception {
+        io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry
+                .create();
+        List<io.micrometer.observation.Observation.Context> stopped = new CopyOnWriteArrayList<>();
+        observations.observationConfig().observationHandler(
+                new io.micrometer.observation.ObservationHandler<io.micrometer.observation.Observation.Context>() {
+                    @Override
+                    public void onStop(io.micrometer.observation.Observation.Context context) {
+                        stopped.add(context);
+                    }
+
+                    @Override
+                    public boolean supportsContext(io.micrometer.observation.Observation.Context context) {
+                        return true;
+                    }
+                });
+        // what a container's observation filter does: one observation in scope around the request
+        jakarta.servlet.Filter server = (request, response, chain) -> {
+            io.micrometer.observation.Observation o = io.micrometer.observation.Observation.start("http.server.requests",
+                    observations);
+            try (io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+                chain.doFilter(request, response);
+            } finally {
+                o.stop();
+            }
+        };
+        String base = start(SeawallFilter.builder().yaml("seawall.yaml", YAML).observationRegistry(observations)
+                .build(), null, server);
+
+        assertThat(get(base + "/api/c")).isEqualTo(200);
+        assertThat(get(base + "/api/c")).isEqualTo(429);
+
+        assertThat(stopped).extracting(c -> c.getHighCardinalityKeyValue("seawall.outcome").getValue())
+                .containsExactly("allowed", "rate-limited");
+        assertThat(stopped).allSatisfy(c ->
+                assertThat(c.getHighCardinalityKeyValue("seawall.policy").getValue()).isEqualTo("api"));
     }
 
     @Test
