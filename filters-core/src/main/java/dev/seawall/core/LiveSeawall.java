@@ -1,7 +1,11 @@
 package dev.seawall.core;
 
+import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.chain.Stage;
 import dev.seawall.core.config.ConfigException;
+import dev.seawall.core.event.ConfigReload;
 import dev.seawall.core.internal.config.ConfigValues;
+import dev.seawall.core.policy.Policy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -11,6 +15,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,7 +36,9 @@ import java.util.function.Consumer;
  * modification time and size) and reloads when the text changed; polling, unlike a {@code WatchService}, also sees
  * files replaced through symbolic links (Kubernetes config maps) and works on every file system.
  *
- * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}.
+ * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}. The engine's
+ * {@link dev.seawall.core.event.SeawallListener}s hear every applied or refused reload (what it kept, reset, added and
+ * removed), after the reload lock is released.
  *
  * <p>Thread-safe. Reloads are serialised by a lock that requests never take.
  */
@@ -135,51 +142,107 @@ public final class LiveSeawall implements AutoCloseable {
         if (source == null) {
             throw new IllegalStateException("this engine was built in code: there is no configuration to reload");
         }
+        Done done;
         synchronized (reloadLock) {
-            Object version = source.version();
-            String text;
-            try {
-                text = source.read();
-            } catch (IOException | RuntimeException e) {
-                return refuse("config " + source.name() + " could not be read: " + e.getMessage());
-            }
-            lastVersion = version;
-            if (text.equals(lastText)) {
-                unchangedCounter.increment();
-                lastError = null;
-                return new Result(Outcome.UNCHANGED, null, wallClock.instant());
-            }
-            Seawall old = current;
-            Seawall next;
-            try {
-                next = old.reload(source.name(), text);
-            } catch (ConfigException e) {
-                return refuse(source.explain(e).getMessage());
-            } catch (RuntimeException e) {
-                // pattern ties and duplicate names are IllegalArgumentExceptions with precise messages
-                return refuse(source.name() + ": " + e.getMessage());
-            }
-            current = next;
-            old.handOver(next);
-            lastText = text;
-            loadedAt = wallClock.instant();
-            lastError = null;
-            applied++;
-            appliedCounter.increment();
-            LOG.info("Seawall: configuration {} reloaded: {}", source.name(),
-                    ConfigValues.count(next.policies().size(), "policy", "policies"));
-            for (Consumer<Seawall> l : listeners) {
-                try {
-                    l.accept(next);
-                } catch (RuntimeException e) {
-                    LOG.warn("Seawall: a reload listener failed ({})", e.getClass().getSimpleName());
-                }
-            }
-            return new Result(Outcome.APPLIED, null, loadedAt);
+            done = reloadLocked();
         }
+        if (done.event() != null) {
+            current.events().reload(done.event()); // outside the reload lock: a listener may read the status
+        }
+        return done.result();
     }
 
-    private Result refuse(String message) {
+    /** A reload's result, and the event to publish once the lock is released (null for none). */
+    private record Done(Result result, ConfigReload event) {
+    }
+
+    private Done reloadLocked() {
+        Object version = source.version();
+        String text;
+        try {
+            text = source.read();
+        } catch (IOException | RuntimeException e) {
+            return refuse("config " + source.name() + " could not be read: " + e.getMessage(), 1);
+        }
+        lastVersion = version;
+        if (text.equals(lastText)) {
+            unchangedCounter.increment();
+            lastError = null;
+            return new Done(new Result(Outcome.UNCHANGED, null, wallClock.instant()), null);
+        }
+        Seawall old = current;
+        Seawall next;
+        try {
+            next = old.reload(source.name(), text);
+        } catch (ConfigException e) {
+            return refuse(source.explain(e).getMessage(), Math.max(1, e.problems().size()));
+        } catch (RuntimeException e) {
+            // pattern ties and duplicate names are IllegalArgumentExceptions with precise messages
+            return refuse(source.name() + ": " + e.getMessage(), 1);
+        }
+        current = next;
+        old.handOver(next);
+        lastText = text;
+        loadedAt = wallClock.instant();
+        lastError = null;
+        applied++;
+        appliedCounter.increment();
+        LOG.info("Seawall: configuration {} reloaded: {}", source.name(),
+                ConfigValues.count(next.policies().size(), "policy", "policies"));
+        for (Consumer<Seawall> l : listeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                LOG.warn("Seawall: a reload listener failed ({})", e.getClass().getSimpleName());
+            }
+        }
+        ConfigReload event = next.events().active() ? applied(source.name(), old, next) : null;
+        return new Done(new Result(Outcome.APPLIED, null, loadedAt), event);
+    }
+
+    /**
+     * @return the event of an applied reload: a policy is kept when every stage of its new chain is an instance its old
+     *         chain had (or a breaker stage around the same breaker), which is how a reload carries state
+     */
+    private static ConfigReload applied(String source, Seawall old, Seawall next) {
+        List<String> kept = new ArrayList<>();
+        List<String> reset = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        for (Policy p : next.policies()) {
+            Policy before = old.policy(p.name());
+            if (before == null) {
+                added.add(p.name());
+            } else if (keepsEveryStage(before, p)) {
+                kept.add(p.name());
+            } else {
+                reset.add(p.name());
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (Policy p : old.policies()) {
+            if (next.policy(p.name()) == null) {
+                removed.add(p.name());
+            }
+        }
+        return new ConfigReload(ConfigReload.Outcome.APPLIED, source, 0, kept, reset, added, removed);
+    }
+
+    private static boolean keepsEveryStage(Policy before, Policy after) {
+        List<Stage> old = before.chain().stages();
+        for (Stage s : after.chain().stages()) {
+            boolean found = false;
+            for (Stage o : old) {
+                found |= o == s || (o instanceof BreakerStage ob && s instanceof BreakerStage sb
+                        && ob.breaker() == sb.breaker());
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Done refuse(String message, int errors) {
         refused++;
         refusedCounter.increment();
         if (!message.equals(lastError)) {
@@ -187,7 +250,9 @@ public final class LiveSeawall implements AutoCloseable {
         }
         lastError = message;
         lastErrorAt = wallClock.instant();
-        return new Result(Outcome.REFUSED, message, lastErrorAt);
+        ConfigReload event = current.events().active() ? new ConfigReload(ConfigReload.Outcome.REFUSED, source.name(),
+                errors, List.of(), List.of(), List.of(), List.of()) : null;
+        return new Done(new Result(Outcome.REFUSED, message, lastErrorAt), event);
     }
 
     /** Reloads when the source's version changed since the last reload; what the watcher runs. */

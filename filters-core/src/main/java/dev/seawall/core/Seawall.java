@@ -6,10 +6,12 @@ import dev.seawall.core.chain.Stage;
 import dev.seawall.core.chain.StageKind;
 import dev.seawall.core.config.ConfigLoader;
 import dev.seawall.core.config.SeawallConfig;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.Gauges;
 import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.internal.outbound.ClientRuntime;
 import dev.seawall.core.internal.policy.PathPolicyTable;
 import dev.seawall.core.internal.ratelimit.Stores;
@@ -24,6 +26,7 @@ import dev.seawall.core.ratelimit.PlanResolver;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,13 +59,15 @@ public final class Seawall implements AutoCloseable {
     private final PolicyFactory.Context context;
     private final List<Policy> programmatic;
     private final OutboundClients clients;
+    /** The application's listeners; the same hub for every engine a reload builds from this one. */
+    private final EventHub events;
     /** cleared when a reload hands the timer or the store to the engine replacing this one */
     private volatile boolean ownsDeadlines;
     private volatile boolean ownsStore;
 
     private Seawall(List<Policy> policies, NanoClock clock, String source, SeawallConfig config,
                     DeadlineTimer deadlines, PolicyFactory.Context context, List<Policy> programmatic,
-                    boolean ownsStore, OutboundClients previousClients) {
+                    boolean ownsStore, OutboundClients previousClients, EventHub events) {
         PathPolicyTable.Builder<Policy> b = PathPolicyTable.builder();
         Set<String> names = new HashSet<>();
         for (Policy p : policies) {
@@ -90,6 +95,16 @@ public final class Seawall implements AutoCloseable {
         this.ownsStore = ownsStore;
         this.clients = hasClients ? CoreAccess.clients(config.clients(),
                 ClientRuntime.system(clock, this.deadlines), previousClients) : OutboundClients.NONE;
+        this.events = events;
+        if (events.active()) {
+            events.attach(this.policies);
+            context.store().onHealthChange(events::storeHealth);
+        }
+    }
+
+    /** @return the application's listeners (package-private: {@link LiveSeawall} publishes reloads to them) */
+    EventHub events() {
+        return events;
     }
 
     /** @return the timer firing request deadlines and throttle waits' ends; null when no policy has either stage */
@@ -171,7 +186,8 @@ public final class Seawall implements AutoCloseable {
             List<Policy> all = new ArrayList<>(PolicyFactory.policies(next, ctx, new PolicyFactory.Breakers(),
                     previous));
             all.addAll(programmatic);
-            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore, clients);
+            return new Seawall(all, clock, sourceName, next, deadlines, ctx, programmatic, !keepStore, clients,
+                    events);
         } catch (RuntimeException e) {
             if (!keepStore) {
                 store.close();
@@ -256,8 +272,32 @@ public final class Seawall implements AutoCloseable {
         private String yamlText;
         private PlanResolver planResolver;
         private DeadlineTimer deadlines;
+        private final List<SeawallListener> listeners = new ArrayList<>();
+        private ObservationRegistry observationRegistry;
 
         private Builder() {
+        }
+
+        /**
+         * Adds a listener of Seawall's events (breaker transitions, refusals, fallbacks, timeouts, reloads, store
+         * health). Listeners are called in the order added, synchronously, never under a lock; a listener that throws is
+         * counted and logged once and never breaks a request (see {@link SeawallListener}). The engines a reload
+         * builds keep them.
+         */
+        /**
+         * Where Seawall's decisions are added to the <em>current</em> observation (the one the server or framework opened
+         * for the request, e.g. Spring's {@code http.server.requests}): key-values {@code seawall.policy} and {@code
+         * seawall.outcome} (high-cardinality, so they reach spans but never the server's meter tags), and events for refusals, queue waits, fallbacks, timeouts and breaker transitions. Seawall
+         * opens no observation of its own. Default none ({@code ObservationRegistry.NOOP}): nothing is looked up.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observationRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public Builder listener(SeawallListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
         }
 
         /** The timer for request deadlines; by default the engine starts its own when a policy has a timeout. */
@@ -315,16 +355,19 @@ public final class Seawall implements AutoCloseable {
         public Seawall build() {
             MeterRegistry meterRegistry = this.meterRegistry != null ? this.meterRegistry
                     : new CompositeMeterRegistry(); // a composite without registries publishes nothing
-            Seawall engine = build(meterRegistry);
+            boolean observed = observationRegistry != null && !observationRegistry.isNoop();
+            EventHub events = listeners.isEmpty() && !observed ? EventHub.NONE
+                    : new EventHub(listeners, meterRegistry, observationRegistry);
+            Seawall engine = build(meterRegistry, events);
             SeawallMeters.bind(meterRegistry, engine.policies);
             ClientMeters.bind(meterRegistry, engine.clients);
             return engine;
         }
 
-        private Seawall build(MeterRegistry meterRegistry) {
+        private Seawall build(MeterRegistry meterRegistry, EventHub events) {
             if (yamlText == null) {
                 return new Seawall(policies, clock, source, null, deadlines,
-                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false, null);
+                        new PolicyFactory.Context(clock, meterRegistry, planResolver), policies, false, null, events);
             }
             SeawallConfig config = ConfigLoader.parse(yamlSource, yamlText);
             BucketStore store = Stores.create(yamlSource, config.line("store"), config.store(), clock,
@@ -334,7 +377,7 @@ public final class Seawall implements AutoCloseable {
                 List<Policy> all = new ArrayList<>(PolicyFactory.policies(config, ctx));
                 all.addAll(policies);
                 return new Seawall(all, clock, yamlSource, config, deadlines, ctx, policies, !config.store().local(),
-                        null);
+                        null, events);
             } catch (RuntimeException e) {
                 store.close();
                 throw e;

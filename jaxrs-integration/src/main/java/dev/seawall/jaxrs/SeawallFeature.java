@@ -3,7 +3,9 @@ package dev.seawall.jaxrs;
 import dev.seawall.core.ConfigSource;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -68,6 +71,8 @@ public final class SeawallFeature implements Feature {
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private NanoClock clock;
     private Function<ContainerRequestContext, String> remoteAddress;
+    private final List<SeawallListener> listeners = new ArrayList<>();
+    private io.micrometer.observation.ObservationRegistry observationRegistry;
 
     /** Annotations only: no YAML policies. */
     public SeawallFeature() {
@@ -112,6 +117,26 @@ public final class SeawallFeature implements Feature {
         return this;
     }
 
+    /**
+     * Adds a listener of Seawall's events (see {@link SeawallListener}), called in the order added: for the policies of
+     * the YAML configuration at {@code location} and of the resource methods' annotations. An engine handed to
+     * {@link #SeawallFeature(Seawall)} reports to the listeners given to its own builder; this one's hear its
+     * annotation policies.
+     */
+    public SeawallFeature listener(SeawallListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * Where Seawall's decisions are added to the current observation (see
+     * {@link Seawall.Builder#observationRegistry}), for the YAML and the annotation policies; default none.
+     */
+    public SeawallFeature observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+        this.observationRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
     @Override
     public boolean configure(FeatureContext context) {
         if (context.getConfiguration().getRuntimeType() != RuntimeType.SERVER) {
@@ -122,7 +147,9 @@ public final class SeawallFeature implements Feature {
                 : location != null ? load(location, c) : null;
         this.live = l;
         SeawallRuntime runtime = new SeawallRuntime(l, engine == null, c,
-                new PolicyFactory.Context(c, meterRegistry, null), remoteAddress);
+                new PolicyFactory.Context(c, meterRegistry, null), remoteAddress,
+                listeners.isEmpty() && (observationRegistry == null || observationRegistry.isNoop()) ? EventHub.NONE
+                        : new EventHub(listeners, meterRegistry, observationRegistry));
         this.runtime = runtime;
         InjectionManager injection = InjectionManagerProvider.getInjectionManager(context);
         runtime.origin(new Origin(injection, remoteAddress));
@@ -156,8 +183,13 @@ public final class SeawallFeature implements Feature {
         } catch (IOException ex) {
             throw new IllegalStateException("Seawall: " + where + " cannot be read (" + ex.getMessage() + ")", null);
         }
-        Seawall e = Seawall.builder().yaml(source.name(), text).clock(c).meterRegistry(meterRegistry).source(where)
-                .build();
+        Seawall.Builder b = Seawall.builder().yaml(source.name(), text).clock(c).meterRegistry(meterRegistry)
+                .source(where);
+        listeners.forEach(b::listener);
+        if (observationRegistry != null) {
+            b.observationRegistry(observationRegistry);
+        }
+        Seawall e = b.build();
         LiveSeawall l = new LiveSeawall(e, source, text, meterRegistry, Clock.systemUTC());
         if (watch != null) {
             l.watch(watch); // a class-path resource has no version and is not watched

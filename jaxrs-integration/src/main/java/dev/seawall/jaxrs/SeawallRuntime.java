@@ -4,6 +4,7 @@ import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.internal.CoreAccess;
 import dev.seawall.core.internal.config.PolicyFactory;
+import dev.seawall.core.internal.event.EventHub;
 import dev.seawall.core.internal.timeout.DeadlineTimer;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.time.NanoClock;
@@ -44,6 +45,8 @@ final class SeawallRuntime implements AutoCloseable {
     private final NanoClock clock;
     private final AnnotationPolicies annotations;
     private final Function<ContainerRequestContext, String> remoteAddress;
+    /** the feature's listeners, for the annotation policies (the YAML engine has its own hub for the same listeners) */
+    private final EventHub events;
     /** one entry per annotated resource method: bounded by the application's code, filled at deployment */
     private final List<Policy> annotatedPolicies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Origin origin;
@@ -57,8 +60,9 @@ final class SeawallRuntime implements AutoCloseable {
      *             start-up
      */
     SeawallRuntime(LiveSeawall live, boolean ownsEngine, NanoClock clock, PolicyFactory.Context context,
-                   Function<ContainerRequestContext, String> remoteAddress) {
+                   Function<ContainerRequestContext, String> remoteAddress, EventHub events) {
         this.live = live;
+        this.events = events;
         Seawall engine = live == null ? null : live.current();
         this.ownsEngine = ownsEngine;
         this.clock = clock;
@@ -69,6 +73,10 @@ final class SeawallRuntime implements AutoCloseable {
     /** Records a method's annotation policy for status pages (once per method, at deployment). */
     void annotated(Policy p) {
         annotatedPolicies.add(p);
+        if (events.active()) {
+            // again over every method's policy: a named breaker lists every policy using it
+            events.attach(annotatedPolicies);
+        }
     }
 
     /** @return the annotation policies of the application's methods, in deployment order */

@@ -26,6 +26,8 @@ final class BackendGuard {
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile boolean down;
     private volatile long retryAt;
+    /** Told of each transition (false: down, true: up again), after it is logged; null for nobody. */
+    private volatile java.util.function.Consumer<Boolean> onChange;
 
     BackendGuard(String name, int threshold, long backoffNanos, NanoClock clock) {
         this.name = name;
@@ -47,6 +49,7 @@ final class BackendGuard {
         if (down) {
             down = false;
             LOG.warn("Seawall: {} is reachable again; shared rate limits and idempotency keys resumed", name);
+            tell(true);
         }
         probing.set(false);
     }
@@ -63,6 +66,19 @@ final class BackendGuard {
             probing.set(false);
             LOG.error("Seawall: {} failed {} times in a row ({}); deciding without it, retrying every {} ms", name,
                     threshold, why, backoffNanos / 1_000_000);
+            tell(false);
+        }
+    }
+
+    /** Sets who is told of transitions from now on (the engine's listeners). */
+    void onChange(java.util.function.Consumer<Boolean> listener) {
+        this.onChange = listener;
+    }
+
+    private void tell(boolean up) {
+        java.util.function.Consumer<Boolean> l = onChange;
+        if (l != null) {
+            l.accept(up);
         }
     }
 

@@ -165,6 +165,12 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     @Override
+    public void onHealthChange(java.util.function.Consumer<dev.seawall.core.event.StoreHealth> listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        guard.onChange(up -> listener.accept(new dev.seawall.core.event.StoreHealth(description, up)));
+    }
+
+    @Override
     public Buckets buckets(BucketSpec spec) {
         return new SharedBuckets(spec);
     }

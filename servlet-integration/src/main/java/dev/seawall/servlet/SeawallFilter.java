@@ -3,6 +3,7 @@ package dev.seawall.servlet;
 import dev.seawall.core.LiveSeawall;
 import dev.seawall.core.Seawall;
 import dev.seawall.core.config.ConfigLoader;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.internal.config.ConfigValues;
 import dev.seawall.core.policy.Policy;
 import dev.seawall.core.ratelimit.PlanResolver;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -67,6 +69,14 @@ public class SeawallFilter implements Filter {
 
     /** Servlet-context attribute under which an application may provide its {@link MeterRegistry}. */
     public static final String METER_REGISTRY_ATTRIBUTE = "dev.seawall.meterRegistry";
+
+    /**
+     * Servlet-context attribute under which an application may provide its event listeners for a filter configured in
+     * {@code web.xml}: one {@link SeawallListener}, or a {@link java.util.Collection} of them (called in its iteration
+     * order). Set it before the filter's {@code init} (from a {@code ServletContextListener}); the filter reads it once.
+     * Listeners given to {@link Builder#listener} come first.
+     */
+    public static final String LISTENERS_ATTRIBUTE = "dev.seawall.listeners";
 
     private static final Logger LOG = LoggerFactory.getLogger(SeawallFilter.class);
 
@@ -177,6 +187,9 @@ public class SeawallFilter implements Filter {
             throws ServletException {
         Seawall.Builder b = settings.engine;
         b.meterRegistry(registry);
+        for (SeawallListener l : contextListeners(context)) {
+            b.listener(l);
+        }
         ConfigLocator.Located located = null;
         if (location != null || (!settings.yamlSet && !settings.policiesSet)) {
             located = ConfigLocator.locate(location, context);
@@ -190,6 +203,31 @@ public class SeawallFilter implements Filter {
             // config errors already read "seawall.yaml:14: policies[0]...: ..."; keep them as the message
             throw new ServletException(e.getMessage(), e);
         }
+    }
+
+    /** @return the listeners in {@link #LISTENERS_ATTRIBUTE}, in order; anything else there is refused by name */
+    static List<SeawallListener> contextListeners(ServletContext context) throws ServletException {
+        Object value = context == null ? null : context.getAttribute(LISTENERS_ATTRIBUTE);
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof SeawallListener l) {
+            return List.of(l);
+        }
+        if (value instanceof java.util.Collection<?> c) {
+            List<SeawallListener> out = new java.util.ArrayList<>();
+            for (Object o : c) {
+                if (!(o instanceof SeawallListener l)) {
+                    throw new ServletException("Seawall: servlet-context attribute " + LISTENERS_ATTRIBUTE
+                            + " holds a " + (o == null ? "null" : o.getClass().getName())
+                            + ", not a dev.seawall.core.event.SeawallListener");
+                }
+                out.add(l);
+            }
+            return out;
+        }
+        throw new ServletException("Seawall: servlet-context attribute " + LISTENERS_ATTRIBUTE + " holds a "
+                + value.getClass().getName() + ": expected a SeawallListener or a Collection of them");
     }
 
     @Override
@@ -273,6 +311,24 @@ public class SeawallFilter implements Filter {
             engine.meterRegistry(registry);
             this.registry = registry;
             registrySet = true;
+            return this;
+        }
+
+        /**
+         * Adds a listener of Seawall's events (see {@link SeawallListener}); called in the order added, before those
+         * of the {@link #LISTENERS_ATTRIBUTE} context attribute.
+         */
+        public Builder listener(SeawallListener listener) {
+            engine.listener(listener);
+            return this;
+        }
+
+        /**
+         * Where Seawall's decisions are added to the current observation (see
+         * {@link Seawall.Builder#observationRegistry}); default none.
+         */
+        public Builder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            engine.observationRegistry(registry);
             return this;
         }
 

@@ -36,6 +36,16 @@ final class EngineLoader {
 
     static LiveSeawall load(SeawallProperties properties, ConfigurableEnvironment environment,
                             MeterRegistry registry) {
+        return load(properties, environment, registry, java.util.List.of(), null);
+    }
+
+    /**
+     * @param listeners    the application's {@code SeawallListener} beans, in their {@code @Order}
+     * @param observations the application's {@code ObservationRegistry}, or null
+     */
+    static LiveSeawall load(SeawallProperties properties, ConfigurableEnvironment environment,
+                            MeterRegistry registry, java.util.List<dev.seawall.core.event.SeawallListener> listeners,
+                            io.micrometer.observation.ObservationRegistry observations) {
         InlineConfig inline = new InlineConfig(environment);
         InlineConfig.Rendering rendering = inline.render();
         if (!rendering.ignoredEnvironment().isEmpty()) {
@@ -71,7 +81,12 @@ final class EngineLoader {
         }
         Seawall engine;
         try {
-            engine = Seawall.builder().yaml(source.name(), text).meterRegistry(registry).build();
+            Seawall.Builder b = Seawall.builder().yaml(source.name(), text).meterRegistry(registry);
+            listeners.forEach(b::listener);
+            if (observations != null) {
+                b.observationRegistry(observations);
+            }
+            engine = b.build();
         } catch (ConfigException e) {
             throw source.explain(e);
         }

@@ -1,11 +1,13 @@
 package dev.seawall.spring;
 
 import dev.seawall.core.LiveSeawall;
+import dev.seawall.core.event.SeawallListener;
 import dev.seawall.core.config.ConfigException;
 import dev.seawall.jaxrs.SeawallFeature;
 import dev.seawall.servlet.SeawallFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.observation.ObservationRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -54,8 +56,12 @@ public class SeawallAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     LiveSeawall seawallEngine(SeawallProperties properties, ConfigurableEnvironment environment,
-                              ObjectProvider<MeterRegistry> registry) {
-        return EngineLoader.load(properties, environment, registry.getIfAvailable(() -> Metrics.globalRegistry));
+                              ObjectProvider<MeterRegistry> registry, ObjectProvider<SeawallListener> listeners,
+                              ObjectProvider<ObservationRegistry> observations) {
+        // every SeawallListener bean hears the engine's events, in the beans' @Order; the application's
+        // ObservationRegistry (Actuator's) gets Seawall's decisions on each request's http.server.requests observation
+        return EngineLoader.load(properties, environment, registry.getIfAvailable(() -> Metrics.globalRegistry),
+                listeners.orderedStream().toList(), observations.getIfAvailable());
     }
 
     @Bean
@@ -146,21 +152,31 @@ public class SeawallAutoConfiguration {
         }
     }
 
-    /** Jersey: a {@link SeawallFeature} the application registers reports to Spring's {@code MeterRegistry}. */
+    /**
+     * Jersey: a {@link SeawallFeature} the application registers reports to Spring's {@code MeterRegistry} and to every
+     * {@link SeawallListener} bean.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({ResourceConfig.class, SeawallFeature.class})
     static class Jersey {
         @Bean
-        static BeanPostProcessor seawallJerseyMeters(ObjectProvider<MeterRegistry> registry) {
+        static BeanPostProcessor seawallJerseyMeters(ObjectProvider<MeterRegistry> registry,
+                                                     ObjectProvider<SeawallListener> listeners,
+                                                     ObjectProvider<ObservationRegistry> observations) {
             return new BeanPostProcessor() {
                 @Override
                 public Object postProcessAfterInitialization(Object bean, String name) {
                     if (bean instanceof ResourceConfig config) {
                         MeterRegistry r = registry.getIfAvailable();
-                        if (r != null) {
-                            for (Object o : config.getInstances()) {
-                                if (o instanceof SeawallFeature feature) {
+                        for (Object o : config.getInstances()) {
+                            if (o instanceof SeawallFeature feature) {
+                                if (r != null) {
                                     feature.meterRegistry(r);
+                                }
+                                listeners.orderedStream().forEach(feature::listener);
+                                ObservationRegistry observed = observations.getIfAvailable();
+                                if (observed != null) {
+                                    feature.observationRegistry(observed);
                                 }
                             }
                         }

@@ -32,6 +32,13 @@ public final class Breaker {
 
     private static final Logger LOG = LoggerFactory.getLogger(Breaker.class);
 
+    static {
+        dev.seawall.core.internal.CoreAccess.registerBreaker((b, e) -> b.events = e);
+    }
+
+    /** Where transitions are published; set by the newest engine using this breaker, null before (or without) one. */
+    private volatile dev.seawall.core.internal.event.EventHub.BreakerEvents events;
+
     private final String name;
     private final CircuitBreaker circuitBreaker;
     private final NanoClock clock;
@@ -120,6 +127,16 @@ public final class Breaker {
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
         }
+        publish(last, now, null);
+    }
+
+    /** Publishes a transition to the listeners, on the thread that caused it; no lock is held. */
+    private void publish(CircuitBreaker.State from, CircuitBreaker.State to,
+                         dev.seawall.core.event.BreakerTransition.Cause operator) {
+        dev.seawall.core.internal.event.EventHub.BreakerEvents e = events;
+        if (e != null) {
+            e.transition(name, from, to, operator);
+        }
     }
 
     /**
@@ -205,7 +222,8 @@ public final class Breaker {
     public void close() {
         LOG.info("Seawall: circuit breaker {} closed by an operator", name);
         circuitBreaker.reset();
-        observedState.set(circuitBreaker.getState()); // already logged above, as an operator's action
+        CircuitBreaker.State before = observedState.getAndSet(circuitBreaker.getState()); // logged above
+        publish(before, circuitBreaker.getState(), dev.seawall.core.event.BreakerTransition.Cause.FORCED_CLOSED);
     }
 
     /**

@@ -12,7 +12,13 @@ import java.util.List;
  */
 public final class Chain {
 
+    static {
+        dev.seawall.core.internal.CoreAccess.registerChain((c, e) -> c.events = e);
+    }
+
     private final Stage[] stages;
+    /** Where refusals are published; set by the engine serving this chain's policy, null without one. */
+    private volatile dev.seawall.core.internal.event.EventHub.PolicyEvents events;
     private final List<String> warnings;
     private final Stage[] byKind = new Stage[StageKind.values().length];
     /** null when nothing is exempt */
@@ -43,7 +49,8 @@ public final class Chain {
      * @param nowNanos the clock reading for this request, read once by the adapter
      */
     public Exchange admit(RequestView request, long nowNanos) {
-        Exchange exchange = new Exchange(stages, nowNanos, exemption != null && exemption.admitExempt(request));
+        Exchange exchange = new Exchange(stages, nowNanos, exemption != null && exemption.admitExempt(request),
+                events);
         exchange.walk(request, nowNanos, 0);
         return exchange;
     }

@@ -43,8 +43,13 @@ public final class Exchange {
     @SuppressWarnings("unused") // written through SETTLED
     private volatile int settled;
 
-    Exchange(Stage[] stages, long startNanos, boolean exempt) {
+    /** where a refusal is published; null when the chain's engine has no listener */
+    private final dev.seawall.core.internal.event.EventHub.PolicyEvents events;
+
+    Exchange(Stage[] stages, long startNanos, boolean exempt,
+             dev.seawall.core.internal.event.EventHub.PolicyEvents events) {
         this.stages = stages;
+        this.events = events;
         this.permits = new Permit[stages.length];
         this.startNanos = startNanos;
         this.exempt = exempt;
@@ -65,18 +70,26 @@ public final class Exchange {
             }
             Rejection r = admission.rejection();
             if (r != null) {
-                reject(r);
+                reject(r, stages[i]);
                 return;
             }
             permits[count++] = admission.permit();
             walked = i + 1;
         }
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e != null) {
+            e.allowed(from > 0 ? nowNanos - startNanos : 0); // resumed: the request waited in a queue
+        }
     }
 
-    private void reject(Rejection r) {
+    private void reject(Rejection r, Stage by) {
         rejection = r;
         if (SETTLED.compareAndSet(this, 0, 1)) {
             Chain.releaseAll(permits, count);
+        }
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e != null) {
+            e.refused(by.kind(), by.name(), r); // before the adapter writes the refusal; no lock is held here
         }
     }
 
@@ -146,7 +159,7 @@ public final class Exchange {
         }
         Rejection r = outcome.rejection();
         if (r != null) {
-            reject(r);
+            reject(r, stages[next - 1]);
             return;
         }
         permits[count++] = outcome.permit();

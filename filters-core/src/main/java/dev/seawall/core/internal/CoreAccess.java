@@ -53,6 +53,22 @@ public final class CoreAccess {
         ClientCore core(OutboundClient client);
     }
 
+    /** Where {@link dev.seawall.core.breaker.Breaker} takes the events of its transitions. */
+    @FunctionalInterface
+    public interface BreakerAccess {
+        /** Sets the events {@code breaker} publishes its transitions to (the newest engine using it sets them). */
+        void events(dev.seawall.core.breaker.Breaker breaker, dev.seawall.core.internal.event.EventHub.BreakerEvents e);
+    }
+
+    /** Where {@link dev.seawall.core.chain.Chain} takes the events of its refusals. */
+    @FunctionalInterface
+    public interface ChainAccess {
+        /** Sets the events {@code chain}'s exchanges publish their refusals to. */
+        void events(dev.seawall.core.chain.Chain chain, dev.seawall.core.internal.event.EventHub.PolicyEvents e);
+    }
+
+    private static volatile BreakerAccess breakerAccess;
+    private static volatile ChainAccess chainAccess;
     private static volatile EngineAccess engine;
     private static volatile ClientsAccess clients;
     private static volatile PolicyAccess policy;
@@ -117,5 +133,32 @@ public final class CoreAccess {
     /** @return {@code p} with the idempotency step {@code guard} (the policy factory's) */
     public static Policy withIdempotency(Policy p, IdempotencyGuard guard) {
         return policy.withIdempotency(p, guard);
+    }
+
+    /** Called once, by {@link dev.seawall.core.breaker.Breaker}'s static initialiser. */
+    public static void registerBreaker(BreakerAccess access) {
+        if (breakerAccess != null) {
+            throw new IllegalStateException("breaker access already registered");
+        }
+        breakerAccess = access;
+    }
+
+    /** Called once, by {@link dev.seawall.core.chain.Chain}'s static initialiser. */
+    public static void registerChain(ChainAccess access) {
+        if (chainAccess != null) {
+            throw new IllegalStateException("chain access already registered");
+        }
+        chainAccess = access;
+    }
+
+    /** Points {@code b}'s transitions at {@code e}. */
+    public static void events(dev.seawall.core.breaker.Breaker b,
+                              dev.seawall.core.internal.event.EventHub.BreakerEvents e) {
+        breakerAccess.events(b, e);
+    }
+
+    /** Points the refusals of {@code c}'s exchanges at {@code e}. */
+    public static void events(dev.seawall.core.chain.Chain c, dev.seawall.core.internal.event.EventHub.PolicyEvents e) {
+        chainAccess.events(c, e);
     }
 }

@@ -70,6 +70,9 @@ public final class AnswerArbiter {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(AnswerArbiter.class);
+    private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<AnswerArbiter, FallbackResponse>
+            SERVED = java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(AnswerArbiter.class,
+            FallbackResponse.class, "served");
 
     private final AnswerSink sink;
     private final ResponseGate gate;
@@ -80,6 +83,16 @@ public final class AnswerArbiter {
     private volatile FallbackStage fallback;
     private volatile StaleCache.Key key;
     private volatile String policy;
+    /** The events of {@link #policy}'s engine, or null. */
+    private volatile dev.seawall.core.internal.event.EventHub.PolicyEvents events;
+    /** The request's observation, captured on its thread when it joined (the deadline fires on another), or null. */
+    private volatile io.micrometer.observation.Observation observation;
+    /**
+     * The fallback this arbiter served and what for; published once the answer is decided, outside the gate's monitor.
+     * Written by the one party that answers (the gate lets one through).
+     */
+    private volatile FallbackResponse served;
+    private volatile FallbackTrigger servedFor;
     private volatile boolean failClosed;
     private volatile TimeoutStage timeout;
     private volatile DeadlineTimer.Handle deadline;
@@ -124,6 +137,8 @@ public final class AnswerArbiter {
         innerRefusal = null;
         if (policy == null) {
             policy = plan.policy();
+            events = plan.events();
+            observation = events == null ? null : events.currentObservation();
         }
         failClosed |= plan.failClosed();
         FallbackStage fb = plan.fallback();
@@ -131,6 +146,8 @@ public final class AnswerArbiter {
             key = fb.cacheKey(request);
             fallback = fb;
             policy = plan.policy();
+            events = plan.events();
+            observation = events == null ? null : events.currentObservation();
         }
     }
 
@@ -212,15 +229,37 @@ public final class AnswerArbiter {
                 }
                 return;
             }
-            t.answered();
-            try {
-                answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(armedAfter), true);
-            } catch (IOException | RuntimeException e) {
-                // the client is gone or the container refused; the application's output is discarded either way
-                LOG.debug("Seawall: the timeout answer could not be written", e);
-            }
+            answeredAtDeadline(t);
         }
         sink.deadlineAnswered();
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e != null) {
+            // outside the gate's monitor: a listener never runs under a lock of the request's
+            e.timeout(t.name(), armedAfter, served != null, observation);
+            publishServed();
+        }
+    }
+
+    private void publishServed() {
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e == null || served == null) {
+            return;
+        }
+        FallbackResponse r = SERVED.getAndSet(this, null); // the deadline's party and finish() may both get here
+        if (r != null) {
+            e.fallback(servedFor, r, observation);
+        }
+    }
+
+    /** The deadline won the gate: answer with the fallback for a timeout or the timeout problem. Under the gate. */
+    private void answeredAtDeadline(TimeoutStage t) {
+        t.answered();
+        try {
+            answer(FallbackTrigger.TIMEOUT, t.timeoutAnswer(armedAfter), true);
+        } catch (IOException | RuntimeException e) {
+            // the client is gone or the container refused; the application's output is discarded either way
+            LOG.debug("Seawall: the timeout answer could not be written", e);
+        }
     }
 
     /**
@@ -232,6 +271,14 @@ public final class AnswerArbiter {
      *         container
      */
     public Finish finish(Throwable failure) throws IOException {
+        try {
+            return decide(failure);
+        } finally {
+            publishServed(); // null unless this call answered with a fallback
+        }
+    }
+
+    private Finish decide(Throwable failure) throws IOException {
         DeadlineTimer.Handle d = deadline;
         if (d != null) {
             d.cancel();
@@ -298,7 +345,12 @@ public final class AnswerArbiter {
 
     private FallbackResponse fallbackFor(FallbackTrigger trigger) {
         FallbackStage fb = fallback;
-        return fb == null || trigger == null ? null : fb.answer(trigger, key, request, clock.nanoTime());
+        FallbackResponse r = fb == null || trigger == null ? null : fb.answer(trigger, key, request, clock.nanoTime());
+        if (r != null) {
+            servedFor = trigger; // read after served, which publishes it
+            served = r;
+        }
+        return r;
     }
 
     /** Replaces the application's answer with the fallback for {@code trigger}, or else {@code problem}. */

@@ -30,6 +30,8 @@ public final class AnswerPlan {
     private final FallbackStage fallback;
     private final TimeoutStage timeout;
     private final BreakerStage breaker;
+    /** Where the policy's fallbacks and timeouts are published; set by the engine serving it, null without one. */
+    private volatile dev.seawall.core.internal.event.EventHub.PolicyEvents events;
 
     private AnswerPlan(String policy, boolean failClosed, int bufferBytes, Stages stages) {
         this.policy = policy;
@@ -66,6 +68,16 @@ public final class AnswerPlan {
             }
         }
         return new AnswerPlan(policy, failClosed, bufferBytes, found);
+    }
+
+    /** Sets where the policy's fallbacks and timeouts are published (the engine serving the policy does). */
+    public void events(dev.seawall.core.internal.event.EventHub.PolicyEvents events) {
+        this.events = events;
+    }
+
+    /** @return where the policy's fallbacks and timeouts are published, or null */
+    public dev.seawall.core.internal.event.EventHub.PolicyEvents events() {
+        return events;
     }
 
     /** @return the policy's name */
@@ -129,7 +141,12 @@ public final class AnswerPlan {
         if (fallback == null || trigger == null || !exchange.passed(fallback)) {
             return null;
         }
-        return fallback.answer(trigger, fallback.cacheKey(request), request, nowNanos);
+        FallbackResponse answer = fallback.answer(trigger, fallback.cacheKey(request), request, nowNanos);
+        dev.seawall.core.internal.event.EventHub.PolicyEvents e = events;
+        if (e != null) {
+            e.fallback(trigger, answer, e.currentObservation());
+        }
+        return answer;
     }
 
     @Override

@@ -16,7 +16,8 @@
  * in any release. {@code ArchitectureTest} fails when a module outside the shipped ones uses it, or when an exported
  * signature names it; adapters get a policy's plan through {@code dev.seawall.core.internal.CoreAccess}.
  *
- * <p>Thread-safety: an {@code AnswerPlan} is immutable and thread-safe, compiled once per policy. An
+ * <p>Thread-safety: an {@code AnswerPlan} is thread-safe, compiled once per policy and immutable apart from where its
+ * fallbacks and timeouts are reported (a volatile reference the engine serving the policy sets). An
  * {@code AnswerArbiter} belongs to one request; its decisions are safe between the request's thread and the deadline
  * thread because each one is taken by a compare-and-set on the request's {@code ResponseGate} and written under the
  * gate's monitor. An {@code AnswerSink} is called only by its request's arbiter, under that protocol.
