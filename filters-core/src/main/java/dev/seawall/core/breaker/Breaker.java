@@ -53,6 +53,8 @@ public final class Breaker {
     final LongAdder slow = new LongAdder();
     final LongAdder released = new LongAdder();
     final LongAdder notPermitted = new LongAdder();
+    /** The fleet's state when the breaker is shared ({@code circuit-breaker.shared}); null for this node's alone. */
+    volatile SharedLink shared;
 
     /**
      * @param window number of calls (count-based) or null for a time window
@@ -119,6 +121,10 @@ public final class Breaker {
                     dev.seawall.core.internal.config.ConfigValues.formatDuration(openFor));
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
+        }
+        SharedLink link = shared;
+        if (link != null) {
+            link.transitioned(last, now);
         }
     }
 
@@ -199,6 +205,10 @@ public final class Breaker {
         LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
         circuitBreaker.transitionToForcedOpenState();
         observe();
+        SharedLink link = shared;
+        if (link != null) {
+            link.force(SharedBreakerState.Phase.FORCED_OPEN);
+        }
     }
 
     /** Operator action: close the breaker now and start a fresh window. */
@@ -206,6 +216,50 @@ public final class Breaker {
         LOG.info("Seawall: circuit breaker {} closed by an operator", name);
         circuitBreaker.reset();
         observedState.set(circuitBreaker.getState()); // already logged above, as an operator's action
+        SharedLink link = shared;
+        if (link != null) {
+            link.force(SharedBreakerState.Phase.CLOSED);
+        }
+    }
+
+    /**
+     * Shares this breaker's state with every node using {@code state} ({@code circuit-breaker.shared}): an opening
+     * judged by any node's window opens it on all, half-open probes are limited across the fleet, and operators'
+     * actions apply to all. Call once, before the breaker serves.
+     *
+     * @throws IllegalStateException when the breaker is shared already
+     */
+    public void shareThrough(SharedBreakerState state) {
+        Objects.requireNonNull(state, "state");
+        if (shared != null) {
+            throw new IllegalStateException("circuit breaker " + name + " is shared already");
+        }
+        CircuitBreakerConfig c = circuitBreaker.getCircuitBreakerConfig();
+        shared = new SharedLink(this, circuitBreaker, state, clock, openFor,
+                c.getPermittedNumberOfCallsInHalfOpenState(), Math.round(c.getFailureRateThreshold()));
+    }
+
+    /** @return whether the breaker is shared across nodes ({@link #shareThrough}) */
+    public boolean isShared() {
+        return shared != null;
+    }
+
+    /**
+     * @return whether this shared breaker judges alone because its store does not answer; false for a breaker that is
+     *         not shared
+     */
+    public boolean sharedDegraded() {
+        SharedLink link = shared;
+        return link != null && link.degraded();
+    }
+
+    /** Stops following the fleet's state (the breaker was dropped by a reload, or its engine closed). Idempotent. */
+    public void unshare() {
+        SharedLink link = shared;
+        shared = null;
+        if (link != null) {
+            link.leave();
+        }
     }
 
     /**

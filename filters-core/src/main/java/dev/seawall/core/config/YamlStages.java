@@ -365,6 +365,7 @@ final class YamlStages {
             r.set(fs, path, () -> b.failureStatuses(statuses));
         }
         r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
+        r.opt(m, "shared", n -> b.shared(r.bool(n, path + ".shared")));
         return r.build(mark, m, b::build);
     }
 
