@@ -326,7 +326,8 @@ final class YamlStages {
         return out;
     }
 
-    CircuitBreakerConfig breaker(Node node, String path) {
+    /** @param sharedStore whether the file configures a shared store (a shared breaker needs one); true for clients */
+    CircuitBreakerConfig breaker(Node node, String path, boolean sharedStore) {
         YamlReader.Block m = r.mapping(node, path, BREAKER_KEYS);
         int mark = r.mark();
         CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
@@ -365,7 +366,13 @@ final class YamlStages {
             r.set(fs, path, () -> b.failureStatuses(statuses));
         }
         r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
-        r.opt(m, "shared", n -> b.shared(r.bool(n, path + ".shared")));
+        r.opt(m, "shared", n -> {
+            boolean shared = r.bool(n, path + ".shared");
+            if (shared && !sharedStore) {
+                throw r.error(n, path + ".shared", "a shared breaker needs a top-level store: {type: redis, ...}");
+            }
+            b.shared(shared);
+        });
         return r.build(mark, m, b::build);
     }
 
