@@ -15,6 +15,8 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.micrometer.core.instrument.Counter;
@@ -57,6 +59,8 @@ import java.util.function.ToLongFunction;
  *       and at most 10,000 may be queued.</li>
  *   <li><b>Idempotency keys</b> live in the same Redis, under {@code prefix + idem:}, through the same connection,
  *       guard and {@code on-failure} ({@link RedisIdempotencyStore}).</li>
+ *   <li><b>Shared circuit breakers</b> keep their records under {@code prefix + brk:} through the same connection
+ *       and guard, and their messages on one subscription connection ({@link RedisSharedBreakers}).</li>
  *   <li><b>Meters:</b> {@code seawall.store.calls{store,outcome=ok|timeout|error|skipped}},
  *       {@code seawall.store.up{store}} (1 or 0).</li>
  * </ul>
@@ -87,6 +91,7 @@ public final class RedisBucketStore implements BucketStore {
     private final Counter skipped;
     private final RedisEngine engine;
     private final RedisIdempotencyStore idempotency;
+    private final RedisSharedBreakers breakers;
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
     private volatile boolean closed;
 
@@ -111,6 +116,7 @@ public final class RedisBucketStore implements BucketStore {
                 ? new Bucket4jEngine(calls, config.optimization())
                 : new ScriptEngine(calls);
         this.idempotency = new RedisIdempotencyStore(calls, config.keyPrefix(), config.onFailure(), this::describe);
+        this.breakers = new RedisSharedBreakers(calls, config.keyPrefix(), this::connectPubSub, this::describe);
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
@@ -137,6 +143,7 @@ public final class RedisBucketStore implements BucketStore {
             LOG.info("Seawall: Redis store connected to {}", config.redactedUri());
             engine.warmUp(connection);
             idempotency.warmUp(connection);
+            breakers.warmUp(connection);
         } catch (RuntimeException e) {
             // the application starts anyway: decisions follow on-failure until Redis answers
             guard.failure("cannot connect");
@@ -177,6 +184,23 @@ public final class RedisBucketStore implements BucketStore {
         return idempotency;
     }
 
+    /**
+     * @return the state of every shared circuit breaker using this store, in Redis on this store's connection and
+     *         guard, with one subscription connection for their messages; the same instance on every call
+     */
+    @Override
+    public RedisSharedBreakers sharedBreakers() {
+        return breakers;
+    }
+
+    /**
+     * The one place that opens the shared breakers' subscription connection (publish/subscribe needs a connection of
+     * its own). Asynchronous: no request waits for it.
+     */
+    private java.util.concurrent.CompletionStage<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return client.connectPubSubAsync(StringCodec.UTF8, uri);
+    }
+
     @Override
     public ToLongFunction<String> identityHash() {
         return hash::hash;
@@ -194,6 +218,7 @@ public final class RedisBucketStore implements BucketStore {
         }
         closed = true;
         gauges.remove();
+        breakers.close();
         StatefulRedisConnection<byte[], byte[]> c = connection;
         connection = null;
         if (c != null) {

@@ -115,10 +115,20 @@ final class SharedLink {
         });
     }
 
-    /** A state read from the record: adopted when newer; an opening this node could not publish is published now. */
+    /**
+     * A state read from the record: adopted when newer; an opening this node could not publish is published now. A
+     * record older than what this node follows was lost (Redis restarted or flushed): the node starts again from it.
+     */
     private void reconcile(State s) {
         long unpublished;
         synchronized (this) {
+            if (s.generation() < generation) {
+                generation = s.generation();
+                phase = Phase.CLOSED;
+                if (s.phase() != Phase.CLOSED) {
+                    generation--; // so that the record's open phase is applied below
+                }
+            }
             CircuitBreaker.State local = cb.getState();
             boolean openHere = local == CircuitBreaker.State.OPEN || local == CircuitBreaker.State.HALF_OPEN;
             if (s.phase() == Phase.CLOSED && phase == Phase.CLOSED && openHere && s.generation() >= generation) {

@@ -122,7 +122,7 @@ final class YamlClients {
         }
         Node cn = m.get("circuit-breaker");
         if (cn != null) {
-            CircuitBreakerConfig breaker = r.attempt(() -> stages.breaker(cn, path + ".circuit-breaker", true));
+            CircuitBreakerConfig breaker = r.attempt(() -> stages.breaker(cn, path + ".circuit-breaker"));
             if (breaker != null) {
                 // the builder refuses a shared breaker name: cite the name's own line
                 Node nameValue = value(cn, "name");

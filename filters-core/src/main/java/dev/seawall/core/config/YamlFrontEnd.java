@@ -281,7 +281,7 @@ final class YamlFrontEnd {
         }
         stage(m, "throttle", StageKind.THROTTLE, present, n -> b.throttle(stages.throttle(n, path + ".throttle")));
         stage(m, "circuit-breaker", StageKind.CIRCUIT_BREAKER, present,
-                n -> b.circuitBreaker(stages.breaker(n, path + ".circuit-breaker", sharedStore)));
+                n -> b.circuitBreaker(stages.breaker(n, path + ".circuit-breaker")));
         stage(m, "timeout", StageKind.TIMEOUT, present, n -> b.timeout(stages.timeout(n, path + ".timeout")));
         stage(m, "fallback", StageKind.FALLBACK, present, n -> b.fallback(stages.fallback(n, path + ".fallback")));
         for (StageKind k : present) {

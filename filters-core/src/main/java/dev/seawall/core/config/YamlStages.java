@@ -326,8 +326,7 @@ final class YamlStages {
         return out;
     }
 
-    /** @param sharedStore whether the file configures a shared store (a shared breaker needs one); true for clients */
-    CircuitBreakerConfig breaker(Node node, String path, boolean sharedStore) {
+    CircuitBreakerConfig breaker(Node node, String path) {
         YamlReader.Block m = r.mapping(node, path, BREAKER_KEYS);
         int mark = r.mark();
         CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
@@ -366,13 +365,8 @@ final class YamlStages {
             r.set(fs, path, () -> b.failureStatuses(statuses));
         }
         r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
-        r.opt(m, "shared", n -> {
-            boolean shared = r.bool(n, path + ".shared");
-            if (shared && !sharedStore) {
-                throw r.error(n, path + ".shared", "a shared breaker needs a top-level store: {type: redis, ...}");
-            }
-            b.shared(shared);
-        });
+        // whether the store can share it is checked where the breaker is built, which knows the store
+        r.opt(m, "shared", n -> b.shared(r.bool(n, path + ".shared")));
         return r.build(mark, m, b::build);
     }
 

@@ -107,6 +107,13 @@ final class InMemorySharedBreakerState implements SharedBreakerState {
         permits.computeIfPresent(breaker + generation, (k, v) -> v > 0 ? v - 1 : 0);
     }
 
+    /** Loses every record, as a Redis restarted without persistence does. */
+    synchronized void forget() {
+        records.clear();
+        permits.clear();
+        results.clear();
+    }
+
     /** Every permit's lease ends. */
     synchronized void expireProbes() {
         permits.clear();

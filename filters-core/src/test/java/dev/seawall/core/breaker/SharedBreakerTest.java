@@ -226,6 +226,22 @@ class SharedBreakerTest {
     }
 
     @Test
+    void aLostRecordIsRebuiltFromTheNodesThatAreOpen() {
+        Node a = new Node();
+        Node b = new Node();
+        a.breaker.forceOpen();
+        a.breaker.close();
+        a.failUntilOpen(); // generation 3, open on both
+        store.forget(); // Redis restarted without its data: generations start again from 0
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(b.admit().admitted()).isFalse(); // B reads the lost record, and publishes the opening it follows
+        assertThat(store.record("payments")).isEqualTo(new State(1, Phase.OPEN));
+        a.breaker.close(); // generation 2: newer than the rebuilt record's, so every node takes it
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(store.record("payments")).isEqualTo(new State(2, Phase.CLOSED));
+    }
+
+    @Test
     void aHalfOpenNodeProbesAloneWhileTheStoreIsAway() {
         Node a = new Node();
         a.failUntilOpen();

@@ -1,5 +1,6 @@
 package dev.seawall.core.config;
 
+import dev.seawall.core.Seawall;
 import dev.seawall.core.internal.config.PolicyFactory;
 import dev.seawall.core.time.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,17 +27,21 @@ class SharedBreakerConfigTest {
     }
 
     @Test
-    void aSharedBreakerWithoutASharedStoreIsAnErrorAtItsLine() {
-        assertThatThrownBy(() -> parse(POLICY + "      open-for: 5s\n      shared: true\n"))
+    void aSharedBreakerWithoutASharedStoreFailsStartUpAtItsLine() {
+        assertThatThrownBy(() -> engine(POLICY + "      open-for: 5s\n      shared: true\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("seawall.yaml:6: policies[0].circuit-breaker.shared: a shared breaker needs a top-level"
-                        + " store: {type: redis, ...}");
-        assertThatThrownBy(() -> parse("store: {type: local}\n" + POLICY + "      shared: true\n"))
+                .hasMessage("seawall.yaml:6: policy api, circuit-breaker.shared: a shared breaker needs a shared store"
+                        + " (store: {type: redis, ...}); the store is local");
+        assertThatThrownBy(() -> engine("store: {type: local}\n" + POLICY + "      shared: true\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("seawall.yaml:6: policies[0].circuit-breaker.shared: a shared breaker needs");
+                .hasMessageStartingWith("seawall.yaml:6: policy api, circuit-breaker.shared: a shared breaker needs");
         assertThatThrownBy(() -> parse(POLICY + "      shared: often\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("seawall.yaml:5: policies[0].circuit-breaker.shared: \"often\" is not true or false");
+    }
+
+    private static void engine(String yaml) {
+        Seawall.builder().meterRegistry(new SimpleMeterRegistry()).yaml("seawall.yaml", yaml).build().close();
     }
 
     @Test
