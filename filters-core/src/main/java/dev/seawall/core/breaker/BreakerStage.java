@@ -150,8 +150,11 @@ public final class BreakerStage implements Stage {
                 cb.onError(elapsed, TimeUnit.NANOSECONDS, failure);
             }
             breaker.observe();
-            if (probe > 0) {
-                link.probeDone(probe, failure != null);
+            if (link != null) {
+                link.flush(); // an opening this call caused reaches the fleet now
+                if (probe > 0) {
+                    link.probeDone(probe, failure != null);
+                }
             }
         }
 

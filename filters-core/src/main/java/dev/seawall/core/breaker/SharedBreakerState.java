@@ -24,8 +24,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Implementations are thread-safe. Every operation answers within the store's own time limit; an asynchronous
  * one completes exceptionally with {@link dev.seawall.core.idempotency.IdempotencyStore.StoreUnavailableException}
- * when the store cannot answer, and the synchronous ones throw it. Listeners are called on the store's own threads
- * and must not block.
+ * when the store cannot answer, and the synchronous ones throw it. Listeners and the completions of the returned
+ * stages may run on the store's own threads (its I/O threads): the core never calls the store from them, and never
+ * blocks in them; a store may complete a stage on the calling thread.
  */
 public interface SharedBreakerState {
 

@@ -51,6 +51,12 @@ final class SharedLink {
     private final AtomicBoolean syncing = new AtomicBoolean();
     private volatile long nextSyncAt;
     private volatile boolean degraded;
+    /**
+     * A closed generation to open the fleet from: this node's window just opened the breaker, or a read found that
+     * opening unpublished; -1 for none. Published by a request ({@link #flush()}), never on the store's thread, which
+     * must not wait for the store.
+     */
+    private volatile long unpublishedOpen = -1;
     /** The fleet generation this node follows, and its phase; guarded by {@code this}. */
     private long generation;
     private Phase phase = Phase.CLOSED;
@@ -89,6 +95,16 @@ final class SharedLink {
         if (nowNanos - nextSyncAt >= 0) {
             sync();
         }
+        flush();
+    }
+
+    /** Publishes this node's opening, if one waits; on a request's thread (see {@link #unpublishedOpen}). */
+    void flush() {
+        long open = unpublishedOpen;
+        if (open >= 0) {
+            unpublishedOpen = -1;
+            publish(() -> store.open(breaker.name(), open));
+        }
     }
 
     private void sync() {
@@ -116,7 +132,7 @@ final class SharedLink {
     }
 
     /**
-     * A state read from the record: adopted when newer; an opening this node could not publish is published now. A
+     * A state read from the record (on the store's thread, possibly): adopted when newer; an opening this node could not publish is published now. A
      * record older than what this node follows was lost (Redis restarted or flushed): the node starts again from it.
      */
     private void reconcile(State s) {
@@ -140,7 +156,7 @@ final class SharedLink {
             }
         }
         if (unpublished >= 0) {
-            publish(() -> store.open(breaker.name(), unpublished));
+            unpublishedOpen = unpublished; // the next request publishes it: this may be the store's thread
         } else {
             adopt(s);
         }
@@ -198,7 +214,7 @@ final class SharedLink {
             }
             closed = generation;
         }
-        publish(() -> store.open(breaker.name(), closed));
+        unpublishedOpen = closed; // published by flush(), on the request's thread: observe() may run on the store's
     }
 
     /**
