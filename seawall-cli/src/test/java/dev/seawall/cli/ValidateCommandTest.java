@@ -58,7 +58,7 @@ class ValidateCommandTest {
         String policy = "policies:\n  - name: pay\n    paths: [/pay/*]\n    circuit-breaker:\n      shared: true\n";
         String store = "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n  key-salt: cli-test-salt-0123456789\n";
         CliRun ok = CliRun.run("validate", write("shared.yaml", store + policy).toString());
-        assertThat(ok.out()).contains("shared.yaml: valid (1 policies, 0 clients)");
+        assertThat(ok.out()).contains("shared.yaml: valid (1 policy, 0 clients)");
         assertThat(ok.status()).isZero();
         CliRun bad = CliRun.run("validate", write("alone.yaml", policy).toString());
         assertThat(bad.status()).isEqualTo(1);
