@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Meters are not registered here: {@code dev.seawall.core.metrics.BreakerMeters} reads the counts below by pull.
  *
+ * <p>A breaker may be shared across nodes ({@link #shareThrough}, {@code circuit-breaker.shared}): it still judges its
+ * own window, and follows the fleet's state kept by a {@link SharedBreakerState} (package-private {@code SharedLink}).
+ *
  * <p>Thread-safe.
  */
 public final class Breaker {

@@ -132,8 +132,9 @@ final class SharedLink {
     }
 
     /**
-     * A state read from the record (on the store's thread, possibly): adopted when newer; an opening this node could not publish is published now. A
-     * record older than what this node follows was lost (Redis restarted or flushed): the node starts again from it.
+     * A state read from the record (possibly on the store's thread): adopted when newer; an opening this node could
+     * not publish is handed to the next request to publish. A record older than what this node follows was lost (Redis
+     * restarted or flushed): the node starts again from it.
      */
     private void reconcile(State s) {
         long unpublished;
@@ -202,7 +203,10 @@ final class SharedLink {
         breaker.observe();
     }
 
-    /** The local breaker moved (reported once by {@link Breaker#observe()}); a judgement of its own window is published. */
+    /**
+     * The local breaker moved (reported once by {@link Breaker#observe()}, possibly on the store's thread): an opening
+     * judged by its own window waits for {@link #flush()}.
+     */
     void transitioned(CircuitBreaker.State from, CircuitBreaker.State to) {
         if (from != CircuitBreaker.State.CLOSED || to != CircuitBreaker.State.OPEN) {
             return; // half-open outcomes are the fleet's to decide (probeDone); operators' actions go through force

@@ -9,9 +9,9 @@ import java.util.Objects;
 /**
  * Meters of a {@link Breaker} (shared by every policy naming it, so bound once per breaker):
  * {@code seawall.breaker.state} (gauge: 0 closed, 1 open, 2 half-open), {@code seawall.breaker.calls} (counter,
- * {@code outcome} = success | failure | slow | released) and {@code seawall.breaker.not.permitted}, and for a shared breaker {@code seawall.breaker.shared.degraded} (gauge: 1
- * while it judges alone because its store does not answer); tag
- * {@code breaker} on all. Thread-safe.
+ * {@code outcome} = success | failure | slow | released) and {@code seawall.breaker.not.permitted}, and for a shared
+ * breaker {@code seawall.breaker.shared.degraded} (gauge: 1 while it judges alone because its store does not
+ * answer); tag {@code breaker} on all. Thread-safe.
  */
 final class BreakerMeters implements StageMeterBinder {
 

@@ -119,7 +119,8 @@ class SharedBreakerTest {
         assertThat(probes).hasSize(HALF_OPEN_CALLS); // not HALF_OPEN_CALLS per node
         assertThat(refused).isEqualTo(3 * HALF_OPEN_CALLS - HALF_OPEN_CALLS);
         complete(probes.get(0), 200, clock);
-        assertThat(nodes.get(2).breaker.state()).isNotEqualTo(CircuitBreaker.State.CLOSED); // one result decides nothing
+        // one result decides nothing
+        assertThat(nodes.get(2).breaker.state()).isNotEqualTo(CircuitBreaker.State.CLOSED);
         complete(probes.get(1), 200, clock);
         assertThat(store.record("payments")).isEqualTo(new State(2, Phase.CLOSED));
         for (Node n : nodes) {
