@@ -41,6 +41,14 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
         failureStatuses = List.copyOf(failureStatuses);
     }
 
+    /** A breaker of this node alone ({@code shared: false}), for callers that never share one. */
+    public CircuitBreakerConfig(String name, int failureRate, int minimumCalls, Integer windowCalls, Duration windowTime,
+                                Duration openFor, int halfOpenCalls, Duration slowCall,
+                                List<StatusRange> failureStatuses, String mode) {
+        this(name, failureRate, minimumCalls, windowCalls, windowTime, openFor, halfOpenCalls, slowCall,
+                failureStatuses, mode, false);
+    }
+
     /** @return a builder holding every default */
     public static Builder builder() {
         return new Builder();

@@ -27,7 +27,7 @@ class ConfigBuildersTest {
         assertThat(cb).isEqualTo(new CircuitBreakerConfig(null, CircuitBreakerConfig.DEFAULT_FAILURE_RATE,
                 CircuitBreakerConfig.DEFAULT_MINIMUM_CALLS, CircuitBreakerConfig.DEFAULT_WINDOW_CALLS, null,
                 CircuitBreakerConfig.DEFAULT_OPEN_FOR, CircuitBreakerConfig.DEFAULT_HALF_OPEN_CALLS, null,
-                CircuitBreakerConfig.DEFAULT_FAILURE_STATUSES, CircuitBreakerConfig.DEFAULT_MODE, false));
+                CircuitBreakerConfig.DEFAULT_FAILURE_STATUSES, CircuitBreakerConfig.DEFAULT_MODE));
         assertThat(ThrottleConfig.builder().maxConcurrent(4).build()).isEqualTo(new ThrottleConfig(4,
                 ThrottleConfig.DEFAULT_QUEUE, ThrottleConfig.DEFAULT_MAX_WAIT, null, 0, ThrottleConfig.DEFAULT_PER_KEY,
                 null, null, ThrottleConfig.DEFAULT_MODE));
