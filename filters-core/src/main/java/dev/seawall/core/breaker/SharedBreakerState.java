@@ -30,13 +30,13 @@ import java.util.concurrent.CompletionStage;
  */
 public interface SharedBreakerState {
 
-    /** The fleet-wide phase of a shared breaker; half-open is each node's own. */
+    /** The fleet-wide phase of a shared breaker; half-open is each node's own. Immutable. */
     enum Phase {
         CLOSED, OPEN, FORCED_OPEN
     }
 
     /**
-     * One breaker's fleet-wide state.
+     * One breaker's fleet-wide state. Immutable and thread-safe.
      *
      * @param generation rises by one with every change of the record; 0 for a breaker never changed
      * @param phase      the phase of that generation
@@ -47,13 +47,16 @@ public interface SharedBreakerState {
         public static final State INITIAL = new State(0, Phase.CLOSED);
     }
 
-    /** Receives the states any node publishes for one breaker, on the store's thread, possibly out of order. */
+    /**
+     * Receives the states any node publishes for one breaker, on the store's thread, possibly out of order and more
+     * than once. Implementations are thread-safe and do not block.
+     */
     @FunctionalInterface
     interface Listener {
         void published(State state);
     }
 
-    /** A joined breaker; {@link #close()} stops its messages. */
+    /** A joined breaker; {@link #close()} stops its messages (idempotent). Thread-safe. */
     interface Membership extends AutoCloseable {
         @Override
         void close();
