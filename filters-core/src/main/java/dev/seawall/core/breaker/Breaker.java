@@ -118,16 +118,16 @@ public final class Breaker {
         if (!observedState.compareAndSet(last, now)) {
             return; // another thread reports this change
         }
+        SharedLink link = shared;
+        if (link != null) {
+            link.transitioned(last, now); // notes an opening to publish; never waits
+        }
         if (now == CircuitBreaker.State.OPEN) {
             openedAtNanos = clock.nanoTime();
             LOG.warn("Seawall: circuit breaker {} opened ({} -> OPEN) for {}", name, last,
                     dev.seawall.core.internal.config.ConfigValues.formatDuration(openFor));
         } else if (now == CircuitBreaker.State.CLOSED) {
             LOG.info("Seawall: circuit breaker {} closed", name);
-        }
-        SharedLink link = shared;
-        if (link != null) {
-            link.transitioned(last, now);
         }
     }
 
