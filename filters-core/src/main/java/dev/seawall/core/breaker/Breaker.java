@@ -226,46 +226,6 @@ public final class Breaker {
     }
 
     /**
-     * Shares this breaker's state with every node using {@code state} ({@code circuit-breaker.shared}): an opening
-     * judged by any node's window opens it on all, half-open probes are limited across the fleet, and operators'
-     * actions apply to all. Call once, before the breaker serves.
-     *
-     * @throws IllegalStateException when the breaker is shared already
-     */
-    public void shareThrough(SharedBreakerState state) {
-        Objects.requireNonNull(state, "state");
-        if (shared != null) {
-            throw new IllegalStateException("circuit breaker " + name + " is shared already");
-        }
-        CircuitBreakerConfig c = circuitBreaker.getCircuitBreakerConfig();
-        shared = new SharedLink(this, circuitBreaker, state, clock, openFor,
-                c.getPermittedNumberOfCallsInHalfOpenState(), Math.round(c.getFailureRateThreshold()));
-    }
-
-    /** @return whether the breaker is shared across nodes ({@link #shareThrough}) */
-    public boolean isShared() {
-        return shared != null;
-    }
-
-    /**
-     * @return whether this shared breaker judges alone because its store does not answer; false for a breaker that is
-     *         not shared
-     */
-    public boolean sharedDegraded() {
-        SharedLink link = shared;
-        return link != null && link.degraded();
-    }
-
-    /** Stops following the fleet's state (the breaker was dropped by a reload, or its engine closed). Idempotent. */
-    public void unshare() {
-        SharedLink link = shared;
-        shared = null;
-        if (link != null) {
-            link.leave();
-        }
-    }
-
-    /**
      * Asks for a permission to make one call, for callers outside a policy chain (Seawall's outbound clients). A
      * permitted call must be settled exactly once by {@link #recordCall} or {@link #releaseCall}; a refusal is
      * counted as not permitted. Thread-safe, lock-free.
@@ -331,6 +291,46 @@ public final class Breaker {
             case HALF_OPEN -> 2;
             default -> 3;
         };
+    }
+
+    /**
+     * Shares this breaker's state with every node using {@code state} ({@code circuit-breaker.shared}): an opening
+     * judged by any node's window opens it on all, half-open probes are limited across the fleet, and operators'
+     * actions apply to all. Call once, before the breaker serves.
+     *
+     * @throws IllegalStateException when the breaker is shared already
+     */
+    public void shareThrough(SharedBreakerState state) {
+        Objects.requireNonNull(state, "state");
+        if (shared != null) {
+            throw new IllegalStateException("circuit breaker " + name + " is shared already");
+        }
+        CircuitBreakerConfig c = circuitBreaker.getCircuitBreakerConfig();
+        shared = new SharedLink(this, circuitBreaker, state, clock, openFor,
+                c.getPermittedNumberOfCallsInHalfOpenState(), Math.round(c.getFailureRateThreshold()));
+    }
+
+    /** @return whether the breaker is shared across nodes ({@link #shareThrough}) */
+    public boolean isShared() {
+        return shared != null;
+    }
+
+    /**
+     * @return whether this shared breaker judges alone because its store does not answer; false for a breaker that is
+     *         not shared
+     */
+    public boolean sharedDegraded() {
+        SharedLink link = shared;
+        return link != null && link.degraded();
+    }
+
+    /** Stops following the fleet's state (the breaker was dropped by a reload, or its engine closed). Idempotent. */
+    public void unshare() {
+        SharedLink link = shared;
+        shared = null;
+        if (link != null) {
+            link.leave();
+        }
     }
 
     /**
