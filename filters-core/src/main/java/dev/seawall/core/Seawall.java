@@ -218,6 +218,26 @@ public final class Seawall implements AutoCloseable {
         }
         SeawallMeters.handOver(context.meterRegistry(), policies, next.policies);
         ClientMeters.handOver(context.meterRegistry(), clients, next.clients);
+        unshareDropped(policies, next.policies);
+    }
+
+    /** Shared breakers of {@code from} that {@code to} rebuilt or dropped stop following their store's record. */
+    private static void unshareDropped(List<Policy> from, List<Policy> to) {
+        java.util.Set<Breaker> kept =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Policy p : to) {
+            if (p.chain().stage(StageKind.CIRCUIT_BREAKER)
+                    instanceof BreakerStage b) {
+                kept.add(b.breaker());
+            }
+        }
+        for (Policy p : from) {
+            if (p.chain().stage(StageKind.CIRCUIT_BREAKER)
+                    instanceof BreakerStage b && b.breaker().isShared()
+                    && !kept.contains(b.breaker())) {
+                b.breaker().unshare();
+            }
+        }
     }
 
     public static Builder builder() {

@@ -9,6 +9,8 @@ import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,6 +54,8 @@ import java.util.function.ToLongFunction;
  *       masters. During a failover decisions follow {@code on-failure}; the reconnect finds the new master.</li>
  *   <li><b>Idempotency keys</b> live in the same Redis, under {@code prefix + idem:}, through the same connection,
  *       guard and {@code on-failure} ({@link RedisIdempotencyStore}).</li>
+ *   <li><b>Shared circuit breakers</b> keep their records under {@code prefix + brk:} through the same connection
+ *       and guard, and their messages on one subscription connection ({@link RedisSharedBreakers}).</li>
  *   <li><b>Meters:</b> {@code seawall.store.calls{store,outcome=ok|timeout|error|skipped}},
  *       {@code seawall.store.up{store}} (1 or 0).</li>
  * </ul>
@@ -80,6 +84,7 @@ public final class RedisBucketStore implements BucketStore {
     private final Counter skipped;
     private final RedisEngine engine;
     private final RedisIdempotencyStore idempotency;
+    private final RedisSharedBreakers breakers;
     private volatile StatefulConnection<byte[], byte[]> connection;
     private volatile boolean closed;
 
@@ -108,6 +113,7 @@ public final class RedisBucketStore implements BucketStore {
                 ? new Bucket4jEngine(calls, config.optimization())
                 : new ScriptEngine(calls);
         this.idempotency = new RedisIdempotencyStore(calls, config.keyPrefix(), config.onFailure(), this::describe);
+        this.breakers = new RedisSharedBreakers(calls, config.keyPrefix(), this::connectPubSub, this::describe);
         String tag = "redis";
         this.ok = calls(registry, tag, "ok");
         this.timeouts = calls(registry, tag, "timeout");
@@ -124,6 +130,7 @@ public final class RedisBucketStore implements BucketStore {
                     connector.topology().configName());
             engine.warmUp(connection);
             idempotency.warmUp(connection);
+            breakers.warmUp(connection);
         } catch (RuntimeException e) {
             // the application starts anyway: decisions follow on-failure until Redis answers
             guard.failure("cannot connect");
@@ -184,6 +191,23 @@ public final class RedisBucketStore implements BucketStore {
         return idempotency;
     }
 
+    /**
+     * @return the state of every shared circuit breaker using this store, in Redis on this store's connection and
+     *         guard, with one subscription connection for their messages; the same instance on every call
+     */
+    @Override
+    public RedisSharedBreakers sharedBreakers() {
+        return breakers;
+    }
+
+    /**
+     * The one place that opens the shared breakers' subscription connection (publish/subscribe needs a connection of
+     * its own). Asynchronous: no request waits for it.
+     */
+    private java.util.concurrent.CompletionStage<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return connector.pubSubAsync(StringCodec.UTF8);
+    }
+
     @Override
     public ToLongFunction<String> identityHash() {
         return hash::hash;
@@ -201,6 +225,7 @@ public final class RedisBucketStore implements BucketStore {
         }
         closed = true;
         gauges.remove();
+        breakers.close();
         StatefulConnection<byte[], byte[]> c = connection;
         connection = null;
         if (c != null) {

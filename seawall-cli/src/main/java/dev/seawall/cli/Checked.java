@@ -45,8 +45,11 @@ record Checked(InputFile file, SeawallConfig config, List<Policy> policies, List
             SeawallConfig config = ConfigLoader.parse(file.name(), file.text(), environment);
             List<String> notes = new ArrayList<>();
             SeawallConfig buildable = standIns(config, classes, notes);
+            // a shared store is not connected to: breakers declared shared are checked against a stand-in for it
+            dev.seawall.core.ratelimit.BucketStore store = config.store().local()
+                    ? dev.seawall.core.ratelimit.LocalBucketStore.INSTANCE : new SharedStandIn();
             List<Policy> policies = PolicyFactory.policies(buildable, new PolicyFactory.Context(NanoClock.system(),
-                    new SimpleMeterRegistry(), null));
+                    new SimpleMeterRegistry(), null, store));
             return new Checked(file, config, policies, List.of(), List.copyOf(notes));
         } catch (ConfigException e) {
             return new Checked(file, null, null, e.problems(), List.of());
@@ -56,6 +59,64 @@ record Checked(InputFile file, SeawallConfig config, List<Policy> policies, List
                     "refused while building the policies (" + e.getClass().getSimpleName() + ")")), List.of());
         } finally {
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    /**
+     * What the tool builds against instead of a shared store it does not connect to: local buckets, and breaker state
+     * that answers at once and never changes. Thread-safe (stateless).
+     */
+    private static final class SharedStandIn implements dev.seawall.core.ratelimit.BucketStore,
+            dev.seawall.core.breaker.SharedBreakerState {
+
+        @Override
+        public Buckets buckets(dev.seawall.core.ratelimit.BucketSpec spec) {
+            return dev.seawall.core.ratelimit.LocalBucketStore.INSTANCE.buckets(spec);
+        }
+
+        @Override
+        public dev.seawall.core.breaker.SharedBreakerState sharedBreakers() {
+            return this;
+        }
+
+        @Override
+        public Membership join(String breaker, Listener listener) {
+            return () -> { };
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<State> read(String breaker) {
+            return java.util.concurrent.CompletableFuture.completedFuture(State.INITIAL);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<State> open(String breaker, long closedGeneration) {
+            return read(breaker);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<State> force(String breaker, Phase phase) {
+            return read(breaker);
+        }
+
+        @Override
+        public boolean tryProbe(String breaker, long generation, int limit, java.time.Duration lease) {
+            return true;
+        }
+
+        @Override
+        public void releaseProbe(String breaker, long generation) {
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<State> probeResult(String breaker, long generation, boolean failed,
+                                                                       int calls, int failureRate) {
+            return read(breaker);
+        }
+
+        @Override
+        public String describe() {
+            return "a stand-in for the shared store (not connected)";
         }
     }
 

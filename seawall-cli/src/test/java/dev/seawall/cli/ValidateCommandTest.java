@@ -54,6 +54,19 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aSharedBreakerIsValidWithASharedStoreWithoutConnectingAndRefusedWithoutOne() throws IOException {
+        String policy = "policies:\n  - name: pay\n    paths: [/pay/*]\n    circuit-breaker:\n      shared: true\n";
+        String store = "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n  key-salt: cli-test-salt-0123456789\n";
+        CliRun ok = CliRun.run("validate", write("shared.yaml", store + policy).toString());
+        assertThat(ok.out()).contains("shared.yaml: valid (1 policy, 0 clients)");
+        assertThat(ok.status()).isZero();
+        CliRun bad = CliRun.run("validate", write("alone.yaml", policy).toString());
+        assertThat(bad.status()).isEqualTo(1);
+        assertThat(bad.out()).contains("alone.yaml:5: policy pay, circuit-breaker.shared: a shared breaker needs a"
+                + " shared store");
+    }
+
+    @Test
     void everyProblemOfEveryFileIsReportedAndTheStatusIsOne() throws IOException {
         Path bad = write("bad.yaml", INVALID);
         Path good = write("good.yaml", VALID);

@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Meters are not registered here: {@code dev.seawall.core.metrics.BreakerMeters} reads the counts below by pull.
  *
+ * <p>A breaker may be shared across nodes ({@link #shareThrough}, {@code circuit-breaker.shared}): it still judges its
+ * own window, and follows the fleet's state kept by a {@link SharedBreakerState} (package-private {@code SharedLink}).
+ *
  * <p>Thread-safe.
  */
 public final class Breaker {
@@ -60,6 +63,8 @@ public final class Breaker {
     final LongAdder slow = new LongAdder();
     final LongAdder released = new LongAdder();
     final LongAdder notPermitted = new LongAdder();
+    /** The fleet's state when the breaker is shared ({@code circuit-breaker.shared}); null for this node's alone. */
+    volatile SharedLink shared;
 
     /**
      * @param window number of calls (count-based) or null for a time window
@@ -119,6 +124,10 @@ public final class Breaker {
         }
         if (!observedState.compareAndSet(last, now)) {
             return; // another thread reports this change
+        }
+        SharedLink link = shared;
+        if (link != null) {
+            link.transitioned(last, now); // notes an opening to publish; never waits
         }
         if (now == CircuitBreaker.State.OPEN) {
             openedAtNanos = clock.nanoTime();
@@ -216,6 +225,10 @@ public final class Breaker {
         LOG.warn("Seawall: circuit breaker {} forced open by an operator", name);
         circuitBreaker.transitionToForcedOpenState();
         observe();
+        SharedLink link = shared;
+        if (link != null) {
+            link.force(SharedBreakerState.Phase.FORCED_OPEN);
+        }
     }
 
     /** Operator action: close the breaker now and start a fresh window. */
@@ -224,6 +237,10 @@ public final class Breaker {
         circuitBreaker.reset();
         CircuitBreaker.State before = observedState.getAndSet(circuitBreaker.getState()); // logged above
         publish(before, circuitBreaker.getState(), dev.seawall.core.event.BreakerTransition.Cause.FORCED_CLOSED);
+        SharedLink link = shared;
+        if (link != null) {
+            link.force(SharedBreakerState.Phase.CLOSED);
+        }
     }
 
     /**
@@ -292,6 +309,46 @@ public final class Breaker {
             case HALF_OPEN -> 2;
             default -> 3;
         };
+    }
+
+    /**
+     * Shares this breaker's state with every node using {@code state} ({@code circuit-breaker.shared}): an opening
+     * judged by any node's window opens it on all, half-open probes are limited across the fleet, and operators'
+     * actions apply to all. Call once, before the breaker serves.
+     *
+     * @throws IllegalStateException when the breaker is shared already
+     */
+    public void shareThrough(SharedBreakerState state) {
+        Objects.requireNonNull(state, "state");
+        if (shared != null) {
+            throw new IllegalStateException("circuit breaker " + name + " is shared already");
+        }
+        CircuitBreakerConfig c = circuitBreaker.getCircuitBreakerConfig();
+        shared = new SharedLink(this, circuitBreaker, state, clock, openFor,
+                c.getPermittedNumberOfCallsInHalfOpenState(), Math.round(c.getFailureRateThreshold()));
+    }
+
+    /** @return whether the breaker is shared across nodes ({@link #shareThrough}) */
+    public boolean isShared() {
+        return shared != null;
+    }
+
+    /**
+     * @return whether this shared breaker judges alone because its store does not answer; false for a breaker that is
+     *         not shared
+     */
+    public boolean sharedDegraded() {
+        SharedLink link = shared;
+        return link != null && link.degraded();
+    }
+
+    /** Stops following the fleet's state (the breaker was dropped by a reload, or its engine closed). Idempotent. */
+    public void unshare() {
+        SharedLink link = shared;
+        shared = null;
+        if (link != null) {
+            link.leave();
+        }
     }
 
     /**

@@ -86,10 +86,22 @@ public final class BreakerStage implements Stage {
     @Override
     public Admission admit(RequestView request, long nowNanos) {
         CircuitBreaker cb = breaker.circuitBreaker();
+        SharedLink link = breaker.shared;
+        if (link != null) {
+            link.tick(nowNanos);
+        }
         boolean permitted = cb.tryAcquirePermission();
         breaker.observe(); // OPEN -> HALF_OPEN happens inside the permission check
         if (permitted) {
-            return new Call(cb);
+            long probe = 0;
+            if (link != null && cb.getState() == CircuitBreaker.State.HALF_OPEN) {
+                // a half-open node's probe also needs one of the fleet's permits
+                probe = link.tryProbe();
+            }
+            if (probe >= 0) {
+                return new Call(cb, link, probe);
+            }
+            cb.releasePermission();
         }
         breaker.notPermitted.increment();
         if (shadow) {
@@ -109,9 +121,14 @@ public final class BreakerStage implements Stage {
     private final class Call extends AtomicBoolean implements Permit {
         private static final long serialVersionUID = 1L;
         private final transient CircuitBreaker cb;
+        private final transient SharedLink link;
+        /** The fleet's open generation this probe holds a permit of; 0 when it holds none. */
+        private final long probe;
 
-        Call(CircuitBreaker cb) {
+        Call(CircuitBreaker cb, SharedLink link, long probe) {
             this.cb = cb;
+            this.link = link;
+            this.probe = probe;
         }
 
         @Override
@@ -133,6 +150,12 @@ public final class BreakerStage implements Stage {
                 cb.onError(elapsed, TimeUnit.NANOSECONDS, failure);
             }
             breaker.observe();
+            if (link != null) {
+                link.flush(); // an opening this call caused reaches the fleet now
+                if (probe > 0) {
+                    link.probeDone(probe, failure != null);
+                }
+            }
         }
 
         @Override
@@ -141,6 +164,9 @@ public final class BreakerStage implements Stage {
                 breaker.released.increment();
                 cb.releasePermission();
                 breaker.observe();
+                if (probe > 0) {
+                    link.probeReleased(probe);
+                }
             }
         }
     }

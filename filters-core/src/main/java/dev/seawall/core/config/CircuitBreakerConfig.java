@@ -13,10 +13,12 @@ import java.util.Objects;
  *
  * @param name a shared breaker's name, or null for one breaker per policy
  * @param mode {@code enforce} or {@code shadow}
+ * @param shared whether the nodes sharing the configuration's {@code store:} share this breaker's state (an open
+ *               breaker opens on every node, half-open probes are counted across the fleet); needs a shared store
  */
 public record CircuitBreakerConfig(String name, int failureRate, int minimumCalls, Integer windowCalls,
                                    Duration windowTime, Duration openFor, int halfOpenCalls, Duration slowCall,
-                                   List<StatusRange> failureStatuses, String mode) {
+                                   List<StatusRange> failureStatuses, String mode, boolean shared) {
 
     /** {@code failure-rate}: percent of recorded calls that opens the breaker (1-100). */
     public static final int DEFAULT_FAILURE_RATE = 50;
@@ -39,6 +41,14 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
         failureStatuses = List.copyOf(failureStatuses);
     }
 
+    /** A breaker of this node alone ({@code shared: false}), for callers that never share one. */
+    public CircuitBreakerConfig(String name, int failureRate, int minimumCalls, Integer windowCalls, Duration windowTime,
+                                Duration openFor, int halfOpenCalls, Duration slowCall,
+                                List<StatusRange> failureStatuses, String mode) {
+        this(name, failureRate, minimumCalls, windowCalls, windowTime, openFor, halfOpenCalls, slowCall,
+                failureStatuses, mode, false);
+    }
+
     /** @return a builder holding every default */
     public static Builder builder() {
         return new Builder();
@@ -57,6 +67,7 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
         b.slowCall = slowCall;
         b.failureStatuses = failureStatuses;
         b.mode = mode;
+        b.shared = shared;
         return b;
     }
 
@@ -93,6 +104,7 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
         private Duration slowCall;
         private List<StatusRange> failureStatuses = DEFAULT_FAILURE_STATUSES;
         private String mode = DEFAULT_MODE;
+        private boolean shared;
 
         private Builder() {
         }
@@ -158,9 +170,18 @@ public record CircuitBreakerConfig(String name, int failureRate, int minimumCall
             return this;
         }
 
+        /**
+         * {@code shared}: share the breaker's state with every node using the same shared {@code store:} (default
+         * false). Whether a shared store is configured is checked where the breaker is built, which knows the store.
+         */
+        public Builder shared(boolean shared) {
+            this.shared = shared;
+            return this;
+        }
+
         public CircuitBreakerConfig build() {
             return new CircuitBreakerConfig(name, failureRate, minimumCalls, windowCalls, windowTime, openFor,
-                    halfOpenCalls, slowCall, failureStatuses, mode);
+                    halfOpenCalls, slowCall, failureStatuses, mode, shared);
         }
     }
 }

@@ -114,6 +114,10 @@ public record ClientConfig(String name, List<String> hosts, List<String> paths, 
                 throw new InvalidSettingException("circuit-breaker.name", "a client has one breaker per host;"
                         + " a shared breaker name is not available here");
             }
+            if (breaker != null && breaker.shared()) {
+                throw new InvalidSettingException("circuit-breaker.shared", "a client's breakers judge each host"
+                        + " from this node; a breaker shared across nodes is available on policies only");
+            }
             this.circuitBreaker = breaker;
             return this;
         }

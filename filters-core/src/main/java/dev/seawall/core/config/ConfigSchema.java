@@ -313,7 +313,10 @@ final class ConfigSchema {
             key("slow-call", DURATION, "Calls slower than this count as failures."),
             key("failure-statuses", list(STATUS).def(statuses(CircuitBreakerConfig.DEFAULT_FAILURE_STATUSES)),
                     "Answers that count as failures; exceptions and timeouts always count."),
-            key("mode", ref("mode"), "enforce (default) or shadow: record and report, never refuse."));
+            key("mode", ref("mode"), "enforce (default) or shadow: record and report, never refuse."),
+            key("shared", bool().def(false), "Share the breaker's state with every node using the same shared"
+                    + " store: one node opening it opens it on all, and half-open probes are counted across the"
+                    + " fleet. Needs store type redis; not available on clients."));
 
     static final Block TIMEOUT = block("timeout", "The longest a request may take before Seawall answers.",
             List.of("after"),

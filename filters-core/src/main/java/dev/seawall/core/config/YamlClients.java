@@ -126,7 +126,9 @@ final class YamlClients {
             if (breaker != null) {
                 // the builder refuses a shared breaker name: cite the name's own line
                 Node nameValue = value(cn, "name");
-                r.set(nameValue != null ? nameValue : cn, path, () -> b.circuitBreaker(breaker));
+                Node sharedValue = value(cn, "shared");
+                Node at = nameValue != null ? nameValue : sharedValue != null && breaker.shared() ? sharedValue : cn;
+                r.set(at, path, () -> b.circuitBreaker(breaker));
             }
         }
         Node tn = m.get("timeout");

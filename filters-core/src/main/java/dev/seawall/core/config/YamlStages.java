@@ -365,6 +365,8 @@ final class YamlStages {
             r.set(fs, path, () -> b.failureStatuses(statuses));
         }
         r.opt(m, "mode", n -> b.mode(r.scalar(n, path + ".mode").trim()));
+        // whether the store can share it is checked where the breaker is built, which knows the store
+        r.opt(m, "shared", n -> b.shared(r.bool(n, path + ".shared")));
         return r.build(mark, m, b::build);
     }
 

@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * Meters of a {@link Breaker} (shared by every policy naming it, so bound once per breaker):
  * {@code seawall.breaker.state} (gauge: 0 closed, 1 open, 2 half-open), {@code seawall.breaker.calls} (counter,
- * {@code outcome} = success | failure | slow | released) and {@code seawall.breaker.not.permitted}; tag
- * {@code breaker} on all. Thread-safe.
+ * {@code outcome} = success | failure | slow | released) and {@code seawall.breaker.not.permitted}, and for a shared
+ * breaker {@code seawall.breaker.shared.degraded} (gauge: 1 while it judges alone because its store does not
+ * answer); tag {@code breaker} on all. Thread-safe.
  */
 final class BreakerMeters implements StageMeterBinder {
 
@@ -38,6 +39,10 @@ final class BreakerMeters implements StageMeterBinder {
         table.counter(registry, "seawall.breaker.not.permitted",
                 "Calls refused while the breaker was open or half-open and full", tags, breaker,
                 Breaker::notPermitted);
+        if (breaker.isShared()) {
+            table.latestGauge(registry, "seawall.breaker.shared.degraded", "1 while a shared breaker judges alone"
+                    + " because its store does not answer, else 0", tags, breaker, b -> b.sharedDegraded() ? 1 : 0);
+        }
     }
 
     @Override

@@ -37,6 +37,15 @@ public interface BucketStore extends AutoCloseable {
         return null;
     }
 
+    /**
+     * @return where the state of shared circuit breakers ({@code circuit-breaker.shared: true}) lives, or null when
+     *         this store cannot share it (a shared breaker is then a configuration error). A shared store returns one
+     *         on the same backend, the same instance on every call
+     */
+    default dev.seawall.core.breaker.SharedBreakerState sharedBreakers() {
+        return null;
+    }
+
     /** @return a short description for the status page, never containing credentials (e.g. {@code local}) */
     String describe();
 

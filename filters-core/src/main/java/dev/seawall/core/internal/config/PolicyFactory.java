@@ -2,6 +2,7 @@ package dev.seawall.core.internal.config;
 
 import dev.seawall.core.breaker.Breaker;
 import dev.seawall.core.breaker.BreakerStage;
+import dev.seawall.core.breaker.SharedBreakerState;
 import dev.seawall.core.chain.ChainBuilder;
 import dev.seawall.core.chain.Exemption;
 import dev.seawall.core.chain.Stage;
@@ -189,13 +190,15 @@ public final class PolicyFactory {
     private static final class Carry {
         private final Previous previous;
         private final boolean sameKeys;
+        private final boolean sameStore;
         private final boolean sameLimits;
 
         Carry(Previous previous, SeawallConfig next, Context context) {
             this.previous = previous;
             SeawallConfig old = previous.config();
             this.sameKeys = ReloadCarry.sameKeys(old, next);
-            this.sameLimits = ReloadCarry.sameLimits(old, next, previous.store() == context.store());
+            this.sameStore = previous.store() == context.store();
+            this.sameLimits = ReloadCarry.sameLimits(old, next, sameStore);
         }
 
         /**
@@ -205,7 +208,9 @@ public final class PolicyFactory {
             for (Policy p : previous.policies()) {
                 if (p.chain().stage(StageKind.CIRCUIT_BREAKER) instanceof BreakerStage b) {
                     PolicyConfig pc = previous.config().policy(p.name());
-                    if (pc != null && pc.circuitBreaker() != null) {
+                    // a shared breaker follows its store's record: it is carried only while the store stays
+                    if (pc != null && pc.circuitBreaker() != null
+                            && (!pc.circuitBreaker().shared() || sameStore)) {
                         breakers.carried.putIfAbsent(b.breaker().name(),
                                 new SharedBreaker(b.breaker(), pc.circuitBreaker()));
                     }
@@ -460,6 +465,16 @@ public final class PolicyFactory {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(source.source(), source.line("circuit-breaker"), "policy " + policyName
                         + ", circuit-breaker", e.getMessage());
+            }
+            if (c.shared()) {
+                SharedBreakerState state = context.store().sharedBreakers();
+                if (state == null) {
+                    int line = source.line("circuit-breaker.shared");
+                    throw new ConfigException(source.source(), line != 0 ? line : source.line("circuit-breaker"),
+                            "policy " + policyName + ", circuit-breaker.shared", "a shared breaker needs a shared"
+                                    + " store (store: {type: redis, ...}); the store is " + context.store().describe());
+                }
+                breaker.shareThrough(state);
             }
             if (c.name() != null) {
                 shared.put(name, new SharedBreaker(breaker, settings));
