@@ -70,32 +70,84 @@ final class LuaScript {
      */
     <T> T call(RedisCalls calls, ScriptOutputType type, byte[][] keys, byte[][] args, LongAdder sent)
             throws NoAnswer {
+        return this.<T>start(calls, type, keys, args, sent).await();
+    }
+
+    /**
+     * Sends the call and returns before its answer, so that several calls (one per limit of a request) travel
+     * together; {@link Sent#await} waits for the answer as {@link #call} does, within the same {@code timeout}
+     * counted from now.
+     *
+     * @throws NoAnswer when Redis was not called (the guard is open, no connection, the connection refused the
+     *                  command); the outcome is already reported to {@code calls}
+     */
+    <T> Sent<T> start(RedisCalls calls, ScriptOutputType type, byte[][] keys, byte[][] args, LongAdder sent)
+            throws NoAnswer {
         StatefulConnection<byte[], byte[]> c = calls.connection();
         if (c == null) {
             throw new NoAnswer("not called: Redis is down or not connected");
         }
-        long timeoutNanos = calls.timeout().toNanos();
-        long deadline = System.nanoTime() + timeoutNanos;
-        RedisFuture<T> f = null;
+        long deadline = System.nanoTime() + calls.timeout().toNanos();
         try {
-            f = RedisConnector.async(c).evalsha(sha, type, keys, args);
+            RedisFuture<T> f = RedisConnector.async(c).evalsha(sha, type, keys, args);
             count(sent);
-            T r = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-            calls.succeeded();
-            return r;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RedisNoScriptException) {
-                return evalWhole(calls, c, type, keys, args, deadline, sent);
-            }
-            throw failed(calls, e.getCause() == null ? e : e.getCause());
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            calls.timedOut();
-            throw new NoAnswer("no answer within " + calls.timeout().toMillis() + " ms");
-        } catch (InterruptedException e) {
-            throw abandoned(calls, f);
+            return new Sent<>(this, calls, c, type, keys, args, deadline, sent, f);
         } catch (RuntimeException e) {
             throw failed(calls, e);
+        }
+    }
+
+    /**
+     * A call sent by {@link #start}, not yet awaited. Not thread-safe: awaited once, by the thread that sent it.
+     */
+    static final class Sent<T> {
+        private final LuaScript script;
+        private final RedisCalls calls;
+        private final StatefulConnection<byte[], byte[]> connection;
+        private final ScriptOutputType type;
+        private final byte[][] keys;
+        private final byte[][] args;
+        private final long deadline;
+        private final LongAdder sent;
+        private final RedisFuture<T> future;
+
+        private Sent(LuaScript script, RedisCalls calls, StatefulConnection<byte[], byte[]> connection,
+                     ScriptOutputType type, byte[][] keys, byte[][] args, long deadline, LongAdder sent,
+                     RedisFuture<T> future) {
+            this.script = script;
+            this.calls = calls;
+            this.connection = connection;
+            this.type = type;
+            this.keys = keys;
+            this.args = args;
+            this.deadline = deadline;
+            this.sent = sent;
+            this.future = future;
+        }
+
+        /**
+         * @return the script's reply
+         * @throws NoAnswer when Redis did not answer before the call's deadline, or failed; already reported
+         */
+        T await() throws NoAnswer {
+            try {
+                T r = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                calls.succeeded();
+                return r;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RedisNoScriptException) {
+                    return script.evalWhole(calls, connection, type, keys, args, deadline, sent);
+                }
+                throw failed(calls, e.getCause() == null ? e : e.getCause());
+            } catch (TimeoutException e) {
+                future.cancel(true);
+                calls.timedOut();
+                throw new NoAnswer("no answer within " + calls.timeout().toMillis() + " ms");
+            } catch (InterruptedException e) {
+                throw abandoned(calls, future);
+            } catch (RuntimeException e) {
+                throw failed(calls, e);
+            }
         }
     }
 

@@ -371,6 +371,21 @@ public final class RedisBucketStore implements BucketStore {
             return p != null ? p : onFailure(key, tokens);
         }
 
+        /** The script engine's call sent now; a call that gets no answer follows {@code on-failure} when joined. */
+        @Override
+        public Pending tryConsumeAhead(Object key, long tokens) {
+            Pending sent = remote.consumeAhead(key, tokens);
+            return () -> {
+                ConsumptionProbe p = sent.join();
+                return p != null ? p : onFailure(key, tokens);
+            };
+        }
+
+        @Override
+        public boolean sendsAhead() {
+            return remote.sendsAhead();
+        }
+
         private ConsumptionProbe onFailure(Object key, long tokens) {
             return switch (config.onFailure()) {
                 case LOCAL -> local.tryConsume(key, tokens);

@@ -42,6 +42,21 @@ interface RedisEngine {
          */
         ConsumptionProbe consume(Object key, long tokens);
 
+        /**
+         * {@link #consume} sent now and awaited later ({@link dev.seawall.core.ratelimit.BucketStore.Pending#join}
+         * gives its probe, or null when Redis gave none in time). This default decides at once: only an engine that
+         * says {@link #sendsAhead()} sends ahead.
+         */
+        default dev.seawall.core.ratelimit.BucketStore.Pending consumeAhead(Object key, long tokens) {
+            ConsumptionProbe p = consume(key, tokens);
+            return () -> p;
+        }
+
+        /** @return whether {@link #consumeAhead} returns before Redis answers */
+        default boolean sendsAhead() {
+            return false;
+        }
+
         /** @return whether Redis took back the token */
         default boolean refund(Object key) {
             return refund(key, 1);

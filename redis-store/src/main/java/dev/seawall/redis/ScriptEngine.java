@@ -1,6 +1,7 @@
 package dev.seawall.redis;
 
 import dev.seawall.core.ratelimit.BucketSpec;
+import dev.seawall.core.ratelimit.BucketStore;
 import dev.seawall.core.ratelimit.Rate;
 import dev.seawall.core.time.NanoClock;
 import io.github.bucket4j.ConsumptionProbe;
@@ -31,6 +32,9 @@ final class ScriptEngine implements RedisEngine {
     private static final byte[] ONE = "1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MINUS_ONE = "-1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SERVER_TIME = new byte[0];
+
+    /** A take Redis was not called for: its probe is null, so the store follows on-failure. */
+    private static final BucketStore.Pending NO_ANSWER = () -> null;
 
     private final RedisCalls calls;
 
@@ -116,7 +120,35 @@ final class ScriptEngine implements RedisEngine {
 
         @Override
         public ConsumptionProbe consume(Object key, long tokens) {
-            List<Object> r = call(keys.apply(key), withTime(taking(consumeArgs, tokens)));
+            return probe(call(keys.apply(key), withTime(taking(consumeArgs, tokens))));
+        }
+
+        /** One EVALSHA sent now; its answer is awaited by {@code join}, within the store's timeout from now. */
+        @Override
+        public BucketStore.Pending consumeAhead(Object key, long tokens) {
+            LuaScript.Sent<List<Object>> sent;
+            try {
+                sent = SCRIPT.start(calls, ScriptOutputType.MULTI, new byte[][] {keys.apply(key)},
+                        withTime(taking(consumeArgs, tokens)), null);
+            } catch (LuaScript.NoAnswer e) {
+                return NO_ANSWER;
+            }
+            return () -> {
+                try {
+                    return probe(sent.await());
+                } catch (LuaScript.NoAnswer e) {
+                    return null;
+                }
+            };
+        }
+
+        @Override
+        public boolean sendsAhead() {
+            return true;
+        }
+
+        /** @return the script's answer as a probe, or null for none */
+        private ConsumptionProbe probe(List<Object> r) {
             if (r == null || r.size() < 4) {
                 return null;
             }

@@ -127,6 +127,30 @@ public interface BucketStore extends AutoCloseable {
             return last;
         }
 
+        /**
+         * Starts {@link #tryConsume} without waiting for its answer, for a decision over several limits: a remote store
+         * sends the calls of all the request's limits before it waits for the first answer, so they cost one round
+         * trip of latency together instead of one each. {@link Pending#join()} then gives exactly what
+         * {@link #tryConsume} would have (within the store's time bound, its failure mode included), and is called
+         * once, on the thread that started it. A store overriding this says so with {@link #sendsAhead()}; this
+         * default decides at once.
+         *
+         * @param tokens 1 or more
+         */
+        default Pending tryConsumeAhead(Object key, long tokens) {
+            ConsumptionProbe probe = tryConsume(key, tokens);
+            return () -> probe;
+        }
+
+        /**
+         * @return whether {@link #tryConsumeAhead} sends the call and returns before the answer: the rate-limit stage
+         *         then starts every limit's take before it waits for any (and gives back what a later refusal makes
+         *         unneeded); otherwise it takes limit after limit and stops at the first refusal
+         */
+        default boolean sendsAhead() {
+            return false;
+        }
+
         /** Gives {@code tokens} tokens back, capped at capacity; by default one {@link #refundOne} per token. */
         default void refund(Object key, long tokens) {
             for (long i = 0; i < tokens; i++) {
@@ -140,5 +164,13 @@ public interface BucketStore extends AutoCloseable {
         /** Removes expired local state now; for tests and status pages. */
         default void cleanUp() {
         }
+    }
+
+    /** A take started by {@link Buckets#tryConsumeAhead}. Not thread-safe: joined once, by the thread that started it. */
+    @FunctionalInterface
+    interface Pending {
+
+        /** @return the take's probe, as {@link Buckets#tryConsume} would have returned it; never throws */
+        ConsumptionProbe join();
     }
 }

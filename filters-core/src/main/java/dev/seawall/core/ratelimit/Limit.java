@@ -117,25 +117,35 @@ final class Limit {
      * or the rejection for a missing or malformed identity.
      */
     Object key(String identity) {
+        count(identity);
+        return peekKey(identity);
+    }
+
+    /** {@link #key} without counting: for a walk that counts later, in order ({@link #count}). */
+    Object peekKey(String identity) {
         if (identity == null) {
-            switch (onMissing) {
-                case SKIP -> {
-                    counts.add(Decision.SKIPPED);
-                    return SKIPPED;
-                }
-                case SHARED -> {
-                    return SHARED_KEY;
-                }
-                default -> {
-                    counts.add(Decision.MISSING);
-                    return missingRejection;
-                }
-            }
+            return switch (onMissing) {
+                case SKIP -> SKIPPED;
+                case SHARED -> SHARED_KEY;
+                default -> missingRejection;
+            };
         }
         if (identity == KeyResolver.INVALID) {
-            counts.add(Decision.INVALID);
             return invalidRejection;
         }
         return hashIdentity ? (Object) hasher.applyAsLong(identity) : identity;
+    }
+
+    /** Counts what {@link #key} counts for {@code identity}: skipped, missing or invalid. */
+    void count(String identity) {
+        if (identity == null) {
+            if (onMissing == OnMissing.SKIP) {
+                counts.add(Decision.SKIPPED);
+            } else if (onMissing != OnMissing.SHARED) {
+                counts.add(Decision.MISSING);
+            }
+        } else if (identity == KeyResolver.INVALID) {
+            counts.add(Decision.INVALID);
+        }
     }
 }

@@ -58,6 +58,8 @@ public final class RateLimitStage implements Stage {
     private final Limit[] limits;
     private final RateLimitHeaderWriter headers;
     private final List<LimitView> views;
+    /** Whether some limit's store sends ahead ({@link BucketStore.Buckets#sendsAhead}): then {@link #admitAhead}. */
+    private final boolean ahead;
 
     private RateLimitStage(Builder b) {
         this.policy = b.policy;
@@ -70,6 +72,13 @@ public final class RateLimitStage implements Stage {
         }
         this.views = List.copyOf(v);
         this.headers = new RateLimitHeaderWriter(b.headers, limits);
+        boolean sends = false;
+        for (Limit l : limits) {
+            for (Tier t : l.plans.all) {
+                sends |= t.buckets.sendsAhead();
+            }
+        }
+        this.ahead = sends && limits.length > 1;
     }
 
     /** @param policyName the policy's name, cited in problem bodies, headers and metric tags */
@@ -91,6 +100,9 @@ public final class RateLimitStage implements Stage {
     public Admission admit(RequestView request, long nowNanos) {
         if (limits.length == 1) {
             return admitOne(request);
+        }
+        if (ahead) {
+            return admitAhead(request);
         }
         int n = limits.length;
         Object[] taken = new Object[n];
@@ -153,6 +165,114 @@ public final class RateLimitStage implements Stage {
             }
         }
         return new RateLimitPermit(taken, probes, tiers, costs);
+    }
+
+    /**
+     * {@link #admit} over a store that sends ahead (Redis): every limit's take is started before the first answer is
+     * awaited, so the request pays one round trip of latency for all its limits, not one per limit. The answers are
+     * then walked in the limits' order exactly as {@link #admit} walks the limits: the same refusal, the same
+     * headers, the same counts (a limit after the refusing one counts nothing: the walk never reaches it; only
+     * {@code cost.defaulted} counts every limit whose take was sent). Every token a take got that the outcome does
+     * not keep (after a refusal, also of limits after the refusing one) is given back. Sending stops at a limit
+     * known to refuse before any answer (an identity it requires is missing, a cost above its bucket).
+     */
+    private Admission admitAhead(RequestView request) {
+        int n = limits.length;
+        String[] identities = new String[n];
+        Object[] keys = new Object[n];
+        Tier[] tiers = new Tier[n];
+        long[] costs = new long[n];
+        BucketStore.Pending[] pending = new BucketStore.Pending[n];
+        int last = n - 1; // the last limit the walk can reach
+        for (int i = 0; i < n; i++) {
+            Limit limit = limits[i];
+            String identity = limit.resolver.resolve(request);
+            Object key = limit.peekKey(identity);
+            identities[i] = identity;
+            keys[i] = key;
+            if (key == Limit.SKIPPED) {
+                continue;
+            }
+            if (key instanceof Rejection) {
+                if (!limit.shadow) {
+                    last = i;
+                    break;
+                }
+                continue;
+            }
+            Tier tier = limit.plans.tierFor(identity);
+            long cost = limit.cost(request);
+            tiers[i] = tier;
+            costs[i] = cost;
+            if (cost > tier.smallestQuota) {
+                if (!limit.shadow) {
+                    last = i;
+                    break;
+                }
+                continue;
+            }
+            pending[i] = tier.tryConsumeAhead(key, cost);
+        }
+        ConsumptionProbe[] probes = new ConsumptionProbe[n]; // of enforced limits that paid: they go in headers
+        Object[] taken = new Object[n];
+        for (int i = 0; i <= last; i++) {
+            Limit limit = limits[i];
+            limit.count(identities[i]);
+            Object key = keys[i];
+            if (key == Limit.SKIPPED) {
+                continue;
+            }
+            if (key instanceof Rejection refused) {
+                if (limit.shadow) {
+                    continue;
+                }
+                return refuse(refused, pending, taken, tiers, keys, costs, i);
+            }
+            if (pending[i] == null) { // a cost above the bucket
+                if (limit.shadow) {
+                    limit.counts.add(Decision.WOULD_REJECT);
+                    continue;
+                }
+                limit.counts.add(Decision.REJECTED);
+                return refuse(limit.costTooHigh, pending, taken, tiers, keys, costs, i);
+            }
+            ConsumptionProbe probe = tiers[i].completed(pending[i].join(), costs[i]);
+            pending[i] = null;
+            if (!probe.isConsumed()) {
+                if (limit.shadow) {
+                    limit.counts.add(Decision.WOULD_REJECT); // nothing was taken: the bucket stays as it was
+                    continue;
+                }
+                limit.counts.add(Decision.REJECTED);
+                return refuse(rejection(i, probe, tiers[i], probes, tiers, costs), pending, taken, tiers, keys,
+                        costs, i);
+            }
+            taken[i] = key;
+            if (!limit.shadow) {
+                probes[i] = probe;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (taken[i] != null) {
+                limits[i].counts.add(Decision.ADMITTED);
+            }
+        }
+        return new RateLimitPermit(taken, probes, tiers, costs);
+    }
+
+    /**
+     * The walk over takes sent ahead refused at {@code at}: every token taken is given back, those of the limits
+     * before it and those the takes after it got (awaited here, so that none stays taken).
+     */
+    private static Rejection refuse(Rejection refusal, BucketStore.Pending[] pending, Object[] taken, Tier[] tiers,
+                                    Object[] keys, long[] costs, int at) {
+        refund(taken, tiers, costs, at);
+        for (int j = at + 1; j < pending.length; j++) {
+            if (pending[j] != null && pending[j].join().isConsumed()) {
+                tiers[j].buckets.refund(keys[j], costs[j]);
+            }
+        }
+        return refusal;
     }
 
     /**

@@ -65,7 +65,16 @@ final class Tier {
      * rate, so for a store using it the wait is completed here from this tier's rates.
      */
     ConsumptionProbe tryConsume(Object key, long cost) {
-        ConsumptionProbe probe = buckets.tryConsume(key, cost);
+        return completed(buckets.tryConsume(key, cost), cost);
+    }
+
+    /** {@link #tryConsume} started ahead ({@link BucketStore.Buckets#tryConsumeAhead}); complete it with {@link #completed}. */
+    BucketStore.Pending tryConsumeAhead(Object key, long cost) {
+        return buckets.tryConsumeAhead(key, cost);
+    }
+
+    /** @return the probe of a take of {@code cost} tokens, its wait completed for a one-token-at-a-time store */
+    ConsumptionProbe completed(ConsumptionProbe probe, long cost) {
         if (probe.isConsumed() || cost == 1 || !oneTokenAtATime) {
             return probe;
         }
