@@ -192,7 +192,7 @@ public final class Breaker {
     BreakerStatus statusView(boolean shadow) {
         CircuitBreaker.State state = circuitBreaker.getState();
         Float rate = state == CircuitBreaker.State.FORCED_OPEN ? null : failureRate();
-        return new BreakerStatus(name, state.name(), rate, shadow);
+        return new BreakerStatus(name, state.name(), rate, shadow, isShared(), sharedDegraded());
     }
 
     /** @return calls recorded as successes so far */

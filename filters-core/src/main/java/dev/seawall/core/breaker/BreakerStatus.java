@@ -9,6 +9,14 @@ package dev.seawall.core.breaker;
  *                    recorded; null while the breaker is forced open, when no call is recorded and so no rate is
  *                    measured
  * @param shadow      whether the stage only records and reports, never refusing
+ * @param shared      whether the breaker's state is shared across nodes ({@code circuit-breaker.shared})
+ * @param degraded    for a shared breaker: whether this node judges alone now, its store unreachable
  */
-public record BreakerStatus(String breaker, String state, Float failureRate, boolean shadow) {
+public record BreakerStatus(String breaker, String state, Float failureRate, boolean shadow, boolean shared,
+                            boolean degraded) {
+
+    /** A breaker of this node only. */
+    public BreakerStatus(String breaker, String state, Float failureRate, boolean shadow) {
+        this(breaker, state, failureRate, shadow, false, false);
+    }
 }

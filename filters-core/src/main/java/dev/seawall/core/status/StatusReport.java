@@ -256,7 +256,10 @@ public final class StatusReport {
             sb.append(",\"state\":");
             Json.string(sb, v.state());
             sb.append(",\"failureRate\":").append(v.failureRate() == null ? "null" : v.failureRate().toString())
-                    .append(",\"shadow\":").append(v.shadow());
+                    .append(",\"shadow\":").append(v.shadow()).append(",\"shared\":").append(v.shared());
+            if (v.shared()) {
+                sb.append(",\"sharedDegraded\":").append(v.degraded());
+            }
         } else if (s instanceof TimeoutStage t) {
             TimeoutStatus v = t.statusView();
             sb.append(",\"afterMillis\":").append(v.afterMillis())

@@ -211,6 +211,8 @@ class SharedBreakerTest {
         a.failUntilOpen(); // the opening cannot be published
         assertThat(a.degradedGauge()).isEqualTo(1.0);
         assertThat(a.breaker.sharedDegraded()).isTrue();
+        assertThat(a.breaker.statusView(false)).extracting(BreakerStatus::shared, BreakerStatus::degraded)
+                .containsExactly(true, true);
         assertThat(b.call(200).admitted()).isTrue(); // B judges alone, and its dependency answers it
         clock.advance(Duration.ofSeconds(1));
         assertThat(b.call(200).admitted()).isTrue(); // B's read failed: B knows it is alone now
@@ -224,6 +226,8 @@ class SharedBreakerTest {
         assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(b.admit().admitted()).isFalse(); // B's read succeeds too
         assertThat(b.degradedGauge()).isZero();
+        assertThat(a.breaker.statusView(false)).extracting(BreakerStatus::shared, BreakerStatus::degraded)
+                .containsExactly(true, false);
     }
 
     @Test

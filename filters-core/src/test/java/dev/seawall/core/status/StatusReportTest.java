@@ -33,7 +33,7 @@ class StatusReportTest {
                 + "\"methods\":[],\"stages\":["
                 + "{\"kind\":\"rate-limits\",\"limits\":[{\"name\":\"api-key\",\"by\":\"api-key\",\"rates\":[\"2/1s\",\"100/60s\"],"
                 + "\"trackedKeys\":1,\"admitted\":1,\"rejected\":0,\"shadow\":false,\"wouldReject\":0,\"costDefaulted\":0,\"skipped\":0,\"missing\":0,\"invalid\":0}]},"
-                + "{\"kind\":\"circuit-breaker\",\"breaker\":\"db\",\"state\":\"CLOSED\",\"failureRate\":-1.0,\"shadow\":false},"
+                + "{\"kind\":\"circuit-breaker\",\"breaker\":\"db\",\"state\":\"CLOSED\",\"failureRate\":-1.0,\"shadow\":false,\"shared\":false},"
                 + "{\"kind\":\"throttle\",\"maxConcurrent\":3,\"queue\":7,\"inFlight\":1,\"queued\":0,"
                 + "\"mode\":\"enforce\",\"adaptive\":false}]}]}");
         assertThat(json).doesNotContain("very-secret-key");
