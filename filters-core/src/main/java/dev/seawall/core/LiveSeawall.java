@@ -36,7 +36,9 @@ import java.util.function.Consumer;
  * modification time and size) and reloads when the text changed; polling, unlike a {@code WatchService}, also sees
  * files replaced through symbolic links (Kubernetes config maps) and works on every file system.
  *
- * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}. The engine's
+ * <p>Meters: {@code seawall.config.reloads{outcome=applied|unchanged|refused}}, and the gauge
+ * {@code seawall.config.refused}: 1 while the source's newest version is refused (an older version serves), 0 once a
+ * version loads or the source is back to the one in service, so an alert on it lasts as long as the problem. The engine's
  * {@link dev.seawall.core.event.SeawallListener}s hear every applied or refused reload (what it kept, reset, added and
  * removed), after the reload lock is released.
  *
@@ -78,6 +80,7 @@ public final class LiveSeawall implements AutoCloseable {
     private final Counter appliedCounter;
     private final Counter unchangedCounter;
     private final Counter refusedCounter;
+    private final dev.seawall.core.internal.Gauges gauges;
     private volatile Seawall current;
     private volatile Instant loadedAt;
     private volatile String lastText;
@@ -106,6 +109,11 @@ public final class LiveSeawall implements AutoCloseable {
         this.appliedCounter = reloads(registry, "applied");
         this.unchangedCounter = reloads(registry, "unchanged");
         this.refusedCounter = reloads(registry, "refused");
+        this.gauges = new dev.seawall.core.internal.Gauges(registry);
+        gauges.add(io.micrometer.core.instrument.Gauge.builder("seawall.config.refused", this,
+                        l -> l.lastError == null ? 0 : 1)
+                .description("1 while the newest version of the configuration is refused and an older one serves"));
+        gauges.rebind(); // the engine of a restarted application replaces its predecessor's
     }
 
     /** An engine without a reloadable source (built in code). */

@@ -136,6 +136,23 @@ class ReloadTest {
         source.text = "policies: [[[";
         assertThat(live.reload().message()).startsWith("seawall.yaml:");
         assertThat(live.current()).isSameAs(before);
+        // the gauge an alert reads lasts as long as the newest version is refused, however many refusals
+        assertThat(meters.get("seawall.config.refused").gauge().value()).isEqualTo(1.0);
+        source.text = config("6/1m", "100/1m");
+        assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.APPLIED);
+        assertThat(meters.get("seawall.config.refused").gauge().value()).isZero();
+    }
+
+    @Test
+    void theRefusedGaugeClearsWhenTheSourceIsBackToTheVersionInService() {
+        start(config("5/1m", "100/1m"));
+        assertThat(meters.get("seawall.config.refused").gauge().value()).isZero();
+        source.text = config("5/xyz", "100/1m");
+        assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.REFUSED);
+        assertThat(meters.get("seawall.config.refused").gauge().value()).isEqualTo(1.0);
+        source.text = config("5/1m", "100/1m");
+        assertThat(live.reload().outcome()).isEqualTo(LiveSeawall.Outcome.UNCHANGED);
+        assertThat(meters.get("seawall.config.refused").gauge().value()).isZero();
     }
 
     @Test
