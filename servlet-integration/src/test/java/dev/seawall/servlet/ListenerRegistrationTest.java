@@ -166,6 +166,9 @@ class ListenerRegistrationTest {
         assertThat(get(base + "/api/c")).isEqualTo(200);
         assertThat(get(base + "/api/c")).isEqualTo(429);
 
+        // the server's observation stops after the answer went out: the client may have it first
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(stopped).hasSize(2));
         assertThat(stopped).extracting(c -> c.getHighCardinalityKeyValue("seawall.outcome").getValue())
                 .containsExactly("allowed", "rate-limited");
         assertThat(stopped).allSatisfy(c ->
