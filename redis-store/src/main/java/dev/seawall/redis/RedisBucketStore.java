@@ -175,6 +175,10 @@ public final class RedisBucketStore implements BucketStore {
     public void onHealthChange(java.util.function.Consumer<dev.seawall.core.event.StoreHealth> listener) {
         java.util.Objects.requireNonNull(listener, "listener");
         guard.onChange(up -> listener.accept(new dev.seawall.core.event.StoreHealth(description, up)));
+        if (!up()) {
+            // unreachable since start-up (or since before this engine): no transition would ever tell
+            listener.accept(new dev.seawall.core.event.StoreHealth(description, false));
+        }
     }
 
     @Override

@@ -40,6 +40,38 @@ class StoreHealthEventsTest {
         }
     }
 
+    private Seawall build() {
+        return Seawall.builder().clock(clock).meterRegistry(new SimpleMeterRegistry()).listener(events)
+                .yaml("seawall.yaml", """
+                        store:
+                          type: redis
+                          uri: %s
+                          key-salt: health-test-salt-0123456789
+                          timeout: 200ms
+                          on-failure: allow
+                        policies:
+                          - name: api
+                            paths: [/api/*]
+                            rate-limits:
+                              - by: ip
+                                limit: 100/1h
+                        """.formatted(redis.uri())).build();
+    }
+
+    @Test
+    void aStoreUnreachableAtStartUpIsReportedDownAtOnceAndUpWhenItAnswers() {
+        redis.stop();
+        engine = build();
+        assertThat(events.of(StoreHealth.class)).containsExactly(new StoreHealth("redis " + redis.uri(), false));
+        redis.startAgain();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            clock.advance(Duration.ofMinutes(1)); // past the back-off: one request probes Redis
+            admit();
+            return events.of(StoreHealth.class).size() == 2;
+        });
+        assertThat(events.of(StoreHealth.class)).last().isEqualTo(new StoreHealth("redis " + redis.uri(), true));
+    }
+
     @Test
     void downAndUpAgainAreReportedWithTheStoresDescription() {
         engine = Seawall.builder().clock(clock).meterRegistry(new SimpleMeterRegistry()).listener(events)

@@ -57,16 +57,17 @@ public interface BucketStore extends AutoCloseable {
         return true;
     }
 
-    /** Releases connections and threads. Idempotent. */
     /**
-     * Registers where the store reports its own health transitions (unreachable, reachable again) after start-up: the
-     * engine passes its listeners' hook. A store that is always available (the local one) never calls it. Called once
+     * Registers where the store reports its own health transitions (unreachable, reachable again): the engine passes
+     * its listeners' hook. A store that is down when the hook is registered (unreachable since start-up) reports that
+     * at once, on the registering thread. A store that is always available (the local one) never calls it. Called once
      * per engine built on the store; a later call replaces the earlier listener. The store calls it on whichever
      * thread noticed the change, never under a lock of its own.
      */
     default void onHealthChange(java.util.function.Consumer<dev.seawall.core.event.StoreHealth> listener) {
     }
 
+    /** Releases connections and threads. Idempotent. */
     @Override
     default void close() {
     }
