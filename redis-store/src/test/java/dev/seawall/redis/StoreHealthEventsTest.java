@@ -74,21 +74,7 @@ class StoreHealthEventsTest {
 
     @Test
     void downAndUpAgainAreReportedWithTheStoresDescription() {
-        engine = Seawall.builder().clock(clock).meterRegistry(new SimpleMeterRegistry()).listener(events)
-                .yaml("seawall.yaml", """
-                        store:
-                          type: redis
-                          uri: %s
-                          key-salt: health-test-salt-0123456789
-                          timeout: 200ms
-                          on-failure: allow
-                        policies:
-                          - name: api
-                            paths: [/api/*]
-                            rate-limits:
-                              - by: ip
-                                limit: 100/1h
-                        """.formatted(redis.uri())).build();
+        engine = build();
         admit();
         assertThat(events.events).isEmpty();
 
