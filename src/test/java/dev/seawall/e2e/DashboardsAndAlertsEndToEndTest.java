@@ -48,7 +48,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code /metrics} scraped. The dashboard is strict JSON with a data source on every panel, every alert carries a
  * severity, a summary, a description and a runbook section, and both pass Prometheus's {@code promtool} (the
  * dashboard's queries as recording rules; the rules' unit tests in {@code seawall-alerts.test.yml} too) when it is
- * installed; {@code -Dseawall.promtool.required=true} (CI) makes
+ * installed; {@code -Dpromtool.required=true} (CI) makes
  * a missing promtool a failure. Tagged jetty-only: the files do not depend on the container, so one execution runs
  * it.
  */
@@ -470,13 +470,13 @@ class DashboardsAndAlertsEndToEndTest {
     /**
      * Runs {@code promtool <command> <kind> <file>} ({@code check rules}, {@code test rules}) and asserts it exits 0.
      * Without promtool on the PATH or at /usr/bin/promtool this checks nothing more, unless
-     * {@code seawall.promtool.required} is true (CI installs it).
+     * {@code promtool.required} is true (CI installs it).
      */
     private static void promtool(String command, String kind, Path file) throws Exception {
         Path promtool = promtoolPath();
         if (promtool == null) {
-            assertThat(Boolean.getBoolean("seawall.promtool.required"))
-                    .as("promtool is required (-Dseawall.promtool.required=true) but is neither on the PATH nor at"
+            assertThat(Boolean.getBoolean("promtool.required"))
+                    .as("promtool is required (-Dpromtool.required=true) but is neither on the PATH nor at"
                             + " /usr/bin/promtool; install Debian's prometheus package").isFalse();
             return;
         }
