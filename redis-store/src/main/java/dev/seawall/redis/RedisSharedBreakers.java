@@ -117,6 +117,9 @@ public final class RedisSharedBreakers implements SharedBreakerState {
             c.async().subscribe(channel).whenComplete((ok, failed) -> {
                 if (failed == null) {
                     subscription = c;
+                    if (closed) {
+                        c.closeAsync(); // the store closed while subscribing: close() may have missed this one
+                    }
                 } else {
                     c.closeAsync(); // tried again on the next read
                 }
@@ -163,7 +166,15 @@ public final class RedisSharedBreakers implements SharedBreakerState {
         }
         roundTrips.increment();
         CompletableFuture<State> result = new CompletableFuture<>();
-        RedisConnector.async(c).get(stateKey(breaker)).toCompletableFuture()
+        CompletableFuture<byte[]> sent;
+        try {
+            sent = RedisConnector.async(c).get(stateKey(breaker)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            // refused at once (disconnected): reported, or the guard's probe slot would stay taken for good
+            calls.failed(e.getClass().getSimpleName());
+            return CompletableFuture.failedFuture(new StoreUnavailableException("not called: Redis refused", null));
+        }
+        sent
                 .orTimeout(calls.timeout().toNanos(), TimeUnit.NANOSECONDS)
                 .whenComplete((v, e) -> {
                     if (e != null) {

@@ -57,6 +57,14 @@ final class SharedLink {
      * must not wait for the store.
      */
     private volatile long unpublishedOpen = -1;
+    /**
+     * An open generation this node's own probes closed while the store was away (the fleet still holds it open), to
+     * report as a deciding probe result; -1 for none. Published by a request, like {@link #unpublishedOpen}.
+     */
+    private volatile long unpublishedClose = -1;
+    /** An operator's force the store has not taken yet; published again by a request once the store answers. */
+    private final java.util.concurrent.atomic.AtomicReference<Phase> unpublishedForce =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** The fleet generation this node follows, and its phase; guarded by {@code this}. */
     private long generation;
     private Phase phase = Phase.CLOSED;
@@ -98,13 +106,50 @@ final class SharedLink {
         flush();
     }
 
-    /** Publishes this node's opening, if one waits; on a request's thread (see {@link #unpublishedOpen}). */
+    /**
+     * Publishes what waits: this node's opening, a close its own probes decided while the store was away, an operator's
+     * force the store did not take; on a request's thread (see {@link #unpublishedOpen}).
+     */
     void flush() {
         long open = unpublishedOpen;
         if (open >= 0) {
             unpublishedOpen = -1;
             publish(() -> store.open(breaker.name(), open));
         }
+        long close = unpublishedClose;
+        if (close >= 0) {
+            unpublishedClose = -1;
+            // one succeeded result that decides alone: closes the generation if the fleet still holds it open
+            publish(() -> store.probeResult(breaker.name(), close, false, 1, failureRate));
+        }
+        if (unpublishedForce.get() != null && !degraded) {
+            publishForce();
+        }
+    }
+
+    /** Publishes the waiting force; put back to wait again when the store does not take it. */
+    private void publishForce() {
+        Phase forced = unpublishedForce.getAndSet(null);
+        if (forced == null) {
+            return;
+        }
+        CompletionStage<State> result;
+        try {
+            result = store.force(breaker.name(), forced);
+        } catch (RuntimeException e) {
+            unpublishedForce.compareAndSet(null, forced);
+            degrade(e);
+            return;
+        }
+        result.whenComplete((st, e) -> {
+            if (e != null) {
+                unpublishedForce.compareAndSet(null, forced);
+                degrade(e);
+            } else {
+                recover();
+                adopt(st);
+            }
+        });
     }
 
     private void sync() {
@@ -112,6 +157,7 @@ final class SharedLink {
             return;
         }
         nextSyncAt = clock.nanoTime() + SYNC_EVERY;
+        long followed = generation(); // a read answered after newer news must not undo it
         CompletionStage<State> read;
         try {
             read = store.read(breaker.name());
@@ -126,19 +172,27 @@ final class SharedLink {
                 degrade(e);
             } else {
                 recover();
-                reconcile(s);
+                reconcile(s, followed);
             }
         });
     }
 
     /**
      * A state read from the record (possibly on the store's thread): adopted when newer; an opening this node could
-     * not publish is handed to the next request to publish. A record older than what this node follows was lost (Redis
-     * restarted or flushed): the node starts again from it.
+     * not publish is handed to the next request to publish, and so is a close this node's own probes decided while the
+     * store was away. A record older than what this node followed when it sent the read was lost (Redis restarted or
+     * flushed): the node starts again from it. A record older only than news that arrived since the read was sent is
+     * stale, and ignored.
+     *
+     * @param followed the generation this node followed when the read was sent
      */
-    private void reconcile(State s) {
+    private void reconcile(State s, long followed) {
         long unpublished;
+        long closed = -1;
         synchronized (this) {
+            if (s.generation() < generation && s.generation() >= followed) {
+                return; // a message newer than this read arrived while it travelled
+            }
             if (s.generation() < generation) {
                 generation = s.generation();
                 phase = Phase.CLOSED;
@@ -154,10 +208,18 @@ final class SharedLink {
                 unpublished = s.generation();
             } else {
                 unpublished = -1;
+                if (s.phase() == Phase.OPEN && phase == Phase.OPEN && s.generation() == generation
+                        && local == CircuitBreaker.State.CLOSED && unpublishedForce.get() == null) {
+                    // this node's own probes closed the breaker while the store was away; the fleet still holds it
+                    // open, and would never hear of it (a node whose phase is open publishes no opening either)
+                    closed = s.generation();
+                }
             }
         }
         if (unpublished >= 0) {
             unpublishedOpen = unpublished; // the next request publishes it: this may be the store's thread
+        } else if (closed >= 0) {
+            unpublishedClose = closed;
         } else {
             adopt(s);
         }
@@ -259,12 +321,16 @@ final class SharedLink {
         }
     }
 
-    /** An operator forced this breaker (already applied here): the fleet follows. */
+    /**
+     * An operator forced this breaker (already applied here): the fleet follows. When the store does not take it, the
+     * force waits and is published once the store answers again, so the fleet still follows.
+     */
     void force(Phase forced) {
         synchronized (this) {
             phase = forced; // so that the local move is not published as a judgement of the window
         }
-        publish(() -> store.force(breaker.name(), forced));
+        unpublishedForce.set(forced);
+        publishForce();
     }
 
     private void publish(java.util.function.Supplier<CompletionStage<State>> call) {

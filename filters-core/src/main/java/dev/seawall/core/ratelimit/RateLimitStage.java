@@ -184,34 +184,40 @@ public final class RateLimitStage implements Stage {
         long[] costs = new long[n];
         BucketStore.Pending[] pending = new BucketStore.Pending[n];
         int last = n - 1; // the last limit the walk can reach
-        for (int i = 0; i < n; i++) {
-            Limit limit = limits[i];
-            String identity = limit.resolver.resolve(request);
-            Object key = limit.peekKey(identity);
-            identities[i] = identity;
-            keys[i] = key;
-            if (key == Limit.SKIPPED) {
-                continue;
-            }
-            if (key instanceof Rejection) {
-                if (!limit.shadow) {
-                    last = i;
-                    break;
+        try {
+            for (int i = 0; i < n; i++) {
+                Limit limit = limits[i];
+                String identity = limit.resolver.resolve(request);
+                Object key = limit.peekKey(identity);
+                identities[i] = identity;
+                keys[i] = key;
+                if (key == Limit.SKIPPED) {
+                    continue;
                 }
-                continue;
-            }
-            Tier tier = limit.plans.tierFor(identity);
-            long cost = limit.cost(request);
-            tiers[i] = tier;
-            costs[i] = cost;
-            if (cost > tier.smallestQuota) {
-                if (!limit.shadow) {
-                    last = i;
-                    break;
+                if (key instanceof Rejection) {
+                    if (!limit.shadow) {
+                        last = i;
+                        break;
+                    }
+                    continue;
                 }
-                continue;
+                Tier tier = limit.plans.tierFor(identity);
+                long cost = limit.cost(request);
+                tiers[i] = tier;
+                costs[i] = cost;
+                if (cost > tier.smallestQuota) {
+                    if (!limit.shadow) {
+                        last = i;
+                        break;
+                    }
+                    continue;
+                }
+                pending[i] = tier.tryConsumeAhead(key, cost);
             }
-            pending[i] = tier.tryConsumeAhead(key, cost);
+        } catch (RuntimeException e) {
+            // a resolver, cost attribute or plan resolver failed: no take started may stay taken or unawaited
+            refuse(null, pending, new Object[n], tiers, keys, costs, -1);
+            throw e;
         }
         ConsumptionProbe[] probes = new ConsumptionProbe[n]; // of enforced limits that paid: they go in headers
         Object[] taken = new Object[n];

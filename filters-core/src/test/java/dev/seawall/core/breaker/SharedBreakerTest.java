@@ -276,4 +276,45 @@ class SharedBreakerTest {
         store.deliver("payments", new State(5, Phase.FORCED_OPEN));
         assertThat(a.breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
+
+    @Test
+    void aCloseThisNodesProbesDecidedWhileTheStoreWasAwayReachesTheFleetWhenItAnswers() {
+        Node a = new Node();
+        Node b = new Node();
+        a.failUntilOpen();
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        store.down = true;
+        clock.advance(Duration.ofMillis(30_001)); // open-for: A half-opens and probes alone, the store being away
+        for (int i = 0; i < HALF_OPEN_CALLS; i++) {
+            assertThat(a.call(200).admitted()).isTrue();
+        }
+        assertThat(a.breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(store.record("payments")).isEqualTo(new State(1, Phase.OPEN)); // the fleet never heard
+
+        store.down = false;
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(a.call(200).admitted()).isTrue(); // A reads the record, finds its close unknown, reports it
+        assertThat(store.record("payments")).isEqualTo(new State(2, Phase.CLOSED));
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        // and A's next opening is the fleet's again
+        a.failUntilOpen();
+        assertThat(store.record("payments")).isEqualTo(new State(3, Phase.OPEN));
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void anOperatorsForceTheStoreDidNotTakeIsPublishedOnceItAnswers() {
+        Node a = new Node();
+        Node b = new Node();
+        store.down = true;
+        a.breaker.forceOpen();
+        assertThat(a.breaker.state()).isEqualTo(CircuitBreaker.State.FORCED_OPEN);
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+
+        store.down = false;
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(a.admit().admitted()).isFalse();
+        assertThat(store.record("payments")).isEqualTo(new State(1, Phase.FORCED_OPEN));
+        assertThat(b.breaker.state()).isEqualTo(CircuitBreaker.State.FORCED_OPEN);
+    }
 }

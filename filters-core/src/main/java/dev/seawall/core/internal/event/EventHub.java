@@ -167,7 +167,7 @@ public final class EventHub {
                 } else if (event instanceof StoreHealth s) {
                     e.listener.onStoreHealth(s);
                 }
-            } catch (RuntimeException x) {
+            } catch (Exception x) { // an undeclared checked exception (a "sneaky" throw) too
                 e.failures.increment();
                 if (e.logged.compareAndSet(false, true)) {
                     LOG.warn("Seawall: event listener {} threw on {}; Seawall goes on (logged once per listener, "
