@@ -130,26 +130,9 @@ final class SharedLink {
     /** Publishes the waiting force; put back to wait again when the store does not take it. */
     private void publishForce() {
         Phase forced = unpublishedForce.getAndSet(null);
-        if (forced == null) {
-            return;
+        if (forced != null) {
+            publish(() -> store.force(breaker.name(), forced), () -> unpublishedForce.compareAndSet(null, forced));
         }
-        CompletionStage<State> result;
-        try {
-            result = store.force(breaker.name(), forced);
-        } catch (RuntimeException e) {
-            unpublishedForce.compareAndSet(null, forced);
-            degrade(e);
-            return;
-        }
-        result.whenComplete((st, e) -> {
-            if (e != null) {
-                unpublishedForce.compareAndSet(null, forced);
-                degrade(e);
-            } else {
-                recover();
-                adopt(st);
-            }
-        });
     }
 
     private void sync() {
@@ -334,15 +317,22 @@ final class SharedLink {
     }
 
     private void publish(java.util.function.Supplier<CompletionStage<State>> call) {
+        publish(call, () -> { });
+    }
+
+    /** @param notTaken run when the store does not take the change (before the node is marked degraded) */
+    private void publish(java.util.function.Supplier<CompletionStage<State>> call, Runnable notTaken) {
         CompletionStage<State> result;
         try {
             result = call.get();
         } catch (RuntimeException e) {
+            notTaken.run();
             degrade(e);
             return;
         }
         result.whenComplete((s, e) -> {
             if (e != null) {
+                notTaken.run();
                 degrade(e);
             } else {
                 recover();
